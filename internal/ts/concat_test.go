@@ -1,0 +1,192 @@
+package ts
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cctvd/cctvd/internal/footage"
+)
+
+func rootOpener(t *testing.T, dir string) Opener {
+	t.Helper()
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { root.Close() })
+	return func(name string) (io.ReadCloser, error) { return root.Open(name) }
+}
+
+// ffmpegCopy pipes a stream through `ffmpeg -c copy -f null` and returns
+// its final -progress values and its warnings.
+func ffmpegCopy(t *testing.T, stream []byte) (progress map[string]string, warnings string) {
+	t.Helper()
+	cmd := exec.Command("ffmpeg", "-hide_banner", "-nostats", "-loglevel", "warning",
+		"-f", "mpegts", "-i", "pipe:0", "-c", "copy", "-f", "null", "-progress", "pipe:1", "-")
+	cmd.Stdin = bytes.NewReader(stream)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, stderr.String())
+	}
+	progress = map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
+			progress[k] = v
+		}
+	}
+	return progress, stderr.String()
+}
+
+// dtsTimes lists the video packets' DTS in seconds, as ffprobe reads them.
+func dtsTimes(t *testing.T, stream []byte) []float64 {
+	t.Helper()
+	cmd := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0",
+		"-show_entries", "packet=dts_time", "-of", "csv=p=0", "-i", "pipe:0")
+	cmd.Stdin = bytes.NewReader(stream)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("ffprobe: %v", err)
+	}
+	var ts []float64
+	for _, l := range strings.Fields(string(out)) {
+		v, err := strconv.ParseFloat(strings.TrimSuffix(l, ","), 64)
+		if err != nil {
+			t.Fatalf("ffprobe dts %q: %v", l, err)
+		}
+		ts = append(ts, v)
+	}
+	return ts
+}
+
+func TestConcat(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		// build fills dir and returns the gaps (in seconds) the timeline must keep.
+		build func(t *testing.T, dir string) []float64
+	}{
+		{name: "clean run", build: func(t *testing.T, dir string) []float64 {
+			record(t, footage.Run{Dir: dir, Segments: 3, First: 1})
+			return nil
+		}},
+		{name: "restart", build: func(t *testing.T, dir string) []float64 {
+			record(t, footage.Run{Dir: dir, Segments: 2, First: 1})
+			record(t, footage.Run{Dir: dir, Segments: 2, First: 3})
+			return nil
+		}},
+		{name: "truncation", build: func(t *testing.T, dir string) []float64 {
+			record(t, footage.Run{Dir: dir, Segments: 3, First: 1})
+			if err := footage.Truncate(dir, "seg3.ts", 0.4); err != nil {
+				t.Fatal(err)
+			}
+			return nil
+		}},
+		{name: "gap", build: func(t *testing.T, dir string) []float64 {
+			record(t, footage.Run{Dir: dir, Segments: 4, First: 1})
+			if err := os.Remove(filepath.Join(dir, "seg2.ts")); err != nil {
+				t.Fatal(err)
+			}
+			return []float64{10}
+		}},
+		{name: "messy", build: func(t *testing.T, dir string) []float64 {
+			if _, err := footage.MakeMessy(ctx, dir, messyStart); err != nil {
+				t.Fatal(err)
+			}
+			return []float64{10, 10}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			gaps := tt.build(t, dir)
+			p := planDir(t, dir)
+			var out bytes.Buffer
+			st, err := Concat(ctx, &out, rootOpener(t, dir), p.Segments)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Frames != p.Frames() || st.Files != len(p.Segments) {
+				t.Errorf("wrote %d frames from %d files, plan has %d from %d", st.Frames, st.Files, p.Frames(), len(p.Segments))
+			}
+			if int64(out.Len()) != st.Bytes || out.Len()%packetSize != 0 {
+				t.Errorf("wrote %d bytes, stats say %d", out.Len(), st.Bytes)
+			}
+			// The output scans clean: no loss, no garbage, one run of timestamps.
+			r, err := Scan(bytes.NewReader(out.Bytes()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.CCErrors != 0 || r.Damaged() || r.Frames != p.Frames() {
+				t.Errorf("output scan: %d frames, %d CC errors, damaged %v", r.Frames, r.CCErrors, r.Damaged())
+			}
+			progress, warnings := ffmpegCopy(t, out.Bytes())
+			if progress["frame"] != strconv.Itoa(p.Frames()) {
+				t.Errorf("ffmpeg counted %s frames, want %d", progress["frame"], p.Frames())
+			}
+			if progress["dup_frames"] != "0" || progress["drop_frames"] != "0" {
+				t.Errorf("ffmpeg dup/drop = %s/%s", progress["dup_frames"], progress["drop_frames"])
+			}
+			if warnings != "" {
+				t.Errorf("ffmpeg warned on clean output:\n%s", warnings)
+			}
+			var jumps []float64
+			dts := dtsTimes(t, out.Bytes())
+			for i := 1; i < len(dts); i++ {
+				step := dts[i] - dts[i-1]
+				if step <= 0 {
+					t.Fatalf("DTS goes back at frame %d: %.3f → %.3f", i, dts[i-1], dts[i])
+				}
+				if step > 0.05 {
+					jumps = append(jumps, step-0.04)
+				}
+			}
+			if len(jumps) != len(gaps) {
+				t.Fatalf("timeline jumps %v, want gaps %v", jumps, gaps)
+			}
+			for i := range gaps {
+				if d := jumps[i] - gaps[i]; d > 0.001 || d < -0.001 {
+					t.Errorf("gap %d is %.3f s, want %.3f", i, jumps[i], gaps[i])
+				}
+			}
+		})
+	}
+}
+
+func TestConcatRefusesChangedFile(t *testing.T) {
+	dir := t.TempDir()
+	record(t, footage.Run{Dir: dir, Segments: 2, First: 1})
+	p := planDir(t, dir)
+	f, err := os.OpenFile(filepath.Join(dir, "seg2.ts"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write(make([]byte, 188))
+	f.Close()
+	_, err = Concat(context.Background(), io.Discard, rootOpener(t, dir), p.Segments)
+	if !errors.Is(err, ErrChanged) {
+		t.Errorf("err = %v, want ErrChanged", err)
+	}
+}
+
+func record(t *testing.T, r footage.Run) {
+	t.Helper()
+	if r.Start.IsZero() {
+		r.Start = messyStart.Add(time.Duration(r.First) * footage.SegmentDuration)
+	}
+	if _, err := footage.Record(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,299 @@
+package ts
+
+import (
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"time"
+
+	"github.com/asticode/go-astits"
+)
+
+// Report is what one segment file holds. Timestamps tick at 90 kHz; the
+// Last ones are unwrapped past the 33-bit roll-over so that Last ≥ First.
+type Report struct {
+	Size    int64 `json:"size"`
+	Packets int64 `json:"packets"`
+	// Streams lists every PID seen, in order of first appearance.
+	Streams  []Stream `json:"streams"`
+	VideoPID uint16   `json:"video_pid"`
+	Codec    string   `json:"codec"` // "h264", "hevc", …
+
+	FirstPTS int64 `json:"first_pts"`
+	LastPTS  int64 `json:"last_pts"` // highest PTS
+	FirstDTS int64 `json:"first_dts"`
+	LastDTS  int64 `json:"last_dts"`
+	// FrameTicks is the usual distance between frames' DTS.
+	FrameTicks int64 `json:"frame_ticks"`
+	Frames     int   `json:"frames"`
+	Keyframes  int   `json:"keyframes"`
+	// StartsWithKeyframe: a player can start decoding at the file's first frame.
+	StartsWithKeyframe bool `json:"starts_with_keyframe"`
+
+	CCErrors        int   `json:"cc_errors"` // continuity errors, all PIDs, within this file
+	TransportErrors int   `json:"transport_errors"`
+	SyncLosses      int   `json:"sync_losses"`
+	SkippedBytes    int64 `json:"skipped_bytes"`
+	// TruncatedBytes is the size of a partial packet at the end: the upload was cut off.
+	TruncatedBytes int `json:"truncated_bytes"`
+	// BadPES counts PES headers that did not parse.
+	BadPES int `json:"bad_pes"`
+	// CRC32C of every byte of the file, to tell byte-identical copies apart from look-alikes.
+	CRC32C uint32 `json:"crc32c"`
+}
+
+// Stream is one PID's share of a file.
+type Stream struct {
+	PID        uint16 `json:"pid"`
+	StreamType uint8  `json:"stream_type"` // from the PMT; 0 for tables and unknown PIDs
+	Packets    int64  `json:"packets"`
+	CCErrors   int    `json:"cc_errors"`
+}
+
+// Duration is the time the file covers, including its last frame.
+func (r *Report) Duration() time.Duration {
+	if r.Frames == 0 {
+		return 0
+	}
+	return Ticks(r.LastDTS - r.FirstDTS + r.FrameTicks)
+}
+
+// EndDTS is where the next file of the same camera run should begin.
+func (r *Report) EndDTS() int64 { return r.LastDTS + r.FrameTicks }
+
+// Truncated reports an upload that was cut off inside a packet.
+func (r *Report) Truncated() bool { return r.TruncatedBytes > 0 }
+
+// Damaged reports loss or garbage inside the file.
+func (r *Report) Damaged() bool {
+	return r.CCErrors > 0 || r.TransportErrors > 0 || r.SyncLosses > 0 || r.BadPES > 0
+}
+
+// Ticks converts 90 kHz ticks to a duration.
+func Ticks(t int64) time.Duration { return time.Duration(t) * time.Second / Clock }
+
+// Scan reads a whole segment. It fails with ErrEmpty, ErrNotTS or ErrNoVideo
+// when the file cannot be used at all; damage it can live with (lost
+// packets, garbage, a cut-off end) is counted in the report instead.
+func Scan(r io.Reader) (Report, error) {
+	var s scanner
+	crc := crc32.New(castagnoli)
+	s.init(io.TeeReader(r, crc))
+	for {
+		p, err := s.w.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return s.rep, fmt.Errorf("scan: %w", err)
+		}
+		s.packet(p)
+	}
+	s.rep.CRC32C = crc.Sum32()
+	return s.finish()
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+type scanner struct {
+	rep    Report
+	w      *walker
+	tables *tables
+	lastCC [8192]int8
+	index  [8192]int16 // position+1 in rep.Streams
+	pmt    uint16
+	hasPMT bool
+	types  map[uint16]astits.StreamType
+
+	prevRawDTS int64
+	deltas     map[int64]int
+}
+
+func (s *scanner) init(r io.Reader) {
+	s.w = newWalker(r)
+	s.tables = newTables()
+	for i := range s.lastCC {
+		s.lastCC[i] = -1
+	}
+	s.types = map[uint16]astits.StreamType{}
+	s.deltas = map[int64]int{}
+}
+
+func (s *scanner) packet(p []byte) {
+	s.rep.Packets++
+	id := pid(p)
+	st := s.stream(id)
+	st.Packets++
+	if tei(p) {
+		s.rep.TransportErrors++
+		return
+	}
+	if id == pidNull {
+		return
+	}
+	if s.ccError(p, id) {
+		st.CCErrors++
+		s.rep.CCErrors++
+	}
+	if !pusi(p) || payloadStart(p) < 0 {
+		return
+	}
+	switch {
+	case id == 0 || (s.hasPMT && id == s.pmt):
+		s.table(p)
+	case s.rep.Codec != "" && id == s.rep.VideoPID:
+		s.frame(p)
+	}
+}
+
+func (s *scanner) stream(id uint16) *Stream {
+	i := s.index[id]
+	if i == 0 {
+		s.rep.Streams = append(s.rep.Streams, Stream{PID: id, StreamType: uint8(s.types[id])})
+		i = int16(len(s.rep.Streams))
+		s.index[id] = i
+	}
+	return &s.rep.Streams[i-1]
+}
+
+// ccError applies the continuity rules of ISO 13818-1 2.4.3.3: the counter
+// steps with each payload packet, may repeat once, and restarts after a
+// signalled discontinuity.
+func (s *scanner) ccError(p []byte, id uint16) bool {
+	c, last := int8(cc(p)), s.lastCC[id]
+	s.lastCC[id] = c
+	if last < 0 || discontinuity(p) {
+		return false
+	}
+	if !hasPayload(p) {
+		return c != last
+	}
+	return c != (last+1)&0x0F && c != last
+}
+
+func (s *scanner) table(p []byte) {
+	d, err := s.tables.psi(p)
+	if err != nil {
+		return
+	}
+	if d.PAT != nil {
+		for _, pg := range d.PAT.Programs {
+			if pg.ProgramNumber != 0 {
+				s.pmt, s.hasPMT = pg.ProgramMapID, true
+				break
+			}
+		}
+	}
+	if d.PMT != nil && s.rep.Codec == "" {
+		for _, es := range d.PMT.ElementaryStreams {
+			s.types[es.ElementaryPID] = es.StreamType
+			if codec := codecName(es.StreamType); codec != "" && s.rep.Codec == "" {
+				s.rep.VideoPID, s.rep.Codec = es.ElementaryPID, codec
+			}
+		}
+		for i := range s.rep.Streams {
+			s.rep.Streams[i].StreamType = uint8(s.types[s.rep.Streams[i].PID])
+		}
+	}
+}
+
+func codecName(t astits.StreamType) string {
+	switch t {
+	case astits.StreamTypeH264Video:
+		return "h264"
+	case astits.StreamTypeH265Video:
+		return "hevc"
+	case astits.StreamTypeMPEG2Video:
+		return "mpeg2video"
+	}
+	return ""
+}
+
+func (s *scanner) frame(p []byte) {
+	pes, err := s.tables.pes(p)
+	if err != nil || pes.Header.OptionalHeader == nil || pes.Header.OptionalHeader.PTS == nil {
+		s.rep.BadPES++
+		return
+	}
+	oh := pes.Header.OptionalHeader
+	pts := oh.PTS.Base
+	dts := pts
+	if oh.DTS != nil {
+		dts = oh.DTS.Base
+	}
+	key := randomAccess(p) || keyNAL(s.rep.Codec, pes.Data)
+	r := &s.rep
+	if r.Frames == 0 {
+		r.FirstPTS, r.LastPTS, r.FirstDTS, r.LastDTS = pts, pts, dts, dts
+		r.StartsWithKeyframe = key
+	} else {
+		step := signed33(dts - s.prevRawDTS)
+		s.deltas[step]++
+		r.LastDTS += step
+		if upts := r.LastDTS + signed33(pts-dts); upts > r.LastPTS {
+			r.LastPTS = upts
+		}
+	}
+	s.prevRawDTS = dts
+	r.Frames++
+	if key {
+		r.Keyframes++
+	}
+}
+
+func (s *scanner) finish() (Report, error) {
+	r := &s.rep
+	r.SyncLosses, r.SkippedBytes, r.TruncatedBytes = s.w.syncLosses, s.w.skippedBytes, s.w.tail
+	r.Size = r.Packets*packetSize + r.SkippedBytes + int64(r.TruncatedBytes)
+	best := 0
+	for d, n := range s.deltas {
+		if n > best || n == best && d < r.FrameTicks {
+			r.FrameTicks, best = d, n
+		}
+	}
+	if r.Frames == 1 || r.FrameTicks <= 0 {
+		r.FrameTicks = Clock / 25
+	}
+	switch {
+	case r.Size == 0:
+		return *r, ErrEmpty
+	case r.Packets == 0 || !s.hasPMT:
+		return *r, ErrNotTS
+	case r.Frames == 0:
+		return *r, ErrNoVideo
+	}
+	return *r, nil
+}
+
+// signed33 maps a difference of 33-bit timestamps to the nearest signed
+// value, so that a step across the roll-over stays small.
+func signed33(d int64) int64 {
+	d &= wrap - 1
+	if d >= wrap/2 {
+		d -= wrap
+	}
+	return d
+}
+
+// keyNAL reports whether a PES payload start holds an IDR (H.264) or IRAP (HEVC) picture.
+func keyNAL(codec string, b []byte) bool {
+	for i := 0; i+3 < len(b); i++ {
+		if b[i] != 0 || b[i+1] != 0 || b[i+2] != 1 {
+			continue
+		}
+		n := b[i+3]
+		switch codec {
+		case "h264":
+			if n&0x1F == 5 {
+				return true
+			}
+		case "hevc":
+			if t := n >> 1 & 0x3F; t >= 16 && t <= 21 {
+				return true
+			}
+		}
+		i += 2
+	}
+	return false
+}
