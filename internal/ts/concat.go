@@ -37,6 +37,11 @@ func Concat(ctx context.Context, w io.Writer, open Opener, segs []Segment) (Conc
 	for i := range c.outCC {
 		c.outCC[i] = -1
 	}
+	defer func() {
+		if c.w != nil {
+			c.w.release()
+		}
+	}()
 	for i := range segs {
 		if err := ctx.Err(); err != nil {
 			return c.stats, fmt.Errorf("concat: %w", err)

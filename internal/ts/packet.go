@@ -3,6 +3,7 @@ package ts
 import (
 	"errors"
 	"io"
+	"sync"
 )
 
 // walker yields the 188-byte packets of a stream, finding its way back to
@@ -22,8 +23,17 @@ type walker struct {
 
 const walkBuf = packetSize * 1024
 
+// buffers recycles walker buffers: a day is thousands of files.
+var buffers = sync.Pool{New: func() any { return new([walkBuf]byte) }}
+
 func newWalker(r io.Reader) *walker {
-	return &walker{r: r, buf: make([]byte, walkBuf)}
+	return &walker{r: r, buf: buffers.Get().(*[walkBuf]byte)[:]}
+}
+
+// release returns the walker's buffer; the walker must not be used after.
+func (w *walker) release() {
+	buffers.Put((*[walkBuf]byte)(w.buf))
+	w.buf = nil
 }
 
 // fill makes at least n bytes available unless the stream ends first.

@@ -1,6 +1,7 @@
 package ts
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -80,6 +81,7 @@ func Scan(r io.Reader) (Report, error) {
 	var s scanner
 	crc := crc32.New(castagnoli)
 	s.init(io.TeeReader(r, crc))
+	defer s.w.release()
 	for {
 		p, err := s.w.next()
 		if errors.Is(err, io.EOF) {
@@ -105,6 +107,8 @@ type scanner struct {
 	pmt    uint16
 	hasPMT bool
 	types  map[uint16]astits.StreamType
+
+	lastPSI    [2][packetSize - 4]byte // PAT, PMT payloads last parsed
 
 	prevRawDTS int64
 	deltas     map[int64]int
@@ -173,6 +177,15 @@ func (s *scanner) ccError(p []byte, id uint16) bool {
 }
 
 func (s *scanner) table(p []byte) {
+	// Muxers repeat the same PAT and PMT several times a second; parse each once.
+	last := &s.lastPSI[0]
+	if pid(p) != 0 {
+		last = &s.lastPSI[1]
+	}
+	if bytes.Equal(last[:], p[4:]) {
+		return
+	}
+	copy(last[:], p[4:])
 	d, err := s.tables.psi(p)
 	if err != nil {
 		return
