@@ -7,4 +7,6 @@ import (
 
 var errorsEOF = io.EOF
 
-func sortNatural(s []string) { slices.SortFunc(s, func(a, b string) int { return naturalCompare(a, b) }) }
+func sortNatural(s []string) {
+	slices.SortFunc(s, func(a, b string) int { return naturalCompare(a, b) })
+}

@@ -108,7 +108,7 @@ type scanner struct {
 	hasPMT bool
 	types  map[uint16]astits.StreamType
 
-	lastPSI    [2][packetSize - 4]byte // PAT, PMT payloads last parsed
+	lastPSI [2][packetSize - 4]byte // PAT, PMT payloads last parsed
 
 	prevRawDTS int64
 	deltas     map[int64]int
