@@ -1,0 +1,34 @@
+// Command cctvctl controls a running cctvd; see internal/ctl.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"golang.org/x/term"
+
+	"github.com/cctvd/cctvd/internal/ctl"
+)
+
+// version is set at link time: -ldflags "-X main.version=v1.2.3".
+var version string
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	cli := &ctl.CLI{
+		Stdout:     os.Stdout,
+		Stderr:     os.Stderr,
+		Env:        os.Getenv,
+		IsTerminal: term.IsTerminal(int(os.Stdout.Fd())),
+		Version:    version,
+	}
+	err := cli.Run(ctx, os.Args[1:])
+	stop()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "cctvctl: %v\n", err)
+		os.Exit(ctl.ExitCode(err))
+	}
+}

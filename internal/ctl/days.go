@@ -1,0 +1,102 @@
+package ctl
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
+)
+
+func daysCmd() *command {
+	return &command{
+		name:    "days",
+		summary: "List the days, oldest first",
+		doc: "One line per day folder: its state, segments, their size and the time they cover,\n" +
+			"gaps and other findings, the archive's size and checksum state, and RATIO, the\n" +
+			"archive's size as a share of the segments that went in (8% = 92% smaller).",
+		run: runDays,
+	}
+}
+
+func runDays(ctx context.Context, r *runner, args []string) error {
+	if err := r.noArgs(args); err != nil {
+		return err
+	}
+	c, err := r.newClient(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	ctx, cancel := r.withTimeout(ctx)
+	defer cancel()
+	resp, err := c.api.ListDays(ctx, &cctvv1.ListDaysRequest{})
+	if err != nil {
+		return r.rpcError("days", err)
+	}
+	p := r.printer()
+	if r.opts.json {
+		return p.protoJSON(resp)
+	}
+	if len(resp.GetDays()) == 0 {
+		p.linef("no days yet")
+		return nil
+	}
+	return p.printDays(resp.GetDays())
+}
+
+var daysHeader = []string{"DATE", "STATE", "SEGMENTS", "SIZE", "COVERED", "GAPS", "FINDINGS", "ARCHIVE", "CHECKSUM", "RATIO", "NOTE"}
+
+func (p *printer) printDays(days []*cctvv1.Day) error {
+	rows := make([][]string, 0, len(days))
+	for _, d := range days {
+		ratio := "-"
+		if d.GetReductionRatio() > 0 {
+			ratio = fmt.Sprintf("%.1f%%", 100*d.GetReductionRatio())
+		}
+		rows = append(rows, []string{
+			d.GetDate(),
+			stateText(d.GetState()),
+			strconv.Itoa(int(d.GetSegmentCount())),
+			sizeText(d.GetBytes()),
+			durText(d.GetCovered()),
+			strconv.Itoa(int(d.GetGapCount())),
+			strconv.Itoa(int(d.GetFindingCount())),
+			sizeText(d.GetArchiveBytes()),
+			checksumText(d.GetChecksumState()),
+			ratio,
+			p.dayNote(d),
+		})
+	}
+	return p.table(daysHeader, rows)
+}
+
+// dayNote is what a person wants to know next about a day, if anything.
+func (p *printer) dayNote(d *cctvv1.Day) string {
+	var notes []string
+	switch d.GetState() {
+	case cctvv1.DayState_DAY_STATE_RECORDING, cctvv1.DayState_DAY_STATE_SETTLING:
+		if d.GetDueTime() != nil {
+			notes = append(notes, "due "+p.timeText(d.GetDueTime()))
+		}
+	case cctvv1.DayState_DAY_STATE_FAILED:
+		if d.GetNextAttemptTime() != nil {
+			notes = append(notes, "retry "+p.timeText(d.GetNextAttemptTime()))
+		}
+	}
+	if n := d.GetKeptCount(); n > 0 {
+		notes = append(notes, fmt.Sprintf("%d kept", n))
+	}
+	if e := d.GetLastError(); e != "" {
+		notes = append(notes, "error: "+oneLine(e))
+	}
+	return strings.Join(notes, "; ")
+}
+
+func checksumText(s cctvv1.ChecksumState) string {
+	if s == cctvv1.ChecksumState_CHECKSUM_STATE_NONE {
+		return "-"
+	}
+	return enumText(s.String(), "CHECKSUM_STATE_")
+}

@@ -1,0 +1,85 @@
+package ctl
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
+)
+
+func statusCmd() *command {
+	return &command{
+		name:    "status",
+		summary: "Show what cctvd is doing",
+		doc:     "Version and uptime, the root and its disk space, days by state, the conversion in\nprogress (frames, speed, ETA) and the most recent errors.",
+		run:     runStatus,
+	}
+}
+
+func runStatus(ctx context.Context, r *runner, args []string) error {
+	if err := r.noArgs(args); err != nil {
+		return err
+	}
+	c, err := r.newClient(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	ctx, cancel := r.withTimeout(ctx)
+	defer cancel()
+	resp, err := c.api.GetStatus(ctx, &cctvv1.GetStatusRequest{})
+	if err != nil {
+		return r.rpcError("status", err)
+	}
+	p := r.printer()
+	if r.opts.json {
+		return p.protoJSON(resp)
+	}
+	p.printStatus(resp)
+	return nil
+}
+
+func (p *printer) printStatus(s *cctvv1.GetStatusResponse) {
+	p.linef("cctvd %s, up %s (since %s)", orDash(s.GetVersion()), durText(s.GetUptime()), p.timeText(s.GetStartTime()))
+	p.linef("root:    %s", orDash(s.GetRoot()))
+	if d := s.GetDisk(); d != nil {
+		line := fmt.Sprintf("%s free of %s", bytesText(d.GetFreeBytes()), bytesText(d.GetTotalBytes()))
+		if d.GetTotalBytes() > 0 {
+			line += fmt.Sprintf(" (%.0f%% used)", 100*float64(d.GetUsedBytes())/float64(d.GetTotalBytes()))
+		}
+		if d.GetRootBytes() > 0 {
+			line += ", footage " + bytesText(d.GetRootBytes())
+		}
+		p.linef("disk:    %s", line)
+	}
+	var counts []string
+	for _, c := range s.GetDayCounts() {
+		counts = append(counts, fmt.Sprintf("%d %s", c.GetCount(), stateText(c.GetState())))
+	}
+	if len(counts) == 0 {
+		counts = []string{"none"}
+	}
+	p.linef("days:    %s", strings.Join(counts, ", "))
+	if s.GetSettle() != nil {
+		p.linef("settle:  %s", durText(s.GetSettle()))
+	}
+	if len(s.GetConversions()) == 0 {
+		p.linef("converting: nothing")
+	}
+	for _, c := range s.GetConversions() {
+		p.linef("converting %s: %s", c.GetDate(), progressText(c))
+	}
+	if errs := s.GetRecentErrors(); len(errs) > 0 {
+		p.linef("recent errors:")
+		for _, e := range errs {
+			where := e.GetComponent()
+			if e.GetDate() != "" {
+				where = strings.TrimPrefix(where+" "+e.GetDate(), " ")
+			}
+			p.linef("  %s  %s: %s", p.timeText(e.GetTime()), orDash(where), oneLine(e.GetMessage()))
+		}
+	}
+}
+
+func stateText(s cctvv1.DayState) string { return enumText(s.String(), "DAY_STATE_") }
