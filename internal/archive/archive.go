@@ -1,0 +1,253 @@
+// Package archive turns settled days of segments into verified, checksummed H.265 archives.
+//
+// A day is due once its end (midnight after it, in Config.Location) is
+// Config.Settle ago. Archiving a day plans it (internal/ts: order, findings,
+// timeline), encodes it in chunks of segments into a work folder under
+// Config.State, joins the chunks losslessly into a hidden temporary mp4 in
+// the day folder, verifies it (HEVC, every frame once, the plan's duration),
+// and commits it:
+//
+//	temp mp4 → fsync → manifest records its SHA-512 → rename to video.mp4
+//	→ video.mp4.sha512sum (temp, fsync, rename) → fsync folder
+//	→ delete exactly the segments that went in → fsync folder
+//
+// The work folder's manifest (plan fingerprint, settings, finished chunks,
+// phase) makes every step resumable: a restart continues with the first
+// unfinished chunk, or finishes a commit that was under way. At any moment
+// a day holds all its segments or a verified archive, never neither, and
+// no video.mp4 that looks final but is not.
+//
+// Files that cannot go in (junk, truncated, duplicate, zero-byte, hidden
+// and foreign files) are never deleted; they are logged and reported.
+// Segments that arrive after a day's archive was made go into an
+// additional archive (video-2.mp4, ...), never into a checksummed file.
+package archive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/encode"
+)
+
+// Errors. The control plane maps them to status codes with errors.Is.
+var (
+	// ErrUnknownDay reports a date the root has no folder for.
+	ErrUnknownDay = errors.New("unknown day")
+	// ErrToday reports today or a later day: it is still being recorded.
+	ErrToday = errors.New("day is still being recorded")
+	// ErrTooYoung reports a day whose settle time has not passed (see Convert's force).
+	ErrTooYoung = errors.New("day is still settling")
+	// ErrNothingToDo reports a day with no segments left to archive.
+	ErrNothingToDo = errors.New("nothing to archive")
+	// ErrNotConverting reports a Cancel or Watch of a day that is neither queued nor converting.
+	ErrNotConverting = errors.New("day is not being converted")
+	// ErrCommitting reports a Cancel that came too late: the archive is
+	// verified and being committed, which finishes.
+	ErrCommitting = errors.New("archive is being committed")
+	// ErrCancelled is the error of a conversion stopped by Cancel.
+	ErrCancelled = errors.New("conversion cancelled")
+	// ErrVerify reports an archive that does not hold what went in.
+	ErrVerify = errors.New("archive verification failed")
+	// ErrChecksumMismatch reports an archive that differs from its checksum.
+	ErrChecksumMismatch = errors.New("archive does not match its checksum")
+	// ErrLocked reports a state folder in use by another process.
+	ErrLocked = errors.New("state folder is in use by another process")
+)
+
+// Defaults of Config's zero fields.
+const (
+	DefaultSettle        = 48 * time.Hour
+	DefaultJobs          = 1
+	DefaultChunkSegments = 360 // an hour of 10-second segments
+	DefaultRescan        = 10 * time.Minute
+	DefaultRetryMin      = 5 * time.Minute
+	DefaultRetryMax      = 6 * time.Hour
+	// StateDirName is the state folder inside the root, by default.
+	StateDirName = ".cctvd"
+)
+
+// Config configures an Archiver. Zero fields take the defaults.
+type Config struct {
+	// Root is the footage root: one folder per day, YYYY-MM-DD.
+	Root string
+	// State is cctvd's state folder; work files go in State/work/DATE.
+	// Default Root/.cctvd. It must be on the root's file system.
+	State string
+	// Location is the time zone days are cut in; default time.Local.
+	Location *time.Location
+	// Settle is how long after its end a day is archived; default 48 h.
+	Settle time.Duration
+	// Jobs is how many days are archived at a time; default 1.
+	Jobs int
+	// ChunkSegments is how many segments go into one resumable chunk;
+	// default 360 (an hour).
+	ChunkSegments int
+	// Encode configures ffmpeg. Encode.Nice 0 means encode.DefaultNice:
+	// ffmpeg always runs at low priority.
+	Encode encode.Settings
+	// Rescan is how often the root is looked at for due days without a Kick.
+	Rescan time.Duration
+	// RetryMin and RetryMax bound the backoff after a failed day: the wait
+	// doubles from RetryMin with each failure, up to RetryMax.
+	RetryMin, RetryMax time.Duration
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// AfterStep, if set, is called after each step of the pipeline, from
+	// the goroutine that did it. It is a test hook (fault injection).
+	AfterStep func(Step)
+}
+
+// Step is a point of the pipeline, reported to Config.AfterStep.
+type Step struct {
+	Date day.Date
+	// Name is one of the Step* constants.
+	Name string
+	// Chunk is the chunk's index for chunk steps.
+	Chunk int
+}
+
+// Step names.
+const (
+	StepPlanned      = "planned"       // the day was planned
+	StepChunkStarted = "chunk-started" // ffmpeg reported progress on a chunk
+	StepChunkEncoded = "chunk-encoded" // a chunk is finished and in the manifest
+	StepJoined       = "joined"        // the temporary mp4 is written
+	StepVerified     = "verified"      // the manifest holds its SHA-512; nothing renamed yet
+	StepRenamed      = "renamed"       // video.mp4 is in place, its checksum not yet
+	StepChecksummed  = "checksummed"   // the checksum file is in place
+	StepDeleting     = "deleting"      // the first segment was deleted
+	StepDone         = "done"          // the day's run ended, whatever the outcome
+	StepIdle         = "idle"          // nothing queued or running
+)
+
+func (c Config) withDefaults() (Config, error) {
+	if c.Root == "" {
+		return c, errors.New("no footage root")
+	}
+	root, err := filepath.Abs(c.Root)
+	if err != nil {
+		return c, fmt.Errorf("footage root: %w", err)
+	}
+	c.Root = root
+	if c.State == "" {
+		c.State = filepath.Join(c.Root, StateDirName)
+	}
+	if c.State, err = filepath.Abs(c.State); err != nil {
+		return c, fmt.Errorf("state folder: %w", err)
+	}
+	if c.Location == nil {
+		c.Location = time.Local
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	setDefault(&c.Settle, DefaultSettle)
+	setDefault(&c.Jobs, DefaultJobs)
+	setDefault(&c.ChunkSegments, DefaultChunkSegments)
+	setDefault(&c.Rescan, DefaultRescan)
+	setDefault(&c.RetryMin, DefaultRetryMin)
+	setDefault(&c.RetryMax, DefaultRetryMax)
+	setDefault(&c.Encode.Nice, encode.DefaultNice)
+	switch {
+	case c.Settle < 0:
+		return c, fmt.Errorf("invalid settle time %v", c.Settle)
+	case c.Jobs < 0 || c.ChunkSegments < 0 || c.Rescan < 0 || c.RetryMin < 0 || c.RetryMax < c.RetryMin:
+		return c, errors.New("invalid jobs, chunk size, rescan or retry setting")
+	}
+	return c, nil
+}
+
+func setDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}
+
+// Archiver archives due days, one component of cctvd.
+type Archiver struct {
+	cfg  Config
+	log  *slog.Logger
+	root *os.Root
+	lock *os.File
+	enc  encoder
+
+	kick     chan struct{}
+	finished chan struct{}
+
+	mu      sync.Mutex
+	days    map[day.Date]*job
+	running int
+	runCtx  context.Context // set by Run; jobs derive from it
+	wg      sync.WaitGroup
+}
+
+// New checks ffmpeg (it must run and have libx265), opens the root and
+// takes the state folder's lock.
+func New(cfg Config, log *slog.Logger) (*Archiver, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("archive: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := encode.Check(ctx, cfg.Encode); err != nil {
+		return nil, fmt.Errorf("archive: %w", err)
+	}
+	root, err := os.OpenRoot(cfg.Root)
+	if err != nil {
+		return nil, fmt.Errorf("archive: footage root: %w", err)
+	}
+	lock, err := lockState(cfg.State)
+	if err != nil {
+		root.Close()
+		return nil, fmt.Errorf("archive: %w", err)
+	}
+	return &Archiver{
+		cfg:      cfg,
+		log:      log.With("component", "archive"),
+		root:     root,
+		lock:     lock,
+		enc:      ffmpeg{cfg.Encode},
+		kick:     make(chan struct{}, 1),
+		finished: make(chan struct{}, 1),
+		days:     map[day.Date]*job{},
+	}, nil
+}
+
+// Close releases the root and the state lock. Call it after Run returned.
+func (a *Archiver) Close() error {
+	return errors.Join(a.lock.Close(), a.root.Close())
+}
+
+// Kick makes Run look for due days now, e.g. when a day folder appeared.
+func (a *Archiver) Kick() {
+	select {
+	case a.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (a *Archiver) step(date day.Date, name string, chunk int) {
+	if a.cfg.AfterStep != nil {
+		a.cfg.AfterStep(Step{Date: date, Name: name, Chunk: chunk})
+	}
+}
+
+// due is when date becomes due.
+func (a *Archiver) due(date day.Date) time.Time {
+	return date.End(a.cfg.Location).Add(a.cfg.Settle)
+}
+
+// today is the day being recorded now.
+func (a *Archiver) today() day.Date {
+	return day.Of(a.cfg.Now().In(a.cfg.Location))
+}

@@ -1,0 +1,276 @@
+package archive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/encode"
+	"github.com/cctvd/cctvd/internal/ts"
+)
+
+// State is where a day is, as far as this process knows.
+type State string
+
+// States.
+const (
+	StateQueued     State = "queued"
+	StateConverting State = "converting"
+	// StateFailed days are retried at DayStatus.NextAttempt.
+	StateFailed State = "failed"
+	// StateCancelled days wait for Convert (or a restart of cctvd).
+	StateCancelled State = "cancelled"
+	// StateArchived days were archived by this process; kept files may remain.
+	StateArchived State = "archived"
+	// StateIdle days have no segments to archive, only kept files.
+	StateIdle State = "idle"
+)
+
+// job is a day the archiver has dealt with.
+type job struct {
+	date        day.Date
+	state       State
+	force       bool
+	attempts    int
+	nextAttempt time.Time
+	err         error
+	stderr      []string
+	progress    Progress
+	kept        []ts.Kept
+	findings    []ts.Finding
+	// listing is the folder's fingerprint when the day was last found
+	// archived or idle: the same folder needs no new look.
+	listing uint64
+
+	cancel     context.CancelCauseFunc
+	committing bool
+	done       chan struct{} // closed when a running conversion ended
+	removed    int           // files removed by a cancel
+	watchers   map[*watcher]struct{}
+}
+
+func (j *job) active() bool { return j.state == StateQueued || j.state == StateConverting }
+
+// jobLocked returns date's job, made if needed. a.mu is held.
+func (a *Archiver) jobLocked(date day.Date) *job {
+	j := a.days[date]
+	if j == nil {
+		j = &job{date: date, watchers: map[*watcher]struct{}{}}
+		a.days[date] = j
+	}
+	return j
+}
+
+// publishLocked records p as j's progress and passes it to the watchers;
+// a final phase closes them. a.mu is held.
+func (a *Archiver) publishLocked(j *job, p Progress) {
+	p.Date = j.date
+	p.Updated = a.cfg.Now()
+	if p.Started.IsZero() {
+		p.Started = j.progress.Started
+	}
+	j.progress = p
+	for w := range j.watchers {
+		w.send(p)
+		if p.Phase.Final() {
+			close(w.ch)
+			delete(j.watchers, w)
+		}
+	}
+}
+
+// update changes j's progress under the lock.
+func (a *Archiver) update(j *job, f func(p *Progress)) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	p := j.progress
+	f(&p)
+	a.publishLocked(j, p)
+}
+
+func (a *Archiver) setPhase(j *job, ph Phase) {
+	a.update(j, func(p *Progress) { p.Phase, p.Speed, p.ETA = ph, 0, 0 })
+}
+
+// Convert queues a day for archiving now rather than when it is due, and
+// returns at once; Watch follows it. force skips the settle time, nothing
+// else: today is never archived and nothing is deleted unless the archive
+// verified. With dryRun nothing is queued or changed: Convert returns the
+// plan (it scans every file).
+func (a *Archiver) Convert(ctx context.Context, date day.Date, force, dryRun bool) (*Plan, error) {
+	l, err := a.listDay(date)
+	if err != nil {
+		return nil, fmt.Errorf("convert: %w", err)
+	}
+	if dryRun {
+		return a.dryRun(ctx, date)
+	}
+	now := a.cfg.Now()
+	switch {
+	case !date.Before(a.today()):
+		return nil, fmt.Errorf("convert %s: %w", date, ErrToday)
+	case !force && now.Before(a.due(date)):
+		return nil, fmt.Errorf("convert %s: due at %s: %w", date, a.due(date).Format(time.RFC3339), ErrTooYoung)
+	}
+	hasWork := l.candidates > 0 || a.hasManifest(date)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	j := a.days[date]
+	switch {
+	case j != nil && j.active():
+		j.force = j.force || force
+		return nil, nil
+	case !hasWork, j != nil && (j.state == StateIdle || j.state == StateArchived) && j.listing == l.sum:
+		return nil, fmt.Errorf("convert %s: %w", date, ErrNothingToDo)
+	}
+	a.queueLocked(a.jobLocked(date), force)
+	a.Kick()
+	return nil, nil
+}
+
+// dryRun plans a day and marks the chunks an interrupted run finished.
+func (a *Archiver) dryRun(ctx context.Context, date day.Date) (*Plan, error) {
+	p, err := a.planDay(ctx, date)
+	if err != nil {
+		return nil, fmt.Errorf("convert %s: %w", date, err)
+	}
+	m, err := readManifest(a.workDir(date))
+	if err == nil && m != nil && m.fits(p, a.settingsID()) {
+		for i := range p.Chunks {
+			p.Chunks[i].Done = i < len(m.Chunks)
+		}
+	}
+	return p, nil
+}
+
+func (a *Archiver) queueLocked(j *job, force bool) {
+	j.state, j.force = StateQueued, force
+	j.nextAttempt = time.Time{}
+	a.publishLocked(j, Progress{Phase: PhaseQueued, Started: a.cfg.Now()})
+}
+
+// Watch follows a day's conversion. The channel receives its progress,
+// skipping reports a slow reader missed, and is closed after the final
+// one (done, failed or cancelled). For a day whose conversion already
+// ended it delivers that conversion's final report. stop ends the watch.
+func (a *Archiver) Watch(date day.Date) (ch <-chan Progress, stop func(), err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	j := a.days[date]
+	if j == nil || j.progress.Phase == "" {
+		return nil, nil, fmt.Errorf("watch %s: %w", date, ErrNotConverting)
+	}
+	w := newWatcher()
+	w.send(j.progress)
+	if !j.active() {
+		close(w.ch)
+		return w.ch, func() {}, nil
+	}
+	j.watchers[w] = struct{}{}
+	return w.ch, func() {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		if _, ok := j.watchers[w]; ok {
+			delete(j.watchers, w)
+			close(w.ch)
+		}
+	}, nil
+}
+
+// Cancelled describes a cancelled conversion.
+type Cancelled struct {
+	// Phase is where the conversion was when it was stopped.
+	Phase Phase
+	// Removed counts the work and temporary files removed.
+	Removed int
+}
+
+// Cancel stops a day's conversion, queued or running: ffmpeg is killed and
+// the work and temporary files are removed; the segments stay as they are.
+// The day is not archived again until Convert asks for it (or cctvd
+// restarts). It fails with ErrCommitting once the archive is being committed.
+func (a *Archiver) Cancel(ctx context.Context, date day.Date) (Cancelled, error) {
+	a.mu.Lock()
+	j := a.days[date]
+	switch {
+	case j == nil || !j.active():
+		a.mu.Unlock()
+		return Cancelled{}, fmt.Errorf("cancel %s: %w", date, ErrNotConverting)
+	case j.committing:
+		a.mu.Unlock()
+		return Cancelled{}, fmt.Errorf("cancel %s: %w", date, ErrCommitting)
+	case j.state == StateQueued:
+		j.state = StateCancelled
+		a.publishLocked(j, Progress{Phase: PhaseCancelled, Err: ErrCancelled})
+		a.mu.Unlock()
+		return Cancelled{Phase: PhaseQueued}, nil
+	}
+	phase, done := j.progress.Phase, j.done
+	j.cancel(ErrCancelled)
+	a.mu.Unlock()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return Cancelled{Phase: phase}, fmt.Errorf("cancel %s: %w", date, ctx.Err())
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if j.state != StateCancelled {
+		// It ended another way first (committed, failed).
+		return Cancelled{Phase: phase}, fmt.Errorf("cancel %s: ended %s: %w", date, j.progress.Phase, ErrNotConverting)
+	}
+	return Cancelled{Phase: phase, Removed: j.removed}, nil
+}
+
+// Status is what the archiver is doing and has done since it started.
+type Status struct {
+	// Days are the days queued, converting, failed, cancelled, archived or
+	// found idle since start, oldest first.
+	Days []DayStatus
+}
+
+// DayStatus is one day's state.
+type DayStatus struct {
+	Date  day.Date
+	State State
+	// Forced days skip the settle time.
+	Forced bool
+	// Progress is the current conversion's progress, or the last one's.
+	Progress Progress
+	// Err is the last failure, with ffmpeg's last stderr lines if it failed.
+	Err        error
+	StderrTail []string
+	// Attempts counts failures in a row; NextAttempt is when a failed day is retried.
+	Attempts    int
+	NextAttempt time.Time
+	// Kept and Findings are the last plan's files left out and what was wrong.
+	Kept     []ts.Kept
+	Findings []ts.Finding
+}
+
+// Status reports the days the archiver knows of.
+func (a *Archiver) Status() Status {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var s Status
+	for _, d := range slices.SortedFunc(maps.Keys(a.days), day.Date.Compare) {
+		j := a.days[d]
+		s.Days = append(s.Days, DayStatus{Date: d, State: j.state, Forced: j.force, Progress: j.progress,
+			Err: j.err, StderrTail: j.stderr, Attempts: j.attempts, NextAttempt: j.nextAttempt,
+			Kept: slices.Clone(j.kept), Findings: slices.Clone(j.findings)})
+	}
+	return s
+}
+
+// stderrTail is ffmpeg's last stderr lines, if err came from ffmpeg.
+func stderrTail(err error) []string {
+	var fe *encode.FFmpegError
+	if errors.As(err, &fe) {
+		return slices.Clone(fe.Stderr)
+	}
+	return nil
+}

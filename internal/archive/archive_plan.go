@@ -1,0 +1,221 @@
+package archive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/encode"
+	"github.com/cctvd/cctvd/internal/ts"
+)
+
+// Plan is what archiving a day does, or would do.
+type Plan struct {
+	Date day.Date
+	// Output is the archive to write: video.mp4, or video-2.mp4, … when
+	// the day already has one.
+	Output string
+	// Plan orders the segments that go in and names the files that stay
+	// out, with the findings. Segments byte-identical to ones already in
+	// an archive of the day stay out as duplicates.
+	ts.Plan
+	// Chunks split Segments into the units that are encoded and resumed.
+	Chunks []Chunk
+	// Due reports whether the day's settle time has passed, at DueTime.
+	Due     bool
+	DueTime time.Time
+	// Settings are the encoder settings the archive is made with.
+	Settings encode.Settings
+
+	listing uint64 // fingerprint of the folder's entries
+}
+
+// Chunk is a run of consecutive segments encoded into one file.
+type Chunk struct {
+	Index int
+	// First and Count select Plan.Segments[First:First+Count].
+	First, Count int
+	Frames       int64
+	// Duration is the chunk's length on the day's timeline.
+	Duration time.Duration
+	// Done reports a chunk finished by an earlier, interrupted run.
+	Done bool
+}
+
+// Start is the wall-clock time of the first frame.
+func (p *Plan) Start() time.Time {
+	if len(p.Segments) == 0 {
+		return time.Time{}
+	}
+	return p.Segments[0].Start
+}
+
+// span is the time from the first frame shown to the last, gaps included.
+func (p *Plan) span() time.Duration {
+	if len(p.Segments) == 0 {
+		return 0
+	}
+	first, last := &p.Segments[0], &p.Segments[len(p.Segments)-1]
+	return ts.Ticks(last.Report.LastPTS + last.Shift - first.Report.FirstPTS - first.Shift)
+}
+
+// frameTime is the usual time between two frames.
+func (p *Plan) frameTime() time.Duration {
+	if len(p.Segments) == 0 {
+		return 0
+	}
+	return ts.Ticks(p.Segments[0].Report.FrameTicks)
+}
+
+func (p *Plan) chunkSegments(c Chunk) []ts.Segment {
+	return p.Segments[c.First : c.First+c.Count]
+}
+
+// dayListing is a day folder's entries, not yet scanned.
+type dayListing struct {
+	files []ts.File
+	// candidates counts the entries that may be segments.
+	candidates int
+	sum        uint64
+}
+
+// listDay reads a day folder's entries through the root; it refuses a
+// day folder that is a symlink or not a folder.
+func (a *Archiver) listDay(date day.Date) (dayListing, error) {
+	dir := date.String()
+	fi, err := a.root.Lstat(dir)
+	if errors.Is(err, fs.ErrNotExist) || err == nil && !fi.IsDir() {
+		return dayListing{}, fmt.Errorf("day %s: %w", dir, ErrUnknownDay)
+	}
+	if err != nil {
+		return dayListing{}, fmt.Errorf("day %s: %w", dir, err)
+	}
+	entries, err := fs.ReadDir(a.root.FS(), dir)
+	if err != nil {
+		return dayListing{}, fmt.Errorf("day %s: %w", dir, err)
+	}
+	var l dayListing
+	h := fnv.New64a()
+	for _, e := range entries {
+		f := ts.File{Name: e.Name(), Mode: e.Type()}
+		if info, err := e.Info(); err == nil {
+			f.Size, f.ModTime = info.Size(), info.ModTime()
+		}
+		if ts.IsCandidate(f.Name, f.Mode) && f.Size > 0 && !ts.IsArchiveName(f.Name) {
+			l.candidates++
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00%d\x00%d\n", f.Name, f.Size, f.ModTime.UnixNano(), f.Mode)
+		l.files = append(l.files, f)
+	}
+	l.sum = h.Sum64()
+	return l, nil
+}
+
+// planDay scans a day folder and plans its archive.
+func (a *Archiver) planDay(ctx context.Context, date day.Date) (*Plan, error) {
+	l, err := a.listDay(date)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := readIndex(a.indexPath(date))
+	if err != nil {
+		return nil, err
+	}
+	dir := date.String()
+	files := l.files[:0:0]
+	var dups []ts.Kept
+	var dupFindings []ts.Finding
+	for _, f := range l.files {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("plan %s: %w", dir, err)
+		}
+		if ts.IsCandidate(f.Name, f.Mode) && f.Size > 0 && !ts.IsArchiveName(f.Name) {
+			f.Report, f.Err = ts.ScanFile(a.root, path.Join(dir, f.Name))
+		}
+		if f.Err == nil && f.Report.Frames > 0 {
+			if in, orig, ok := idx.find(f.Name, &f.Report); ok {
+				dups = append(dups, ts.Kept{Name: f.Name, Reason: ts.Duplicate})
+				dupFindings = append(dupFindings, ts.Finding{Kind: ts.Duplicate, Files: []string{f.Name},
+					Detail: fmt.Sprintf("same footage as %s, already archived in %s", orig, in)})
+				continue
+			}
+		}
+		files = append(files, f)
+	}
+	p := &Plan{Date: date, Plan: ts.NewPlan(files), Output: nextOutput(l.files), Settings: a.cfg.Encode,
+		DueTime: a.due(date), listing: l.sum}
+	p.Due = !a.cfg.Now().Before(p.DueTime)
+	p.Kept = append(p.Kept, dups...)
+	p.Findings = append(p.Findings, dupFindings...)
+	p.Chunks = splitChunks(p.Segments, a.cfg.ChunkSegments)
+	return p, nil
+}
+
+// splitChunks cuts segs into chunks of about n segments, each starting
+// with a segment that starts on a keyframe.
+func splitChunks(segs []ts.Segment, n int) []Chunk {
+	var chunks []Chunk
+	for i := range segs {
+		c := len(chunks) - 1
+		if c < 0 || chunks[c].Count >= n && segs[i].Report.StartsWithKeyframe {
+			chunks = append(chunks, Chunk{Index: c + 1, First: i})
+			c++
+		}
+		chunks[c].Count++
+		chunks[c].Frames += int64(segs[i].Report.Frames)
+	}
+	for i := range chunks {
+		c := &chunks[i]
+		first, last := &segs[c.First], &segs[c.First+c.Count-1]
+		c.Duration = ts.Ticks(last.Report.LastPTS + last.Shift + last.Report.FrameTicks - first.Report.FirstPTS - first.Shift)
+	}
+	return chunks
+}
+
+// archiveNumber is n of video.mp4 (1) or video-n.mp4, and of the files
+// named after them; 0 for other names.
+func archiveNumber(name string) int {
+	base, _, found := strings.Cut(name, ".mp4")
+	if !found {
+		return 0
+	}
+	if base == "video" {
+		return 1
+	}
+	s, ok := strings.CutPrefix(base, "video-")
+	if !ok {
+		return 0
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 2 {
+		return 0
+	}
+	return n
+}
+
+func archiveName(n int) string {
+	if n <= 1 {
+		return "video.mp4"
+	}
+	return fmt.Sprintf("video-%d.mp4", n)
+}
+
+// nextOutput names the next archive of a day: after every archive, checksum
+// or set-aside archive file already there, so that none is ever replaced.
+// Hidden (temporary) files do not count.
+func nextOutput(files []ts.File) string {
+	n := 0
+	for _, f := range files {
+		if !strings.HasPrefix(f.Name, ".") {
+			n = max(n, archiveNumber(f.Name))
+		}
+	}
+	return archiveName(n + 1)
+}

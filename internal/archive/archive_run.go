@@ -1,0 +1,240 @@
+package archive
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/cctvd/cctvd/internal/day"
+)
+
+// Run resolves what an earlier run left behind, then archives due days,
+// oldest first, Config.Jobs at a time, until ctx ends. It looks again every
+// Config.Rescan, on Kick, when a job ends and when a failed day's retry is
+// due. When ctx ends it stops ffmpeg and waits for the jobs to wind down;
+// finished chunks stay for the next run.
+func (a *Archiver) Run(ctx context.Context) error {
+	a.mu.Lock()
+	if a.runCtx != nil {
+		a.mu.Unlock()
+		return errors.New("archive: already running")
+	}
+	a.runCtx = ctx
+	a.mu.Unlock()
+
+	a.recover(ctx)
+	timer := time.NewTimer(a.cfg.Rescan)
+	defer timer.Stop()
+	for {
+		wake := a.schedule(ctx)
+		timer.Reset(wake)
+		select {
+		case <-ctx.Done():
+			a.wg.Wait()
+			return nil
+		case <-a.kick:
+		case <-a.finished:
+		case <-timer.C:
+		}
+	}
+}
+
+// schedule queues the due days that have work, starts jobs, and says when
+// to look again.
+func (a *Archiver) schedule(ctx context.Context) time.Duration {
+	now := a.cfg.Now()
+	wake := a.cfg.Rescan
+	later := func(t time.Time) {
+		if d := t.Sub(now); d < wake {
+			wake = max(d, time.Second)
+		}
+	}
+	today := a.today()
+	for _, d := range a.listDays() {
+		if !d.Before(today) {
+			continue
+		}
+		due := a.due(d)
+		a.mu.Lock()
+		j := a.days[d]
+		var skip bool
+		switch {
+		case j != nil && (j.active() || j.state == StateCancelled):
+			skip = true
+		case j != nil && j.state == StateFailed:
+			skip = now.Before(j.nextAttempt)
+			later(j.nextAttempt)
+		case now.Before(due):
+			skip = true
+			later(due)
+		}
+		a.mu.Unlock()
+		if !skip {
+			a.queueIfWork(d)
+		}
+	}
+	if ctx.Err() != nil {
+		return wake
+	}
+	a.startJobs()
+	return wake
+}
+
+// queueIfWork queues a day whose folder holds files that may be segments,
+// unless it looks as it did when it was last found to hold none.
+func (a *Archiver) queueIfWork(d day.Date) {
+	l, err := a.listDay(d)
+	if err != nil {
+		a.log.Warn("cannot list day", "day", d.String(), "err", err)
+		return
+	}
+	manifest := a.hasManifest(d)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	j := a.days[d]
+	switch {
+	case l.candidates == 0 && !manifest:
+		return
+	case j != nil && (j.state == StateIdle || j.state == StateArchived) && j.listing == l.sum:
+		return
+	case j != nil && j.state == StateFailed:
+		j.state = StateQueued
+		a.publishLocked(j, Progress{Phase: PhaseQueued, Started: a.cfg.Now()})
+		return
+	}
+	a.queueLocked(a.jobLocked(d), false)
+}
+
+// listDays lists the root's day folders, oldest first.
+func (a *Archiver) listDays() []day.Date {
+	entries, err := fs.ReadDir(a.root.FS(), ".")
+	if err != nil {
+		a.log.Error("cannot list root", "err", err)
+		return nil
+	}
+	var dates []day.Date
+	for _, e := range entries {
+		if d, err := day.Parse(e.Name()); err == nil && e.IsDir() {
+			dates = append(dates, d)
+		}
+	}
+	slices.SortFunc(dates, day.Date.Compare)
+	return dates
+}
+
+// startJobs starts queued days, oldest first, while there are free slots,
+// and reports an idle archiver to the test hook.
+func (a *Archiver) startJobs() {
+	a.mu.Lock()
+	dates := slices.SortedFunc(maps.Keys(a.days), day.Date.Compare)
+	queued := 0
+	for _, d := range dates {
+		j := a.days[d]
+		if j.state != StateQueued {
+			continue
+		}
+		if a.running >= a.cfg.Jobs {
+			queued++
+			continue
+		}
+		a.startLocked(j)
+	}
+	idle := a.running == 0 && queued == 0
+	a.mu.Unlock()
+	if idle {
+		a.step(day.Date{}, StepIdle, 0)
+	}
+}
+
+func (a *Archiver) startLocked(j *job) {
+	ctx, cancel := context.WithCancelCause(a.runCtx)
+	j.state, j.cancel, j.done = StateConverting, cancel, make(chan struct{})
+	j.committing, j.removed = false, 0
+	a.running++
+	a.wg.Add(1)
+	a.publishLocked(j, Progress{Phase: PhasePlanning, Started: a.cfg.Now()})
+	go a.runJob(ctx, j)
+}
+
+// runJob archives one day and records how it went.
+func (a *Archiver) runJob(ctx context.Context, j *job) {
+	defer a.wg.Done()
+	log := a.log.With("day", j.date.String())
+	log.Info("archiving day")
+	res, err := a.convert(ctx, j)
+	removed := 0
+	if err != nil {
+		removed = a.cleanUp(j, err, errors.Is(context.Cause(ctx), ErrCancelled))
+	}
+	a.endJob(ctx, j, res, err, removed)
+	a.step(j.date, StepDone, 0)
+	select {
+	case a.finished <- struct{}{}:
+	default:
+	}
+}
+
+// result is a committed archive.
+type result struct {
+	output string
+	sha512 string
+	bytes  int64
+}
+
+func (a *Archiver) endJob(ctx context.Context, j *job, res *result, err error, removed int) {
+	log := a.log.With("day", j.date.String())
+	listing := uint64(0)
+	if err == nil || errors.Is(err, ErrNothingToDo) {
+		if l, lerr := a.listDay(j.date); lerr == nil {
+			listing = l.sum
+		}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	defer close(j.done)
+	a.running--
+	j.cancel(nil)
+	j.committing = false
+	now := a.cfg.Now()
+	switch {
+	case err == nil:
+		log.Info("day archived", "file", res.output, "bytes", res.bytes, "sha512", res.sha512)
+		j.state, j.listing, j.attempts, j.err, j.stderr, j.force = StateArchived, listing, 0, nil, nil, false
+		a.publishLocked(j, Progress{Phase: PhaseDone, Frames: j.progress.TotalFrames, TotalFrames: j.progress.TotalFrames,
+			OutTime: j.progress.TotalTime, TotalTime: j.progress.TotalTime, Chunk: j.progress.Chunks, Chunks: j.progress.Chunks,
+			Archive: res.output, ArchiveBytes: res.bytes, SHA512: res.sha512})
+	case errors.Is(err, ErrNothingToDo):
+		log.Info("nothing to archive")
+		j.state, j.listing, j.attempts, j.err, j.stderr, j.force = StateIdle, listing, 0, nil, nil, false
+		a.publishLocked(j, Progress{Phase: PhaseDone, Err: err})
+	case errors.Is(context.Cause(ctx), ErrCancelled):
+		log.Info("archiving cancelled", "removed", removed)
+		j.state, j.removed = StateCancelled, removed
+		a.publishLocked(j, Progress{Phase: PhaseCancelled, Err: ErrCancelled})
+	case a.runCtx.Err() != nil:
+		log.Info("archiving stopped by shutdown", "err", err)
+		j.state = StateQueued
+		a.publishLocked(j, Progress{Phase: PhaseCancelled, Err: err})
+	default:
+		j.attempts++
+		j.state, j.err, j.stderr = StateFailed, err, stderrTail(err)
+		j.nextAttempt = now.Add(a.backoff(j.attempts))
+		log.Error("archiving failed; the segments are intact", "err", err, "attempt", j.attempts,
+			"retry", j.nextAttempt, "stderr", j.stderr)
+		a.publishLocked(j, Progress{Phase: PhaseFailed, Err: err, StderrTail: j.stderr,
+			Chunk: j.progress.Chunk, Chunks: j.progress.Chunks, Frames: j.progress.Frames,
+			TotalFrames: j.progress.TotalFrames, TotalTime: j.progress.TotalTime})
+	}
+}
+
+// backoff is the wait before attempt n+1 after n failures in a row.
+func (a *Archiver) backoff(n int) time.Duration {
+	d := a.cfg.RetryMin
+	for i := 1; i < n && d < a.cfg.RetryMax; i++ {
+		d *= 2
+	}
+	return min(d, a.cfg.RetryMax)
+}

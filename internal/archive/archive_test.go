@@ -1,0 +1,77 @@
+package archive
+
+import (
+	"maps"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/cctvd/cctvd/internal/day"
+)
+
+func TestArchiveEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("encodes footage with ffmpeg")
+	}
+	root := newRoot(t)
+	young := listing(t, filepath.Join(root, youngDay.String()))
+	today := listing(t, filepath.Join(root, todayDay.String()))
+	c := &clock{now: testNow}
+	s := newSteps()
+	a := start(t, testConfig(root, c, s))
+	s.waitIdle(t)
+
+	tests := []struct {
+		date   day.Date
+		frames int
+		left   []string
+		kept   int
+	}{
+		{date: cleanDay, frames: 6 * 250, left: nil},
+		{date: messyDay, frames: 10 * 250, kept: 6,
+			left: []string{".seg12.ts.Xy9k2Q", "notes.txt", "seg11.ts", "seg13.ts", "seg14.ts", "seg2b.ts"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.date.String(), func(t *testing.T) {
+			dir := filepath.Join(root, tt.date.String())
+			want := append([]string{"video.mp4", "video.mp4.sha512sum"}, tt.left...)
+			slices.Sort(want)
+			if got := names(t, dir); !slices.Equal(got, want) {
+				t.Errorf("day folder holds %v, want %v", got, want)
+			}
+			sha512sumCheck(t, dir, "video.mp4")
+			codec, frames := ffprobeFrames(t, filepath.Join(dir, "video.mp4"))
+			if codec != "hevc" || frames != tt.frames {
+				t.Errorf("video.mp4 is %s with %d frames, want hevc with %d", codec, frames, tt.frames)
+			}
+			if exists(a.workDir(tt.date)) {
+				t.Error("work folder left behind")
+			}
+		})
+	}
+	if got := listing(t, filepath.Join(root, youngDay.String())); !maps.Equal(got, young) {
+		t.Errorf("young day changed: %v, was %v", got, young)
+	}
+	if got := listing(t, filepath.Join(root, todayDay.String())); !maps.Equal(got, today) {
+		t.Errorf("today changed: %v, was %v", got, today)
+	}
+	st := a.Status()
+	states := map[day.Date]State{}
+	for _, d := range st.Days {
+		states[d.Date] = d.State
+		if d.Date == messyDay && len(d.Kept) != 6 {
+			t.Errorf("messy day reports kept files %v, want 6", d.Kept)
+		}
+	}
+	if states[cleanDay] != StateArchived || states[messyDay] != StateArchived || len(states) != 2 {
+		t.Errorf("states %v, want the two old days archived", states)
+	}
+
+	// Looking again changes nothing: the kept files are no new work.
+	before := listing(t, filepath.Join(root, messyDay.String()))
+	a.Kick()
+	s.waitIdle(t)
+	if got := listing(t, filepath.Join(root, messyDay.String())); !maps.Equal(got, before) {
+		t.Errorf("second look changed the messy day: %v", got)
+	}
+}
