@@ -1,0 +1,170 @@
+// Package metrics exposes cctvd's Prometheus metrics.
+package metrics
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Stored is what the footage root holds at one moment.
+type Stored struct {
+	// DaysByState counts days per state name (recording, settling, archived…).
+	DaysByState map[string]int
+	// Segments and Bytes are the segments waiting in day folders.
+	Segments int
+	Bytes    int64
+	// ArchiveBytes is the size of all archive files.
+	ArchiveBytes int64
+	// Ingested counts segments taken in since start-up.
+	Ingested int64
+}
+
+// Metrics holds cctvd's collectors in a registry of its own.
+type Metrics struct {
+	reg *prometheus.Registry
+
+	httpRequests    *prometheus.CounterVec
+	uploadsRejected *prometheus.CounterVec
+	archiveRuns     *prometheus.CounterVec
+	encodeSeconds   prometheus.Counter
+	realtime        prometheus.Gauge
+	archivedIn      prometheus.Counter
+	archivedOut     prometheus.Counter
+	lastArchive     prometheus.Gauge
+}
+
+// New registers the collectors; stored is read at every scrape, so the
+// figures are never stale and nothing is counted twice.
+func New(stored func() Stored) *Metrics {
+	m := &Metrics{reg: prometheus.NewRegistry()}
+	f := factory{m.reg}
+	m.httpRequests = f.counterVec("cctvd_http_requests_total", "HTTP requests by route and status code.", "route", "code")
+	m.uploadsRejected = f.counterVec("cctvd_uploads_rejected_total", "Uploads refused, by reason.", "reason")
+	m.archiveRuns = f.counterVec("cctvd_archive_runs_total", "Archive runs by result (ok, failed, cancelled).", "result")
+	m.encodeSeconds = f.counter("cctvd_encode_seconds_total", "Wall-clock seconds spent encoding archives.")
+	m.realtime = f.gauge("cctvd_encode_realtime_factor", "Footage seconds encoded per wall-clock second, last archive run.")
+	m.archivedIn = f.counter("cctvd_archive_input_bytes_total", "Segment bytes that went into archives.")
+	m.archivedOut = f.counter("cctvd_archive_output_bytes_total", "Archive bytes written.")
+	m.lastArchive = f.gauge("cctvd_last_archive_success_timestamp_seconds", "When the last archive run succeeded (Unix time).")
+	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		&storedCollector{read: stored})
+	return m
+}
+
+// Handler serves the metrics in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// ArchiveRun records the end of an archive run.
+func (m *Metrics) ArchiveRun(result string, encode, footage time.Duration, bytesIn, bytesOut int64, at time.Time) {
+	m.archiveRuns.WithLabelValues(result).Inc()
+	if result != "ok" {
+		return
+	}
+	m.encodeSeconds.Add(encode.Seconds())
+	if encode > 0 {
+		m.realtime.Set(footage.Seconds() / encode.Seconds())
+	}
+	m.archivedIn.Add(float64(bytesIn))
+	m.archivedOut.Add(float64(bytesOut))
+	m.lastArchive.Set(float64(at.Unix()))
+}
+
+// Instrument counts the requests h answers, by route and status code, and
+// refused uploads by reason.
+func (m *Metrics) Instrument(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		h.ServeHTTP(sw, r)
+		route := Route(r)
+		m.httpRequests.WithLabelValues(route, strconv.Itoa(sw.code)).Inc()
+		if route == "upload" && sw.code >= 400 {
+			m.uploadsRejected.WithLabelValues(uploadReason(sw.code)).Inc()
+		}
+	})
+}
+
+// Route names the route of a request with a small, fixed set of labels, so
+// that hostile paths cannot blow up the metric's cardinality.
+func Route(r *http.Request) string {
+	p := r.URL.Path
+	switch {
+	case r.Method == http.MethodPut:
+		return "upload"
+	case p == "/" || p == "/index.php":
+		return "index"
+	case p == "/playlist.m3u8" || p == "/playlist.php":
+		return "playlist"
+	case p == "/healthz":
+		return "healthz"
+	case p == "/metrics":
+		return "metrics"
+	case strings.HasPrefix(p, "/static/"), strings.HasPrefix(p, "/thumb"):
+		return "static"
+	case strings.Count(p, "/") == 2:
+		return "file"
+	}
+	return "other"
+}
+
+func uploadReason(code int) string {
+	switch code {
+	case http.StatusUnauthorized:
+		return "unauthorized"
+	case http.StatusForbidden, http.StatusMethodNotAllowed:
+		return "uploads_off"
+	case http.StatusRequestEntityTooLarge:
+		return "too_large"
+	case http.StatusUnprocessableEntity:
+		return "not_ts"
+	case http.StatusConflict:
+		return "conflict"
+	case http.StatusBadRequest, http.StatusNotFound:
+		return "bad_name"
+	case http.StatusInsufficientStorage:
+		return "disk_full"
+	}
+	return "error"
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	code        int
+	wroteHeader bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wroteHeader {
+		w.code, w.wroteHeader = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+type factory struct{ reg *prometheus.Registry }
+
+func (f factory) counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+	f.reg.MustRegister(c)
+	return c
+}
+
+func (f factory) counter(name, help string) prometheus.Counter {
+	c := prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
+	f.reg.MustRegister(c)
+	return c
+}
+
+func (f factory) gauge(name, help string) prometheus.Gauge {
+	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
+	f.reg.MustRegister(g)
+	return g
+}

@@ -1,0 +1,67 @@
+package metrics
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestMetrics(t *testing.T) {
+	m := New(func() Stored {
+		return Stored{DaysByState: map[string]int{"archived": 3, "recording": 1}, Segments: 42, Bytes: 1 << 20, ArchiveBytes: 5000, Ingested: 7}
+	})
+	app := http.NewServeMux()
+	app.HandleFunc("GET /playlist.m3u8", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "bad date", 400) })
+	app.HandleFunc("PUT /{day}/{name}", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(401) })
+	app.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "index") })
+	srv := httptest.NewServer(m.Instrument(app))
+	defer srv.Close()
+
+	requests := []struct {
+		method, path string
+	}{
+		{"GET", "/"},
+		{"GET", "/playlist.m3u8?date=x"},
+		{"PUT", "/2026-11-20/seg1.ts"},
+		{"GET", "/../../etc/passwd-" + strings.Repeat("x", 100)},
+	}
+	for _, r := range requests {
+		req, _ := http.NewRequest(r.method, srv.URL+r.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	m.ArchiveRun("ok", 100*time.Second, 400*time.Second, 4000, 400, time.Unix(1_700_000_000, 0))
+	m.ArchiveRun("failed", 0, 0, 0, 0, time.Time{})
+
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body := rec.Body.String()
+	for _, want := range []string{
+		`cctvd_http_requests_total{code="200",route="index"} 1`,
+		`cctvd_http_requests_total{code="400",route="playlist"} 1`,
+		`cctvd_http_requests_total{code="401",route="upload"} 1`,
+		`cctvd_uploads_rejected_total{reason="unauthorized"} 1`,
+		`cctvd_archive_runs_total{result="ok"} 1`,
+		`cctvd_archive_runs_total{result="failed"} 1`,
+		`cctvd_encode_realtime_factor 4`,
+		`cctvd_archive_output_bytes_total 400`,
+		`cctvd_last_archive_success_timestamp_seconds 1.7e+09`,
+		`cctvd_days{state="archived"} 3`,
+		`cctvd_segments_stored 42`,
+		`cctvd_bytes_stored{kind="segments"} 1.048576e+06`,
+		`cctvd_segments_ingested_total 7`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if strings.Contains(body, "passwd") {
+		t.Error("a request path leaked into a label")
+	}
+}
