@@ -1,0 +1,356 @@
+package catalog
+
+import (
+	"errors"
+	"io/fs"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/ts"
+)
+
+// dayState is what the catalog knows of one day folder; Run's goroutine owns it.
+type dayState struct {
+	date  day.Date
+	name  string
+	files map[string]*entry
+	dirty bool // the view is out of date
+	view  *DayView
+
+	cacheDirty bool
+	lastChange time.Time // real time, for cache flushing
+	lastFlush  time.Time
+}
+
+type kind uint8
+
+const (
+	kindSegment  kind = iota // a *.ts file
+	kindArchive              // video.mp4, video-N.mp4
+	kindChecksum             // their .sha512sum
+	kindOther                // anything else: notes, symlinks, folders
+)
+
+type state uint8
+
+const (
+	stWriting  state = iota // not known to be complete
+	stQueued                // complete, waiting for a scan
+	stScanning              // being scanned
+	stDone                  // scanned: rep, err or dur hold the result
+)
+
+// entry is one name in a day folder.
+type entry struct {
+	kind  kind
+	mode  fs.FileMode // type bits
+	size  int64
+	mtime time.Time
+	state state
+	seen  time.Time // Config.Now at the last sign of writing
+	gen   uint64    // bumped at every change, so stale scans are dropped
+	rep   ts.Report
+	err   error
+	dur   time.Duration // of an archive; 0 when unknown
+}
+
+func (e *entry) pending() bool {
+	return (e.kind == kindSegment || e.kind == kindArchive) && e.state != stDone
+}
+
+// ignored names are never looked at: hidden files (uploads under way, the
+// state folder) and partial archive files.
+func ignored(name string) bool {
+	return strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".partial")
+}
+
+func kindOf(name string, mode fs.FileMode) kind {
+	switch {
+	case !mode.IsRegular():
+		return kindOther
+	case strings.HasSuffix(name, ".sha512sum") && ts.IsArchiveName(name):
+		return kindChecksum
+	case ts.IsArchiveName(name):
+		return kindArchive
+	case strings.HasSuffix(name, ".ts"):
+		return kindSegment
+	}
+	return kindOther
+}
+
+// addDay starts following a day folder and takes in its files.
+// movedIn means the folder arrived whole, so its files are complete.
+func (c *Catalog) addDay(name string, movedIn bool) {
+	ds, ok := c.days[name]
+	if !ok {
+		d, err := day.Parse(name)
+		if err != nil {
+			return
+		}
+		ds = &dayState{date: d, name: name, files: map[string]*entry{}}
+		if err := c.w.add(name); err != nil {
+			c.log.Warn("cannot watch day", "day", name, "err", err)
+			return
+		}
+		c.days[name] = ds
+		c.dirty, ds.dirty = true, true
+	}
+	c.syncDay(ds, movedIn)
+}
+
+func (c *Catalog) removeDay(name string) {
+	if _, ok := c.days[name]; !ok {
+		return
+	}
+	c.w.remove(name)
+	delete(c.days, name)
+	for k := range c.writing {
+		if k.dir == name {
+			delete(c.writing, k)
+		}
+	}
+	c.queue.drop(name)
+	c.cache.put(name, nil)
+	c.dirty = true
+	c.log.Info("day gone", "day", name)
+}
+
+// syncDay brings a day's entries in line with its folder: what the disk
+// cache knows is taken as it is, the rest is queued for a scan or, if it
+// changed very recently, left to settle.
+func (c *Catalog) syncDay(ds *dayState, movedIn bool) {
+	list, err := fs.ReadDir(c.root.FS(), ds.name)
+	if err != nil {
+		c.log.Warn("cannot list day", "day", ds.name, "err", err)
+		return
+	}
+	cached := c.cache.load(ds.name)
+	hits := 0
+	seen := make(map[string]bool, len(list))
+	now := c.cfg.Now()
+	for _, de := range list {
+		name := de.Name()
+		if ignored(name) {
+			continue
+		}
+		info, err := de.Info()
+		if err != nil {
+			continue // gone already
+		}
+		seen[name] = true
+		mode := info.Mode().Type()
+		if e, ok := ds.files[name]; ok && e.size == info.Size() && e.mtime.Equal(info.ModTime()) && e.mode == mode {
+			continue
+		}
+		e := &entry{kind: kindOf(name, info.Mode()), mode: mode, size: info.Size(), mtime: info.ModTime(), state: stDone}
+		if old, ok := ds.files[name]; ok {
+			e.gen = old.gen + 1
+		}
+		ds.files[name] = e
+		c.changedDay(ds)
+		if e.kind != kindSegment && e.kind != kindArchive {
+			continue
+		}
+		if ce, ok := cached[name]; ok && ce.Size == e.size && ce.ModTime == e.mtime.UnixNano() {
+			e.rep, e.err, e.dur = ce.Report, ce.err(), ce.Duration
+			hits++
+			continue
+		}
+		if movedIn || now.Sub(e.mtime) >= c.cfg.StableFor {
+			c.enqueue(ds, name, e)
+		} else {
+			c.startWriting(ds, name, e, now)
+		}
+	}
+	for name := range ds.files {
+		if !seen[name] {
+			c.forget(ds, name)
+		}
+	}
+	if hits != len(cached) {
+		c.persist(ds) // the cache names files that are gone or changed
+	}
+}
+
+// changedDay marks a day's view out of date.
+func (c *Catalog) changedDay(ds *dayState) {
+	ds.dirty, c.dirty = true, true
+	ds.lastChange = time.Now()
+}
+
+// persist marks a day's cache file out of date.
+func (c *Catalog) persist(ds *dayState) {
+	ds.cacheDirty = true
+	ds.lastChange = time.Now()
+}
+
+func (c *Catalog) enqueue(ds *dayState, name string, e *entry) {
+	delete(c.writing, fileKey{ds.name, name})
+	e.state = stQueued
+	c.queue.push(ds.name, name)
+}
+
+func (c *Catalog) startWriting(ds *dayState, name string, e *entry, now time.Time) {
+	e.state, e.seen = stWriting, now
+	c.writing[fileKey{ds.name, name}] = struct{}{}
+}
+
+func (c *Catalog) forget(ds *dayState, name string) {
+	delete(ds.files, name)
+	delete(c.writing, fileKey{ds.name, name})
+	c.changedDay(ds)
+	c.persist(ds)
+}
+
+// handle applies one watcher event.
+func (c *Catalog) handle(ev event) {
+	switch {
+	case ev.op == opOverflow:
+		c.log.Warn("watcher lost events; listing everything again")
+		if err := c.syncRoot(); err != nil {
+			c.log.Error("cannot list root", "err", err)
+		}
+		for _, ds := range c.days {
+			c.syncDay(ds, false)
+		}
+		return
+	case ev.dir == "":
+		c.handleRoot(ev)
+		return
+	}
+	ds, ok := c.days[ev.dir]
+	if !ok {
+		return
+	}
+	if ev.op == opDirGone {
+		c.removeDay(ev.dir)
+		return
+	}
+	if ignored(ev.name) || strings.ContainsRune(ev.name, '/') {
+		return
+	}
+	c.handleFile(ds, ev)
+}
+
+func (c *Catalog) handleRoot(ev event) {
+	if _, err := day.Parse(ev.name); err != nil {
+		return
+	}
+	switch ev.op {
+	case opCreate, opMovedIn:
+		info, err := c.root.Lstat(ev.name)
+		if err != nil || !isDayDir(ev.name, info.Mode()) {
+			return
+		}
+		c.addDay(ev.name, ev.op == opMovedIn)
+		c.log.Info("new day", "day", ev.name)
+	case opGone:
+		c.removeDay(ev.name)
+	}
+}
+
+func (c *Catalog) handleFile(ds *dayState, ev event) {
+	name := ev.name
+	e, known := ds.files[name]
+	if ev.op == opGone {
+		if known {
+			c.forget(ds, name)
+		}
+		return
+	}
+	info, err := c.root.Lstat(path.Join(ds.name, name))
+	if err != nil {
+		if known && errors.Is(err, fs.ErrNotExist) {
+			c.forget(ds, name)
+		}
+		return
+	}
+	mode := info.Mode().Type()
+	same := known && e.size == info.Size() && e.mtime.Equal(info.ModTime()) && e.mode == mode
+	k := kindOf(name, info.Mode())
+	if !known || e.kind != k || e.mode != mode {
+		e = &entry{kind: k, mode: mode, state: stDone}
+		if old, ok := ds.files[name]; ok {
+			e.gen = old.gen + 1
+		}
+		ds.files[name] = e
+		known, same = false, false
+	}
+	if k != kindSegment && k != kindArchive {
+		if !same {
+			e.size, e.mtime = info.Size(), info.ModTime()
+			c.changedDay(ds)
+		}
+		return
+	}
+	now := c.cfg.Now()
+	switch ev.op {
+	case opCreate, opWrite:
+		if same && e.state != stWriting && ev.op == opCreate {
+			return // a link to a file already taken in (an upload's hard link)
+		}
+		if e.state == stDone {
+			c.changedDay(ds) // it leaves the plan until it is complete again
+		}
+		e.gen++
+		e.size, e.mtime = info.Size(), info.ModTime()
+		c.startWriting(ds, name, e, now)
+	case opClosed, opMovedIn:
+		if same && e.state != stWriting {
+			return // nothing new: already queued, scanning or scanned
+		}
+		e.gen++
+		e.size, e.mtime = info.Size(), info.ModTime()
+		c.changedDay(ds)
+		c.enqueue(ds, name, e)
+	case opAttrib:
+		if same {
+			return
+		}
+		if e.size != info.Size() || e.state != stDone {
+			e.size, e.mtime = info.Size(), info.ModTime()
+			if e.state == stWriting {
+				e.seen = now
+			}
+			return
+		}
+		// Only the modification time changed (scp -p, touch): the report
+		// stands, but the wall clock is estimated from it.
+		e.mtime = info.ModTime()
+		c.changedDay(ds)
+	}
+}
+
+// settle takes in files that are not known closed once their size and
+// modification time have not moved for StableFor.
+func (c *Catalog) settle() {
+	now := c.cfg.Now()
+	for k := range c.writing {
+		ds := c.days[k.dir]
+		if ds == nil {
+			delete(c.writing, k)
+			continue
+		}
+		e := ds.files[k.name]
+		if e == nil || e.state != stWriting {
+			delete(c.writing, k)
+			continue
+		}
+		if now.Sub(e.seen) < c.cfg.StableFor {
+			continue
+		}
+		info, err := c.root.Lstat(path.Join(k.dir, k.name))
+		if err != nil {
+			continue // a Gone event follows
+		}
+		if info.Size() != e.size || !info.ModTime().Equal(e.mtime) {
+			e.size, e.mtime, e.seen = info.Size(), info.ModTime(), now
+			continue
+		}
+		e.gen++
+		c.changedDay(ds)
+		c.enqueue(ds, k.name, e)
+	}
+}

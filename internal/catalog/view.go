@@ -1,0 +1,111 @@
+package catalog
+
+import (
+	"slices"
+	"time"
+
+	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/ts"
+)
+
+// DayView is what is known of one day at one moment. It is immutable:
+// a change to the day publishes a new DayView with a higher Version.
+type DayView struct {
+	Date day.Date
+	// Version is unique to this view among all views of the catalog and
+	// grows with every change, so it can key caches of anything rendered from it.
+	Version uint64
+	// Plan is the day's complete segments in order, with findings. Files
+	// still being written or waiting for their scan are not in it.
+	Plan *ts.Plan
+	// Archives are the day's archive files (video.mp4, video-N.mp4) in order.
+	Archives []Archive
+	// Pending counts the segments and archives not yet complete or scanned.
+	Pending int
+	Totals  Totals
+}
+
+// Totals sum up a day's plan.
+type Totals struct {
+	Segments int
+	Bytes    int64         // of the segments in the plan
+	Covered  time.Duration // footage: the segments' durations added up
+	Span     time.Duration // first frame to last, gaps included
+	Gaps     int
+	Missing  time.Duration // the gaps' lengths added up
+	Restarts int
+	Kept     int // files that stay out of the plan (junk, truncated, duplicates…)
+	// First is the wall-clock start of the first segment, Last the end of the last.
+	First, Last time.Time
+}
+
+// Archive is one archive file of a day.
+type Archive struct {
+	Name    string
+	Size    int64
+	ModTime time.Time
+	// Duration from the mp4's header; 0 while unknown.
+	Duration time.Duration
+	// Checksum reports that NAME.sha512sum is there.
+	Checksum bool
+}
+
+// Archived reports a day whose footage is in an archive and whose segments are gone.
+func (v *DayView) Archived() bool {
+	return len(v.Archives) > 0 && len(v.Plan.Segments) == 0 && v.Pending == 0
+}
+
+// build makes the view of the day's entries.
+func (ds *dayState) build(version uint64) *DayView {
+	v := &DayView{Date: ds.date, Version: version}
+	files := make([]ts.File, 0, len(ds.files))
+	sums := map[string]bool{}
+	for name, e := range ds.files {
+		if e.pending() {
+			v.Pending++
+			continue
+		}
+		switch e.kind {
+		case kindSegment, kindOther:
+			files = append(files, ts.File{Name: name, Size: e.size, ModTime: e.mtime, Mode: e.mode, Report: e.rep, Err: e.err})
+		case kindArchive:
+			v.Archives = append(v.Archives, Archive{Name: name, Size: e.size, ModTime: e.mtime, Duration: e.dur})
+		case kindChecksum:
+			sums[name] = true
+		}
+	}
+	for i := range v.Archives {
+		v.Archives[i].Checksum = sums[v.Archives[i].Name+".sha512sum"]
+	}
+	slices.SortFunc(v.Archives, func(a, b Archive) int {
+		if ts.NaturalLess(a.Name, b.Name) {
+			return -1
+		}
+		return 1
+	})
+	plan := ts.NewPlan(files)
+	v.Plan = &plan
+	v.Totals = totals(&plan)
+	return v
+}
+
+func totals(p *ts.Plan) Totals {
+	t := Totals{Segments: len(p.Segments), Bytes: p.Bytes(), Span: p.Span(), Kept: len(p.Kept)}
+	for i := range p.Segments {
+		t.Covered += p.Segments[i].Report.Duration()
+	}
+	for _, f := range p.Findings {
+		switch f.Kind {
+		case ts.Gap:
+			t.Gaps++
+			t.Missing += f.Length
+		case ts.Restart:
+			t.Restarts++
+		}
+	}
+	if n := len(p.Segments); n > 0 {
+		t.First = p.Segments[0].Start
+		t.Last = p.Segments[n-1].Start.Add(p.Segments[n-1].Report.Duration())
+	}
+	return t
+}
