@@ -13,10 +13,11 @@ import (
 
 // recover resolves what a crashed or killed run left behind, before any
 // new work starts:
-//   - temporary files in day folders and partial files in work folders go;
 //   - a work folder whose manifest is past encoding is committed now: its
-//     archive is hashed again, the checksum file written if missing, and
-//     the remaining planned segments deleted;
+//     archive (or the verified temporary file) is hashed again, renamed if
+//     needed, the checksum file written if missing, and the remaining
+//     planned segments deleted;
+//   - then temporary files in day folders and partial files in work folders go;
 //   - a work folder still encoding keeps its finished chunks for the
 //     day's next run;
 //   - an archive without a checksum file that no manifest accounts for is
@@ -25,11 +26,6 @@ import (
 // Failures are logged and the day marked failed; its segments stay.
 func (a *Archiver) recover(ctx context.Context) {
 	committing := map[day.Date]bool{}
-	for _, d := range a.listDays() {
-		if n := a.removeTemps(d); n > 0 {
-			a.log.Info("removed temporary files of an interrupted run", "day", d.String(), "files", n)
-		}
-	}
 	works, _ := os.ReadDir(filepath.Join(a.cfg.State, "work"))
 	for _, w := range works {
 		if ctx.Err() != nil {
@@ -44,6 +40,9 @@ func (a *Archiver) recover(ctx context.Context) {
 		}
 	}
 	for _, d := range a.listDays() {
+		if n := a.removeTemps(d); n > 0 {
+			a.log.Info("removed temporary files of an interrupted run", "day", d.String(), "files", n)
+		}
 		if !committing[d] {
 			a.setAsideUnverified(d)
 		}
