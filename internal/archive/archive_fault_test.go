@@ -203,4 +203,3 @@ func checkInvariant(t *testing.T, root string, segs []string) {
 		}
 	}
 }
-
