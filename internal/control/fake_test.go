@@ -1,0 +1,345 @@
+package control
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/ts"
+	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
+)
+
+// The fixture's clock: 2026-11-25 at noon, UTC, 48 h settle time.
+var (
+	now    = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	settle = 48 * time.Hour
+	cal    = calendar{now: func() time.Time { return now }, loc: time.UTC, settle: settle}
+)
+
+func date(s string) day.Date {
+	d, err := day.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// fakeDays is a catalog of fixed days.
+type fakeDays struct {
+	mu   sync.Mutex
+	days map[day.Date]DayInfo
+}
+
+func newFakeDays(infos ...DayInfo) *fakeDays {
+	f := &fakeDays{days: map[day.Date]DayInfo{}}
+	for _, i := range infos {
+		f.days[i.Date] = i
+	}
+	return f
+}
+
+func (f *fakeDays) Days() []DayInfo {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Collect(maps.Values(f.days))
+}
+
+func (f *fakeDays) Day(d day.Date) (DayInfo, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	i, ok := f.days[d]
+	return i, ok
+}
+
+// fakeArchiver follows the archiver's rules (unknown day, today, settle
+// time) on the fake catalog. A test drives a conversion with publish.
+type fakeArchiver struct {
+	days *fakeDays
+	// plan is every dry run's plan; report every Verify's.
+	plan   *Plan
+	report *Report
+	// err, if set, is every call's answer.
+	err error
+	// block makes Verify wait for its context.
+	block bool
+
+	mu       sync.Mutex
+	jobs     map[day.Date]*Job
+	feeds    map[day.Date]chan Progress
+	queued   []day.Date // days Convert queued
+	stops    int        // watches ended by their caller
+	watching chan struct{}
+}
+
+func newFakeArchiver(days *fakeDays) *fakeArchiver {
+	return &fakeArchiver{days: days, jobs: map[day.Date]*Job{}, feeds: map[day.Date]chan Progress{},
+		watching: make(chan struct{}, 16)}
+}
+
+func (f *fakeArchiver) Convert(ctx context.Context, d day.Date, force, dryRun bool) (*Plan, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	if _, ok := f.days.Day(d); !ok {
+		return nil, markAs(fmt.Errorf("convert %s: unknown day", d), ErrUnknownDay)
+	}
+	if dryRun {
+		return f.plan, nil
+	}
+	switch {
+	case !d.Before(cal.today()):
+		return nil, markAs(fmt.Errorf("convert %s: day is still being recorded", d), ErrToday)
+	case !force && now.Before(cal.due(d)):
+		return nil, markAs(fmt.Errorf("convert %s: day is still settling", d), ErrTooYoung)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if j := f.jobs[d]; j != nil && j.active() {
+		return nil, nil
+	}
+	f.jobs[d] = &Job{Date: d, State: JobQueued, Progress: Progress{Date: d, Phase: PhaseQueued}}
+	f.feeds[d] = make(chan Progress)
+	f.queued = append(f.queued, d)
+	return nil, nil
+}
+
+func (f *fakeArchiver) Watch(d day.Date) (<-chan Progress, func(), error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ch := f.feeds[d]
+	if ch == nil {
+		return nil, nil, markAs(fmt.Errorf("watch %s: day is not being converted", d), ErrNotConverting)
+	}
+	f.watching <- struct{}{}
+	return ch, func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.stops++
+	}, nil
+}
+
+// publish passes p to the day's watcher, waiting until it took it, and
+// closes the watch after a final phase. It may run in its own goroutine.
+func (f *fakeArchiver) publish(t *testing.T, p Progress) {
+	t.Helper()
+	f.mu.Lock()
+	ch := f.feeds[p.Date]
+	j := f.jobs[p.Date]
+	j.Progress = p
+	switch {
+	case p.Phase == PhaseQueued:
+		j.State = JobQueued
+	case p.Phase == PhaseFailed:
+		j.State, j.Err = JobFailed, p.Err
+	case p.Phase == PhaseCancelled:
+		j.State = JobCancelled
+	case p.Phase == PhaseDone:
+		j.State = JobArchived
+	default:
+		j.State = JobConverting
+	}
+	if p.Phase.final() {
+		delete(f.feeds, p.Date)
+	}
+	f.mu.Unlock()
+	select {
+	case ch <- p:
+	case <-t.Context().Done():
+		t.Errorf("nobody took the %s report", p.Phase)
+		return
+	}
+	if p.Phase.final() {
+		close(ch)
+	}
+}
+
+func (f *fakeArchiver) Cancel(ctx context.Context, d day.Date) (Cancelled, error) {
+	if f.err != nil {
+		return Cancelled{}, f.err
+	}
+	f.mu.Lock()
+	j, ch := f.jobs[d], f.feeds[d]
+	if j == nil || !j.active() {
+		f.mu.Unlock()
+		return Cancelled{}, markAs(fmt.Errorf("cancel %s: day is not being converted", d), ErrNotConverting)
+	}
+	phase := j.Progress.Phase
+	j.State, j.Progress = JobCancelled, Progress{Date: d, Phase: PhaseCancelled, Err: fmt.Errorf("conversion cancelled")}
+	delete(f.feeds, d)
+	f.mu.Unlock()
+	select { // the archiver tells the watchers, as the real one does
+	case ch <- j.Progress:
+	case <-ctx.Done():
+		return Cancelled{}, ctx.Err()
+	}
+	close(ch)
+	return Cancelled{Phase: phase, Removed: 2}, nil
+}
+
+func (f *fakeArchiver) Status() []Job {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []Job
+	for _, d := range slices.SortedFunc(maps.Keys(f.jobs), day.Date.Compare) {
+		out = append(out, *f.jobs[d])
+	}
+	return out
+}
+
+func (f *fakeArchiver) Verify(ctx context.Context, d day.Date) (*Report, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	if f.block {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	if _, ok := f.days.Day(d); !ok {
+		return nil, markAs(fmt.Errorf("verify: day %s: unknown day", d), ErrUnknownDay)
+	}
+	r := *f.report
+	r.Date = d
+	return &r, nil
+}
+
+// harness is a real server on a unix socket in a temp folder with a client.
+type harness struct {
+	days   *fakeDays
+	arc    *fakeArchiver
+	srv    *Server
+	sock   string
+	conn   *grpc.ClientConn
+	api    cctvv1.CctvServiceClient
+	stop   context.CancelFunc
+	served chan error
+}
+
+// serve starts a server on cfg (a socket in a temp folder if cfg.Addr is
+// empty) over the fixture's days; it is stopped at the end of the test.
+func serve(t *testing.T, cfg Config) *harness {
+	t.Helper()
+	days := fixtureDays()
+	arc := newFakeArchiver(days)
+	arc.plan = fixturePlan()
+	arc.report = &Report{Plan: fixturePlan()}
+	failed := date("2026-11-21")
+	arc.jobs[failed] = &Job{Date: failed, State: JobFailed, Err: errors.New("ffmpeg exited 1"), NextAttempt: now.Add(time.Hour),
+		Progress: Progress{Date: failed, Phase: PhaseFailed}}
+	h := &harness{days: days, arc: arc}
+	if cfg.Addr == "" {
+		h.sock = t.TempDir() + "/run/cctvd.sock"
+		cfg.Addr = "unix://" + h.sock
+	}
+	cfg.Version = "v1.2.3"
+	cfg.Root = t.TempDir()
+	cfg.Settle, cfg.Location, cfg.Now = settle, time.UTC, cal.now
+	disk := func(string) (DiskUsage, error) { return DiskUsage{Total: 1000, Used: 400, Free: 550}, nil }
+	srv, err := New(cfg, Deps{Days: days, Archiver: arc, Disk: disk, Errors: fixtureErrors{}}, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.srv = srv
+	h.start(t)
+	return h
+}
+
+func (h *harness) start(t *testing.T) {
+	t.Helper()
+	ctx, stop := context.WithCancel(context.Background())
+	h.stop, h.served = stop, make(chan error, 1)
+	go func() { h.served <- h.srv.Serve(ctx) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-h.served; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	h.conn = dial(t, h.target(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	h.api = cctvv1.NewCctvServiceClient(h.conn)
+}
+
+// target is the server's address for grpc.NewClient.
+func (h *harness) target() string {
+	if h.sock != "" {
+		return "unix://" + h.sock
+	}
+	return "dns:///" + h.srv.Addr().String()
+}
+
+func dial(t *testing.T, target string, opts ...grpc.DialOption) *grpc.ClientConn {
+	t.Helper()
+	conn, err := grpc.NewClient(target, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// shutdown stops the server and waits for Serve, at most d.
+func (h *harness) shutdown(t *testing.T, d time.Duration) {
+	t.Helper()
+	h.stop()
+	select {
+	case err := <-h.served:
+		h.served <- err // for the cleanup
+	case <-time.After(d):
+		t.Fatalf("server still running %v after shutdown", d)
+	}
+}
+
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// fixtureDays are a week of days in every state.
+func fixtureDays() *fakeDays {
+	seg := func(d string, n int) DayInfo {
+		return DayInfo{Date: date(d), Segments: n, Bytes: int64(n) * 500_000, Covered: time.Duration(n) * 10 * time.Second}
+	}
+	today, settling, due, failed := seg("2026-11-25", 4320), seg("2026-11-24", 8640), seg("2026-11-22", 8640), seg("2026-11-21", 8000)
+	archived := DayInfo{Date: date("2026-11-20"), Kept: 2, Findings: 3,
+		Archives: []ArchiveFile{{Name: "video.mp4", Bytes: 400_000_000, Checksum: true}}, ArchivedSourceBytes: 4_000_000_000}
+	partial := seg("2026-11-19", 3)
+	partial.Archives = []ArchiveFile{{Name: "video.mp4", Bytes: 300_000_000}}
+	empty := DayInfo{Date: date("2026-11-18"), Kept: 1, Findings: 1}
+	return newFakeDays(today, settling, due, failed, archived, partial, empty)
+}
+
+type fixtureErrors struct{}
+
+func (fixtureErrors) Recent() []RecentError {
+	return []RecentError{{Time: now.Add(-time.Minute), Day: "2026-11-21", Component: "archive", Message: "ffmpeg exited 1"}}
+}
+
+// fixturePlan is a messy day: a gap, a camera restart, junk and an empty file.
+func fixturePlan() *Plan {
+	t0 := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	const frame = 3600 // 25 fps at 90 kHz
+	seg := func(name string, firstDTS int64, end time.Duration) ts.File {
+		return ts.File{Name: name, Size: 1_000_000, ModTime: t0.Add(end), Report: ts.Report{
+			Size: 1_000_000, Frames: 250, FrameTicks: frame, FirstDTS: firstDTS, LastDTS: firstDTS + 249*frame,
+			FirstPTS: firstDTS, LastPTS: firstDTS + 249*frame, StartsWithKeyframe: true}}
+	}
+	p := ts.NewPlan([]ts.File{
+		seg("seg1.ts", 900_000, 10*time.Second),
+		seg("seg2.ts", 900_000+250*frame, 20*time.Second),
+		seg("seg3.ts", 900_000+(500+750)*frame, 60*time.Second), // 30 s gap
+		seg("seg4.ts", 0, 70*time.Second),                       // restart
+		{Name: "notes.txt", Size: 12},
+		{Name: "seg5.ts", Size: 0},
+	})
+	return &Plan{Date: date("2026-11-20"), Output: "video.mp4", Plan: p, Due: true,
+		Chunks: []Chunk{{Index: 1, First: 0, Count: 2, Frames: 500, Duration: 20 * time.Second, Done: true},
+			{Index: 2, First: 2, Count: 2, Frames: 500, Duration: 20 * time.Second}}}
+}
