@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path"
 	"path/filepath"
+	"slices"
 
 	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/encode"
@@ -60,6 +61,7 @@ func (a *Archiver) Verify(ctx context.Context, date day.Date) (*Report, error) {
 			r.Archives = append(r.Archives, a.checkArchiveFile(ctx, date, f.Name))
 		}
 	}
+	slices.SortFunc(r.Archives, func(x, y ArchiveCheck) int { return archiveNumber(x.File) - archiveNumber(y.File) })
 	if r.Plan, err = a.planDay(ctx, date); err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
 	}
