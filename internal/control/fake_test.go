@@ -64,26 +64,28 @@ func (f *fakeDays) Day(d day.Date) (DayInfo, bool) {
 // fakeArchiver follows the archiver's rules (unknown day, today, settle
 // time) on the fake catalog. A test drives a conversion with publish.
 type fakeArchiver struct {
+	t    *testing.T
 	days *fakeDays
 	// plan is every dry run's plan; report every Verify's.
 	plan   *Plan
 	report *Report
 	// err, if set, is every call's answer.
 	err error
-	// block makes Verify wait for its context.
-	block bool
+	// block makes Verify wait for its context, after it told entered.
+	block   bool
+	entered chan struct{}
 
 	mu       sync.Mutex
 	jobs     map[day.Date]*Job
-	feeds    map[day.Date]chan Progress
+	watches  map[day.Date]map[*fakeWatch]bool
 	queued   []day.Date // days Convert queued
 	stops    int        // watches ended by their caller
 	watching chan struct{}
 }
 
-func newFakeArchiver(days *fakeDays) *fakeArchiver {
-	return &fakeArchiver{days: days, jobs: map[day.Date]*Job{}, feeds: map[day.Date]chan Progress{},
-		watching: make(chan struct{}, 16)}
+func newFakeArchiver(t *testing.T, days *fakeDays) *fakeArchiver {
+	return &fakeArchiver{t: t, days: days, jobs: map[day.Date]*Job{}, watches: map[day.Date]map[*fakeWatch]bool{},
+		watching: make(chan struct{}, 16), entered: make(chan struct{}, 1)}
 }
 
 func (f *fakeArchiver) Convert(ctx context.Context, d day.Date, force, dryRun bool) (*Plan, error) {
@@ -108,58 +110,77 @@ func (f *fakeArchiver) Convert(ctx context.Context, d day.Date, force, dryRun bo
 		return nil, nil
 	}
 	f.jobs[d] = &Job{Date: d, State: JobQueued, Progress: Progress{Date: d, Phase: PhaseQueued}}
-	f.feeds[d] = make(chan Progress)
 	f.queued = append(f.queued, d)
 	return nil, nil
+}
+
+// fakeWatch is one watcher of a conversion. Unlike the archiver's, its
+// channel is unbuffered, so that every report a test publishes is seen.
+type fakeWatch struct {
+	ch   chan Progress
+	gone chan struct{} // closed by stop
 }
 
 func (f *fakeArchiver) Watch(d day.Date) (<-chan Progress, func(), error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	ch := f.feeds[d]
-	if ch == nil {
+	j := f.jobs[d]
+	if j == nil || !j.active() {
 		return nil, nil, markAs(fmt.Errorf("watch %s: day is not being converted", d), ErrNotConverting)
 	}
+	w := &fakeWatch{ch: make(chan Progress), gone: make(chan struct{})}
+	if f.watches[d] == nil {
+		f.watches[d] = map[*fakeWatch]bool{}
+	}
+	f.watches[d][w] = true
 	f.watching <- struct{}{}
-	return ch, func() {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		f.stops++
+	var once sync.Once
+	return w.ch, func() {
+		once.Do(func() {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.stops++
+			delete(f.watches[d], w)
+			close(w.gone)
+		})
 	}, nil
 }
 
-// publish passes p to the day's watcher, waiting until it took it, and
-// closes the watch after a final phase. It may run in its own goroutine.
+// publish records p as its day's progress and passes it to the day's
+// watchers, waiting until each took it or stopped watching; a final phase
+// ends the watches. It may run in its own goroutine.
 func (f *fakeArchiver) publish(t *testing.T, p Progress) {
-	t.Helper()
 	f.mu.Lock()
-	ch := f.feeds[p.Date]
 	j := f.jobs[p.Date]
 	j.Progress = p
-	switch {
-	case p.Phase == PhaseQueued:
+	switch p.Phase {
+	case PhaseQueued:
 		j.State = JobQueued
-	case p.Phase == PhaseFailed:
+	case PhaseFailed:
 		j.State, j.Err = JobFailed, p.Err
-	case p.Phase == PhaseCancelled:
+	case PhaseCancelled:
 		j.State = JobCancelled
-	case p.Phase == PhaseDone:
+	case PhaseDone:
 		j.State = JobArchived
 	default:
 		j.State = JobConverting
 	}
+	ws := slices.Collect(maps.Keys(f.watches[p.Date]))
 	if p.Phase.final() {
-		delete(f.feeds, p.Date)
+		delete(f.watches, p.Date)
 	}
 	f.mu.Unlock()
-	select {
-	case ch <- p:
-	case <-t.Context().Done():
-		t.Errorf("nobody took the %s report", p.Phase)
-		return
-	}
-	if p.Phase.final() {
-		close(ch)
+	for _, w := range ws {
+		select {
+		case w.ch <- p:
+		case <-w.gone:
+		case <-t.Context().Done():
+			t.Errorf("nobody took the %s report", p.Phase)
+			return
+		}
+		if p.Phase.final() {
+			close(w.ch)
+		}
 	}
 }
 
@@ -168,21 +189,14 @@ func (f *fakeArchiver) Cancel(ctx context.Context, d day.Date) (Cancelled, error
 		return Cancelled{}, f.err
 	}
 	f.mu.Lock()
-	j, ch := f.jobs[d], f.feeds[d]
+	j := f.jobs[d]
 	if j == nil || !j.active() {
 		f.mu.Unlock()
 		return Cancelled{}, markAs(fmt.Errorf("cancel %s: day is not being converted", d), ErrNotConverting)
 	}
 	phase := j.Progress.Phase
-	j.State, j.Progress = JobCancelled, Progress{Date: d, Phase: PhaseCancelled, Err: fmt.Errorf("conversion cancelled")}
-	delete(f.feeds, d)
 	f.mu.Unlock()
-	select { // the archiver tells the watchers, as the real one does
-	case ch <- j.Progress:
-	case <-ctx.Done():
-		return Cancelled{}, ctx.Err()
-	}
-	close(ch)
+	f.publish(f.t, Progress{Date: d, Phase: PhaseCancelled, Err: errors.New("conversion cancelled")})
 	return Cancelled{Phase: phase, Removed: 2}, nil
 }
 
@@ -201,6 +215,7 @@ func (f *fakeArchiver) Verify(ctx context.Context, d day.Date) (*Report, error) 
 		return nil, f.err
 	}
 	if f.block {
+		f.entered <- struct{}{}
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}
@@ -229,7 +244,7 @@ type harness struct {
 func serve(t *testing.T, cfg Config) *harness {
 	t.Helper()
 	days := fixtureDays()
-	arc := newFakeArchiver(days)
+	arc := newFakeArchiver(t, days)
 	arc.plan = fixturePlan()
 	arc.report = &Report{Plan: fixturePlan()}
 	failed := date("2026-11-21")

@@ -1,0 +1,49 @@
+package control
+
+import (
+	"testing"
+
+	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
+)
+
+func TestDayState(t *testing.T) {
+	archive := []ArchiveFile{{Name: "video.mp4", Bytes: 1, Checksum: true}}
+	tests := []struct {
+		name string
+		info DayInfo
+		job  *Job
+		want cctvv1.DayState
+	}{
+		{name: "today", info: DayInfo{Date: date("2026-11-25"), Segments: 5}, want: cctvv1.DayState_DAY_STATE_RECORDING},
+		{name: "tomorrow (a camera's clock ahead)", info: DayInfo{Date: date("2026-11-26"), Segments: 5}, want: cctvv1.DayState_DAY_STATE_RECORDING},
+		{name: "yesterday", info: DayInfo{Date: date("2026-11-24"), Segments: 5}, want: cctvv1.DayState_DAY_STATE_SETTLING},
+		// 2026-11-23 ends at midnight on the 24th: due at noon on the 25th is not yet.
+		{name: "due in 12 hours", info: DayInfo{Date: date("2026-11-23"), Segments: 5}, want: cctvv1.DayState_DAY_STATE_SETTLING},
+		{name: "due since midnight", info: DayInfo{Date: date("2026-11-22"), Segments: 5}, want: cctvv1.DayState_DAY_STATE_QUEUED},
+		{name: "due, still being scanned", info: DayInfo{Date: date("2026-11-22"), Pending: 3}, want: cctvv1.DayState_DAY_STATE_QUEUED},
+		{name: "due, nothing to archive", info: DayInfo{Date: date("2026-11-22"), Kept: 2}, want: cctvv1.DayState_DAY_STATE_ARCHIVED},
+		{name: "archived", info: DayInfo{Date: date("2026-11-20"), Archives: archive}, want: cctvv1.DayState_DAY_STATE_ARCHIVED},
+		{name: "late segments", info: DayInfo{Date: date("2026-11-20"), Segments: 2, Archives: archive}, want: cctvv1.DayState_DAY_STATE_PARTIAL},
+		{name: "queued while settling (forced)", info: DayInfo{Date: date("2026-11-24"), Segments: 5},
+			job: &Job{State: JobQueued}, want: cctvv1.DayState_DAY_STATE_QUEUED},
+		{name: "converting", info: DayInfo{Date: date("2026-11-22"), Segments: 5},
+			job: &Job{State: JobConverting}, want: cctvv1.DayState_DAY_STATE_CONVERTING},
+		{name: "converting late segments", info: DayInfo{Date: date("2026-11-20"), Segments: 2, Archives: archive},
+			job: &Job{State: JobConverting}, want: cctvv1.DayState_DAY_STATE_CONVERTING},
+		{name: "failed", info: DayInfo{Date: date("2026-11-22"), Segments: 5},
+			job: &Job{State: JobFailed}, want: cctvv1.DayState_DAY_STATE_FAILED},
+		{name: "cancelled when due", info: DayInfo{Date: date("2026-11-22"), Segments: 5},
+			job: &Job{State: JobCancelled}, want: cctvv1.DayState_DAY_STATE_FAILED},
+		{name: "cancelled while settling", info: DayInfo{Date: date("2026-11-24"), Segments: 5},
+			job: &Job{State: JobCancelled}, want: cctvv1.DayState_DAY_STATE_SETTLING},
+		{name: "archived by this run", info: DayInfo{Date: date("2026-11-22"), Archives: archive},
+			job: &Job{State: JobArchived}, want: cctvv1.DayState_DAY_STATE_ARCHIVED},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := cal.dayState(&tt.info, tt.job); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
