@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
 )
@@ -71,13 +70,17 @@ func (r *runner) newClient(ctx context.Context) (*client, error) {
 		}
 		return nil, usageErr(err)
 	}
+	opts, err := r.security().dialOptions(t)
+	if err != nil {
+		return nil, err
+	}
 	if err := probe(ctx, t, r.opts.timeout); err != nil {
 		if from != "" {
 			err = fmt.Errorf("%w (%s)", err, from)
 		}
 		return nil, err
 	}
-	conn, err := grpc.NewClient(t.grpcTarget(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(t.grpcTarget(), opts...)
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", t, err)
 	}

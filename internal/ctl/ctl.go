@@ -35,9 +35,11 @@ type CLI struct {
 
 // options are the global flags, accepted anywhere on the line.
 type options struct {
-	addr    string
-	timeout time.Duration
-	json    bool
+	addr      string
+	timeout   time.Duration
+	json      bool
+	tokenFile string
+	tlsCA     string
 }
 
 const defaultTimeout = 10 * time.Second
@@ -47,6 +49,8 @@ func (o *options) register(fs *flag.FlagSet) {
 	o.timeout = defaultTimeout
 	fs.Var((*durationValue)(&o.timeout), "timeout", "how long to wait for the daemon to answer")
 	fs.BoolVar(&o.json, "json", false, "print JSON (snake_case field names) instead of text")
+	fs.StringVar(&o.tokenFile, "token-file", "", "file holding the daemon's bearer token")
+	fs.StringVar(&o.tlsCA, "tls-ca", "", "PEM file of the CA that signed the daemon's certificate: TLS to a tcp address")
 }
 
 // command is one subcommand; each is built by its own constructor in the
@@ -184,7 +188,7 @@ func (r *runner) flagSet() *flag.FlagSet {
 }
 
 func (c *CLI) usage(w io.Writer, cmds []*command) {
-	fmt.Fprint(w, `Usage: cctvctl [--addr ADDR] [--timeout D] [--json] COMMAND [ARGS]
+	fmt.Fprint(w, `Usage: cctvctl [--addr ADDR] [--timeout D] [--json] [--token-file F] [--tls-ca F] COMMAND [ARGS]
 
 cctvctl talks to a running cctvd over its gRPC control plane.
 
@@ -209,6 +213,11 @@ Global flags (they may stand anywhere on the line):
                  10m for verify and convert, which may scan a whole day);
                  convert --wait then follows the conversion however long
   --json         print JSON with snake_case field names, for scripts
+  --token-file F send the bearer token in file F with every request, for a
+                 daemon started with --grpc-token-file (default
+                 $CCTVD_TOKEN_FILE); never sent unencrypted beyond loopback
+  --tls-ca F     talk TLS to a tcp address, trusting the CA certificates in
+                 PEM file F (default $CCTVD_TLS_CA)
 
 Exit codes: 0 success; 1 the answer is "no" (verify found problems, a
 conversion failed or was cancelled); 2 error (bad usage, malformed date,
@@ -241,7 +250,7 @@ func isSet(fs *flag.FlagSet, name string) bool {
 
 func isGlobal(name string) bool {
 	switch name {
-	case "addr", "timeout", "json":
+	case "addr", "timeout", "json", "token-file", "tls-ca":
 		return true
 	}
 	return false

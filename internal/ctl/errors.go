@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -64,6 +65,9 @@ func (r *runner) rpcError(what string, err error) error {
 		msg = fmt.Sprintf("no answer from cctvd within %v (see --timeout)", r.opts.timeout)
 	case codes.Unavailable:
 		msg = "cctvd is not available: " + st.Message()
+		if strings.Contains(st.Message(), "server preface") && r.security().caFile == "" {
+			msg += " (if it serves TLS, pass --tls-ca)"
+		}
 	case codes.Unimplemented:
 		msg = "cctvd does not support this request (is it older than cctvctl?)"
 	case codes.PermissionDenied, codes.Unauthenticated:
