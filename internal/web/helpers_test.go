@@ -1,0 +1,253 @@
+package web
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cctvd/cctvd/internal/catalog"
+	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/footage"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// fixtures holds footage recorded once for all tests; tests copy it into
+// their own roots.
+var fixtures string
+
+// The fixture days: a messy one (gap, restart, junk) and a clean one.
+var (
+	messyDay = day.Date{Year: 2026, Month: 11, Day: 20}
+	cleanDay = day.Date{Year: 2026, Month: 11, Day: 21}
+)
+
+// cet is the zone the tests' clock runs in.
+var cet = time.FixedZone("CET", 3600)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "web-fixtures-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fixtures = dir
+	code := 1
+	if err := makeFixtures(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	} else {
+		code = m.Run()
+	}
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func makeFixtures(dir string) error {
+	ctx := context.Background()
+	messy := filepath.Join(dir, messyDay.String())
+	clean := filepath.Join(dir, cleanDay.String())
+	for _, d := range []string{messy, clean} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			return err
+		}
+	}
+	if _, err := footage.MakeMessy(ctx, messy, messyDay.Start(cet).Add(8*time.Hour)); err != nil {
+		return err
+	}
+	if _, err := footage.Record(ctx, footage.Run{Dir: clean, Segments: 3, First: 1, Start: cleanDay.Start(cet).Add(9 * time.Hour)}); err != nil {
+		return err
+	}
+	out, err := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi",
+		"-i", "testsrc2=size=64x48:rate=5", "-t", "3", "-c:v", "libx264", "-preset", "ultrafast",
+		filepath.Join(dir, "video.mp4")).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("ffmpeg mp4: %w: %s", err, out)
+	}
+	return nil
+}
+
+// copyDir copies a fixture day folder into root, keeping modification times.
+func copyDir(t *testing.T, root string, d day.Date) string {
+	t.Helper()
+	src := filepath.Join(fixtures, d.String())
+	dst := filepath.Join(root, d.String())
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		copyFile(t, filepath.Join(src, e.Name()), filepath.Join(dst, e.Name()))
+	}
+	return dst
+}
+
+func copyFile(t *testing.T, src, dst string) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(dst, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testLog(t testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type tWriter struct{ t testing.TB }
+
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+// clock is a settable clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+// live is a running cctvd web front: a real catalog of root and a Server
+// on 127.0.0.1:0.
+type live struct {
+	root string
+	url  string
+	cat  *catalog.Catalog
+	srv  *Server
+	clk  *clock
+}
+
+type liveOptions struct {
+	token string // writes a token file: uploads on
+	max   int64
+}
+
+// start serves root until the test ends. The clock says it is
+// 2026-11-24 12:00 CET: the fixture days are closed.
+func start(t *testing.T, root string, opt liveOptions) *live {
+	t.Helper()
+	clk := &clock{t: time.Date(2026, 11, 24, 12, 0, 0, 0, cet)}
+	log := testLog(t)
+	// The catalog's clock is the real one: fixture files are long settled.
+	cat, err := catalog.New(catalog.Config{Root: root, StateDir: t.TempDir()}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Root: root, Now: clk.Now, UploadMaxBytes: opt.max}
+	if opt.token != "" {
+		cfg.UploadTokenFile = filepath.Join(t.TempDir(), "token")
+		if err := os.WriteFile(cfg.UploadTokenFile, []byte(opt.token+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv, err := New(cfg, log, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	catDone, srvDone := make(chan error, 1), make(chan error, 1)
+	go func() { catDone <- cat.Run(ctx) }()
+	go func() { srvDone <- srv.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-srvDone; err != nil {
+			t.Error(err)
+		}
+		if err := <-catDone; err != nil {
+			t.Error(err)
+		}
+		srv.Close()
+		cat.Close()
+	})
+	l := &live{root: root, url: "http://" + ln.Addr().String(), cat: cat, srv: srv, clk: clk}
+	l.settle(t)
+	return l
+}
+
+// settle waits until the catalog has scanned everything it has seen.
+func (l *live) settle(t *testing.T) {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		changed := l.cat.Changed()
+		pending := 0
+		for _, v := range l.cat.Days() {
+			pending += v.Pending
+		}
+		if pending == 0 {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatal("catalog did not settle")
+		}
+	}
+}
+
+// get fetches a URL path with a client that follows no redirects.
+func (l *live) get(t *testing.T, path string, hdr ...string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, l.url+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(b)
+}
+
+var noRedirect = &http.Client{
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	Transport:     &http.Transport{DisableCompression: true},
+}

@@ -1,0 +1,147 @@
+package web
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/cctvd/cctvd/internal/catalog"
+)
+
+//go:embed index.html.tmpl
+var indexSource string
+
+var indexTemplate = template.Must(template.New("index").Parse(indexSource))
+
+type indexPage struct {
+	Days []indexDay
+}
+
+type indexDay struct {
+	Date           string
+	Today          bool
+	Segments       int
+	Covered        string
+	First, Last    string
+	Size           string
+	Gaps           int
+	Missing        string
+	Restarts       int
+	Kept           int
+	Pending        int
+	Playlist, Live string
+	Archives       []indexArchive
+}
+
+type indexArchive struct {
+	Name, URL, ChecksumURL string
+	Size, Duration         string
+	Checksum               bool
+}
+
+// indexCache keeps the rendered index page until a day changes or the date does.
+type indexCache struct {
+	mu   sync.Mutex
+	sig  uint64
+	body []byte
+	etag string
+}
+
+// serveIndex answers the index page: every day, newest first.
+func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
+	days := s.cat.Days()
+	today := s.today()
+	sig := mix(uint64(today.Year)<<16|uint64(today.Month)<<8|uint64(today.Day), uint64(len(days)))
+	for _, v := range days {
+		sig = mix(sig, v.Version)
+	}
+	s.index.mu.Lock()
+	if s.index.body == nil || s.index.sig != sig {
+		var b bytes.Buffer
+		if err := indexTemplate.Execute(&b, s.indexPage(days)); err != nil {
+			s.index.mu.Unlock()
+			s.log.Error("index page", "err", err)
+			text(w, http.StatusInternalServerError, "internal error")
+			return
+		}
+		s.index.sig, s.index.body, s.index.etag = sig, b.Bytes(), `"i`+strconv.FormatUint(sig, 36)+`"`
+	}
+	body, etag := s.index.body, s.index.etag
+	s.index.mu.Unlock()
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; media-src 'self'")
+	h.Set("ETag", etag)
+	if etagMatch(r.Header.Get("If-None-Match"), etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+func (s *Server) indexPage(days []*catalog.DayView) indexPage {
+	today := s.today()
+	loc := s.cfg.Now().Location()
+	page := indexPage{Days: make([]indexDay, 0, len(days))}
+	for _, v := range days {
+		t := &v.Totals
+		date := v.Date.String()
+		d := indexDay{
+			Date: date, Today: v.Date == today,
+			Segments: t.Segments, Covered: duration(t.Covered), Size: size(t.Bytes),
+			Gaps: t.Gaps, Missing: duration(t.Missing), Restarts: t.Restarts, Kept: t.Kept, Pending: v.Pending,
+			Playlist: "playlist.m3u8?date=" + date, Live: "playlist.m3u8?date=" + date + "&live=1",
+		}
+		if t.Segments > 0 {
+			d.First, d.Last = t.First.In(loc).Format(time.TimeOnly), t.Last.In(loc).Format(time.TimeOnly)
+		}
+		for _, a := range v.Archives {
+			u := date + "/" + url.PathEscape(a.Name)
+			ia := indexArchive{Name: a.Name, URL: u, ChecksumURL: u + ".sha512sum",
+				Size: size(a.Size), Duration: duration(a.Duration), Checksum: a.Checksum}
+			if a.Duration == 0 {
+				ia.Duration = "duration unknown"
+			}
+			d.Archives = append(d.Archives, ia)
+		}
+		page.Days = append(page.Days, d)
+	}
+	return page
+}
+
+// duration writes d as 2h03m04s, to the second.
+func duration(d time.Duration) string {
+	d = d.Round(time.Second)
+	h, m, sec := int(d/time.Hour), int(d/time.Minute%60), int(d/time.Second%60)
+	switch {
+	case h > 0:
+		return fmt.Sprintf("%dh%02dm%02ds", h, m, sec)
+	case m > 0:
+		return fmt.Sprintf("%dm%02ds", m, sec)
+	}
+	return fmt.Sprintf("%ds", sec)
+}
+
+// size writes n bytes in decimal units: 1.2 GB.
+func size(n int64) string {
+	const unit = 1000
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	v, i := float64(n)/unit, 0
+	for v >= unit && i < 4 {
+		v /= unit
+		i++
+	}
+	return fmt.Sprintf("%.1f %cB", v, "kMGTP"[i])
+}

@@ -1,0 +1,317 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"hash/fnv"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cctvd/cctvd/internal/catalog"
+	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/hls"
+)
+
+// How long players and proxies may keep a playlist: a live or today's
+// playlist changes every segment, a closed day's hardly ever (a late
+// upload; archiving after 48 h, when its playlist starts to redirect).
+const (
+	cacheShort = "public, max-age=1"
+	cacheLong  = "public, max-age=3600"
+)
+
+// servePlaylist answers /playlist.m3u8 and the seed's /playlist.php.
+//
+// An archived day (its segments gone, video.mp4 there) is answered with a
+// 302 to its video.mp4: a progressive mp4 cannot be an HLS segment, and
+// every player that takes an m3u8 URL (Safari, VLC, ffmpeg, mpv) plays an
+// mp4 it is redirected to. A day that still has segments is served from
+// them, even once its archive exists.
+func (s *Server) servePlaylist(w http.ResponseWriter, r *http.Request) {
+	q, err := parsePlaylistQuery(r.URL.RawQuery)
+	if err != nil {
+		text(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if q.date.IsZero() {
+		if !q.live {
+			text(w, http.StatusBadRequest, "bad query: date=YYYY-MM-DD is required")
+			return
+		}
+		days := s.cat.Days()
+		if len(days) == 0 {
+			text(w, http.StatusNotFound, "no days yet")
+			return
+		}
+		loc := r.URL.Path + "?" + r.URL.RawQuery + "&date=" + days[0].Date.String()
+		http.Redirect(w, r, loc, http.StatusFound)
+		return
+	}
+	v, ok := s.cat.Day(q.date)
+	if !ok {
+		text(w, http.StatusNotFound, "no such day")
+		return
+	}
+	if !q.live && v.Archived() {
+		http.Redirect(w, r, "/"+v.Date.String()+"/"+url.PathEscape(v.Archives[0].Name), http.StatusFound)
+		return
+	}
+	var p *rendered
+	if q.live {
+		p = s.livePlaylist(q.date)
+	} else {
+		p = s.dayPlaylist(v)
+	}
+	p.serve(w, r)
+}
+
+// rendered is a playlist's text, plain and gzipped, made once per change.
+type rendered struct {
+	body, gz     []byte
+	etag         string
+	cacheControl string
+}
+
+func render(pl *hls.Playlist, sig uint64, cacheControl string) *rendered {
+	body := pl.Append(nil)
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.DefaultCompression)
+	zw.Write(body)
+	zw.Close()
+	return &rendered{body: body, gz: gz.Bytes(), etag: `"` + strconv.FormatUint(sig, 36) + `"`, cacheControl: cacheControl}
+}
+
+func (p *rendered) serve(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", "application/vnd.apple.mpegurl")
+	h.Set("Cache-Control", p.cacheControl)
+	h.Set("Vary", "Accept-Encoding")
+	body, etag := p.body, p.etag
+	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		body, etag = p.gz, etag[:len(etag)-1]+`-gz"`
+		h.Set("Content-Encoding", "gzip")
+	}
+	h.Set("ETag", etag)
+	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, etag) {
+		h.Del("Content-Encoding")
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+// acceptsGzip reads Accept-Encoding, honouring q=0.
+func acceptsGzip(ae string) bool {
+	for ae != "" {
+		var part string
+		part, ae, _ = strings.Cut(ae, ",")
+		coding, params, _ := strings.Cut(part, ";")
+		coding = strings.TrimSpace(coding)
+		if !strings.EqualFold(coding, "gzip") && coding != "*" {
+			continue
+		}
+		params = strings.ReplaceAll(params, " ", "")
+		if qv, ok := strings.CutPrefix(params, "q="); ok {
+			if f, err := strconv.ParseFloat(qv, 64); err != nil || f == 0 {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func etagMatch(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == etag || t == "*" {
+			return true
+		}
+	}
+	return false
+}
+
+// playlistCache keeps the latest rendering of each playlist, keyed by the
+// versions of the days it was made from; a playlist is rendered once per
+// change, however many players ask.
+type playlistCache struct {
+	mu      sync.Mutex
+	entries map[playlistKey]*cacheEntry
+}
+
+type playlistKey struct {
+	date day.Date
+	live bool
+}
+
+type cacheEntry struct {
+	sig   uint64
+	ready chan struct{}
+	p     *rendered
+}
+
+func (c *playlistCache) get(k playlistKey, sig uint64, build func() *rendered) *rendered {
+	c.mu.Lock()
+	if c.entries == nil {
+		c.entries = map[playlistKey]*cacheEntry{}
+	}
+	e := c.entries[k]
+	if e != nil && e.sig == sig {
+		c.mu.Unlock()
+		<-e.ready
+		return e.p
+	}
+	e = &cacheEntry{sig: sig, ready: make(chan struct{})}
+	c.entries[k] = e
+	c.mu.Unlock()
+	e.p = build()
+	close(e.ready)
+	return e.p
+}
+
+// seqSlot is the length of the slots media sequence numbers count.
+const seqSlot = 10 * time.Second
+
+// seqBase is the media sequence number of the first segment of day d: the
+// number of 10-second slots from the Unix epoch to the day's midnight.
+// Numbers follow on from there one per segment, as HLS wants, so they are
+// derived from time, not from where a segment happens to sit in a list:
+// the same segment keeps its number across reloads and restarts, in the
+// day's playlist and in a live playlist that starts on that day.
+func seqBase(d day.Date, loc *time.Location) uint64 {
+	return uint64(d.Start(loc).Unix() / int64(seqSlot/time.Second))
+}
+
+func segmentURI(d day.Date, name string) string {
+	return d.String() + "/" + url.PathEscape(name)
+}
+
+func hlsSegments(v *catalog.DayView, loc *time.Location, dst []hls.Segment) []hls.Segment {
+	for i := range v.Plan.Segments {
+		seg := &v.Plan.Segments[i]
+		dst = append(dst, hls.Segment{
+			URI:             segmentURI(v.Date, seg.Name),
+			Duration:        seg.Report.Duration(),
+			ProgramDateTime: seg.Start.In(loc),
+			Discontinuity:   seg.Discontinuity,
+		})
+	}
+	return dst
+}
+
+// dayPlaylist is a day's segments: VOD once the day is over, EVENT while
+// it is today (or later, if a camera's clock is ahead).
+func (s *Server) dayPlaylist(v *catalog.DayView) *rendered {
+	today := s.today()
+	closed := v.Date.Before(today)
+	sig := mix(v.Version, boolBit(closed))
+	return s.playlists.get(playlistKey{date: v.Date}, sig, func() *rendered {
+		loc := s.cfg.Now().Location()
+		pl := hls.Playlist{Type: hls.Event, MediaSequence: seqBase(v.Date, loc),
+			Segments: hlsSegments(v, loc, make([]hls.Segment, 0, len(v.Plan.Segments)))}
+		cc := cacheShort
+		if closed {
+			pl.Type, cc = hls.VOD, cacheLong
+		}
+		return render(&pl, sig, cc)
+	})
+}
+
+// livePlaylist is the footage from date on, across the following days as
+// they appear, in a window of the last LiveWindow: no ENDLIST. Segments
+// leave at the front, so MEDIA-SEQUENCE and DISCONTINUITY-SEQUENCE count
+// what has left since the first day that still has segments. The target
+// duration is taken over every segment from that day on, so it does not
+// change as the window slides.
+func (s *Server) livePlaylist(from day.Date) *rendered {
+	var days []*catalog.DayView
+	all := s.cat.Days()
+	for i := len(all) - 1; i >= 0; i-- {
+		if !all[i].Date.Before(from) && len(all[i].Plan.Segments) > 0 {
+			days = append(days, all[i])
+		}
+	}
+	sig := uint64(1)
+	for _, v := range days {
+		sig = mix(sig, v.Version)
+	}
+	return s.playlists.get(playlistKey{date: from, live: true}, sig, func() *rendered {
+		loc := s.cfg.Now().Location()
+		var segs []hls.Segment
+		var base uint64
+		if len(days) > 0 {
+			base = seqBase(days[0].Date, loc)
+		}
+		for i, v := range days {
+			n := len(segs)
+			segs = hlsSegments(v, loc, segs)
+			if i > 0 && !continues(days[i-1], v) {
+				segs[n].Discontinuity = true
+			}
+		}
+		target := hls.TargetDuration(segs)
+		w := liveStart(segs, s.cfg.LiveWindow)
+		var dseq uint64
+		for _, sg := range segs[:w] {
+			if sg.Discontinuity {
+				dseq++
+			}
+		}
+		pl := hls.Playlist{Type: hls.Live, MediaSequence: base + uint64(w), DiscontinuitySequence: dseq,
+			TargetDuration: target, Segments: segs[w:]}
+		return render(&pl, sig, cacheShort)
+	})
+}
+
+// liveStart is the index of the first segment of a live window of the
+// given length; a window keeps at least three segments, as HLS asks.
+func liveStart(segs []hls.Segment, window time.Duration) int {
+	if window < 0 {
+		return 0
+	}
+	var sum time.Duration
+	i := len(segs)
+	for i > 0 && (sum < window || len(segs)-i < 3) {
+		i--
+		sum += segs[i].Duration
+	}
+	return i
+}
+
+// continues reports whether the first segment of next follows on from the
+// last of prev: one camera run carried on across midnight.
+func continues(prev, next *catalog.DayView) bool {
+	p := &prev.Plan.Segments[len(prev.Plan.Segments)-1].Report
+	n := &next.Plan.Segments[0].Report
+	step := (n.FirstDTS - p.EndDTS()) & (1<<33 - 1)
+	if step >= 1<<32 {
+		step -= 1 << 33
+	}
+	half := p.FrameTicks / 2
+	return step >= -half && step <= half
+}
+
+func mix(a, b uint64) uint64 {
+	h := fnv.New64a()
+	var buf [16]byte
+	for i := range 8 {
+		buf[i], buf[8+i] = byte(a>>(8*i)), byte(b>>(8*i))
+	}
+	h.Write(buf[:])
+	return h.Sum64()
+}
+
+func boolBit(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,191 @@
+// Package web serves the index page, HLS playlists, footage files and uploads over HTTP.
+//
+// Routes:
+//
+//	GET  /, /index.php                  the index page: every day, newest first
+//	GET  /playlist.m3u8, /playlist.php  a day's playlist (date=YYYY-MM-DD, live=1)
+//	GET  /YYYY-MM-DD/NAME               a segment (*.ts), video.mp4, video-N.mp4 or their .sha512sum
+//	PUT  /YYYY-MM-DD/NAME.ts            a camera's upload (Bearer token; off without a token file)
+//	GET  /healthz                       "ok"
+//
+// Nothing else is served: no listings, no hidden files, no symlinks. Every
+// file is opened through an os.Root. Bad input is answered 4xx with a
+// short text, never 5xx.
+package web
+
+import (
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cctvd/cctvd/internal/catalog"
+	"github.com/cctvd/cctvd/internal/day"
+)
+
+// DefaultUploadMaxBytes bounds an upload's body: a 10-second segment at a
+// Pi camera's bitrates is a few MB.
+const DefaultUploadMaxBytes = 64 << 20
+
+// DefaultLiveWindow is how much footage a live playlist keeps.
+const DefaultLiveWindow = time.Hour
+
+// Config configures a Server.
+type Config struct {
+	// Root is the footage root.
+	Root string
+	// Addr is where Run listens, such as 127.0.0.1:8080.
+	Addr string
+	// UploadTokenFile holds the Bearer token uploads need; empty turns
+	// uploads off.
+	UploadTokenFile string
+	// UploadMaxBytes bounds an upload's body; default DefaultUploadMaxBytes.
+	UploadMaxBytes int64
+	// LiveWindow is how much footage a live playlist keeps; default
+	// DefaultLiveWindow. Negative keeps everything from the date on.
+	LiveWindow time.Duration
+	// Now is the clock (what is today); default time.Now. Days and
+	// PROGRAM-DATE-TIME are in its location.
+	Now func() time.Time
+}
+
+// dayIndex is what the server needs of the catalog.
+type dayIndex interface {
+	Days() []*catalog.DayView
+	Day(d day.Date) (*catalog.DayView, bool)
+}
+
+// arrivals is told about uploads, so they are listed at once (the catalog does this).
+type arrivals interface {
+	Arrived(d day.Date, name string)
+}
+
+// Server answers HTTP requests; it is an http.Handler.
+type Server struct {
+	cfg   Config
+	log   *slog.Logger
+	cat   dayIndex
+	root  *os.Root
+	token []byte // nil: uploads are off
+
+	playlists playlistCache
+	index     indexCache
+	uploads   sync.Map // "date/name" of uploads under way → struct{}
+}
+
+// New makes a Server of the footage the catalog knows.
+func New(cfg Config, log *slog.Logger, cat dayIndex) (*Server, error) {
+	if cfg.Root == "" {
+		return nil, errors.New("web: no root")
+	}
+	if cfg.UploadMaxBytes <= 0 {
+		cfg.UploadMaxBytes = DefaultUploadMaxBytes
+	}
+	if cfg.LiveWindow == 0 {
+		cfg.LiveWindow = DefaultLiveWindow
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{cfg: cfg, log: log.With("component", "web"), cat: cat}
+	if cfg.UploadTokenFile != "" {
+		b, err := os.ReadFile(cfg.UploadTokenFile)
+		if err != nil {
+			return nil, fmt.Errorf("web: upload token: %w", err)
+		}
+		tok := strings.TrimSpace(string(b))
+		if tok == "" || strings.ContainsAny(tok, " \t\r\n") {
+			return nil, fmt.Errorf("web: upload token file %s: want one token on one line", cfg.UploadTokenFile)
+		}
+		s.token = []byte(tok)
+	}
+	root, err := os.OpenRoot(cfg.Root)
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	s.root = root
+	return s, nil
+}
+
+// Close releases the root.
+func (s *Server) Close() error { return s.root.Close() }
+
+// ServeHTTP routes a request. Paths are matched on their escaped form, so
+// %2f and %2e%2e never turn into structure; nothing is cleaned or
+// redirected.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	p := r.URL.EscapedPath()
+	switch p {
+	case "/", "/index.php":
+		if allow(w, r, http.MethodGet, http.MethodHead) {
+			s.serveIndex(w, r)
+		}
+		return
+	case "/playlist.m3u8", "/playlist.php":
+		if allow(w, r, http.MethodGet, http.MethodHead) {
+			s.servePlaylist(w, r)
+		}
+		return
+	case "/healthz":
+		if allow(w, r, http.MethodGet, http.MethodHead) {
+			text(w, http.StatusOK, "ok")
+		}
+		return
+	}
+	fp, err := parseFilePath(p)
+	if err != nil {
+		if strings.Count(p, "/") == 1 && errors.Is(err, errBadPath) {
+			text(w, http.StatusNotFound, "not found")
+			return
+		}
+		text(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		s.serveFile(w, r, fp)
+	case http.MethodPut:
+		s.serveUpload(w, r, fp)
+	default:
+		w.Header().Set("Allow", "GET, HEAD, PUT")
+		text(w, http.StatusMethodNotAllowed, "method not allowed")
+	}
+}
+
+func allow(w http.ResponseWriter, r *http.Request, methods ...string) bool {
+	for _, m := range methods {
+		if r.Method == m {
+			return true
+		}
+	}
+	w.Header().Set("Allow", strings.Join(methods, ", "))
+	text(w, http.StatusMethodNotAllowed, "method not allowed")
+	return false
+}
+
+// text answers with a short plain-text message.
+func text(w http.ResponseWriter, code int, msg string) {
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Del("ETag")
+	h.Del("Last-Modified")
+	w.WriteHeader(code)
+	fmt.Fprintln(w, msg)
+}
+
+// authorized checks the request's Bearer token in constant time.
+func (s *Server) authorized(r *http.Request) bool {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(tok), s.token) == 1
+}
+
+// today is the current date in the clock's location.
+func (s *Server) today() day.Date { return day.Of(s.cfg.Now()) }
