@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"time"
 
 	"google.golang.org/grpc"
@@ -83,7 +84,7 @@ func New(cfg Config, deps Deps, log *slog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, log: log, addr: a, health: health.NewServer(), closed: make(chan struct{})}
 	// Logging comes first, so that refused calls are logged too.
 	opts := []grpc.ServerOption{grpc.ChainUnaryInterceptor(s.logUnary), grpc.ChainStreamInterceptor(s.logStream)}
-	sec, err := cfg.security(a)
+	sec, err := cfg.security(a, log)
 	if err != nil {
 		return nil, fmt.Errorf("control: %w", err)
 	}
@@ -121,7 +122,7 @@ func (c Config) withDefaults() Config {
 
 // security is the server options the address and the files ask for: TLS
 // and the token check. TCP beyond loopback without both is refused.
-func (c Config) security(a address) ([]grpc.ServerOption, error) {
+func (c Config) security(a address, log *slog.Logger) ([]grpc.ServerOption, error) {
 	withTLS := c.TLSCert != "" || c.TLSKey != ""
 	switch {
 	case withTLS && (c.TLSCert == "" || c.TLSKey == ""):
@@ -143,6 +144,9 @@ func (c Config) security(a address) ([]grpc.ServerOption, error) {
 		tok, err := readToken(c.TokenFile)
 		if err != nil {
 			return nil, err
+		}
+		if fi, err := os.Stat(c.TokenFile); err == nil && fi.Mode().Perm()&0o007 != 0 {
+			log.Warn("token file is readable by every user; chmod o-rwx it", "file", c.TokenFile)
 		}
 		auth := newTokenAuth(tok)
 		opts = append(opts, grpc.ChainUnaryInterceptor(auth.unary), grpc.ChainStreamInterceptor(auth.stream))
