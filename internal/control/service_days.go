@@ -52,10 +52,9 @@ func (s *service) VerifyDay(ctx context.Context, req *cctvv1.VerifyDayRequest) (
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	info, ok := s.days.Day(d)
-	if !ok {
-		info = reportInfo(rep) // a folder the catalog has not seen yet
-	}
+	// The state follows the fresh scan rather than the catalog, which does
+	// not know that a segment is a copy of one already archived.
+	info := reportInfo(rep)
 	return verifyProto(rep, s.cal.dayState(&info, s.jobs()[d])), nil
 }
 
