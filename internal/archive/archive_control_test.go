@@ -16,16 +16,17 @@ import (
 
 // controlRoot has the clean day, the young day and today; with a 30-day
 // settle time nothing is due, so only Convert starts work.
-func controlRoot(t *testing.T) (string, Config, *steps) {
+func controlRoot(t *testing.T) (string, Config, *clock, *steps) {
 	t.Helper()
 	root := t.TempDir()
 	copyDay(t, "clean", root, cleanDay)
 	copyDay(t, "young", root, youngDay)
 	copyDay(t, "young", root, todayDay)
 	s := newSteps()
-	cfg := testConfig(root, &clock{now: testNow}, s)
+	c := &clock{now: testNow}
+	cfg := testConfig(root, c, s)
 	cfg.Settle = 30 * 24 * time.Hour
-	return root, cfg, s
+	return root, cfg, c, s
 }
 
 // follow watches a conversion to its end and returns every report seen.
@@ -55,10 +56,11 @@ var phaseOrder = []Phase{PhaseQueued, PhasePlanning, PhaseEncoding, PhaseJoining
 	PhaseChecksumming, PhaseCommitting, PhaseDone}
 
 func TestConvert(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("encodes footage with ffmpeg")
 	}
-	root, cfg, s := controlRoot(t)
+	root, cfg, _, s := controlRoot(t)
 	a := start(t, cfg)
 	s.waitIdle(t)
 	ctx := context.Background()
@@ -177,10 +179,11 @@ func checkPhases(t *testing.T, seen []Progress) {
 }
 
 func TestCancel(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("encodes footage with ffmpeg")
 	}
-	root, cfg, s := controlRoot(t)
+	root, cfg, c, s := controlRoot(t)
 	encoding := make(chan struct{}, 1)
 	cfg.AfterStep = func(st Step) {
 		if st.Name == StepChunkStarted {
@@ -208,12 +211,12 @@ func TestCancel(t *testing.T) {
 	}
 	defer stop()
 	<-encoding
-	c, err := a.Cancel(ctx, cleanDay)
+	cancelled, err := a.Cancel(ctx, cleanDay)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Phase != PhaseEncoding || c.Removed == 0 {
-		t.Errorf("cancelled %+v, want in phase encoding with work files removed", c)
+	if cancelled.Phase != PhaseEncoding || cancelled.Removed == 0 {
+		t.Errorf("cancelled %+v, want in phase encoding with work files removed", cancelled)
 	}
 	var last Progress
 	for p := range ch {
@@ -231,7 +234,7 @@ func TestCancel(t *testing.T) {
 	checkNoLeftovers(t, root)
 
 	// A cancelled day waits for Convert, even once it is due.
-	a.cfg.Settle = 0
+	c.Add(cfg.Settle)
 	a.Kick()
 	s.waitIdle(t)
 	if d := dayStatus(t, a, cleanDay); d.State != StateCancelled {
@@ -248,6 +251,7 @@ func TestCancel(t *testing.T) {
 // TestRecoverUnverifiedArchive: an archive without checksum that no manifest
 // accounts for is set aside, and the day archived anew.
 func TestRecoverUnverifiedArchive(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("encodes footage with ffmpeg")
 	}

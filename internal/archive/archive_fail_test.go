@@ -29,6 +29,7 @@ func fakeFFmpeg(t *testing.T, body string) string {
 }
 
 func TestFailuresLeaveTheDayAsItWas(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs ffmpeg")
 	}
@@ -54,6 +55,7 @@ func TestFailuresLeaveTheDayAsItWas(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			root := t.TempDir()
 			copyDay(t, "clean", root, cleanDay)
 			dir := filepath.Join(root, cleanDay.String())
@@ -117,6 +119,7 @@ func dayStatus(t *testing.T, a *Archiver, date day.Date) DayStatus {
 // TestDiskFull archives a day on a small tmpfs that is full: it fails
 // with nothing deleted and succeeds on the retry once there is room.
 func TestDiskFull(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs ffmpeg and mounts a tmpfs")
 	}

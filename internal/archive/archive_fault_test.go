@@ -57,6 +57,7 @@ func TestHelperProcess(t *testing.T) {
 }
 
 func TestKillAndResume(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("encodes footage with ffmpeg")
 	}
@@ -80,6 +81,7 @@ func TestKillAndResume(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			root := t.TempDir()
 			copyDay(t, "clean", root, cleanDay)
 			segs := segmentNames(t, filepath.Join(fixtureDir(t), "clean"))

@@ -10,6 +10,7 @@ import (
 )
 
 func TestArchiveEndToEnd(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("encodes footage with ffmpeg")
 	}
