@@ -63,10 +63,11 @@ type Catalog struct {
 	version uint64
 	dirty   bool // some day's view is out of date, or the set of days changed
 
-	snap    atomic.Pointer[snapshot]
-	mu      sync.Mutex
-	changed chan struct{}
-	scans   atomic.Int64
+	snap     atomic.Pointer[snapshot]
+	mu       sync.Mutex
+	changed  chan struct{}
+	scans    atomic.Int64
+	ingested atomic.Int64
 
 	closeOnce sync.Once
 	closeErr  error
@@ -157,6 +158,12 @@ func (c *Catalog) Changed() <-chan struct{} {
 // Scans counts the files this catalog has scanned (segments read, archive
 // durations probed); files known from the disk cache are not scanned.
 func (c *Catalog) Scans() int64 { return c.scans.Load() }
+
+// Ingested counts the segments taken in since start-up: scanned complete
+// and usable as MPEG-TS with video, whether found at start-up without a
+// cache entry or arrived since. A file scanned again after it changed
+// counts again.
+func (c *Catalog) Ingested() int64 { return c.ingested.Load() }
 
 // Arrived tells the catalog that name in the folder of d is complete (an
 // upload just linked it into place), so it need not wait for it to settle.

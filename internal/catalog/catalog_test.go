@@ -491,8 +491,8 @@ func TestRestartUsesCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	first.Close()
-	if n := first.Scans(); n != 5 {
-		t.Errorf("first catalog scanned %d files, want 5", n)
+	if n, m := first.Scans(), first.Ingested(); n != 5 || m != 4 {
+		t.Errorf("first catalog scanned %d files and ingested %d segments, want 5 and 4", n, m)
 	}
 	if _, err := os.Stat(filepath.Join(root, ".cctvd", "catalog", "2026-11-20.gob")); err != nil {
 		t.Fatalf("no cache file: %v", err)
@@ -515,6 +515,9 @@ func TestRestartUsesCache(t *testing.T) {
 	waitFor(t, second, "the changed file", settled(second, "2026-11-20", have...))
 	if n := second.Scans(); n != 1 {
 		t.Errorf("second catalog scanned %d files, want 1", n)
+	}
+	if n := second.Ingested(); n != 1 {
+		t.Errorf("second catalog ingested %d segments, want 1", n)
 	}
 	if s := dayOf(second, "2026-11-20").Plan.Segments[3]; !s.ModTime.Equal(later) {
 		t.Errorf("seg4 mtime %v, want %v", s.ModTime, later)

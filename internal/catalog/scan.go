@@ -114,6 +114,9 @@ func (c *Catalog) apply(r result) {
 	}
 	e.state, e.size, e.mtime = stDone, r.size, r.mtime
 	e.rep, e.err, e.dur = r.rep, r.err, r.dur
+	if r.kind == kindSegment && r.err == nil {
+		c.ingested.Add(1)
+	}
 	c.changedDay(ds)
 	c.persist(ds)
 	if r.err != nil && r.kind == kindArchive {

@@ -22,17 +22,23 @@ func (s *Server) Run(ctx context.Context) error {
 	return s.Serve(ctx, ln)
 }
 
-// Serve serves on ln until ctx ends, then shuts down gracefully: requests
-// under way get shutdownGrace to finish.
+// Serve serves s on ln until ctx ends; see the package's Serve.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	return Serve(ctx, ln, s, s.log)
+}
+
+// Serve serves h on ln until ctx ends, then shuts down gracefully:
+// requests under way get shutdownGrace to finish. It takes any handler,
+// so that a Server can be wrapped (metrics) before it is served.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
 	srv := &http.Server{
-		Handler:           s,
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	s.log.Info("serving http", "addr", ln.Addr().String())
+	log.Info("serving http", "addr", ln.Addr().String())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -43,7 +49,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		s.log.Warn("http shutdown cut short", "err", err)
+		log.Warn("http shutdown cut short", "err", err)
 		srv.Close()
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
