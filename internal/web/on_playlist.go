@@ -69,42 +69,74 @@ func (s *Server) servePlaylist(w http.ResponseWriter, r *http.Request) {
 	p.serve(w, r)
 }
 
-// rendered is a playlist's text, plain and gzipped, made once per change.
+// rendered is a playlist's text, plain and gzipped, made once per change,
+// with its response headers ready: serving it allocates next to nothing.
 type rendered struct {
-	body, gz     []byte
-	etag         string
-	cacheControl string
+	plain, gz variant
 }
 
-func render(pl *hls.Playlist, sig uint64, cacheControl string) *rendered {
+type variant struct {
+	body []byte
+	etag string
+	hdr  http.Header
+}
+
+// Header values shared by every playlist response; net/http only reads them.
+var (
+	mpegURL       = []string{"application/vnd.apple.mpegurl"}
+	varyEncoding  = []string{"Accept-Encoding"}
+	gzipEncoding  = []string{"gzip"}
+	nosniff       = []string{"nosniff"}
+	cacheShortHdr = []string{cacheShort}
+	cacheLongHdr  = []string{cacheLong}
+)
+
+func render(pl *hls.Playlist, sig uint64, long bool) *rendered {
 	body := pl.Append(nil)
 	var gz bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&gz, gzip.DefaultCompression)
 	zw.Write(body)
 	zw.Close()
-	return &rendered{body: body, gz: gz.Bytes(), etag: `"` + strconv.FormatUint(sig, 36) + `"`, cacheControl: cacheControl}
+	etag := `"` + strconv.FormatUint(sig, 36)
+	cc := cacheShortHdr
+	if long {
+		cc = cacheLongHdr
+	}
+	mk := func(b []byte, etag string, gz bool) variant {
+		h := http.Header{
+			"Content-Type":           mpegURL,
+			"Cache-Control":          cc,
+			"Vary":                   varyEncoding,
+			"X-Content-Type-Options": nosniff,
+			"Etag":                   {etag},
+			"Content-Length":         {strconv.Itoa(len(b))},
+		}
+		if gz {
+			h["Content-Encoding"] = gzipEncoding
+		}
+		return variant{body: b, etag: etag, hdr: h}
+	}
+	return &rendered{plain: mk(body, etag+`"`, false), gz: mk(gz.Bytes(), etag+`-gz"`, true)}
 }
 
 func (p *rendered) serve(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	h.Set("Content-Type", "application/vnd.apple.mpegurl")
-	h.Set("Cache-Control", p.cacheControl)
-	h.Set("Vary", "Accept-Encoding")
-	body, etag := p.body, p.etag
+	v := &p.plain
 	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
-		body, etag = p.gz, etag[:len(etag)-1]+`-gz"`
-		h.Set("Content-Encoding", "gzip")
+		v = &p.gz
 	}
-	h.Set("ETag", etag)
-	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, etag) {
-		h.Del("Content-Encoding")
+	h := w.Header()
+	for k, vals := range v.hdr {
+		h[k] = vals
+	}
+	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, v.etag) {
+		delete(h, "Content-Encoding")
+		delete(h, "Content-Length")
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		w.Write(body)
+		w.Write(v.body)
 	}
 }
 
@@ -217,11 +249,10 @@ func (s *Server) dayPlaylist(v *catalog.DayView) *rendered {
 		loc := s.cfg.Now().Location()
 		pl := hls.Playlist{Type: hls.Event, MediaSequence: seqBase(v.Date, loc),
 			Segments: hlsSegments(v, loc, make([]hls.Segment, 0, len(v.Plan.Segments)))}
-		cc := cacheShort
 		if closed {
-			pl.Type, cc = hls.VOD, cacheLong
+			pl.Type = hls.VOD
 		}
-		return render(&pl, sig, cc)
+		return render(&pl, sig, closed)
 	})
 }
 
@@ -267,7 +298,7 @@ func (s *Server) livePlaylist(from day.Date) *rendered {
 		}
 		pl := hls.Playlist{Type: hls.Live, MediaSequence: base + uint64(w), DiscontinuitySequence: dseq,
 			TargetDuration: target, Segments: segs[w:]}
-		return render(&pl, sig, cacheShort)
+		return render(&pl, sig, false)
 	})
 }
 
