@@ -221,6 +221,14 @@ func (c *Catalog) handle(ev event) {
 		return
 	}
 	ds, ok := c.days[ev.dir]
+	if !ok && ev.op == opClosed {
+		// An upload into a day folder made a moment ago: its folder's
+		// event may not have come yet.
+		if info, err := c.root.Lstat(ev.dir); err == nil && isDayDir(ev.dir, info.Mode()) {
+			c.addDay(ev.dir, false)
+			ds, ok = c.days[ev.dir]
+		}
+	}
 	if !ok {
 		return
 	}

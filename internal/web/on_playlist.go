@@ -209,6 +209,12 @@ func (c *playlistCache) get(k playlistKey, sig uint64, build func() *rendered) *
 	return e.p
 }
 
+// minTarget is the least TARGETDURATION of a playlist that grows (today's,
+// a live one): a camera's 10-second segments, so that the target does not
+// change as the first segments arrive. A longer segment still raises it:
+// a target below a segment's duration would break players.
+const minTarget = 10
+
 // seqSlot is the length of the slots media sequence numbers count.
 const seqSlot = 10 * time.Second
 
@@ -247,10 +253,10 @@ func (s *Server) dayPlaylist(v *catalog.DayView) *rendered {
 	sig := mix(v.Version, boolBit(closed))
 	return s.playlists.get(playlistKey{date: v.Date}, sig, func() *rendered {
 		loc := s.cfg.Now().Location()
-		pl := hls.Playlist{Type: hls.Event, MediaSequence: seqBase(v.Date, loc),
+		pl := hls.Playlist{Type: hls.Event, MediaSequence: seqBase(v.Date, loc), TargetDuration: minTarget,
 			Segments: hlsSegments(v, loc, make([]hls.Segment, 0, len(v.Plan.Segments)))}
 		if closed {
-			pl.Type = hls.VOD
+			pl.Type, pl.TargetDuration = hls.VOD, 0
 		}
 		return render(&pl, sig, closed)
 	})
@@ -288,7 +294,7 @@ func (s *Server) livePlaylist(from day.Date) *rendered {
 				segs[n].Discontinuity = true
 			}
 		}
-		target := hls.TargetDuration(segs)
+		target := max(hls.TargetDuration(segs), minTarget)
 		w := liveStart(segs, s.cfg.LiveWindow)
 		var dseq uint64
 		for _, sg := range segs[:w] {

@@ -290,6 +290,11 @@ func TestLiveSequenceNumbersAreStable(t *testing.T) {
 	}
 	d23, d24 := midnight()
 	all23, all24 := d23.Plan.Segments, d24.Plan.Segments
+	// The day's folder is there before its first segment.
+	cat.set(view(day23, nil))
+	if got := reload("empty day"); len(got) != 0 {
+		t.Fatalf("empty day lists %v", got)
+	}
 	// The camera delivers one segment after another: 3 before midnight,
 	// 3 after (the same run), then a restart.
 	for i := 1; i <= len(all23); i++ {

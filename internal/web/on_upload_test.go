@@ -39,6 +39,7 @@ func TestUpload(t *testing.T) {
 		t.Fatal("stored bytes differ")
 	}
 	// The catalog is told, so the segment is listed without waiting for it to settle.
+	stored := time.Now()
 	deadline := time.After(10 * time.Second)
 	for {
 		if v, ok := l.cat.Day(day.Date{Year: 2026, Month: 11, Day: 25}); ok && v.Totals.Segments == 1 {
@@ -50,6 +51,9 @@ func TestUpload(t *testing.T) {
 		case <-deadline:
 			t.Fatal("uploaded segment not listed")
 		}
+	}
+	if took := time.Since(stored); took > 2*time.Second {
+		t.Errorf("uploaded segment listed after %v, want within 2 s", took)
 	}
 
 	if code, b := put("seg1.ts", seg1); code != http.StatusOK {
