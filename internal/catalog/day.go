@@ -328,6 +328,7 @@ func (c *Catalog) handleFile(ds *dayState, ev event) {
 		// stands, but the wall clock is estimated from it.
 		e.mtime = info.ModTime()
 		c.changedDay(ds)
+		c.persist(ds)
 	}
 }
 

@@ -70,6 +70,7 @@ type result struct {
 	err   error
 	dur   time.Duration
 	stale bool // the file changed while it was read
+	grew  bool // … and its size changed: it is still being written
 }
 
 // nextJob is the next queued file still waiting for a scan; it drops
@@ -109,7 +110,11 @@ func (c *Catalog) apply(r result) {
 	}
 	if r.stale {
 		e.gen++
-		c.startWriting(ds, r.name, e, c.cfg.Now())
+		if r.grew {
+			c.startWriting(ds, r.name, e, c.cfg.Now())
+		} else {
+			c.enqueue(ds, r.name, e) // only touched (its time set after the copy): read it again
+		}
 		return
 	}
 	e.state, e.size, e.mtime = stDone, r.size, r.mtime
@@ -143,7 +148,7 @@ func (c *Catalog) scan(ctx context.Context, j job) result {
 	name := path.Join(j.dir, j.name)
 	before, err := c.root.Lstat(name)
 	if err != nil || !before.Mode().IsRegular() {
-		r.stale = true // an event about it follows
+		r.stale, r.grew = true, true // an event about it follows
 		return r
 	}
 	f, err := c.root.Open(name)
@@ -154,7 +159,7 @@ func (c *Catalog) scan(ctx context.Context, j job) result {
 	defer f.Close()
 	opened, err := f.Stat()
 	if err != nil || !os.SameFile(before, opened) {
-		r.stale = true
+		r.stale, r.grew = true, true
 		return r
 	}
 	r.size, r.mtime = opened.Size(), opened.ModTime()
@@ -176,7 +181,7 @@ func (c *Catalog) scan(ctx context.Context, j job) result {
 	}
 	after, err := f.Stat()
 	if err != nil || after.Size() != r.size || !after.ModTime().Equal(r.mtime) {
-		r.stale = true
+		r.stale, r.grew = true, err != nil || after.Size() != r.size
 	}
 	return r
 }
