@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
-	"hash/fnv"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -336,14 +335,14 @@ func continues(prev, next *catalog.DayView) bool {
 	return step >= -half && step <= half
 }
 
+// mix combines versions into one signature (splitmix64's finaliser).
 func mix(a, b uint64) uint64 {
-	h := fnv.New64a()
-	var buf [16]byte
-	for i := range 8 {
-		buf[i], buf[8+i] = byte(a>>(8*i)), byte(b>>(8*i))
-	}
-	h.Write(buf[:])
-	return h.Sum64()
+	x := a*0x9E3779B97F4A7C15 ^ b
+	x ^= x >> 30
+	x *= 0xBF58476D1CE4E5B9
+	x ^= x >> 27
+	x *= 0x94D049BB133111EB
+	return x ^ x>>31
 }
 
 func boolBit(b bool) uint64 {
