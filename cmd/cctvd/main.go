@@ -3,6 +3,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -13,9 +15,19 @@ import (
 
 func main() {
 	cfg, err := daemon.ParseFlags(os.Args[1:], os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "cctvd: %v\n", err)
 		os.Exit(2)
+	}
+	if cfg.PrintConfig {
+		if err := cfg.WriteTOML(os.Stdout); err != nil {
+			fmt.Fprintf(os.Stderr, "cctvd: %v\n", err)
+			os.Exit(1)
+		}
+		return
 	}
 	log, err := cfg.Logger(os.Stderr)
 	if err != nil {
@@ -23,11 +35,10 @@ func main() {
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := daemon.Run(ctx, cfg, log); err != nil {
-		log.Error("cctvd stopped", "err", err)
+	err = daemon.Run(ctx, cfg, log)
+	stop()
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "cctvd: %v\n", err)
-		stop()
 		os.Exit(1)
 	}
 }

@@ -66,6 +66,7 @@ type Server struct {
 	addr   address
 	gs     *grpc.Server
 	health *health.Server
+	svc    *service
 	closed chan struct{}
 }
 
@@ -98,6 +99,7 @@ func New(cfg Config, deps Deps, log *slog.Logger) (*Server, error) {
 	if svc.disk == nil {
 		svc.disk = statfs
 	}
+	s.svc = svc
 	cctvv1.RegisterCctvServiceServer(s.gs, svc)
 	healthpb.RegisterHealthServer(s.gs, s.health)
 	reflection.Register(s.gs)

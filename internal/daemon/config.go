@@ -12,14 +12,39 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/cctvd/cctvd/internal/archive"
+	"github.com/cctvd/cctvd/internal/encode"
+	"github.com/cctvd/cctvd/internal/web"
 )
 
 // Config is cctvd's configuration. Every field is a flag; a TOML file
 // (--config) may set the same keys, and flags given on the command line win.
 type Config struct {
-	Root      string
-	StateDir  string
-	Demo      bool
+	Root     string
+	StateDir string
+	Demo     bool
+
+	HTTP            string
+	Metrics         string
+	UploadTokenFile string
+	UploadMaxBytes  int64
+
+	GRPC          string
+	GRPCTLSCert   string
+	GRPCTLSKey    string
+	GRPCTokenFile string
+
+	Settle        time.Duration
+	Jobs          int
+	ChunkSegments int
+	Preset        string
+	CRF           int
+	X265Params    string
+	Nice          int
+	FFmpeg        string
+	FFprobe       string
+
 	LogFormat string
 	LogLevel  string
 
@@ -27,13 +52,31 @@ type Config struct {
 	PrintConfig bool
 }
 
-// ErrHelp is returned when the user asked for the usage text.
-var ErrHelp = flag.ErrHelp
-
 func (c *Config) flags(fs *flag.FlagSet) {
-	fs.StringVar(&c.Root, "root", "", "footage root: one folder per day, YYYY-MM-DD")
-	fs.StringVar(&c.StateDir, "state", "", "state folder for caches, work files and the socket (default ROOT/.cctvd)")
+	fs.StringVar(&c.Root, "root", "", "footage root: one folder per day, YYYY-MM-DD (required)")
+	fs.StringVar(&c.StateDir, "state", "", "state folder: scan cache, work files, socket (default ROOT/.cctvd; must be on the root's file system)")
 	fs.BoolVar(&c.Demo, "demo", false, "fill the root with generated demo footage and keep a demo camera filming")
+
+	fs.StringVar(&c.HTTP, "http", "127.0.0.1:8080", "HTTP listen address for the index, playlists and files (empty: off)")
+	fs.StringVar(&c.Metrics, "metrics", "", "listen address for /metrics on its own (default: on the --http server)")
+	fs.StringVar(&c.UploadTokenFile, "upload-token-file", "", "file holding the Bearer token for PUT uploads (default: uploads off)")
+	fs.Int64Var(&c.UploadMaxBytes, "upload-max-bytes", web.DefaultUploadMaxBytes, "largest segment upload accepted")
+
+	fs.StringVar(&c.GRPC, "grpc", "", "control API address: unix:///path.sock or tcp://host:port (default unix://STATE/cctvd.sock)")
+	fs.StringVar(&c.GRPCTLSCert, "grpc-tls-cert", "", "TLS certificate (PEM) for --grpc tcp://; required off loopback")
+	fs.StringVar(&c.GRPCTLSKey, "grpc-tls-key", "", "TLS key (PEM) for --grpc tcp://; required off loopback")
+	fs.StringVar(&c.GRPCTokenFile, "grpc-token-file", "", "file holding the Bearer token every control call needs; required off loopback")
+
+	fs.DurationVar(&c.Settle, "settle", archive.DefaultSettle, "how long after its end a day is archived")
+	fs.IntVar(&c.Jobs, "jobs", archive.DefaultJobs, "days archived at a time")
+	fs.IntVar(&c.ChunkSegments, "chunk-segments", archive.DefaultChunkSegments, "segments per resumable encode chunk")
+	fs.StringVar(&c.Preset, "preset", encode.DefaultPreset, "x265 preset")
+	fs.IntVar(&c.CRF, "crf", encode.DefaultCRF, "x265 constant rate factor (lower: better and bigger)")
+	fs.StringVar(&c.X265Params, "x265-params", "", "extra x265 parameters, key=value:key=value")
+	fs.IntVar(&c.Nice, "nice", encode.DefaultNice, "niceness of ffmpeg, so HTTP stays fast")
+	fs.StringVar(&c.FFmpeg, "ffmpeg", "ffmpeg", "ffmpeg binary")
+	fs.StringVar(&c.FFprobe, "ffprobe", "ffprobe", "ffprobe binary")
+
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 }
@@ -57,10 +100,37 @@ func ParseFlags(args []string, stderr io.Writer) (Config, error) {
 			return c, err
 		}
 	}
-	if c.StateDir == "" && c.Root != "" {
+	return c, c.fill()
+}
+
+// fill checks values and derives the defaults that depend on others.
+func (c *Config) fill() error {
+	if c.Root == "" {
+		return fmt.Errorf("no footage root: pass --root DIR")
+	}
+	if c.StateDir == "" {
 		c.StateDir = filepath.Join(c.Root, ".cctvd")
 	}
-	return c, nil
+	if c.GRPC == "" {
+		abs, err := filepath.Abs(filepath.Join(c.StateDir, "cctvd.sock"))
+		if err != nil {
+			return fmt.Errorf("--state: %w", err)
+		}
+		c.GRPC = "unix://" + abs
+	}
+	switch {
+	case c.Settle < 0:
+		return fmt.Errorf("--settle: %v is negative", c.Settle)
+	case c.Jobs < 1:
+		return fmt.Errorf("--jobs: %d, want at least 1", c.Jobs)
+	case c.ChunkSegments < 1:
+		return fmt.Errorf("--chunk-segments: %d, want at least 1", c.ChunkSegments)
+	case c.CRF < 0 || c.CRF > 51:
+		return fmt.Errorf("--crf: %d, want 0 to 51", c.CRF)
+	case c.UploadMaxBytes < 1:
+		return fmt.Errorf("--upload-max-bytes: %d, want at least 1", c.UploadMaxBytes)
+	}
+	return nil
 }
 
 // applyFile sets every key of the file that the command line did not set.
@@ -91,35 +161,30 @@ func applyFile(fs *flag.FlagSet, path string) error {
 }
 
 func tomlString(v any) string {
-	switch v := v.(type) {
-	case string:
-		return v
-	case time.Time:
-		return v.Format(time.RFC3339)
-	default:
-		return fmt.Sprint(v)
+	if s, ok := v.(string); ok {
+		return s
 	}
+	return fmt.Sprint(v)
 }
 
-// WriteTOML prints the effective configuration, one key per flag.
+// WriteTOML prints the effective configuration, one key per flag, in a
+// form --config reads back.
 func (c Config) WriteTOML(w io.Writer) error {
 	fs := flag.NewFlagSet("cctvd", flag.ContinueOnError)
-	c.flags(fs)
+	effective := c
+	c.flags(fs) // binds the flags to c's fields, resetting them to defaults…
+	c = effective // …so put the effective values back under them
 	var b strings.Builder
-	var err error
 	fs.VisitAll(func(f *flag.Flag) {
 		v := f.Value.String()
-		if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && bf.IsBoolFlag() {
-			fmt.Fprintf(&b, "%s = %s\n", f.Name, v)
-			return
-		}
-		if _, perr := strconv.ParseInt(v, 10, 64); perr == nil {
+		_, isBool := f.Value.(interface{ IsBoolFlag() bool })
+		if _, err := strconv.ParseInt(v, 10, 64); err == nil || isBool {
 			fmt.Fprintf(&b, "%s = %s\n", f.Name, v)
 			return
 		}
 		fmt.Fprintf(&b, "%s = %q\n", f.Name, v)
 	})
-	_, err = io.WriteString(w, b.String())
+	_, err := io.WriteString(w, b.String())
 	return err
 }
 

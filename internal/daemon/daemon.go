@@ -3,59 +3,142 @@ package daemon
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
-	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/archive"
+	"github.com/cctvd/cctvd/internal/catalog"
+	"github.com/cctvd/cctvd/internal/control"
 	"github.com/cctvd/cctvd/internal/demo"
-	"github.com/cctvd/cctvd/internal/ts"
+	"github.com/cctvd/cctvd/internal/encode"
+	"github.com/cctvd/cctvd/internal/metrics"
+	"github.com/cctvd/cctvd/internal/web"
 )
 
-// Run serves the footage root until ctx ends.
+// Run serves the footage root until ctx ends. Components are built in
+// order, each from the ones before, and closed in reverse.
 func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
-	if cfg.Root == "" {
-		return errors.New("no footage root: pass --root DIR")
-	}
+	errlog := control.NewErrorLog(log.Handler(), 20)
+	log = slog.New(errlog)
 	if cfg.Demo {
-		if err := os.MkdirAll(cfg.Root, 0o755); err != nil {
-			return fmt.Errorf("demo root: %w", err)
-		}
-		log.Info("filling demo root with generated footage", "root", cfg.Root)
-		if err := demo.Fill(ctx, cfg.Root, time.Now()); err != nil {
+		if err := fillDemo(ctx, cfg, log); err != nil {
 			return err
 		}
-		go func() {
-			if err := demo.Camera(ctx, cfg.Root, time.Now); err != nil {
-				log.Error("demo camera stopped", "err", err)
-			}
-		}()
 	}
-	root, err := os.OpenRoot(cfg.Root)
+	if err := os.MkdirAll(cfg.StateDir, 0o750); err != nil {
+		return fmt.Errorf("state folder: %w", err)
+	}
+	cat, err := catalog.New(catalog.Config{Root: cfg.Root, StateDir: cfg.StateDir}, log)
 	if err != nil {
-		return fmt.Errorf("footage root: %w", err)
+		return err
 	}
-	defer root.Close()
-	entries, err := os.ReadDir(cfg.Root)
+	defer cat.Close()
+	arc, err := archive.New(archive.Config{
+		Root: cfg.Root, State: cfg.StateDir, Settle: cfg.Settle, Jobs: cfg.Jobs, ChunkSegments: cfg.ChunkSegments,
+		Encode: encode.Settings{FFmpeg: cfg.FFmpeg, FFprobe: cfg.FFprobe, Preset: cfg.Preset, CRF: cfg.CRF,
+			X265Params: cfg.X265Params, Nice: cfg.Nice},
+	}, log)
 	if err != nil {
-		return fmt.Errorf("footage root: %w", err)
+		return err
 	}
-	for _, e := range entries {
-		if _, err := day.Parse(e.Name()); err != nil || !e.IsDir() {
-			continue
-		}
-		p, err := ts.PlanDir(root, e.Name())
-		if err != nil {
-			log.Warn("cannot plan day", "day", e.Name(), "err", err)
-			continue
-		}
-		log.Info("day", "day", e.Name(), "segments", len(p.Segments), "frames", p.Frames(),
-			"span", p.Span(), "bytes", p.Bytes(), "kept", len(p.Kept), "findings", len(p.Findings))
+	defer arc.Close()
+	site, err := web.New(web.Config{Root: cfg.Root, UploadTokenFile: cfg.UploadTokenFile, UploadMaxBytes: cfg.UploadMaxBytes}, log, cat)
+	if err != nil {
+		return err
 	}
-	log.Info("cctvd running", "root", filepath.Clean(cfg.Root))
-	<-ctx.Done()
+	defer site.Close()
+	ctl, err := control.New(control.Config{
+		Addr: cfg.GRPC, TLSCert: cfg.GRPCTLSCert, TLSKey: cfg.GRPCTLSKey, TokenFile: cfg.GRPCTokenFile,
+		Version: Version(), Root: cfg.Root, Settle: cfg.Settle,
+	}, control.Deps{Days: control.FromCatalog(cat), Archiver: control.FromArchiver(arc), Errors: errlog}, log)
+	if err != nil {
+		return err
+	}
+	met := metrics.New(func() metrics.Stored { return stored(cat, ctl) })
+
+	var g group
+	ctx = g.init(ctx)
+	g.run(cat.Run)
+	g.run(arc.Run)
+	g.run(ctl.Serve)
+	g.run(func(ctx context.Context) error { return kickOnChange(ctx, cat, arc) })
+	if cfg.HTTP != "" {
+		h := met.Instrument(withMetrics(site, met, cfg.Metrics == ""))
+		g.run(func(ctx context.Context) error { return serveHTTP(ctx, cfg.HTTP, h, log.With("component", "http")) })
+	}
+	if cfg.Metrics != "" {
+		g.run(func(ctx context.Context) error {
+			return serveHTTP(ctx, cfg.Metrics, met.Handler(), log.With("component", "metrics"))
+		})
+	}
+	log.Info("cctvd running", "root", cfg.Root, "state", cfg.StateDir, "grpc", cfg.GRPC, "version", Version())
+	return g.wait()
+}
+
+func fillDemo(ctx context.Context, cfg Config, log *slog.Logger) error {
+	if err := os.MkdirAll(cfg.Root, 0o755); err != nil {
+		return fmt.Errorf("demo root: %w", err)
+	}
+	log.Info("filling the demo root with generated footage (about a minute the first time)", "root", cfg.Root)
+	if err := demo.Fill(ctx, cfg.Root, time.Now()); err != nil {
+		return err
+	}
+	go func() {
+		if err := demo.Camera(ctx, cfg.Root, time.Now); err != nil {
+			log.Error("demo camera stopped", "err", err)
+		}
+	}()
 	return nil
+}
+
+// kickOnChange tells the archiver to look again whenever the catalog
+// changes, so a day that becomes due or gets late files is seen at once.
+func kickOnChange(ctx context.Context, cat *catalog.Catalog, arc *archive.Archiver) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-cat.Changed():
+			arc.Kick()
+		}
+	}
+}
+
+func stored(cat *catalog.Catalog, ctl *control.Server) metrics.Stored {
+	s := metrics.Stored{DaysByState: ctl.DayStates(), Ingested: cat.Ingested()}
+	for _, v := range cat.Days() {
+		s.Segments += v.Totals.Segments
+		s.Bytes += v.Totals.Bytes
+		for _, a := range v.Archives {
+			s.ArchiveBytes += a.Size
+		}
+	}
+	return s
+}
+
+// withMetrics serves /metrics beside the site when no separate address is asked for.
+func withMetrics(site http.Handler, met *metrics.Metrics, on bool) http.Handler {
+	if !on {
+		return site
+	}
+	mh := met.Handler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/metrics" && r.Method == http.MethodGet {
+			mh.ServeHTTP(w, r)
+			return
+		}
+		site.ServeHTTP(w, r)
+	})
+}
+
+func serveHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("http: %w", err)
+	}
+	return web.Serve(ctx, ln, h, log)
 }
