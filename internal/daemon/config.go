@@ -172,7 +172,7 @@ func tomlString(v any) string {
 func (c Config) WriteTOML(w io.Writer) error {
 	fs := flag.NewFlagSet("cctvd", flag.ContinueOnError)
 	effective := c
-	c.flags(fs) // binds the flags to c's fields, resetting them to defaults…
+	c.flags(fs)   // binds the flags to c's fields, resetting them to defaults…
 	c = effective // …so put the effective values back under them
 	var b strings.Builder
 	fs.VisitAll(func(f *flag.Flag) {
