@@ -1,0 +1,261 @@
+package daemon_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/footage"
+)
+
+// The end-to-end test builds cctvd and cctvctl once and runs them as a
+// user would, against a temp root: HTTP on 127.0.0.1:0, gRPC on a unix
+// socket in the state folder.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "cctvd-e2e-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin = dir
+	for _, cmd := range []string{"cctvd", "cctvctl"} {
+		out, err := exec.Command("go", "build", "-o", filepath.Join(dir, cmd), "github.com/cctvd/cctvd/cmd/"+cmd).CombinedOutput()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "build %s: %v\n%s", cmd, err, out)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type daemon struct {
+	cmd  *exec.Cmd
+	http string
+	sock string
+	done chan error
+}
+
+// start runs cctvd and waits until it serves HTTP, reading its JSON log.
+func start(t *testing.T, root string, args ...string) *daemon {
+	t.Helper()
+	d := &daemon{sock: filepath.Join(root, ".cctvd", "cctvd.sock"), done: make(chan error, 1)}
+	args = append([]string{"--root", root, "--http", "127.0.0.1:0", "--log-format", "json"}, args...)
+	d.cmd = exec.Command(filepath.Join(bin, "cctvd"), args...)
+	stderr, err := d.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.cmd.Process.Kill(); <-d.done })
+	ready := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			var line struct{ Msg, Addr, Component string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "serving http" && line.Component == "http" {
+				ready <- line.Addr
+			}
+			t.Log(sc.Text())
+		}
+		d.done <- d.cmd.Wait()
+	}()
+	select {
+	case d.http = <-ready:
+	case err := <-d.done:
+		d.done <- err
+		t.Fatalf("cctvd exited before serving: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("cctvd did not serve HTTP within 30 s")
+	}
+	return d
+}
+
+// ctl runs cctvctl against the daemon and returns its stdout, stderr and exit code.
+func (d *daemon) ctl(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(bin, "cctvctl"), append([]string{"--addr", "unix://" + d.sock}, args...)...)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+func get(t *testing.T, url string) (int, string, http.Header) {
+	t.Helper()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+// waitFor polls f until it reports done, for what a running daemon does in
+// its own time; it fails the test after 20 s.
+func waitFor(t *testing.T, f func() (string, bool)) string {
+	t.Helper()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(20 * time.Second)
+	for {
+		v, done := f()
+		if done {
+			return v
+		}
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("gave up waiting; last: %s", v)
+		}
+	}
+}
+
+func TestEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds both binaries and archives a day with ffmpeg")
+	}
+	root := t.TempDir()
+	now := time.Now()
+	old, today := day.Of(now).AddDays(-5), day.Of(now)
+	for _, d := range []struct {
+		date  day.Date
+		start time.Time
+	}{
+		{old, old.Start(time.Local).Add(9 * time.Hour)},
+		{today, now.Add(-time.Minute)},
+	} {
+		dir := filepath.Join(root, d.date.String())
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := footage.Record(context.Background(), footage.Run{Dir: dir, Segments: 3, First: 1, Start: d.start}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := footage.Notes(filepath.Join(root, old.String())); err != nil {
+		t.Fatal(err)
+	}
+	// A long settle time keeps the archiver from starting on its own, so
+	// the test decides when the old day is converted.
+	d := start(t, root, "--settle", "10000h")
+	base := "http://" + d.http
+
+	t.Run("http", func(t *testing.T) {
+		code, body, _ := get(t, base+"/")
+		if code != 200 || !strings.Contains(body, old.String()) || !strings.Contains(body, today.String()) {
+			t.Errorf("index: %d, lists both days: %v", code, strings.Contains(body, old.String()))
+		}
+		// The catalog scans in the background after start-up; wait for it.
+		body = waitFor(t, func() (string, bool) {
+			_, body, _ := get(t, base+"/playlist.m3u8?date="+today.String())
+			return body, strings.Count(body, "#EXTINF") == 3
+		})
+		if !strings.Contains(body, "#EXT-X-PLAYLIST-TYPE:EVENT") || strings.Contains(body, "#EXT-X-ENDLIST") {
+			t.Errorf("today's playlist:\n%s", body)
+		}
+		code, body, _ = get(t, base+"/playlist.m3u8?date="+old.String())
+		if code != 200 || !strings.Contains(body, "#EXT-X-PLAYLIST-TYPE:VOD") || !strings.Contains(body, "#EXT-X-ENDLIST") {
+			t.Errorf("a past day's playlist: %d\n%s", code, body)
+		}
+		code, _, h := get(t, base+"/playlist.php?live=1")
+		if code != 302 || !strings.Contains(h.Get("Location"), "date="+today.String()) {
+			t.Errorf("live without date: %d Location=%q", code, h.Get("Location"))
+		}
+		if code, _, _ = get(t, base+"/playlist.m3u8?date=2024-13-45"); code != 400 {
+			t.Errorf("bad date: %d, want 400", code)
+		}
+		if code, body, _ = get(t, base+"/metrics"); code != 200 || !strings.Contains(body, "cctvd_http_requests_total") {
+			t.Errorf("metrics: %d", code)
+		}
+	})
+
+	t.Run("cctvctl", func(t *testing.T) {
+		out, errOut, code := d.ctl(t, "days", "--json")
+		if code != 0 || !strings.Contains(out, old.String()) {
+			t.Fatalf("days --json: exit %d\n%s%s", code, out, errOut)
+		}
+		var days any
+		if err := json.Unmarshal([]byte(out), &days); err != nil {
+			t.Errorf("days --json is not JSON: %v", err)
+		}
+		if _, errOut, code = d.ctl(t, "convert", today.String()); code != 2 {
+			t.Errorf("convert today without --force: exit %d, want 2 (%s)", code, errOut)
+		}
+		if _, errOut, code = d.ctl(t, "verify", "2024-13-45"); code != 2 || !strings.Contains(errOut, "2024-13-45") {
+			t.Errorf("verify of a bad date: exit %d: %s", code, errOut)
+		}
+		out, errOut, code = d.ctl(t, "convert", old.String(), "--dry-run")
+		if code != 0 || !strings.Contains(out, "seg3.ts") {
+			t.Errorf("dry run: exit %d\n%s%s", code, out, errOut)
+		}
+		if _, err := os.Stat(filepath.Join(root, old.String(), "seg1.ts")); err != nil {
+			t.Fatalf("dry run changed the day: %v", err)
+		}
+		out, errOut, code = d.ctl(t, "convert", old.String(), "--force", "--wait")
+		if code != 0 {
+			t.Fatalf("convert --force --wait: exit %d\n%s%s", code, out, errOut)
+		}
+		dir := filepath.Join(root, old.String())
+		sum := exec.Command("sha512sum", "-c", "video.mp4.sha512sum")
+		sum.Dir = dir
+		if out, err := sum.CombinedOutput(); err != nil {
+			t.Errorf("sha512sum -c: %v\n%s", err, out)
+		}
+		entries, _ := os.ReadDir(dir)
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		if got := strings.Join(names, " "); got != "notes.txt video.mp4 video.mp4.sha512sum" {
+			t.Errorf("archived day holds %q, want notes.txt and the archive", got)
+		}
+		// notes.txt stays behind and is reported: a finding, exit 1.
+		out, errOut, code = d.ctl(t, "verify", old.String())
+		if code != 1 || !strings.Contains(out, "checksum verified") || !strings.Contains(out, "notes.txt") {
+			t.Errorf("verify archived day: exit %d, want 1\n%s%s", code, out, errOut)
+		}
+		if out, _, code = d.ctl(t, "status"); code != 0 || !strings.Contains(out, root) {
+			t.Errorf("status: exit %d\n%s", code, out)
+		}
+	})
+
+	t.Run("shutdown", func(t *testing.T) {
+		if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-d.done:
+			d.done <- err
+			if err != nil {
+				t.Errorf("cctvd exited with %v after SIGTERM", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Error("cctvd still running 15 s after SIGTERM")
+		}
+	})
+}
