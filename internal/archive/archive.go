@@ -74,7 +74,8 @@ const (
 	StateDirName = ".cctvd"
 )
 
-// Config configures an Archiver. Zero fields take the defaults.
+// Config configures an Archiver. Zero fields take the defaults, except
+// Settle and Encode.Nice, where zero means what it says.
 type Config struct {
 	// Root is the footage root: one folder per day, YYYY-MM-DD.
 	Root string
@@ -83,15 +84,16 @@ type Config struct {
 	State string
 	// Location is the time zone days are cut in; default time.Local.
 	Location *time.Location
-	// Settle is how long after its end a day is archived; default 48 h.
+	// Settle is how long after its end a day is archived: 0 archives it
+	// as soon as it has ended. cctvd's default is DefaultSettle.
 	Settle time.Duration
 	// Jobs is how many days are archived at a time; default 1.
 	Jobs int
 	// ChunkSegments is how many segments go into one resumable chunk;
 	// default 360 (an hour).
 	ChunkSegments int
-	// Encode configures ffmpeg. Encode.Nice 0 means encode.DefaultNice:
-	// ffmpeg always runs at low priority.
+	// Encode configures ffmpeg. Encode.Nice 0 leaves ffmpeg's priority as
+	// it is; cctvd's default is encode.DefaultNice.
 	Encode encode.Settings
 	// Rescan is how often the root is looked at for due days without a Kick.
 	Rescan time.Duration
@@ -149,13 +151,11 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	setDefault(&c.Settle, DefaultSettle)
 	setDefault(&c.Jobs, DefaultJobs)
 	setDefault(&c.ChunkSegments, DefaultChunkSegments)
 	setDefault(&c.Rescan, DefaultRescan)
 	setDefault(&c.RetryMin, DefaultRetryMin)
 	setDefault(&c.RetryMax, DefaultRetryMax)
-	setDefault(&c.Encode.Nice, encode.DefaultNice)
 	switch {
 	case c.Settle < 0:
 		return c, fmt.Errorf("invalid settle time %v", c.Settle)

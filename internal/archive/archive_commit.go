@@ -151,6 +151,9 @@ func (a *Archiver) placeArchive(j *job, m *manifest, out, tmp string, hashed boo
 		return err
 	case !errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("day %s: %w", m.Date, err)
+	case m.Phase == phaseCommitted:
+		// Segments may be gone already: this needs a person, not a retry of the join.
+		return fmt.Errorf("day %s: committed archive %s is missing: %w", m.Date, m.Output, fs.ErrNotExist)
 	}
 	if !hashed {
 		if err := a.checkHash(tmp, m.SHA512); err != nil {

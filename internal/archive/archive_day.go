@@ -136,7 +136,7 @@ func (a *Archiver) prepareWork(p *Plan, m *manifest) (*manifest, error) {
 		}
 		m = newManifest(p, s)
 	}
-	if err := os.MkdirAll(work, 0o755); err != nil {
+	if err := mkdirSynced(work); err != nil {
 		return nil, fmt.Errorf("work folder: %w", err)
 	}
 	if err := m.write(work); err != nil {
@@ -237,8 +237,8 @@ func (a *Archiver) encodeProgress(j *job, p *Plan, c Chunk, done int64, ep encod
 
 // cleanUp leaves the day folder as it was after a failed or cancelled
 // run: the temporary files go. Finished chunks stay for the next attempt
-// unless the run was cancelled or the archive did not verify. It returns
-// how many files it removed.
+// unless the run was cancelled or frames did not add up (the chunks may be
+// at fault). It returns how many files it removed.
 func (a *Archiver) cleanUp(j *job, err error, cancelled bool) int {
 	a.mu.Lock()
 	committing := j.committing
@@ -248,7 +248,7 @@ func (a *Archiver) cleanUp(j *job, err error, cancelled bool) int {
 	}
 	n := a.removeTemps(j.date)
 	work := a.workDir(j.date)
-	if !cancelled && !errors.Is(err, ErrVerify) {
+	if !cancelled && !errors.Is(err, ErrVerify) && !errors.Is(err, encode.ErrFrameMismatch) {
 		return n + removePartials(work)
 	}
 	// Nothing was renamed into the day folder, so the work folder can go.

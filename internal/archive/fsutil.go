@@ -46,6 +46,18 @@ func syncDir(dir string) error {
 	return nil
 }
 
+// mkdirSynced makes a state folder (and its parents) whose entry survives a
+// power loss.
+func mkdirSynced(dir string) error {
+	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(dir))
+}
+
 // syncRoot fsyncs a file or folder inside root.
 func syncRoot(root *os.Root, name string) error {
 	f, err := root.Open(name)

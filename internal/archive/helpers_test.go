@@ -187,8 +187,9 @@ func testConfig(root string, c *clock, s *steps) Config {
 	return Config{
 		Root:          root,
 		Location:      time.UTC,
+		Settle:        DefaultSettle,
 		ChunkSegments: 3,
-		Encode:        encode.Settings{Preset: "ultrafast", CRF: 30, StallTimeout: time.Minute},
+		Encode:        encode.Settings{Preset: "ultrafast", CRF: 30, Nice: encode.DefaultNice, StallTimeout: time.Minute},
 		Now:           c.Now,
 		AfterStep:     s.hook,
 	}

@@ -83,7 +83,7 @@ func (x *archiveIndex) add(e indexEntry) {
 }
 
 func (x *archiveIndex) write(name string) error {
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+	if err := mkdirSynced(filepath.Dir(name)); err != nil {
 		return fmt.Errorf("write archive index: %w", err)
 	}
 	b, err := json.Marshal(x)
