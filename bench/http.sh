@@ -8,9 +8,6 @@
 # send it; prints requests/s, their ratio and the p99 latency.
 # Goal: cctvd >= 0.5x nginx's requests/s, p99 < 10 ms.
 #
-# Until cctvd serves HTTP itself (--http), bench/httpserve stands in for it:
-# the same catalog and web front, wired alone.
-#
 # Environment: DURATION (10s), CONNS (32), THREADS (2), CCTVD_BENCH_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,15 +43,9 @@ if [ ! -d "$root/$DATE" ] || [ "$(find "$root/$DATE" -name '*.ts' | wc -l)" -ne 
 fi
 
 cport=$("$work/httpserve" -free-port)
-help=$("$work/cctvd" -h 2>&1 || true)
-if grep -q -- '-http' <<<"$help"; then
-	server=cctvd
-	# --settle: the bench day must not be archived (and its segments removed) under the benchmark.
-	"$work/cctvd" --root "$root" --http "127.0.0.1:$cport" --state "$work/state" --settle 1000000h 2>"$work/cctvd.log" &
-else
-	server="cctvd (bench/httpserve)"
-	"$work/httpserve" -root "$root" -http "127.0.0.1:$cport" -state "$work/state" 2>"$work/cctvd.log" &
-fi
+server=cctvd
+# --settle: the bench day must not be archived (and its segments removed) under the benchmark.
+"$work/cctvd" --root "$root" --http "127.0.0.1:$cport" --state "$work/state" --settle 1000000h 2>"$work/cctvd.log" &
 pids+=($!)
 curl_url="http://127.0.0.1:$cport/playlist.m3u8?date=$DATE"
 

@@ -1,8 +1,5 @@
-// Command httpserve serves a footage root with the catalog and the web
-// front alone, for bench/http.sh until cctvd itself serves HTTP; it also
-// makes the benchmark's footage.
+// Command httpserve makes bench/http.sh's footage and finds it a free port.
 //
-//	httpserve -root DIR [-http 127.0.0.1:0] [-state DIR] [-addr-file FILE]
 //	httpserve -make-day DIR/YYYY-MM-DD     # 8,640 tiny real segments: a full day
 //	httpserve -make-year ROOT -from DAY    # + a second full day and 365 archived days
 //	httpserve -free-port
@@ -13,7 +10,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -22,10 +18,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/cctvd/cctvd/internal/catalog"
 	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/footage"
-	"github.com/cctvd/cctvd/internal/web"
 )
 
 func main() {
@@ -40,10 +34,6 @@ func main() {
 
 func run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("httpserve", flag.ContinueOnError)
-	root := fs.String("root", "", "footage root to serve")
-	addr := fs.String("http", "127.0.0.1:0", "listen address")
-	state := fs.String("state", "", "state folder (default ROOT/.cctvd)")
-	addrFile := fs.String("addr-file", "", "write the bound address here once serving")
 	makeDay := fs.String("make-day", "", "record a full day of tiny segments into this day folder")
 	makeYear := fs.String("make-year", "", "add a second full day and 365 archived days to this root")
 	from := fs.String("from", "", "with -make-year: the full day to copy")
@@ -51,7 +41,6 @@ func run(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	switch {
 	case *freePort:
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -65,60 +54,8 @@ func run(ctx context.Context, args []string) error {
 		return recordDay(ctx, *makeDay)
 	case *makeYear != "":
 		return fillYear(*makeYear, *from)
-	case *root == "":
-		return errors.New("no -root")
 	}
-	return serve(ctx, log, *root, *addr, *state, *addrFile)
-}
-
-func serve(ctx context.Context, log *slog.Logger, root, addr, state, addrFile string) error {
-	t0 := time.Now()
-	cat, err := catalog.New(catalog.Config{Root: root, StateDir: state}, log)
-	if err != nil {
-		return err
-	}
-	defer cat.Close()
-	srv, err := web.New(web.Config{Root: root}, log, cat)
-	if err != nil {
-		return err
-	}
-	defer srv.Close()
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errc := make(chan error, 2)
-	go func() { errc <- cat.Run(ctx) }()
-	go func() { errc <- srv.Serve(ctx, ln) }()
-	log.Info("answering http", "addr", ln.Addr().String(), "since_start", time.Since(t0).Round(time.Millisecond))
-	if addrFile != "" {
-		if err := os.WriteFile(addrFile, []byte(ln.Addr().String()), 0o644); err != nil {
-			return err
-		}
-	}
-	go func() {
-		for {
-			changed := cat.Changed()
-			pending := 0
-			for _, v := range cat.Days() {
-				pending += v.Pending
-			}
-			if pending == 0 {
-				log.Info("catalog settled", "since_start", time.Since(t0).Round(time.Millisecond), "scans", cat.Scans())
-				return
-			}
-			select {
-			case <-changed:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	err = <-errc
-	cancel()
-	return errors.Join(err, <-errc)
+	return errors.New("nothing to do: -make-day, -make-year or -free-port")
 }
 
 // recordDay records 8,640 ten-second segments of 64x48 video at 1 frame/s:
