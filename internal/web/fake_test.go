@@ -1,6 +1,7 @@
 package web
 
 import (
+	"os"
 	"slices"
 	"sync"
 	"time"
@@ -115,4 +116,21 @@ func restartAndGap(d day.Date) []ts.Segment {
 	c := run(9, 3, at.Add(100*time.Second), 126000+9*10*ts.Clock)
 	c[0].Discontinuity = true
 	return slices.Concat(a, b, c)
+}
+
+// fakeThumbs has thumbnails of the hours it is given, all the same picture.
+type fakeThumbs struct {
+	hours   map[day.Date]uint32
+	picture string // a file's path
+}
+
+func (f *fakeThumbs) Hours(d day.Date) uint32 { return f.hours[d] }
+
+func (f *fakeThumbs) Version() uint64 { return uint64(len(f.hours)) }
+
+func (f *fakeThumbs) Open(d day.Date, hour int) (*os.File, error) {
+	if f.hours[d]&(1<<hour) == 0 {
+		return nil, os.ErrNotExist
+	}
+	return os.Open(f.picture)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cctvd/cctvd/internal/catalog"
+	"github.com/cctvd/cctvd/internal/day"
 )
 
 //go:embed index.html.tmpl
@@ -21,6 +22,11 @@ var indexTemplate = template.Must(template.New("index").Parse(indexSource))
 
 type indexPage struct {
 	Days []indexDay
+	// Live is the date a live playlist starts from to cover the live
+	// window; empty without recent footage.
+	Live, LiveURL string
+	// Scripts are the URLs of hls.js and the page's own script.
+	HLS, Player string
 }
 
 type indexDay struct {
@@ -37,6 +43,14 @@ type indexDay struct {
 	Pending        int
 	Playlist, Live string
 	Archives       []indexArchive
+	Timeline       *timeline // nil without segments
+	Thumbs         []indexThumb
+}
+
+// indexThumb is the picture of one hour of a day.
+type indexThumb struct {
+	URL, Hour string
+	At        int64 // the hour's start, Unix ms: where a click seeks to; 0: no seeking
 }
 
 type indexArchive struct {
@@ -57,14 +71,19 @@ type indexCache struct {
 func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
 	days := s.cat.Days()
 	today := s.today()
+	live := s.liveFrom(days)
 	sig := mix(uint64(today.Year)<<16|uint64(today.Month)<<8|uint64(today.Day), uint64(len(days)))
+	sig = mix(sig, uint64(live.Year)<<16|uint64(live.Month)<<8|uint64(live.Day))
+	if s.cfg.Thumbs != nil {
+		sig = mix(sig, s.cfg.Thumbs.Version())
+	}
 	for _, v := range days {
 		sig = mix(sig, v.Version)
 	}
 	s.index.mu.Lock()
 	if s.index.body == nil || s.index.sig != sig {
 		var b bytes.Buffer
-		if err := indexTemplate.Execute(&b, s.indexPage(days)); err != nil {
+		if err := indexTemplate.Execute(&b, s.indexPage(days, live)); err != nil {
 			s.index.mu.Unlock()
 			s.log.Error("index page", "err", err)
 			text(w, http.StatusInternalServerError, "internal error")
@@ -77,7 +96,7 @@ func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; media-src 'self'")
+	h.Set("Content-Security-Policy", indexCSP)
 	h.Set("ETag", etag)
 	if etagMatch(r.Header.Get("If-None-Match"), etag) {
 		w.WriteHeader(http.StatusNotModified)
@@ -89,10 +108,40 @@ func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) indexPage(days []*catalog.DayView) indexPage {
+// indexCSP lets the page run its own scripts and nothing else: hls.js
+// fetches playlists and segments from here, feeds them to the video
+// through a blob: MediaSource URL and transmuxes in a blob: worker.
+const indexCSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; img-src 'self'; " +
+	"media-src 'self' blob:; connect-src 'self'; worker-src blob:; base-uri 'none'; form-action 'none'"
+
+// liveFrom is the date a live playlist starts from to hold the whole live
+// window: the first day with segments from the window's start on. Zero
+// when no such day has footage.
+func (s *Server) liveFrom(days []*catalog.DayView) day.Date {
+	from := s.today()
+	if s.cfg.LiveWindow > 0 {
+		from = day.Of(s.cfg.Now().Add(-s.cfg.LiveWindow))
+	}
+	var live day.Date
+	for _, v := range days { // newest first
+		if v.Date.Before(from) {
+			break
+		}
+		if len(v.Plan.Segments) > 0 {
+			live = v.Date
+		}
+	}
+	return live
+}
+
+func (s *Server) indexPage(days []*catalog.DayView, live day.Date) indexPage {
 	today := s.today()
 	loc := s.cfg.Now().Location()
-	page := indexPage{Days: make([]indexDay, 0, len(days))}
+	page := indexPage{Days: make([]indexDay, 0, len(days)), HLS: assetURL("hls.light.min.js"), Player: assetURL("player.js")}
+	if !live.IsZero() {
+		page.Live = live.String()
+		page.LiveURL = "playlist.m3u8?date=" + page.Live + "&live=1"
+	}
 	for _, v := range days {
 		t := &v.Totals
 		date := v.Date.String()
@@ -105,6 +154,8 @@ func (s *Server) indexPage(days []*catalog.DayView) indexPage {
 		if t.Segments > 0 {
 			d.First, d.Last = t.First.In(loc).Format(time.TimeOnly), t.Last.In(loc).Format(time.TimeOnly)
 		}
+		d.Timeline = dayTimeline(v, loc)
+		d.Thumbs = s.thumbs(v.Date, loc, d.Timeline != nil)
 		for _, a := range v.Archives {
 			u := date + "/" + url.PathEscape(a.Name)
 			ia := indexArchive{Name: a.Name, URL: u, ChecksumURL: u + ".sha512sum",
@@ -117,6 +168,27 @@ func (s *Server) indexPage(days []*catalog.DayView) indexPage {
 		page.Days = append(page.Days, d)
 	}
 	return page
+}
+
+// thumbs are the pictures of the hours of day d that have one; seek
+// says the day can be played from an hour (it has segments).
+func (s *Server) thumbs(d day.Date, loc *time.Location, seek bool) []indexThumb {
+	if s.cfg.Thumbs == nil {
+		return nil
+	}
+	hours := s.cfg.Thumbs.Hours(d)
+	var out []indexThumb
+	for h := range 24 {
+		if hours&(1<<h) == 0 {
+			continue
+		}
+		th := indexThumb{URL: thumbURL(d, h), Hour: fmt.Sprintf("%02d:00", h)}
+		if seek {
+			th.At = time.Date(d.Year, d.Month, d.Day, h, 0, 0, 0, loc).UnixMilli()
+		}
+		out = append(out, th)
+	}
+	return out
 }
 
 // duration writes d as 2h03m04s, to the second.

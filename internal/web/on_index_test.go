@@ -30,7 +30,8 @@ func TestIndexGolden(t *testing.T) {
 	today.Pending = 2
 	cat.set(today)
 
-	s, _ := fakeServer(t, cat, Config{})
+	thumbs := &fakeThumbs{hours: map[day.Date]uint32{day24: 1 << 6, day22: 1 << 8, old.Date: 1<<0 | 1<<23}}
+	s, _ := fakeServer(t, cat, Config{Thumbs: thumbs})
 	for _, path := range []string{"/", "/index.php"} {
 		w := do(s, "GET", path)
 		if w.Code != 200 || w.Header().Get("Content-Type") != "text/html; charset=utf-8" {

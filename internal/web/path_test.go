@@ -142,6 +142,23 @@ func FuzzPath(f *testing.F) {
 	})
 }
 
+func FuzzThumbPath(f *testing.F) {
+	paths, _ := fuzzSeeds()
+	for _, p := range append(paths, "/thumb/2026-11-20/08.jpg", "/thumb/2026-11-20/23.jpg") {
+		f.Add(p)
+	}
+	f.Fuzz(func(t *testing.T, escaped string) {
+		tp, ok := parseThumbPath(escaped)
+		if !ok {
+			return
+		}
+		// Only the one spelling of a real date and hour gets through.
+		if tp.hour < 0 || tp.hour > 23 || "/"+thumbURL(tp.date, tp.hour) != escaped {
+			t.Fatalf("%q: accepted as %v hour %d", escaped, tp.date, tp.hour)
+		}
+	})
+}
+
 func FuzzPlaylistQuery(f *testing.F) {
 	_, queries := fuzzSeeds()
 	for _, q := range queries {

@@ -7,6 +7,14 @@
 //	GET  /YYYY-MM-DD/NAME               a segment (*.ts), video.mp4, video-N.mp4 or their .sha512sum
 //	PUT  /YYYY-MM-DD/NAME.ts            a camera's upload (Bearer token; off without a token file)
 //	GET  /healthz                       "ok"
+//	GET  /static/NAME                   the page's scripts (embedded: hls.js and player.js)
+//	GET  /thumb/YYYY-MM-DD/HH.jpg       a thumbnail of an hour (Config.Thumbs)
+//
+// The index page plays footage in the browser: hls.js where Media Source
+// Extensions are there, native HLS otherwise, an archived day's H.265 mp4
+// where the browser decodes HEVC. Each day has a timeline of its coverage
+// and gaps, drawn from the catalog's plan; a click on it seeks the player.
+// Without JavaScript the page is a plain table of links.
 //
 // Nothing else is served: no listings, no hidden files, no symlinks. Every
 // file is opened through an os.Root. Bad input is answered 4xx with a
@@ -52,6 +60,9 @@ type Config struct {
 	// Now is the clock (what is today); default time.Now. Days and
 	// PROGRAM-DATE-TIME are in its location.
 	Now func() time.Time
+	// Thumbs are the thumbnails of the index page (package thumbs); nil
+	// shows none.
+	Thumbs Thumbnails
 }
 
 // dayIndex is what the server needs of the catalog.
@@ -136,6 +147,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/healthz":
 		if allow(w, r, http.MethodGet, http.MethodHead) {
 			text(w, http.StatusOK, "ok")
+		}
+		return
+	}
+	if name, ok := strings.CutPrefix(p, "/static/"); ok {
+		if allow(w, r, http.MethodGet, http.MethodHead) {
+			s.serveStatic(w, r, name)
+		}
+		return
+	}
+	if strings.HasPrefix(p, "/thumb/") {
+		tp, ok := parseThumbPath(p)
+		switch {
+		case !ok:
+			text(w, http.StatusBadRequest, "bad thumbnail path: want /thumb/YYYY-MM-DD/HH.jpg")
+		case allow(w, r, http.MethodGet, http.MethodHead):
+			s.serveThumb(w, r, tp)
 		}
 		return
 	}

@@ -1,0 +1,266 @@
+// player.js plays cctvd's footage on the index page: a day's HLS playlist
+// through hls.js where Media Source Extensions work (the browser's own HLS
+// only where they do not), an archived day's H.265 mp4 where the browser
+// decodes HEVC. A click on a day's timeline or on a thumbnail seeks to
+// that time of day. No framework, no build step; the page works without it.
+//
+// State for people and tests is kept on the <video>: data-player (hls.js,
+// native or mp4), data-wallclock (the playing position, Unix ms) and
+// data-fatal (the last fatal hls.js error, if any).
+(function () {
+  'use strict';
+
+  var watch = document.getElementById('watch');
+  var video = document.getElementById('player');
+  var status = document.getElementById('status');
+  if (!watch || !video || !status) return;
+
+  var Hls = window.Hls;
+  var useHls = !!(Hls && Hls.isSupported());
+  var nativeHls = video.canPlayType('application/vnd.apple.mpegurl') !== '';
+  // Archives are libx265 Main, tagged hvc1.
+  var hevc = ['video/mp4; codecs="hvc1.1.6.L93.B0"', 'video/mp4; codecs="hvc1"'].some(function (t) {
+    return video.canPlayType(t) !== '';
+  });
+  document.documentElement.setAttribute('data-hevc', hevc ? 'yes' : 'no');
+
+  var hls = null; // the hls.js instance playing, if any
+  var cur = null; // what is loaded: {date, live} or {mp4}
+  var recovered = 0;
+
+  function say(msg) {
+    status.textContent = msg;
+  }
+
+  function timelines() {
+    return Array.prototype.slice.call(document.querySelectorAll('svg.tl'));
+  }
+
+  // The timeline whose day holds wall-clock time ms.
+  function timelineAt(ms) {
+    return timelines().filter(function (tl) {
+      var start = +tl.getAttribute('data-start');
+      return ms >= start && ms < start + 1000 * +tl.getAttribute('data-len');
+    })[0];
+  }
+
+  function timelineOf(date) {
+    return timelines().filter(function (tl) {
+      return tl.getAttribute('data-date') === date;
+    })[0];
+  }
+
+  // The server's map of a day's runs: [{wall (ms), pos (s), len (s)}].
+  function runs(date) {
+    var tl = timelineOf(date);
+    var map = tl ? tl.getAttribute('data-map') : '';
+    return map ? map.split(',').map(function (r) {
+      var f = r.split(' ');
+      return { wall: +f[0], pos: +f[1], len: +f[2] };
+    }) : [];
+  }
+
+  function fragments() {
+    if (!hls || !hls.levels || !hls.levels.length) return [];
+    var lv = hls.levels[hls.currentLevel >= 0 ? hls.currentLevel : 0];
+    return lv && lv.details ? lv.details.fragments : [];
+  }
+
+  // posAt maps wall-clock ms to a position in the playlist: in the
+  // footage at that time or, in a gap, at the start of the next footage.
+  // hls.js knows every fragment's EXT-X-PROGRAM-DATE-TIME; for native HLS
+  // the server's map of the day's runs stands in.
+  function posAt(ms, frags) {
+    var i;
+    if (frags) {
+      for (i = 0; i < frags.length; i++) {
+        var f = frags[i];
+        if (f.programDateTime == null) continue;
+        if (ms < f.programDateTime + 1000 * f.duration) {
+          return f.start + Math.max(0, ms - f.programDateTime) / 1000;
+        }
+      }
+      return frags.length ? frags[frags.length - 1].start : 0;
+    }
+    var rs = runs(cur.date);
+    for (i = 0; i < rs.length; i++) {
+      if (ms < rs[i].wall + 1000 * rs[i].len) return rs[i].pos + Math.max(0, ms - rs[i].wall) / 1000;
+    }
+    return rs.length ? rs[rs.length - 1].pos : 0;
+  }
+
+  // wallAt maps a playlist position to wall-clock ms; NaN when unknown.
+  function wallAt(t) {
+    var i;
+    if (hls) {
+      var frags = fragments();
+      for (i = frags.length - 1; i >= 0; i--) {
+        var f = frags[i];
+        if (f.start <= t + 0.001 && f.programDateTime != null) return f.programDateTime + 1000 * (t - f.start);
+      }
+      return NaN;
+    }
+    if (cur.live) return NaN;
+    var rs = runs(cur.date);
+    for (i = rs.length - 1; i >= 0; i--) {
+      if (rs[i].pos <= t + 0.001) return rs[i].wall + 1000 * (t - rs[i].pos);
+    }
+    return NaN;
+  }
+
+  function pad(n) {
+    return (n < 10 ? '0' : '') + n;
+  }
+
+  // when writes wall-clock ms as the page's day and time, in the server's zone.
+  function when(ms) {
+    var tl = timelineAt(ms);
+    if (!tl) return new Date(ms).toLocaleString();
+    var s = Math.floor((ms - +tl.getAttribute('data-start')) / 1000);
+    return tl.getAttribute('data-date') + ' ' + pad(Math.floor(s / 3600)) + ':' + pad(Math.floor(s / 60) % 60) + ':' + pad(s % 60);
+  }
+
+  function stop() {
+    if (hls) {
+      hls.destroy();
+      hls = null;
+    }
+    cur = null;
+    recovered = 0;
+    ['data-player', 'data-wallclock', 'data-fatal'].forEach(function (a) {
+      video.removeAttribute(a);
+    });
+    video.removeAttribute('src');
+    video.load();
+    timelines().forEach(function (tl) {
+      tl.querySelector('.head').setAttribute('visibility', 'hidden');
+    });
+  }
+
+  function start() {
+    watch.hidden = false;
+    var p = video.play();
+    if (p && p.catch) p.catch(function () {}); // paused by a newer load, or autoplay refused: the controls remain
+  }
+
+  function onHlsError(ev, data) {
+    if (!data.fatal) return;
+    video.setAttribute('data-fatal', data.type + ': ' + data.details);
+    if (data.type === Hls.ErrorTypes.MEDIA_ERROR && recovered < 2) {
+      recovered++;
+      hls.recoverMediaError();
+      return;
+    }
+    say('Cannot play this footage (' + data.details + ').');
+  }
+
+  // load plays a day's playlist (live: from that day on, at the live
+  // edge), from the start or from wall-clock time at.
+  function load(date, live, at) {
+    stop();
+    cur = { date: date, live: live };
+    var src = 'playlist.m3u8?date=' + encodeURIComponent(date) + (live ? '&live=1' : '');
+    if (useHls) {
+      video.setAttribute('data-player', 'hls.js');
+      hls = new Hls({ autoStartLoad: false });
+      hls.on(Hls.Events.ERROR, onHlsError);
+      var h = hls;
+      hls.once(Hls.Events.LEVEL_LOADED, function (ev, data) {
+        if (h !== hls) return;
+        hls.startLoad(at != null ? posAt(at, data.details.fragments) : live ? -1 : 0);
+      });
+      hls.loadSource(src);
+      hls.attachMedia(video);
+    } else if (nativeHls) {
+      video.setAttribute('data-player', 'native');
+      video.src = src;
+      if (at != null) {
+        video.addEventListener('loadedmetadata', function () {
+          video.currentTime = posAt(at);
+        }, { once: true });
+      }
+    } else {
+      say('This browser cannot play HLS: open the playlist link in a player such as VLC or mpv.');
+      return;
+    }
+    say('Loading ' + date + (live ? ', live' : '') + '…');
+    start();
+  }
+
+  function seek(date, at) {
+    if (cur && cur.date === date && !cur.live && (!hls || fragments().length)) {
+      video.currentTime = posAt(at, hls ? fragments() : null);
+      start();
+      return;
+    }
+    load(date, false, at);
+  }
+
+  function playMp4(url) {
+    stop();
+    if (!hevc) {
+      say('This browser does not play H.265 (HEVC) video: download the mp4 to watch it.');
+      return;
+    }
+    cur = { mp4: url };
+    video.setAttribute('data-player', 'mp4');
+    video.src = url;
+    say('Playing ' + url);
+    start();
+  }
+
+  video.addEventListener('timeupdate', function () {
+    if (!cur || cur.mp4) return;
+    var ms = wallAt(video.currentTime);
+    if (isNaN(ms)) return;
+    video.setAttribute('data-wallclock', String(Math.round(ms)));
+    var tl = timelineAt(ms);
+    timelines().forEach(function (other) {
+      if (other !== tl) other.querySelector('.head').setAttribute('visibility', 'hidden');
+    });
+    if (tl) {
+      var x = (100 * (ms - +tl.getAttribute('data-start')) / (1000 * +tl.getAttribute('data-len'))).toFixed(3) + '%';
+      var head = tl.querySelector('.head');
+      head.setAttribute('x1', x);
+      head.setAttribute('x2', x);
+      head.setAttribute('visibility', 'visible');
+    }
+    say((video.paused ? 'Paused at ' : 'Playing ') + when(ms) + (cur.live ? ' (live)' : ''));
+  });
+
+  video.addEventListener('error', function () {
+    var e = video.error;
+    if (e && cur) say('The video failed (' + (e.message || 'error ' + e.code) + ').');
+  });
+
+  document.addEventListener('click', function (e) {
+    var el = e.target.closest && e.target.closest('[data-play], [data-mp4], svg.tl, a[data-at]');
+    if (!el) return;
+    if (el.hasAttribute('data-mp4')) {
+      playMp4(el.getAttribute('data-mp4'));
+    } else if (el.hasAttribute('data-play')) {
+      load(el.getAttribute('data-play'), el.hasAttribute('data-live'));
+    } else if (el.hasAttribute('data-at')) {
+      if (!useHls && !nativeHls) return; // the link shows the picture
+      e.preventDefault();
+      seek(el.getAttribute('data-date'), +el.getAttribute('data-at'));
+    } else {
+      if (!useHls && !nativeHls) return;
+      var r = el.getBoundingClientRect();
+      var frac = Math.min(Math.max((e.clientX - r.left) / r.width, 0), 1);
+      var start = +el.getAttribute('data-start');
+      seek(el.getAttribute('data-date'), start + frac * 1000 * +el.getAttribute('data-len'));
+    }
+  });
+
+  // Offer what this browser can play; say what it cannot.
+  document.querySelectorAll('[data-play]').forEach(function (b) {
+    b.hidden = !(useHls || nativeHls);
+  });
+  document.querySelectorAll('[data-mp4]').forEach(function (b) {
+    b.hidden = !hevc;
+  });
+  document.querySelectorAll('.hevc').forEach(function (n) {
+    n.hidden = hevc;
+  });
+})();

@@ -1,0 +1,98 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"net/http"
+	"path"
+	"strconv"
+)
+
+// The index page's scripts, embedded. hls.light.min.js and its license are
+// copied unchanged from the hls.js package pinned in web/package.json
+// (npm ci && npm run vendor there); player.js is the page's own.
+//
+//go:embed assets/hls.light.min.js assets/hls.js.LICENSE assets/player.js
+var assetFiles embed.FS
+
+// cacheImmutable is for a static file asked for by its versioned URL
+// (?v=hash): a new build changes the URL, never the file behind it.
+const cacheImmutable = "public, max-age=31536000, immutable"
+
+// asset is one static file, ready to serve.
+type asset struct {
+	body, gz    []byte // gz is nil when compression does not pay
+	ctype, etag string
+	version     string // the v= of its URL: a hash of the body
+}
+
+// assets are the files under /static/, by name.
+var assets = loadAssets()
+
+func loadAssets() map[string]*asset {
+	m := map[string]*asset{}
+	for name, ctype := range map[string]string{
+		"hls.light.min.js": "text/javascript; charset=utf-8",
+		"hls.js.LICENSE":   "text/plain; charset=utf-8",
+		"player.js":        "text/javascript; charset=utf-8",
+	} {
+		b, err := assetFiles.ReadFile(path.Join("assets", name))
+		if err != nil {
+			panic("web: embedded asset " + name + ": " + err.Error()) // the build embeds it
+		}
+		sum := sha256.Sum256(b)
+		v := hex.EncodeToString(sum[:6])
+		a := &asset{body: b, ctype: ctype, etag: `"` + v + `"`, version: v}
+		var z bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&z, gzip.BestCompression)
+		zw.Write(b)
+		zw.Close()
+		if z.Len() < len(b)*9/10 {
+			a.gz = z.Bytes()
+		}
+		m[name] = a
+	}
+	return m
+}
+
+// assetURL is the page's URL of a static file: relative, like the page's
+// other links, and versioned so that it can be cached for good.
+func assetURL(name string) string {
+	return "static/" + name + "?v=" + assets[name].version
+}
+
+// serveStatic answers /static/NAME. Asked for with the current v=, a file
+// is cached for a year; otherwise it must be revalidated (ETag).
+func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request, name string) {
+	a, ok := assets[name]
+	if !ok {
+		text(w, http.StatusNotFound, "not found")
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", a.ctype)
+	h.Set("Vary", "Accept-Encoding")
+	if r.URL.RawQuery == "v="+a.version {
+		h.Set("Cache-Control", cacheImmutable)
+	} else {
+		h.Set("Cache-Control", "no-cache")
+	}
+	body, etag := a.body, a.etag
+	if a.gz != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		body, etag = a.gz, a.etag[:len(a.etag)-1]+`-gz"`
+		h.Set("Content-Encoding", "gzip")
+	}
+	h.Set("ETag", etag)
+	if etagMatch(r.Header.Get("If-None-Match"), etag) {
+		h.Del("Content-Encoding")
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}

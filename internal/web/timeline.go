@@ -1,0 +1,121 @@
+package web
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cctvd/cctvd/internal/catalog"
+)
+
+// timeline is a day's coverage drawn from its plan at render time: where
+// the footage is and where it is not, in percent of the day, so that the
+// page's SVG needs no script and no scaling.
+type timeline struct {
+	// Start is the day's midnight and Len its length in seconds (23 or
+	// 25 hours when the clocks change): the page's script maps a click to
+	// Start + fraction × Len.
+	Start int64 // Unix ms
+	Len   int64
+	Runs  []span // footage: segments that follow on from each other
+	Gaps  []span // no footage, between the first segment and the last
+	Ticks []tick
+	// Map lists the runs for players without PROGRAM-DATE-TIME support
+	// (native HLS): "wall-clock start (Unix ms) playlist position (s)
+	// length (s)" per run, runs joined by ",".
+	Map string
+}
+
+type span struct {
+	X, W  string // percent of the day, as SVG attributes
+	Title string // the span's times, as a tooltip
+}
+
+type tick struct {
+	X     string
+	Label string
+	Major bool
+}
+
+// minRun and minGap are the least widths runs and gaps are drawn with, in
+// percent: a lone 10-second segment is 0.01% of a day, too thin to see.
+const (
+	minRun = 0.15
+	minGap = 0.1
+)
+
+// joinGap is the longest break between two segments that still draws as
+// one run; a camera's segments meet to within a frame.
+const joinGap = time.Second
+
+// dayTimeline lays out v's segments on its day in loc; nil for a day
+// without segments.
+func dayTimeline(v *catalog.DayView, loc *time.Location) *timeline {
+	segs := v.Plan.Segments
+	if len(segs) == 0 {
+		return nil
+	}
+	start, end := v.Date.Start(loc), v.Date.End(loc)
+	length := end.Sub(start)
+	tl := &timeline{Start: start.UnixMilli(), Len: int64(length / time.Second)}
+	pct := func(t time.Time) float64 {
+		d := min(max(t.Sub(start), 0), length)
+		return float64(d) / float64(length) * 100
+	}
+	var m strings.Builder
+	addRun := func(from, to time.Time, at time.Duration) {
+		x, w := pct(from), pct(to)-pct(from)
+		if w <= 0 && (to.Before(start) || !from.Before(end)) {
+			return // wholly outside the day: a camera clock gone astray
+		}
+		w = max(w, minRun)
+		tl.Runs = append(tl.Runs, span{X: percent(min(x, 100-w)), W: percent(w),
+			Title: timeOfDay(from, loc) + "–" + timeOfDay(to, loc)})
+		if m.Len() > 0 {
+			m.WriteByte(',')
+		}
+		fmt.Fprintf(&m, "%d %.3f %.3f", from.UnixMilli(), at.Seconds(), to.Sub(from).Seconds())
+	}
+	// pos is where a segment starts in the day's playlist: its EXTINFs
+	// (milliseconds) added up, as players lay out a VOD playlist.
+	var pos time.Duration
+	runFrom, runTo, runAt := segs[0].Start, segs[0].Start, time.Duration(0)
+	for i := range segs {
+		s := &segs[i]
+		if i > 0 && s.Start.Sub(runTo) > joinGap {
+			addRun(runFrom, runTo, runAt)
+			if x, w := pct(runTo), pct(s.Start)-pct(runTo); w > 0 {
+				// Drawn over the runs and widened about its middle, so
+				// that a short gap shows.
+				wide := max(w, minGap)
+				x = min(max(x-(wide-w)/2, 0), 100-wide)
+				tl.Gaps = append(tl.Gaps, span{X: percent(x), W: percent(wide),
+					Title: "no footage " + timeOfDay(runTo, loc) + "–" + timeOfDay(s.Start, loc)})
+			}
+			runFrom, runAt = s.Start, pos
+		}
+		runTo = s.Start.Add(s.Report.Duration())
+		pos += s.Report.Duration().Round(time.Millisecond)
+	}
+	addRun(runFrom, runTo, runAt)
+	tl.Map = m.String()
+	for h := 0; ; h += 3 {
+		t := time.Date(v.Date.Year, v.Date.Month, v.Date.Day, h, 0, 0, 0, loc)
+		if !t.Before(end) {
+			break
+		}
+		tl.Ticks = append(tl.Ticks, tick{X: percent(pct(t)), Label: t.Format("15:04"), Major: h%6 == 0})
+	}
+	return tl
+}
+
+// percent writes a share of the day for an SVG attribute, to a
+// thousandth of a percent (under a second of a day).
+func percent(p float64) string {
+	return strconv.FormatFloat(p, 'f', 3, 64) + "%"
+}
+
+func timeOfDay(t time.Time, loc *time.Location) string {
+	return t.In(loc).Format(time.TimeOnly)
+}
