@@ -80,7 +80,7 @@ type Config struct {
 	// Root is the footage root: one folder per day, YYYY-MM-DD.
 	Root string
 	// State is cctvd's state folder; work files go in State/work/DATE.
-	// Default Root/.cctvd. It must be on the root's file system.
+	// Default Root/.cctvd.
 	State string
 	// Location is the time zone days are cut in; default time.Local.
 	Location *time.Location
