@@ -76,6 +76,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		})
 	}
 	log.Info("cctvd running", "root", cfg.Root, "state", cfg.StateDir, "grpc", cfg.GRPC, "version", Version())
+	if cfg.Demo && cfg.HTTP != "" {
+		log.Info("demo ready: open http://" + cfg.HTTP + "/ in a browser")
+	}
 	return g.wait()
 }
 
