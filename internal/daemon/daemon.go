@@ -16,6 +16,7 @@ import (
 	"github.com/cctvd/cctvd/internal/demo"
 	"github.com/cctvd/cctvd/internal/encode"
 	"github.com/cctvd/cctvd/internal/metrics"
+	"github.com/cctvd/cctvd/internal/thumbs"
 	"github.com/cctvd/cctvd/internal/web"
 )
 
@@ -46,7 +47,13 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer arc.Close()
-	site, err := web.New(web.Config{Root: cfg.Root, UploadTokenFile: cfg.UploadTokenFile, UploadMaxBytes: cfg.UploadMaxBytes}, log, cat)
+	th, err := thumbs.New(thumbs.Config{Root: cfg.Root, StateDir: cfg.StateDir, Catalog: cat, FFmpeg: cfg.FFmpeg, Nice: cfg.Nice}, log)
+	if err != nil {
+		return err
+	}
+	defer th.Close()
+	site, err := web.New(web.Config{Root: cfg.Root, UploadTokenFile: cfg.UploadTokenFile, UploadMaxBytes: cfg.UploadMaxBytes,
+		Thumbs: th}, log, cat)
 	if err != nil {
 		return err
 	}
@@ -64,6 +71,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	ctx = g.init(ctx)
 	g.run(cat.Run)
 	g.run(arc.Run)
+	g.run(th.Run)
 	g.run(ctl.Serve)
 	g.run(func(ctx context.Context) error { return kickOnChange(ctx, cat, arc) })
 	if cfg.HTTP != "" {

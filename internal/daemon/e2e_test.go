@@ -43,7 +43,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-type daemon struct {
+type proc struct {
 	cmd  *exec.Cmd
 	http string
 	sock string
@@ -51,9 +51,9 @@ type daemon struct {
 }
 
 // start runs cctvd and waits until it serves HTTP, reading its JSON log.
-func start(t *testing.T, root string, args ...string) *daemon {
+func start(t *testing.T, root string, args ...string) *proc {
 	t.Helper()
-	d := &daemon{sock: filepath.Join(root, ".cctvd", "cctvd.sock"), done: make(chan error, 1)}
+	d := &proc{sock: filepath.Join(root, ".cctvd", "cctvd.sock"), done: make(chan error, 1)}
 	args = append([]string{"--root", root, "--http", "127.0.0.1:0", "--log-format", "json"}, args...)
 	d.cmd = exec.Command(filepath.Join(bin, "cctvd"), args...)
 	stderr, err := d.cmd.StderrPipe()
@@ -88,7 +88,7 @@ func start(t *testing.T, root string, args ...string) *daemon {
 }
 
 // ctl runs cctvctl against the daemon and returns its stdout, stderr and exit code.
-func (d *daemon) ctl(t *testing.T, args ...string) (string, string, int) {
+func (d *proc) ctl(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(bin, "cctvctl"), append([]string{"--addr", "unix://" + d.sock}, args...)...)
 	var stdout, stderr strings.Builder
