@@ -19,6 +19,7 @@ import (
 	"github.com/cctvd/cctvd/internal/catalog"
 	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/footage"
+	"github.com/cctvd/cctvd/internal/thumbs"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -151,25 +152,41 @@ type live struct {
 	cat  *catalog.Catalog
 	srv  *Server
 	clk  *clock
+	// thumbs runs when liveOptions.thumbs asks for it.
+	thumbs *thumbs.Thumbs
 }
 
 type liveOptions struct {
-	token string // writes a token file: uploads on
-	max   int64
+	token  string // writes a token file: uploads on
+	max    int64
+	now    time.Time // the server's clock; default 2026-11-24 12:00 CET
+	thumbs bool      // runs package thumbs, with ffmpeg
 }
 
-// start serves root until the test ends. The clock says it is
-// 2026-11-24 12:00 CET: the fixture days are closed.
+// start serves root until the test ends. Unless told otherwise the clock
+// says it is 2026-11-24 12:00 CET: the fixture days are closed.
 func start(t *testing.T, root string, opt liveOptions) *live {
 	t.Helper()
-	clk := &clock{t: time.Date(2026, 11, 24, 12, 0, 0, 0, cet)}
+	if opt.now.IsZero() {
+		opt.now = time.Date(2026, 11, 24, 12, 0, 0, 0, cet)
+	}
+	clk := &clock{t: opt.now}
 	log := testLog(t)
+	state := t.TempDir()
 	// The catalog's clock is the real one: fixture files are long settled.
-	cat, err := catalog.New(catalog.Config{Root: root, StateDir: t.TempDir()}, log)
+	cat, err := catalog.New(catalog.Config{Root: root, StateDir: state}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := Config{Root: root, Now: clk.Now, UploadMaxBytes: opt.max}
+	var th *thumbs.Thumbs
+	if opt.thumbs {
+		th, err = thumbs.New(thumbs.Config{Root: root, StateDir: state, Catalog: cat, Now: clk.Now}, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Thumbs = th
+	}
 	if opt.token != "" {
 		cfg.UploadTokenFile = filepath.Join(t.TempDir(), "token")
 		if err := os.WriteFile(cfg.UploadTokenFile, []byte(opt.token+"\n"), 0o600); err != nil {
@@ -185,21 +202,28 @@ func start(t *testing.T, root string, opt liveOptions) *live {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	catDone, srvDone := make(chan error, 1), make(chan error, 1)
+	catDone, srvDone, thDone := make(chan error, 1), make(chan error, 1), make(chan error, 1)
 	go func() { catDone <- cat.Run(ctx) }()
 	go func() { srvDone <- srv.Serve(ctx, ln) }()
+	if th != nil {
+		go func() { thDone <- th.Run(ctx) }()
+	} else {
+		thDone <- nil
+	}
 	t.Cleanup(func() {
 		cancel()
-		if err := <-srvDone; err != nil {
-			t.Error(err)
-		}
-		if err := <-catDone; err != nil {
-			t.Error(err)
+		for _, done := range []chan error{srvDone, thDone, catDone} {
+			if err := <-done; err != nil {
+				t.Error(err)
+			}
 		}
 		srv.Close()
+		if th != nil {
+			th.Close()
+		}
 		cat.Close()
 	})
-	l := &live{root: root, url: "http://" + ln.Addr().String(), cat: cat, srv: srv, clk: clk}
+	l := &live{root: root, url: "http://" + ln.Addr().String(), cat: cat, srv: srv, clk: clk, thumbs: th}
 	l.settle(t)
 	return l
 }

@@ -25,8 +25,8 @@ type indexPage struct {
 	// Live is the date a live playlist starts from to cover the live
 	// window; empty without recent footage.
 	Live, LiveURL string
-	// Scripts are the URLs of hls.js and the page's own script.
-	HLS, Player string
+	// URLs of hls.js, the page's own script and its icon.
+	HLS, Player, Icon string
 }
 
 type indexDay struct {
@@ -137,7 +137,7 @@ func (s *Server) liveFrom(days []*catalog.DayView) day.Date {
 func (s *Server) indexPage(days []*catalog.DayView, live day.Date) indexPage {
 	today := s.today()
 	loc := s.cfg.Now().Location()
-	page := indexPage{Days: make([]indexDay, 0, len(days)), HLS: assetURL("hls.light.min.js"), Player: assetURL("player.js")}
+	page := indexPage{Days: make([]indexDay, 0, len(days)), HLS: assetURL("hls.light.min.js"), Player: assetURL("player.js"), Icon: assetURL("favicon.svg")}
 	if !live.IsZero() {
 		page.Live = live.String()
 		page.LiveURL = "playlist.m3u8?date=" + page.Live + "&live=1"

@@ -17,6 +17,7 @@ func TestStatic(t *testing.T) {
 		{"hls.light.min.js", "assets/hls.light.min.js", "text/javascript; charset=utf-8"},
 		{"player.js", "assets/player.js", "text/javascript; charset=utf-8"},
 		{"hls.js.LICENSE", "assets/hls.js.LICENSE", "text/plain; charset=utf-8"},
+		{"favicon.svg", "assets/favicon.svg", "image/svg+xml"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			want, err := os.ReadFile(tt.file)

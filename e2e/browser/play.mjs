@@ -1,0 +1,162 @@
+// play.mjs drives Debian's chromium through cctvd's index page with
+// playwright-core and prints what it saw as one line of JSON; the Go test
+// that runs it (internal/web/browser_test.go) judges the report. It waits
+// on the page's state with a deadline, never for a fixed time.
+//
+//	node play.mjs CASE URL [ARGS]
+//
+//	day DATE           press ▶ play of DATE; wait until the video passes 5 s
+//	thumb DATE HH      click the thumbnail of hour HH: the player seeks there
+//	timeline DATE MS   click DATE's timeline where it shows wall-clock MS (Unix ms)
+//	live MS            press "watch live"; wait until the playing wall clock passes MS + 2 s
+//	archive DATE       say whether the page offers DATE's H.265 mp4 or its download
+//
+// Environment: CHROMIUM (default /usr/bin/chromium), PLAY_DEADLINE_MS
+// (default 60000) for each wait.
+import { chromium } from 'playwright-core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const [kase, url, ...args] = process.argv.slice(2);
+const deadline = Number(process.env.PLAY_DEADLINE_MS || 60000);
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+const flags = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+const report = { case: kase, args, console: [], pageErrors: [], httpErrors: [] };
+const started = Date.now();
+const profile = mkdtempSync(join(tmpdir(), 'cctvd-chromium-')); // a fresh --user-data-dir
+let context;
+
+// state is what the page shows of its player.
+function state(page) {
+  return page.evaluate(() => {
+    const v = document.getElementById('player');
+    const status = document.getElementById('status');
+    return {
+      player: v.getAttribute('data-player'),
+      currentTime: v.currentTime,
+      paused: v.paused,
+      readyState: v.readyState,
+      error: v.error ? { code: v.error.code, message: v.error.message } : null,
+      fatal: v.getAttribute('data-fatal'),
+      wallclock: v.hasAttribute('data-wallclock') ? Number(v.getAttribute('data-wallclock')) : null,
+      src: v.currentSrc,
+      status: status ? status.textContent : null,
+      hevc: document.documentElement.getAttribute('data-hevc'),
+    };
+  });
+}
+
+// until polls the page's player state until done(state) holds, it fails,
+// or the deadline passes; every state seen goes to seen(state).
+async function until(page, done, seen = () => {}) {
+  const end = Date.now() + deadline;
+  for (;;) {
+    const s = await state(page);
+    seen(s);
+    if (done(s)) return { reached: true, state: s };
+    if (s.error || s.fatal || Date.now() > end) return { reached: false, state: s };
+    await page.waitForTimeout(100);
+  }
+}
+
+function thumbs(page, date) {
+  return page.evaluate((date) => Array.from(document.querySelectorAll('.thumbs img'))
+    .filter((img) => img.getAttribute('src').startsWith('thumb/' + date + '/'))
+    .map((img) => ({ src: img.getAttribute('src'), complete: img.complete, width: img.naturalWidth, height: img.naturalHeight })), date);
+}
+
+try {
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath, headless: true, args: flags, viewport: { width: 1280, height: 900 },
+  });
+  const page = context.pages()[0] || await context.newPage();
+  page.on('console', (m) => { if (m.type() === 'error') report.console.push(m.text()); });
+  page.on('pageerror', (e) => report.pageErrors.push(String(e)));
+  page.on('response', (r) => { if (r.status() >= 400) report.httpErrors.push(r.status() + ' ' + r.url()); });
+  await page.goto(url, { waitUntil: 'load' });
+  report.title = await page.title();
+
+  switch (kase) {
+    case 'day': {
+      const [date] = args;
+      await page.click(`button[data-play="${date}"]`);
+      Object.assign(report, await until(page, (s) => s.currentTime > 5));
+      break;
+    }
+    case 'thumb':
+    case 'timeline': {
+      const [date, where] = args;
+      // Wait for the day's thumbnails (lazy images load once in view).
+      await page.locator(`.thumbs img[src^="thumb/${date}/"]`).last().scrollIntoViewIfNeeded();
+      await page.waitForFunction((date) => Array.from(document.querySelectorAll(`.thumbs img[src^="thumb/${date}/"]`))
+        .every((img) => img.complete), date, { timeout: deadline });
+      report.thumbs = await thumbs(page, date);
+      if (kase === 'thumb') {
+        await page.click(`a[href="thumb/${date}/${where}.jpg"]`);
+      } else {
+        const tl = page.locator(`svg.tl[data-date="${date}"]`);
+        await tl.scrollIntoViewIfNeeded();
+        const box = await tl.boundingBox();
+        const start = Number(await tl.getAttribute('data-start'));
+        const len = Number(await tl.getAttribute('data-len'));
+        const x = box.x + box.width * (Number(where) - start) / (1000 * len);
+        report.clickedMs = start + Math.round((Math.round(x) - box.x) / box.width * 1000 * len);
+        await page.mouse.click(Math.round(x), box.y + 9);
+      }
+      const first = await until(page, (s) => s.wallclock != null && !s.paused && s.currentTime > 0);
+      report.first = first.state;
+      if (!first.reached) {
+        Object.assign(report, first);
+        break;
+      }
+      const from = first.state.currentTime;
+      Object.assign(report, await until(page, (s) => s.currentTime > from + 2));
+      break;
+    }
+    case 'live': {
+      const midnight = Number(args[0]);
+      let min = Infinity;
+      await page.click('#live');
+      Object.assign(report, await until(page, (s) => s.wallclock != null && s.wallclock > midnight + 2000,
+        (s) => { if (s.wallclock != null) min = Math.min(min, s.wallclock); }));
+      report.minWallclock = Number.isFinite(min) ? min : null;
+      break;
+    }
+    case 'archive': {
+      const [date] = args;
+      const offer = await page.evaluate((date) => {
+        const buttons = Array.from(document.querySelectorAll(`button[data-mp4^="${date}/"]`));
+        const note = document.querySelector(`tr.day:has(button[data-mp4^="${date}/"]) .hevc`);
+        return {
+          buttons: buttons.map((b) => ({ mp4: b.getAttribute('data-mp4'), visible: !b.hidden })),
+          note: note ? { visible: !note.hidden, text: note.textContent, links: Array.from(note.querySelectorAll('a[download]')).map((a) => a.getAttribute('href')) } : null,
+          hevc: document.documentElement.getAttribute('data-hevc'),
+        };
+      }, date);
+      report.offer = offer;
+      if (offer.hevc === 'yes' && offer.buttons.length) {
+        await page.click(`button[data-mp4="${offer.buttons[0].mp4}"]`);
+        Object.assign(report, await until(page, (s) => s.currentTime > 1));
+      } else {
+        report.state = await state(page);
+        report.reached = true;
+      }
+      break;
+    }
+    default:
+      throw new Error(`unknown case ${kase}`);
+  }
+} catch (e) {
+  report.exception = String((e && e.stack) || e);
+} finally {
+  if (context) await context.close().catch(() => {});
+  rmSync(profile, { recursive: true, force: true });
+}
+report.ms = Date.now() - started;
+process.stdout.write(JSON.stringify(report) + '\n');

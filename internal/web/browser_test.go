@@ -1,0 +1,364 @@
+package web
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/footage"
+)
+
+// TestBrowser plays footage through the index page in Debian's chromium,
+// driven by playwright-core (e2e/browser/play.mjs, which waits and reports;
+// the judging is here). scripts/browser-test.sh installs chromium and the
+// npm packages. The page must use hls.js, though this chromium would play
+// HLS natively too; a thumbnail and the timeline seek to their time of day;
+// a live playlist plays across midnight; an archived H.265 day is offered
+// as the browser can take it.
+func TestBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives chromium")
+	}
+	node, script := browserTools(t)
+	play := func(t *testing.T, kase, url string, args ...string) playReport {
+		return runPlay(t, node, script, kase, url, args...)
+	}
+
+	// The two servers' cases run side by side: most of their time is
+	// video playing in real time.
+	t.Run("days", func(t *testing.T) {
+		t.Parallel()
+		root := t.TempDir()
+		copyDir(t, root, messyDay)
+		// Two camera runs: four segments at 08:00, three at 14:00:05.
+		twoRuns := day.Date{Year: 2026, Month: 11, Day: 22}
+		morning, afternoon := twoRuns.Start(cet).Add(8*time.Hour), twoRuns.Start(cet).Add(14*time.Hour+5*time.Second)
+		dir := filepath.Join(root, twoRuns.String())
+		record(t, footage.Run{Dir: dir, Segments: 4, First: 1, Start: morning})
+		record(t, footage.Run{Dir: dir, Segments: 3, First: 5, Start: afternoon})
+		archived := day.Date{Year: 2026, Month: 11, Day: 19}
+		hevcMP4(t, filepath.Join(root, archived.String(), "video.mp4"))
+
+		l := start(t, root, liveOptions{thumbs: true})
+		l.waitThumbs(t, map[day.Date]uint32{messyDay: 1 << 8, twoRuns: 1<<8 | 1<<14})
+		if v, _ := l.cat.Day(archived); !v.Archived() {
+			t.Fatalf("%s is not taken as archived: %+v", archived, v)
+		}
+
+		t.Run("play a day", func(t *testing.T) {
+			r := play(t, "day", l.url, messyDay.String())
+			r.played(t)
+		})
+		t.Run("thumbnail seeks", func(t *testing.T) {
+			r := play(t, "thumb", l.url, twoRuns.String(), "14")
+			r.played(t)
+			r.thumbsLoaded(t, 2)
+			// 14:00 is in the gap before the afternoon run: the player
+			// lands where that footage starts, 40 s into the playlist.
+			want := afternoon.UnixMilli()
+			if w := r.First.Wallclock; w == nil || *w < want || *w > want+1500 {
+				t.Errorf("landed at wall clock %s, want %s", msTime(r.First.Wallclock), afternoon.Format(time.TimeOnly))
+			}
+			if ct := r.First.CurrentTime; ct < 40 || ct > 41.5 {
+				t.Errorf("landed at %.3f s of the playlist, want 40 s", ct)
+			}
+			r.clockFollows(t)
+		})
+		t.Run("timeline seeks", func(t *testing.T) {
+			at := afternoon.Add(15 * time.Second).UnixMilli()
+			r := play(t, "timeline", l.url, twoRuns.String(), fmt.Sprint(at))
+			r.played(t)
+			// A pixel of the timeline is about 90 s of the day: wherever
+			// the click falls around the afternoon run, the player lands in it.
+			end := afternoon.Add(30 * time.Second).UnixMilli()
+			if w := r.First.Wallclock; w == nil || *w < afternoon.UnixMilli() || *w >= end {
+				t.Errorf("clicked at %s, landed at %s; want in the afternoon run %s–%s", msTime(&r.ClickedMs),
+					msTime(r.First.Wallclock), afternoon.Format(time.TimeOnly), time.UnixMilli(end).In(cet).Format(time.TimeOnly))
+			}
+			if ct := r.First.CurrentTime; ct < 40 || ct > 70 {
+				t.Errorf("landed at %.3f s of the playlist, want in 40–70 s", ct)
+			}
+			r.clockFollows(t)
+		})
+		t.Run("archived H.265 day", func(t *testing.T) {
+			r := play(t, "archive", l.url, archived.String())
+			r.clean(t)
+			o := r.Offer
+			if o == nil || len(o.Buttons) != 1 || o.Note == nil {
+				t.Fatalf("no play button or note for the archive: %+v", o)
+			}
+			mp4 := archived.String() + "/video.mp4"
+			switch o.HEVC {
+			case "no":
+				t.Logf("this chromium does not decode HEVC: the page offers the download")
+				if o.Buttons[0].Visible || !o.Note.Visible || len(o.Note.Links) != 1 || o.Note.Links[0] != mp4 {
+					t.Errorf("without HEVC: play button shown %v, note %+v; want no button, the note and a download of %s",
+						o.Buttons[0].Visible, o.Note, mp4)
+				}
+			case "yes":
+				t.Logf("this chromium decodes HEVC: the page plays the mp4")
+				if !o.Buttons[0].Visible || o.Note.Visible {
+					t.Errorf("with HEVC: play button shown %v, note shown %v", o.Buttons[0].Visible, o.Note.Visible)
+				}
+				if !r.Reached || r.State.Player != "mp4" || r.State.Error != nil {
+					t.Errorf("the mp4 did not play: %+v", r.State)
+				}
+			default:
+				t.Errorf("page says HEVC %q", o.HEVC)
+			}
+		})
+	})
+
+	t.Run("live across midnight", func(t *testing.T) {
+		t.Parallel()
+		// One camera run from 23:59:30: three segments go into the
+		// evening's folder, two into the new day's, as delivered.
+		root := t.TempDir()
+		yesterday, today := day.Date{Year: 2026, Month: 11, Day: 23}, day.Date{Year: 2026, Month: 11, Day: 24}
+		midnight := today.Start(cet)
+		work := filepath.Join(root, ".camera")
+		names := record(t, footage.Run{Dir: work, Segments: 5, First: 8638, Start: midnight.Add(-30 * time.Second)})
+		for i, n := range names {
+			d := yesterday
+			if i >= 3 {
+				d = today
+			}
+			dst := filepath.Join(root, d.String())
+			if err := os.MkdirAll(dst, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Rename(filepath.Join(work, n), filepath.Join(dst, n)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		l := start(t, root, liveOptions{now: midnight.Add(25 * time.Second)})
+		r := play(t, "live", l.url, fmt.Sprint(midnight.UnixMilli()))
+		r.played(t)
+		if r.MinWallclock == nil || *r.MinWallclock >= midnight.UnixMilli() {
+			t.Errorf("playing started at %s, not before midnight", msTime(r.MinWallclock))
+		}
+		t.Logf("played from %s to %s", msTime(r.MinWallclock), msTime(r.State.Wallclock))
+	})
+}
+
+// browserTools finds node, chromium and playwright-core, or fails saying
+// how to get them.
+func browserTools(t *testing.T) (node, script string) {
+	t.Helper()
+	script, err := filepath.Abs(filepath.Join("..", "..", "e2e", "browser", "play.mjs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var missing []string
+	node, err = exec.LookPath("node")
+	if err != nil {
+		missing = append(missing, "node")
+	}
+	chromium := cmp.Or(os.Getenv("CHROMIUM"), "/usr/bin/chromium")
+	if _, err := os.Stat(chromium); err != nil {
+		missing = append(missing, chromium)
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(script), "node_modules", "playwright-core", "package.json")); err != nil {
+		missing = append(missing, "playwright-core (npm ci in e2e/browser)")
+	}
+	if len(missing) > 0 {
+		t.Fatalf("the browser test needs %s: scripts/browser-test.sh installs them (or go test -short leaves this test out)",
+			strings.Join(missing, ", "))
+	}
+	return node, script
+}
+
+// playReport is what play.mjs saw.
+type playReport struct {
+	Case         string
+	Reached      bool
+	State        playerState
+	First        playerState // thumb, timeline: where the player landed
+	ClickedMs    int64       // timeline: the wall clock clicked
+	MinWallclock *int64      // live: the earliest wall clock played
+	Thumbs       []struct {
+		Src           string
+		Complete      bool
+		Width, Height int
+	}
+	Offer *struct {
+		HEVC    string
+		Buttons []struct {
+			MP4     string
+			Visible bool
+		}
+		Note *struct {
+			Visible bool
+			Text    string
+			Links   []string
+		}
+	}
+	Console, PageErrors, HTTPErrors []string
+	Exception                       string
+	MS                              int64
+}
+
+type playerState struct {
+	Player      string
+	CurrentTime float64
+	Paused      bool
+	ReadyState  int
+	Error       *struct {
+		Code    int
+		Message string
+	}
+	Fatal     string
+	Wallclock *int64
+	Src       string
+	Status    string
+}
+
+func runPlay(t *testing.T, node, script, kase, url string, args ...string) playReport {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, append([]string{script, kase, url}, args...)...)
+	cmd.Dir = filepath.Dir(script)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	t.Logf("play.mjs %s %s: %s", kase, strings.Join(args, " "), bytes.TrimSpace(stdout.Bytes()))
+	if err != nil {
+		t.Fatalf("play.mjs: %v\n%s", err, stderr.String())
+	}
+	var r playReport
+	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
+		t.Fatalf("play.mjs report: %v\n%s", err, stderr.String())
+	}
+	t.Logf("%s took %v", kase, time.Duration(r.MS)*time.Millisecond)
+	return r
+}
+
+// clean checks the page threw nothing and logged no error.
+func (r *playReport) clean(t *testing.T) {
+	t.Helper()
+	if r.Exception != "" {
+		t.Fatalf("play.mjs: %s", r.Exception)
+	}
+	for _, e := range r.PageErrors {
+		t.Errorf("page error: %s", e)
+	}
+	for _, e := range r.Console {
+		t.Errorf("console error: %s", e)
+	}
+	for _, e := range r.HTTPErrors {
+		t.Errorf("HTTP error: %s", e)
+	}
+}
+
+// played checks the video played with hls.js, without a media error.
+func (r *playReport) played(t *testing.T) {
+	t.Helper()
+	r.clean(t)
+	s := r.State
+	if !r.Reached {
+		t.Errorf("did not play far enough: %+v", s)
+	}
+	if s.Error != nil {
+		t.Errorf("media error %d: %s", s.Error.Code, s.Error.Message)
+	}
+	if s.Fatal != "" {
+		t.Errorf("hls.js fatal error: %s", s.Fatal)
+	}
+	if s.Player != "hls.js" || !strings.HasPrefix(s.Src, "blob:") {
+		t.Errorf("played by %q from %q, want hls.js through Media Source Extensions", s.Player, s.Src)
+	}
+}
+
+// thumbsLoaded checks the day's thumbnails showed, 320 pixels wide.
+func (r *playReport) thumbsLoaded(t *testing.T, n int) {
+	t.Helper()
+	if len(r.Thumbs) != n {
+		t.Errorf("%d thumbnails, want %d: %+v", len(r.Thumbs), n, r.Thumbs)
+	}
+	for _, th := range r.Thumbs {
+		if !th.Complete || th.Width != 320 || th.Height != 240 {
+			t.Errorf("thumbnail %s: %+v, want a 320x240 picture", th.Src, th)
+		}
+	}
+}
+
+// clockFollows checks the wall clock shown moves with the video.
+func (r *playReport) clockFollows(t *testing.T) {
+	t.Helper()
+	if r.First.Wallclock == nil || r.State.Wallclock == nil {
+		t.Errorf("no wall clock: first %+v, last %+v", r.First, r.State)
+		return
+	}
+	played := (r.State.CurrentTime - r.First.CurrentTime) * 1000
+	moved := float64(*r.State.Wallclock - *r.First.Wallclock)
+	if moved < played-500 || moved > played+500 {
+		t.Errorf("the video played %.0f ms, the wall clock moved %.0f ms", played, moved)
+	}
+}
+
+// waitThumbs waits until the days have the thumbnails of these hours.
+func (l *live) waitThumbs(t *testing.T, want map[day.Date]uint32) {
+	t.Helper()
+	deadline := time.After(60 * time.Second)
+	for {
+		changed := l.thumbs.Changed()
+		ok := true
+		for d, hours := range want {
+			ok = ok && l.thumbs.Hours(d) == hours
+		}
+		if ok {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			for d, hours := range want {
+				t.Errorf("%s: thumbnails of hours %b, want %b", d, l.thumbs.Hours(d), hours)
+			}
+			t.FailNow()
+		}
+	}
+}
+
+func record(t *testing.T, r footage.Run) []string {
+	t.Helper()
+	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	names, err := footage.Record(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return names
+}
+
+// hevcMP4 writes a short H.265 mp4 tagged hvc1, as the archiver does.
+func hevcMP4(t *testing.T, path string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "lavfi",
+		"-i", "testsrc2=size=320x240:rate=25", "-t", "4", "-c:v", "libx265", "-preset", "ultrafast",
+		"-x265-params", "log-level=error", "-pix_fmt", "yuv420p", "-tag:v", "hvc1", "-movflags", "+faststart", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ffmpeg hevc: %v: %s", err, out)
+	}
+}
+
+func msTime(ms *int64) string {
+	if ms == nil {
+		return "nowhere"
+	}
+	return time.UnixMilli(*ms).In(cet).Format("2006-01-02 15:04:05.000")
+}
