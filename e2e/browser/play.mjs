@@ -27,8 +27,9 @@ const flags = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-const report = { case: kase, args, console: [], pageErrors: [], httpErrors: [] };
+const report = { case: kase, args, console: [], pageErrors: [], httpErrors: [], steps: {} };
 const started = Date.now();
+const step = (name) => { report.steps[name] = Date.now() - started; };
 const profile = mkdtempSync(join(tmpdir(), 'cctvd-chromium-')); // a fresh --user-data-dir
 let context;
 
@@ -59,6 +60,7 @@ async function until(page, done, seen = () => {}) {
   for (;;) {
     const s = await state(page);
     seen(s);
+    if (s.currentTime > 0 && !('playing' in report.steps)) step('playing');
     if (done(s)) return { reached: true, state: s };
     if (s.error || s.fatal || Date.now() > end) return { reached: false, state: s };
     await page.waitForTimeout(100);
@@ -75,12 +77,14 @@ try {
   context = await chromium.launchPersistentContext(profile, {
     executablePath, headless: true, args: flags, viewport: { width: 1280, height: 900 },
   });
+  step('launched');
   const page = context.pages()[0] || await context.newPage();
   page.on('console', (m) => { if (m.type() === 'error') report.console.push(m.text()); });
   page.on('pageerror', (e) => report.pageErrors.push(String(e)));
   page.on('response', (r) => { if (r.status() >= 400) report.httpErrors.push(r.status() + ' ' + r.url()); });
   await page.goto(url, { waitUntil: 'load' });
   report.title = await page.title();
+  step('loaded');
 
   switch (kase) {
     case 'day': {
@@ -152,6 +156,7 @@ try {
     default:
       throw new Error(`unknown case ${kase}`);
   }
+  step('done');
 } catch (e) {
   report.exception = String((e && e.stack) || e);
 } finally {

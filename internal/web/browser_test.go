@@ -71,6 +71,11 @@ func TestBrowser(t *testing.T) {
 			if ct := r.First.CurrentTime; ct < 40 || ct > 41.5 {
 				t.Errorf("landed at %.3f s of the playlist, want 40 s", ct)
 			}
+			// Times are shown as the server's clock has them (CET), not
+			// in the browser's zone (UTC).
+			if st := r.First.Status; !strings.HasPrefix(st, "Playing 2026-11-22 14:00:0") {
+				t.Errorf("status %q, want Playing 2026-11-22 14:00:0x", st)
+			}
 			r.clockFollows(t)
 		})
 		t.Run("timeline seeks", func(t *testing.T) {
@@ -145,6 +150,9 @@ func TestBrowser(t *testing.T) {
 		r.played(t)
 		if r.MinWallclock == nil || *r.MinWallclock >= midnight.UnixMilli() {
 			t.Errorf("playing started at %s, not before midnight", msTime(r.MinWallclock))
+		}
+		if st := r.State.Status; !strings.HasPrefix(st, "Playing 2026-11-24 00:00:0") || !strings.HasSuffix(st, "(live)") {
+			t.Errorf("status %q, want Playing 2026-11-24 00:00:0x (live)", st)
 		}
 		t.Logf("played from %s to %s", msTime(r.MinWallclock), msTime(r.State.Wallclock))
 	})

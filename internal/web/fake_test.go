@@ -118,15 +118,17 @@ func restartAndGap(d day.Date) []ts.Segment {
 	return slices.Concat(a, b, c)
 }
 
-// fakeThumbs has thumbnails of the hours it is given, all the same picture.
+// fakeThumbs has thumbnails of the hours it is given, all the same
+// picture; a test that changes hours bumps version.
 type fakeThumbs struct {
 	hours   map[day.Date]uint32
+	version uint64
 	picture string // a file's path
 }
 
 func (f *fakeThumbs) Hours(d day.Date) uint32 { return f.hours[d] }
 
-func (f *fakeThumbs) Version() uint64 { return uint64(len(f.hours)) }
+func (f *fakeThumbs) Version() uint64 { return f.version }
 
 func (f *fakeThumbs) Open(d day.Date, hour int) (*os.File, error) {
 	if f.hours[d]&(1<<hour) == 0 {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"compress/gzip"
 	_ "embed"
 	"fmt"
 	"html/template"
@@ -59,12 +60,13 @@ type indexArchive struct {
 	Checksum               bool
 }
 
-// indexCache keeps the rendered index page until a day changes or the date does.
+// indexCache keeps the rendered index page, plain and gzipped, until a
+// day, the date or the thumbnails change.
 type indexCache struct {
-	mu   sync.Mutex
-	sig  uint64
-	body []byte
-	etag string
+	mu       sync.Mutex
+	sig      uint64
+	body, gz []byte
+	etag     string // of body; gz's ends in -gz
 }
 
 // serveIndex answers the index page: every day, newest first.
@@ -89,18 +91,31 @@ func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
 			text(w, http.StatusInternalServerError, "internal error")
 			return
 		}
-		s.index.sig, s.index.body, s.index.etag = sig, b.Bytes(), `"i`+strconv.FormatUint(sig, 36)+`"`
+		var gz bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&gz, gzip.DefaultCompression)
+		zw.Write(b.Bytes())
+		zw.Close()
+		s.index.sig, s.index.body, s.index.gz = sig, b.Bytes(), gz.Bytes()
+		s.index.etag = `"i` + strconv.FormatUint(sig, 36)
 	}
-	body, etag := s.index.body, s.index.etag
+	body, etag := s.index.body, s.index.etag+`"`
+	gzipped := acceptsGzip(r.Header.Get("Accept-Encoding"))
+	if gzipped {
+		body, etag = s.index.gz, s.index.etag+`-gz"`
+	}
 	s.index.mu.Unlock()
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("Content-Security-Policy", indexCSP)
+	h.Set("Vary", "Accept-Encoding")
 	h.Set("ETag", etag)
 	if etagMatch(r.Header.Get("If-None-Match"), etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
+	}
+	if gzipped {
+		h.Set("Content-Encoding", "gzip")
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	if r.Method != http.MethodHead {

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"compress/gzip"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -51,6 +53,46 @@ func TestIndexGolden(t *testing.T) {
 	}
 	if w := do(s, "GET", "/", "If-None-Match", do(s, "GET", "/").Header().Get("ETag")); w.Code != 304 {
 		t.Errorf("If-None-Match: %d", w.Code)
+	}
+}
+
+// TestIndexFollows checks the page is made again when a thumbnail comes,
+// and only then, and that it is gzipped for clients that take it.
+func TestIndexFollows(t *testing.T) {
+	cat := &fakeCatalog{}
+	cat.set(view(day22, restartAndGap(day22)))
+	thumbs := &fakeThumbs{hours: map[day.Date]uint32{}}
+	s, _ := fakeServer(t, cat, Config{Thumbs: thumbs})
+	first := do(s, "GET", "/")
+	if strings.Contains(first.Body.String(), "thumb/") {
+		t.Fatal("a thumbnail before there is one")
+	}
+	etag := first.Header().Get("ETag")
+	if w := do(s, "GET", "/", "If-None-Match", etag); w.Code != 304 {
+		t.Errorf("nothing changed: %d, want 304", w.Code)
+	}
+	thumbs.hours[day22] = 1 << 8
+	thumbs.version++
+	w := do(s, "GET", "/", "If-None-Match", etag)
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `<img src="thumb/2026-11-22/08.jpg"`) {
+		t.Errorf("after a thumbnail came: %d, no thumbnail in the page", w.Code)
+	}
+	gz := do(s, "GET", "/", "Accept-Encoding", "gzip")
+	if gz.Header().Get("Content-Encoding") != "gzip" || gz.Header().Get("ETag") == w.Header().Get("ETag") ||
+		!strings.Contains(gz.Header().Get("Vary"), "Accept-Encoding") {
+		t.Fatalf("gzip: %v", gz.Header())
+	}
+	zr, err := gzip.NewReader(gz.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := io.ReadAll(zr)
+	if err != nil || string(page) != w.Body.String() {
+		t.Errorf("gunzipped page differs: %v", err)
+	}
+	if w := do(s, "GET", "/", "Accept-Encoding", "gzip", "If-None-Match", gz.Header().Get("ETag")); w.Code != 304 ||
+		w.Header().Get("Content-Encoding") != "" {
+		t.Errorf("gzip If-None-Match: %d %v", w.Code, w.Header())
 	}
 }
 

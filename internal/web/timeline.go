@@ -25,6 +25,10 @@ type timeline struct {
 	// (native HLS): "wall-clock start (Unix ms) playlist position (s)
 	// length (s)" per run, runs joined by ",".
 	Map string
+	// Zone is the clock's offset from UTC through the day: "from (Unix
+	// ms) offset (s)", joined by "," when the clocks change, so that the
+	// page shows times of day as the server's clock does.
+	Zone string
 }
 
 type span struct {
@@ -100,6 +104,7 @@ func dayTimeline(v *catalog.DayView, loc *time.Location) *timeline {
 	}
 	addRun(runFrom, runTo, runAt)
 	tl.Map = m.String()
+	tl.Zone = zoneChanges(start, end)
 	for h := 0; ; h += 3 {
 		t := time.Date(v.Date.Year, v.Date.Month, v.Date.Day, h, 0, 0, 0, loc)
 		if !t.Before(end) {
@@ -108,6 +113,23 @@ func dayTimeline(v *catalog.DayView, loc *time.Location) *timeline {
 		tl.Ticks = append(tl.Ticks, tick{X: percent(pct(t)), Label: t.Format("15:04"), Major: h%6 == 0})
 	}
 	return tl
+}
+
+// zoneChanges lists the UTC offsets of [start, end) with where each begins.
+func zoneChanges(start, end time.Time) string {
+	var b strings.Builder
+	for t := start; ; {
+		_, off := t.Zone()
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "%d %d", t.UnixMilli(), off)
+		_, next := t.ZoneBounds()
+		if next.IsZero() || !next.Before(end) || !next.After(t) {
+			return b.String()
+		}
+		t = next
+	}
 }
 
 // percent writes a share of the day for an SVG attribute, to a

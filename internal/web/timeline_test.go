@@ -26,6 +26,7 @@ func TestTimeline(t *testing.T) {
 		runs    []run
 		gaps    []string // titles
 		wantMap string
+		zone    string
 		ticks   int
 	}{
 		{
@@ -39,6 +40,7 @@ func TestTimeline(t *testing.T) {
 			gaps: []string{"no footage 08:01:10–08:01:40"},
 			wantMap: ms(day22, cet, 8*time.Hour) + " 0.000 70.000," +
 				ms(day22, cet, 8*time.Hour+100*time.Second) + " 70.000 30.000",
+			zone:  ms(day22, cet, 0) + " 3600",
 			ticks: 8,
 		},
 		{
@@ -49,6 +51,7 @@ func TestTimeline(t *testing.T) {
 			len:     86400,
 			runs:    []run{{"23:59:45–00:00:15", "99.850%"}}, // widened to minRun, kept inside the day
 			wantMap: ms(day22, cet, 24*time.Hour-15*time.Second) + " 0.000 30.000",
+			zone:    ms(day22, cet, 0) + " 3600",
 			ticks:   8,
 		},
 		{
@@ -59,7 +62,9 @@ func TestTimeline(t *testing.T) {
 			len:     23 * 3600,
 			runs:    []run{{"12:00:00–13:00:00", "47.826%"}}, // 11 hours in
 			wantMap: "1774778400000 0.000 3600.000",
-			ticks:   8,
+			// CET until 02:00, then CEST.
+			zone:  ms(spring, berlin, 0) + " 3600," + ms(spring, berlin, 2*time.Hour) + " 7200",
+			ticks: 8,
 		},
 	}
 	for _, tt := range tests {
@@ -88,6 +93,9 @@ func TestTimeline(t *testing.T) {
 			}
 			if tl.Map != tt.wantMap {
 				t.Errorf("map %q, want %q", tl.Map, tt.wantMap)
+			}
+			if tl.Zone != tt.zone {
+				t.Errorf("zone %q, want %q", tl.Zone, tt.zone)
 			}
 			if len(tl.Ticks) != tt.ticks || tl.Ticks[0].X != "0.000%" || tl.Ticks[0].Label != "00:00" {
 				t.Errorf("ticks %v", tl.Ticks)

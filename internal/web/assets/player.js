@@ -112,12 +112,18 @@
     return (n < 10 ? '0' : '') + n;
   }
 
-  // when writes wall-clock ms as the page's day and time, in the server's zone.
+  // when writes wall-clock ms as the day and time of the server's clock,
+  // whose offsets from UTC through the day the timeline holds.
   function when(ms) {
     var tl = timelineAt(ms);
     if (!tl) return new Date(ms).toLocaleString();
-    var s = Math.floor((ms - +tl.getAttribute('data-start')) / 1000);
-    return tl.getAttribute('data-date') + ' ' + pad(Math.floor(s / 3600)) + ':' + pad(Math.floor(s / 60) % 60) + ':' + pad(s % 60);
+    var off = 0;
+    tl.getAttribute('data-zone').split(',').forEach(function (z) {
+      var f = z.split(' ');
+      if (+f[0] <= ms) off = +f[1];
+    });
+    var t = new Date(ms + 1000 * off);
+    return tl.getAttribute('data-date') + ' ' + pad(t.getUTCHours()) + ':' + pad(t.getUTCMinutes()) + ':' + pad(t.getUTCSeconds());
   }
 
   function stop() {
