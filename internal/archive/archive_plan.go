@@ -164,7 +164,11 @@ func splitChunks(segs []ts.Segment, n int) []Chunk {
 	var chunks []Chunk
 	for i := range segs {
 		c := len(chunks) - 1
-		if c < 0 || chunks[c].Count >= n && segs[i].Report.StartsWithKeyframe {
+		// A chunk also ends before a gap or restart: ffmpeg keeps a gap
+		// inside a chunk only up to encode.MaxGap, while gaps between
+		// chunks are kept by the join whatever their length.
+		full := c >= 0 && (chunks[c].Count >= n || segs[i].Discontinuity)
+		if c < 0 || full && segs[i].Report.StartsWithKeyframe || c >= 0 && gapBefore(segs, i) > encode.MaxGap {
 			chunks = append(chunks, Chunk{Index: c + 1, First: i})
 			c++
 		}
@@ -177,6 +181,16 @@ func splitChunks(segs []ts.Segment, n int) []Chunk {
 		c.Duration = ts.Ticks(last.Report.LastPTS + last.Shift + last.Report.FrameTicks - first.Report.FirstPTS - first.Shift)
 	}
 	return chunks
+}
+
+// gapBefore is the time missing on the timeline between segment i-1 and i.
+func gapBefore(segs []ts.Segment, i int) time.Duration {
+	if i == 0 {
+		return 0
+	}
+	prev, cur := &segs[i-1], &segs[i]
+	end := prev.OutDTS() + prev.Report.LastDTS - prev.Report.FirstDTS + prev.Report.FrameTicks
+	return ts.Ticks(cur.OutDTS() - end)
 }
 
 // archiveNumber is n of video.mp4 (1) or video-n.mp4, and of the files

@@ -111,6 +111,13 @@ func TestSplitChunks(t *testing.T) {
 	kf := func(ok bool) ts.Segment {
 		return ts.Segment{Report: ts.Report{Frames: 250, FrameTicks: 3600, LastPTS: 249 * 3600, StartsWithKeyframe: ok}}
 	}
+	// disc marks s as following a gap of the given length on the timeline;
+	// segments are placed back to back by their Shift.
+	disc := func(s ts.Segment, gap time.Duration) ts.Segment {
+		s.Discontinuity = true
+		s.Shift = int64(gap / time.Second * ts.Clock)
+		return s
+	}
 	tests := []struct {
 		name   string
 		segs   []ts.Segment
@@ -121,6 +128,8 @@ func TestSplitChunks(t *testing.T) {
 		{name: "rest", segs: []ts.Segment{kf(true), kf(true), kf(true)}, n: 2, counts: []int{2, 1}},
 		{name: "waits for a keyframe", segs: []ts.Segment{kf(true), kf(true), kf(false), kf(true)}, n: 2, counts: []int{3, 1}},
 		{name: "one", segs: []ts.Segment{kf(false)}, n: 360, counts: []int{1}},
+		{name: "gap or restart ends a chunk", segs: []ts.Segment{kf(true), kf(true), disc(kf(true), 0), kf(true)}, n: 360, counts: []int{2, 2}},
+		{name: "a long gap ends a chunk even off a keyframe", segs: []ts.Segment{kf(true), disc(kf(false), 3*encode.MaxGap), kf(true)}, n: 360, counts: []int{1, 2}},
 		{name: "none", n: 360},
 	}
 	for _, tt := range tests {
