@@ -2,6 +2,7 @@ package thumbs
 
 import (
 	"context"
+	"os/exec"
 	"strings"
 	"time"
 
@@ -9,9 +10,19 @@ import (
 	"github.com/cctvd/cctvd/internal/day"
 )
 
+// maxTries is how many segments of an hour ffmpeg is given before the
+// hour goes without a thumbnail (until a restart).
+const maxTries = 3
+
 // Run makes the missing thumbnails of what the catalog lists, then again
-// at each of its changes, until ctx ends.
+// at each of its changes, until ctx ends. Without ffmpeg it says so once
+// and makes none.
 func (t *Thumbs) Run(ctx context.Context) error {
+	if _, err := exec.LookPath(t.cfg.FFmpeg); err != nil {
+		t.log.Warn("no thumbnails: ffmpeg not found", "err", err)
+		<-ctx.Done()
+		return nil
+	}
 	for {
 		changed := t.cfg.Catalog.Changed()
 		t.sync(ctx)
@@ -41,8 +52,8 @@ func (t *Thumbs) sync(ctx context.Context) {
 			if day.Of(at) != v.Date || have&(1<<at.Hour()) != 0 {
 				continue // another day's time (a camera's clock astray), or done
 			}
-			key := v.Date.String() + "/" + seg.Name
-			if t.failed[key] {
+			key, hour := v.Date.String()+"/"+seg.Name, hourKey(v.Date, at.Hour())
+			if t.failed[key] || t.tries[hour] >= maxTries {
 				continue
 			}
 			if err := t.make(ctx, v.Date, at.Hour(), seg.Name); err != nil {
@@ -50,7 +61,8 @@ func (t *Thumbs) sync(ctx context.Context) {
 					return
 				}
 				t.failed[key] = true
-				t.log.Warn("no thumbnail", "day", v.Date.String(), "segment", seg.Name, "err", err)
+				t.tries[hour]++
+				t.log.Warn("no thumbnail", "day", v.Date.String(), "segment", seg.Name, "tries", t.tries[hour], "err", err)
 				continue
 			}
 			have |= 1 << at.Hour()
@@ -62,6 +74,8 @@ func (t *Thumbs) sync(ctx context.Context) {
 		t.log.Info("thumbnails made", "count", made, "took", time.Since(start).Round(time.Millisecond))
 	}
 }
+
+func hourKey(d day.Date, hour int) string { return name(d, hour) }
 
 // prune removes the thumbnails of days no longer in the catalog.
 func (t *Thumbs) prune(days []*catalog.DayView) {
@@ -89,6 +103,11 @@ func (t *Thumbs) prune(days []*catalog.DayView) {
 		for k := range t.failed {
 			if strings.HasPrefix(k, d.String()+"/") {
 				delete(t.failed, k)
+			}
+		}
+		for k := range t.tries {
+			if strings.HasPrefix(k, d.String()+"/") {
+				delete(t.tries, k)
 			}
 		}
 		t.log.Info("thumbnails removed", "day", d.String())

@@ -71,8 +71,10 @@ type Thumbs struct {
 	version atomic.Uint64
 
 	// Owned by Run's goroutine: segments ffmpeg could not make a picture
-	// of, so that they are not tried again at every change.
+	// of ("DATE/NAME"), so that they are not tried again at every change,
+	// and how many failed in each hour ("DATE/HH.jpg").
 	failed map[string]bool
+	tries  map[string]int
 
 	made  atomic.Int64
 	spent atomic.Int64 // ns of ffmpeg runs
@@ -104,7 +106,7 @@ func New(cfg Config, log *slog.Logger) (*Thumbs, error) {
 		cfg.Now = time.Now
 	}
 	t := &Thumbs{cfg: cfg, log: log.With("component", "thumbs"), hours: map[day.Date]uint32{},
-		changed: make(chan struct{}), failed: map[string]bool{}}
+		changed: make(chan struct{}), failed: map[string]bool{}, tries: map[string]int{}}
 	path := filepath.Join(cfg.StateDir, "thumbs")
 	if err := os.MkdirAll(path, 0o750); err != nil {
 		return nil, fmt.Errorf("thumbs: %w", err)

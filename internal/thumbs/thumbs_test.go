@@ -241,6 +241,48 @@ func TestNiceFailuresAndSymlinks(t *testing.T) {
 	}
 }
 
+// TestGiveUp: an hour whose segments ffmpeg cannot read is given up
+// after maxTries of them; without ffmpeg nothing is tried at all.
+func TestGiveUp(t *testing.T) {
+	root, state := t.TempDir(), t.TempDir()
+	dir := filepath.Join(root, day22.String())
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var segs []seg
+	for i := range 8 {
+		n := "seg" + string(rune('1'+i)) + ".ts"
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("bad!"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		segs = append(segs, seg{n, at(day22, 10, 0, 10*i)})
+	}
+	bin, runs := fakeFFmpeg(t)
+	cat := newCatalog(view(day22, segs...))
+	th := newThumbs(t, Config{Root: root, StateDir: state, Catalog: cat, FFmpeg: bin})
+	th.sync(context.Background())
+	th.sync(context.Background())
+	if n := count(t, runs); n != maxTries {
+		t.Errorf("ffmpeg ran %d times on an hour of unreadable segments, want %d", n, maxTries)
+	}
+
+	var logs bytes.Buffer
+	none, err := New(Config{Root: root, StateDir: state, Catalog: cat, FFmpeg: filepath.Join(root, "no-ffmpeg"), Now: now},
+		slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer none.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := none.Run(ctx); err != nil {
+		t.Errorf("Run without ffmpeg: %v", err)
+	}
+	if !strings.Contains(logs.String(), "no thumbnails: ffmpeg not found") {
+		t.Errorf("Run without ffmpeg did not say so: %q", logs.String())
+	}
+}
+
 func TestOpen(t *testing.T) {
 	root, state := t.TempDir(), t.TempDir()
 	th := newThumbs(t, Config{Root: root, StateDir: state, Catalog: newCatalog()})
