@@ -102,6 +102,9 @@ type Config struct {
 	RetryMin, RetryMax time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// OnRunEnd, if set, is told how each run ended (metrics). It is called
+	// with the archiver's lock held: it must be quick and not call back.
+	OnRunEnd func(RunEnd)
 	// AfterStep, if set, is called after each step of the pipeline, from
 	// the goroutine that did it. It is a test hook (fault injection).
 	AfterStep func(Step)

@@ -132,7 +132,11 @@ func (a *Archiver) commit(j *job, m *manifest, hashed bool) (*result, error) {
 	if err := syncDir(filepath.Dir(work)); err != nil {
 		return nil, err
 	}
-	return &result{output: m.Output, sha512: m.SHA512, bytes: m.Bytes}, nil
+	var in int64
+	for _, sg := range m.Segments {
+		in += sg.Size
+	}
+	return &result{output: m.Output, sha512: m.SHA512, bytes: m.Bytes, sourceBytes: in}, nil
 }
 
 // placeArchive renames the verified temporary mp4 to its final name, or

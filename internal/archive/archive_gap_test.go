@@ -38,9 +38,20 @@ func TestArchiveLongGap(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	var inBytes int64
+	for _, n := range segmentNames(t, dir) {
+		fi, err := os.Stat(filepath.Join(dir, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		inBytes += fi.Size()
+	}
 	c := &clock{now: testNow}
 	s := newSteps()
-	a := start(t, testConfig(root, c, s))
+	cfg := testConfig(root, c, s)
+	ends := make(chan RunEnd, 10)
+	cfg.OnRunEnd = func(e RunEnd) { ends <- e }
+	a := start(t, cfg)
 	s.waitIdle(t)
 
 	if got := names(t, dir); strings.Join(got, " ") != "video.mp4 video.mp4.sha512sum" {
@@ -50,6 +61,18 @@ func TestArchiveLongGap(t *testing.T) {
 	codec, frames := ffprobeFrames(t, filepath.Join(dir, "video.mp4"))
 	if codec != "hevc" || frames != 4*250 {
 		t.Errorf("video.mp4 is %s with %d frames, want hevc with 1000", codec, frames)
+	}
+	fi, err := os.Stat(filepath.Join(dir, "video.mp4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case e := <-ends:
+		if e.Result != "ok" || e.BytesIn != inBytes || e.BytesOut != fi.Size() || e.Footage < gap {
+			t.Errorf("run end = %+v, want ok, %d bytes in, %d out, footage over %v", e, inBytes, fi.Size(), gap)
+		}
+	default:
+		t.Error("OnRunEnd was not called")
 	}
 	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
 		filepath.Join(dir, "video.mp4")).Output()

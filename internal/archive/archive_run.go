@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"maps"
+	"math"
 	"slices"
 	"time"
 
@@ -179,9 +180,21 @@ func (a *Archiver) runJob(ctx context.Context, j *job) {
 
 // result is a committed archive.
 type result struct {
-	output string
-	sha512 string
-	bytes  int64
+	output      string
+	sha512      string
+	bytes       int64
+	sourceBytes int64 // of the segments that went in
+}
+
+// RunEnd is how an archive run ended, for metrics (Config.OnRunEnd).
+type RunEnd struct {
+	Date day.Date
+	// Result is "ok", "failed" or "cancelled".
+	Result string
+	// Elapsed is the run's wall-clock time; Footage the time of footage it archived.
+	Elapsed, Footage time.Duration
+	// BytesIn went in (segments), BytesOut came out (the archive).
+	BytesIn, BytesOut int64
 }
 
 func (a *Archiver) endJob(ctx context.Context, j *job, res *result, err error, removed int) {
@@ -201,7 +214,12 @@ func (a *Archiver) endJob(ctx context.Context, j *job, res *result, err error, r
 	now := a.cfg.Now()
 	switch {
 	case err == nil:
-		log.Info("day archived", "file", res.output, "bytes", res.bytes, "sha512", res.sha512)
+		elapsed := now.Sub(j.progress.Started)
+		log.Info("day archived", "file", res.output, "bytes_in", res.sourceBytes, "bytes_out", res.bytes,
+			"ratio", ratio(res.bytes, res.sourceBytes), "took", elapsed.Round(time.Second),
+			"speed", ratio(int64(j.progress.TotalTime), int64(elapsed)), "sha512", res.sha512)
+		a.runEnd(RunEnd{Date: j.date, Result: "ok", Elapsed: elapsed, Footage: j.progress.TotalTime,
+			BytesIn: res.sourceBytes, BytesOut: res.bytes})
 		j.state, j.listing, j.attempts, j.err, j.stderr, j.force = StateArchived, listing, 0, nil, nil, false
 		a.publishLocked(j, Progress{Phase: PhaseDone, Frames: j.progress.TotalFrames, TotalFrames: j.progress.TotalFrames,
 			OutTime: j.progress.TotalTime, TotalTime: j.progress.TotalTime, Chunk: j.progress.Chunks, Chunks: j.progress.Chunks,
@@ -212,6 +230,7 @@ func (a *Archiver) endJob(ctx context.Context, j *job, res *result, err error, r
 		a.publishLocked(j, Progress{Phase: PhaseDone, Err: err})
 	case errors.Is(context.Cause(ctx), ErrCancelled):
 		log.Info("archiving cancelled", "removed", removed)
+		a.runEnd(RunEnd{Date: j.date, Result: "cancelled", Elapsed: now.Sub(j.progress.Started)})
 		j.state, j.removed = StateCancelled, removed
 		a.publishLocked(j, Progress{Phase: PhaseCancelled, Err: ErrCancelled})
 	case a.runCtx.Err() != nil:
@@ -222,12 +241,27 @@ func (a *Archiver) endJob(ctx context.Context, j *job, res *result, err error, r
 		j.attempts++
 		j.state, j.err, j.stderr = StateFailed, err, stderrTail(err)
 		j.nextAttempt = now.Add(a.backoff(j.attempts))
+		a.runEnd(RunEnd{Date: j.date, Result: "failed", Elapsed: now.Sub(j.progress.Started)})
 		log.Error("archiving failed; the segments are intact", "err", err, "attempt", j.attempts,
 			"retry", j.nextAttempt, "stderr", j.stderr)
 		a.publishLocked(j, Progress{Phase: PhaseFailed, Err: err, StderrTail: j.stderr,
 			Chunk: j.progress.Chunk, Chunks: j.progress.Chunks, Frames: j.progress.Frames,
 			TotalFrames: j.progress.TotalFrames, TotalTime: j.progress.TotalTime})
 	}
+}
+
+func (a *Archiver) runEnd(e RunEnd) {
+	if a.cfg.OnRunEnd != nil {
+		a.cfg.OnRunEnd(e)
+	}
+}
+
+// ratio is a/b rounded to 3 decimals, 0 when b is 0.
+func ratio(a, b int64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return math.Round(float64(a)/float64(b)*1000) / 1000
 }
 
 // backoff is the wait before attempt n+1 after n failures in a row.

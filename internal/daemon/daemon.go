@@ -38,7 +38,13 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer cat.Close()
+	var met *metrics.Metrics // made once the control plane can count days by state
 	arc, err := archive.New(archive.Config{
+		OnRunEnd: func(e archive.RunEnd) {
+			if met != nil {
+				met.ArchiveRun(e.Result, e.Elapsed, e.Footage, e.BytesIn, e.BytesOut, time.Now())
+			}
+		},
 		Root: cfg.Root, State: cfg.StateDir, Settle: cfg.Settle, Jobs: cfg.Jobs, ChunkSegments: cfg.ChunkSegments,
 		Encode: encode.Settings{FFmpeg: cfg.FFmpeg, FFprobe: cfg.FFprobe, Preset: cfg.Preset, CRF: cfg.CRF,
 			X265Params: cfg.X265Params, Nice: cfg.Nice},
@@ -65,7 +71,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	met := metrics.New(func() metrics.Stored { return stored(cat, ctl) })
+	met = metrics.New(func() metrics.Stored { return stored(cat, ctl) })
 
 	var g group
 	ctx = g.init(ctx)

@@ -115,6 +115,18 @@ func get(t *testing.T, url string) (int, string, http.Header) {
 	return resp.StatusCode, string(b), resp.Header
 }
 
+func grepLines(text string, prefixes ...string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		for _, p := range prefixes {
+			if strings.HasPrefix(l, p) {
+				out = append(out, l)
+			}
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
 // waitFor polls f until it reports done, for what a running daemon does in
 // its own time; it fails the test after 20 s.
 func waitFor(t *testing.T, f func() (string, bool)) string {
@@ -238,6 +250,10 @@ func TestEndToEnd(t *testing.T) {
 		out, errOut, code = d.ctl(t, "verify", old.String())
 		if code != 1 || !strings.Contains(out, "checksum verified") || !strings.Contains(out, "notes.txt") {
 			t.Errorf("verify archived day: exit %d, want 1\n%s%s", code, out, errOut)
+		}
+		if _, body, _ := get(t, "http://"+d.http+"/metrics"); !strings.Contains(body, `cctvd_archive_runs_total{result="ok"} 1`) ||
+			!strings.Contains(body, `cctvd_days{state="archived"} 1`) {
+			t.Errorf("metrics do not show the archive run:\n%s", grepLines(body, "cctvd_archive_runs_total", "cctvd_days"))
 		}
 		if out, _, code = d.ctl(t, "status"); code != 0 || !strings.Contains(out, root) {
 			t.Errorf("status: exit %d\n%s", code, out)
