@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Runs every test, after installing the tools they drive (ffmpeg, GStreamer).
+# Runs every test, after installing the tools they drive when missing:
+# ffmpeg, GStreamer, systemd-analyze (apt), chromium and playwright-core
+# for the browser test (apt, npm ci from the committed lock files).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CCTVD_DEPS=test scripts/deps.sh
+scripts/browser-test.sh --install-only
 go test -count=1 ./... "$@"
