@@ -191,6 +191,9 @@ type Archiver struct {
 	running int
 	runCtx  context.Context // set by Run; jobs derive from it
 	wg      sync.WaitGroup
+
+	sourcesMu sync.Mutex
+	sources   map[day.Date]int64 // SourceBytes, by day
 }
 
 // New checks ffmpeg (it must run and have libx265), opens the root and

@@ -230,7 +230,13 @@ func (a *Archiver) indexArchive(date day.Date, m *manifest) error {
 		return err
 	}
 	x.add(indexEntry{File: m.Output, SHA512: m.SHA512, Bytes: m.Bytes, Segments: m.Segments})
-	return x.write(name)
+	if err := x.write(name); err != nil {
+		return err
+	}
+	a.sourcesMu.Lock()
+	delete(a.sources, date)
+	a.sourcesMu.Unlock()
+	return nil
 }
 
 // deleteSegments deletes exactly the manifest's segments, each only while

@@ -95,3 +95,35 @@ func (x *archiveIndex) write(name string) error {
 	}
 	return nil
 }
+
+// SourceBytes is the size of the segments that went into date's archives,
+// as their index records it; 0 when the day has none. Indexes are read
+// once and remembered, since a day's is rewritten only by its own commit.
+func (a *Archiver) SourceBytes(date day.Date) int64 {
+	a.sourcesMu.Lock()
+	defer a.sourcesMu.Unlock()
+	if n, ok := a.sources[date]; ok {
+		return n
+	}
+	x, err := readIndex(a.indexPath(date))
+	if err != nil {
+		a.log.Warn("cannot read archive index", "day", date.String(), "err", err)
+		return 0
+	}
+	n := x.sourceBytes()
+	if a.sources == nil {
+		a.sources = map[day.Date]int64{}
+	}
+	a.sources[date] = n
+	return n
+}
+
+func (x *archiveIndex) sourceBytes() int64 {
+	var n int64
+	for _, e := range x.Archives {
+		for _, s := range e.Segments {
+			n += s.Size
+		}
+	}
+	return n
+}

@@ -25,16 +25,21 @@ var (
 	_ archiveAPI   = (*archive.Archiver)(nil)
 )
 
-// FromCatalog is the catalog as the control plane reads it.
-func FromCatalog(c catalogViews) Days { return catalogDays{c} }
+// FromCatalog is the catalog as the control plane reads it; sources, if
+// set, tells the size of the segments an archived day's archives hold
+// (the archiver's SourceBytes), for the size reduction.
+func FromCatalog(c catalogViews, sources func(day.Date) int64) Days { return catalogDays{c, sources} }
 
-type catalogDays struct{ c catalogViews }
+type catalogDays struct {
+	c       catalogViews
+	sources func(day.Date) int64
+}
 
 func (c catalogDays) Days() []DayInfo {
 	views := c.c.Days()
 	out := make([]DayInfo, 0, len(views))
 	for _, v := range views {
-		out = append(out, dayInfo(v))
+		out = append(out, c.dayInfo(v))
 	}
 	return out
 }
@@ -44,10 +49,10 @@ func (c catalogDays) Day(d day.Date) (DayInfo, bool) {
 	if !ok {
 		return DayInfo{}, false
 	}
-	return dayInfo(v), true
+	return c.dayInfo(v), true
 }
 
-func dayInfo(v *catalog.DayView) DayInfo {
+func (c catalogDays) dayInfo(v *catalog.DayView) DayInfo {
 	t := v.Totals
 	info := DayInfo{Date: v.Date, Segments: t.Segments, Bytes: t.Bytes, Covered: t.Covered, First: t.First, Last: t.Last,
 		Gaps: t.Gaps, Missing: t.Missing, Kept: t.Kept, Pending: v.Pending}
@@ -56,6 +61,9 @@ func dayInfo(v *catalog.DayView) DayInfo {
 	}
 	for _, a := range v.Archives {
 		info.Archives = append(info.Archives, ArchiveFile{Name: a.Name, Bytes: a.Size, Checksum: a.Checksum})
+	}
+	if len(info.Archives) > 0 && c.sources != nil {
+		info.ArchivedSourceBytes = c.sources(v.Date)
 	}
 	return info
 }

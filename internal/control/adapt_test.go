@@ -184,20 +184,20 @@ func TestFromCatalog(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cat.Close()
-	days := FromCatalog(cat).Days()
+	days := FromCatalog(cat, nil).Days()
 	if len(days) != 1 || days[0].Date != date("2026-11-20") || days[0].Kept != 1 || days[0].Segments != 0 {
 		t.Errorf("days %+v", days)
 	}
-	if _, ok := FromCatalog(cat).Day(date("2026-11-21")); ok {
+	if _, ok := FromCatalog(cat, nil).Day(date("2026-11-21")); ok {
 		t.Error("a day without a folder")
 	}
 
 	v := &catalog.DayView{Date: date("2026-11-19"), Pending: 2, Plan: &ts.Plan{Findings: make([]ts.Finding, 3)},
 		Archives: []catalog.Archive{{Name: "video.mp4", Size: 100, Checksum: true}},
 		Totals:   catalog.Totals{Segments: 5, Bytes: 50, Covered: time.Minute, Gaps: 1, Missing: time.Second, Kept: 1}}
-	got := dayInfo(v)
+	got := catalogDays{sources: func(day.Date) int64 { return 1000 }}.dayInfo(v)
 	want := DayInfo{Date: v.Date, Segments: 5, Bytes: 50, Covered: time.Minute, Gaps: 1, Missing: time.Second, Kept: 1,
-		Pending: 2, Findings: 3, Archives: []ArchiveFile{{Name: "video.mp4", Bytes: 100, Checksum: true}}}
+		Pending: 2, Findings: 3, Archives: []ArchiveFile{{Name: "video.mp4", Bytes: 100, Checksum: true}}, ArchivedSourceBytes: 1000}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got %+v\nwant %+v", got, want)
 	}

@@ -255,6 +255,11 @@ func TestEndToEnd(t *testing.T) {
 			!strings.Contains(body, `cctvd_days{state="archived"} 1`) {
 			t.Errorf("metrics do not show the archive run:\n%s", grepLines(body, "cctvd_archive_runs_total", "cctvd_days"))
 		}
+		// The size reduction is known once the day is archived.
+		if out, _, code = d.ctl(t, "days", "--json"); code != 0 || !strings.Contains(out, `"archived_source_bytes"`) ||
+			!strings.Contains(out, `"reduction_ratio"`) {
+			t.Errorf("days --json after archiving lacks the size reduction:\n%s", out)
+		}
 		if out, _, code = d.ctl(t, "status"); code != 0 || !strings.Contains(out, root) {
 			t.Errorf("status: exit %d\n%s", code, out)
 		}
