@@ -58,7 +58,7 @@ var phaseOrder = []Phase{PhaseQueued, PhasePlanning, PhaseEncoding, PhaseJoining
 func TestConvert(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
-		t.Skip("encodes footage with ffmpeg")
+		t.Skip("-short: encodes footage with ffmpeg")
 	}
 	root, cfg, _, s := controlRoot(t)
 	a := start(t, cfg)
@@ -181,7 +181,7 @@ func checkPhases(t *testing.T, seen []Progress) {
 func TestCancel(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
-		t.Skip("encodes footage with ffmpeg")
+		t.Skip("-short: encodes footage with ffmpeg")
 	}
 	root, cfg, c, s := controlRoot(t)
 	encoding := make(chan struct{}, 1)
@@ -253,7 +253,7 @@ func TestCancel(t *testing.T) {
 func TestRecoverUnverifiedArchive(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
-		t.Skip("encodes footage with ffmpeg")
+		t.Skip("-short: encodes footage with ffmpeg")
 	}
 	root := t.TempDir()
 	copyDay(t, "clean", root, cleanDay)

@@ -31,7 +31,7 @@ func fakeFFmpeg(t *testing.T, body string) string {
 func TestFailuresLeaveTheDayAsItWas(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
-		t.Skip("runs ffmpeg")
+		t.Skip("-short: runs ffmpeg")
 	}
 	tests := []struct {
 		name string
@@ -121,7 +121,7 @@ func dayStatus(t *testing.T, a *Archiver, date day.Date) DayStatus {
 func TestDiskFull(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
-		t.Skip("runs ffmpeg and mounts a tmpfs")
+		t.Skip("-short: runs ffmpeg and mounts a tmpfs")
 	}
 	root := t.TempDir()
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", root).CombinedOutput(); err != nil {

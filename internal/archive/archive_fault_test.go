@@ -59,7 +59,7 @@ func TestHelperProcess(t *testing.T) {
 func TestKillAndResume(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
-		t.Skip("encodes footage with ffmpeg")
+		t.Skip("-short: encodes footage with ffmpeg")
 	}
 	tests := []struct {
 		name  string

@@ -20,7 +20,7 @@ import (
 func TestArchiveLongGap(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
-		t.Skip("encodes footage with ffmpeg")
+		t.Skip("-short: encodes footage with ffmpeg")
 	}
 	root := t.TempDir()
 	dir := filepath.Join(root, cleanDay.String())

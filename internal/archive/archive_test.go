@@ -12,7 +12,7 @@ import (
 func TestArchiveEndToEnd(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
-		t.Skip("encodes footage with ffmpeg")
+		t.Skip("-short: encodes footage with ffmpeg")
 	}
 	root := newRoot(t)
 	young := listing(t, filepath.Join(root, youngDay.String()))

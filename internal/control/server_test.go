@@ -99,7 +99,7 @@ func grpcurl(t *testing.T, bin string, args ...string) string {
 
 func TestGrpcurl(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds grpcurl on the first run")
+		t.Skip("-short: builds grpcurl on the first run")
 	}
 	bin := buildGrpcurl(t)
 	h := serve(t, Config{})

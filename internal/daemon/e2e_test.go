@@ -149,7 +149,7 @@ func waitFor(t *testing.T, f func() (string, bool)) string {
 
 func TestEndToEnd(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds both binaries and archives a day with ffmpeg")
+		t.Skip("-short: builds both binaries and archives a day with ffmpeg")
 	}
 	root := t.TempDir()
 	now := time.Now()

@@ -21,7 +21,7 @@ var fast = Settings{Preset: "ultrafast", CRF: 30}
 func needFFmpeg(t testing.TB) {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("runs ffmpeg")
+		t.Skip("-short: runs ffmpeg")
 	}
 }
 

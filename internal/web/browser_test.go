@@ -26,7 +26,7 @@ import (
 // as the browser can take it.
 func TestBrowser(t *testing.T) {
 	if testing.Short() {
-		t.Skip("drives chromium")
+		t.Skip("-short: drives chromium")
 	}
 	node, script := browserTools(t)
 	play := func(t *testing.T, kase, url string, args ...string) playReport {

@@ -16,7 +16,7 @@ import (
 // segment it cannot fetch, gets through to the end.
 func TestPlayers(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs ffmpeg and GStreamer")
+		t.Skip("-short: runs ffmpeg and GStreamer")
 	}
 	root := t.TempDir()
 	copyDir(t, root, messyDay)
