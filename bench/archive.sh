@@ -90,7 +90,7 @@ cctvd_run() {
 	cp -p "$NOISY"/*.ts "$root/$DATE/"
 	line=$("$BIN" archive -root "$root" -date "$DATE" -preset "$1" -crf "$2" -x265-params "$3")
 	cctvd_s=$(sed 's/^seconds=\([0-9.]*\).*/\1/' <<<"$line")
-	cctvd_cpu=$(sed 's/.*cpu_seconds=\([0-9.]*\).*/\1/' <<<"$line")
+	cctvd_cpu=$(sed 's/.* cpu_seconds=\([0-9.]*\).*/\1/' <<<"$line")
 	rss=$(sed 's/.*rss_kib=\([0-9]*\).*/\1/' <<<"$line")
 	out_bytes=$(stat -c %s "$root/$DATE/video.mp4")
 	(cd "$root/$DATE" && sha512sum -c --quiet video.mp4.sha512sum)

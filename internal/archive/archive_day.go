@@ -123,7 +123,7 @@ func (a *Archiver) prepareWork(p *Plan, m *manifest) (*manifest, error) {
 	s := a.settingsID()
 	if m != nil && m.fits(p, s) {
 		m.Output, m.Phase, m.SHA512, m.Bytes = p.Output, phaseEncoding, "", 0
-		m.validChunks(work)
+		m.validChunks(work, p.Chunks)
 		if len(m.Chunks) > 0 {
 			a.log.Info("resuming", "day", p.Date.String(), "chunks_done", len(m.Chunks), "chunks", len(p.Chunks))
 		}
@@ -206,7 +206,8 @@ func (a *Archiver) encodeChunk(ctx context.Context, j *job, p *Plan, c Chunk, do
 	if err != nil {
 		return chunkRecord{}, fmt.Errorf("day %s chunk %d: %w", p.Date, c.Index+1, err)
 	}
-	return chunkRecord{Index: c.Index, File: chunkFile(c.Index), Frames: res.Frames, Bytes: size, CRC32C: sum}, nil
+	return chunkRecord{Index: c.Index, First: c.First, Count: c.Count, File: chunkFile(c.Index),
+		Frames: res.Frames, Bytes: size, CRC32C: sum}, nil
 }
 
 func (a *Archiver) opener(date day.Date) ts.Opener {

@@ -140,8 +140,9 @@ func (a *Archiver) dryRun(ctx context.Context, date day.Date) (*Plan, error) {
 	}
 	m, err := readManifest(a.workDir(date))
 	if err == nil && m != nil && m.fits(p, a.settingsID()) {
+		done := m.matchingChunks(p.Chunks)
 		for i := range p.Chunks {
-			p.Chunks[i].Done = i < len(m.Chunks)
+			p.Chunks[i].Done = i < done
 		}
 	}
 	return p, nil

@@ -182,3 +182,27 @@ func TestNewChecksFFmpeg(t *testing.T) {
 		})
 	}
 }
+
+func TestMatchingChunks(t *testing.T) {
+	plan := []Chunk{{Index: 0, First: 0, Count: 3}, {Index: 1, First: 3, Count: 2}, {Index: 2, First: 5, Count: 3}}
+	tests := []struct {
+		name string
+		done []chunkRecord
+		want int
+	}{
+		{name: "none"},
+		{name: "same", done: []chunkRecord{{Index: 0, First: 0, Count: 3}, {Index: 1, First: 3, Count: 2}}, want: 2},
+		{name: "chunked differently", done: []chunkRecord{{Index: 0, First: 0, Count: 3}, {Index: 1, First: 3, Count: 3}}, want: 1},
+		{name: "older manifest without ranges", done: []chunkRecord{{Index: 0}}, want: 0},
+		{name: "more than planned", done: []chunkRecord{{Index: 0, Count: 3}, {Index: 1, First: 3, Count: 2},
+			{Index: 2, First: 5, Count: 3}, {Index: 3, First: 8, Count: 1}}, want: 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := &manifest{Chunks: tt.done}
+			if got := m.matchingChunks(plan); got != tt.want {
+				t.Errorf("matchingChunks = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}

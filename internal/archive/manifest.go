@@ -75,7 +75,11 @@ func idOf(s *ts.Segment) segmentID {
 
 // chunkRecord is a finished chunk file of the work folder.
 type chunkRecord struct {
-	Index  int    `json:"index"`
+	Index int `json:"index"`
+	// First and Count are the plan's segments that went in: a chunk is
+	// reused only for the same segments, whatever the chunking of the day.
+	First  int    `json:"first"`
+	Count  int    `json:"count"`
 	File   string `json:"file"`
 	Frames int64  `json:"frames"`
 	Bytes  int64  `json:"bytes"`
@@ -134,15 +138,28 @@ func (m *manifest) write(dir string) error {
 	return nil
 }
 
-// validChunks keeps the leading chunks whose files are still exactly what
-// was recorded; the rest are encoded again.
-func (m *manifest) validChunks(dir string) {
-	for i, c := range m.Chunks {
-		if c.Index != i || checkChunkFile(filepath.Join(dir, c.File), c) != nil {
-			m.Chunks = slices.Clip(m.Chunks[:i])
-			return
+// validChunks keeps the leading chunks that hold the plan's chunks and whose
+// files are still exactly what was recorded; the rest are encoded again.
+func (m *manifest) validChunks(dir string, chunks []Chunk) {
+	n := m.matchingChunks(chunks)
+	for i := range n {
+		if checkChunkFile(filepath.Join(dir, m.Chunks[i].File), m.Chunks[i]) != nil {
+			n = i
+			break
 		}
 	}
+	m.Chunks = slices.Clip(m.Chunks[:n])
+}
+
+// matchingChunks counts the leading finished chunks that cover the same
+// segments as the plan's chunks.
+func (m *manifest) matchingChunks(chunks []Chunk) int {
+	for i, c := range m.Chunks {
+		if i >= len(chunks) || c.Index != i || c.First != chunks[i].First || c.Count != chunks[i].Count {
+			return i
+		}
+	}
+	return len(m.Chunks)
 }
 
 func checkChunkFile(name string, c chunkRecord) error {
