@@ -36,12 +36,17 @@ func syncDir(dir string) error {
 	if err != nil {
 		return err
 	}
-	err = f.Sync()
+	return syncClose(f, dir)
+}
+
+// syncClose fsyncs and closes f, reporting the first error under name.
+func syncClose(f *os.File, name string) error {
+	err := f.Sync()
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("fsync %s: %w", dir, err)
+		return fmt.Errorf("fsync %s: %w", name, err)
 	}
 	return nil
 }
@@ -64,14 +69,7 @@ func syncRoot(root *os.Root, name string) error {
 	if err != nil {
 		return err
 	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("fsync %s: %w", name, err)
-	}
-	return nil
+	return syncClose(f, name)
 }
 
 // writeFileAtomic writes a state file: temp file, fsync, rename, fsync folder.
