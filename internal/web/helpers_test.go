@@ -159,8 +159,9 @@ type live struct {
 type liveOptions struct {
 	token  string // writes a token file: uploads on
 	max    int64
-	now    time.Time // the server's clock; default 2026-11-24 12:00 CET
-	thumbs bool      // runs package thumbs, with ffmpeg
+	idle   time.Duration // UploadIdle
+	now    time.Time     // the server's clock; default 2026-11-24 12:00 CET
+	thumbs bool          // runs package thumbs, with ffmpeg
 }
 
 // start serves root until the test ends. Unless told otherwise the clock
@@ -178,7 +179,7 @@ func start(t *testing.T, root string, opt liveOptions) *live {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Root: root, Now: clk.Now, UploadMaxBytes: opt.max}
+	cfg := Config{Root: root, Now: clk.Now, UploadMaxBytes: opt.max, UploadIdle: opt.idle}
 	var th *thumbs.Thumbs
 	if opt.thumbs {
 		th, err = thumbs.New(thumbs.Config{Root: root, StateDir: state, Catalog: cat, Now: clk.Now}, log)

@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/cctvd/cctvd/internal/ts"
 )
@@ -26,8 +28,10 @@ import (
 // need be), is fsynced and checked as MPEG-TS with a PAT, a PMT and video
 // frames, and is then linked into place, which never replaces a file:
 // 201 when stored; 200 when the same bytes are there already (a retry);
-// 409 when other bytes are, which stay; 422 for junk; 413 when too big.
-// Nothing is left behind by a failed upload.
+// 409 when other bytes are, which stay; 422 for junk; 413 when too big;
+// 408 when the body stalls for Config.UploadIdle; 507 when the disk is
+// full, so the camera keeps the segment and tries again later. Nothing is
+// left behind by a failed upload.
 func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request, fp filePath) {
 	if s.token == nil {
 		w.Header().Set("Allow", "GET, HEAD")
@@ -74,7 +78,7 @@ func (s *Server) store(w http.ResponseWriter, r *http.Request, fp filePath) (int
 	case err == nil:
 		madeDir = true
 	case !errors.Is(err, fs.ErrExist):
-		return http.StatusInternalServerError, "cannot store", fmt.Errorf("upload: %w", err)
+		return cannotStore(err)
 	}
 	if di, err := s.root.Lstat(dir); err != nil || !di.IsDir() {
 		return http.StatusConflict, "the day's folder is not a folder", fmt.Errorf("upload: %s is not a folder", dir)
@@ -91,12 +95,12 @@ func (s *Server) store(w http.ResponseWriter, r *http.Request, fp filePath) (int
 	tmp := dir + "/.upload." + hex.EncodeToString(rnd[:]) + ".ts"
 	f, err := s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return http.StatusInternalServerError, "cannot store", fmt.Errorf("upload: %w", err)
+		return cannotStore(err)
 	}
 	defer s.root.Remove(tmp)
 	sum, code, msg, err := s.receive(w, r, f)
 	if cerr := f.Close(); err == nil && cerr != nil {
-		code, msg, err = http.StatusInternalServerError, "cannot store", fmt.Errorf("upload: %w", cerr)
+		code, msg, err = cannotStore(cerr)
 	}
 	if err != nil {
 		return code, msg, err
@@ -121,7 +125,7 @@ func (s *Server) store(w http.ResponseWriter, r *http.Request, fp filePath) (int
 		}
 		return http.StatusOK, "already stored", nil
 	case err != nil:
-		return http.StatusInternalServerError, "cannot store", fmt.Errorf("upload: %w", err)
+		return cannotStore(err)
 	}
 	stored = true
 	if d, err := s.root.Open(dir); err == nil {
@@ -138,8 +142,16 @@ func (s *Server) store(w http.ResponseWriter, r *http.Request, fp filePath) (int
 // answers the body's SHA-256 or a status for what went wrong.
 func (s *Server) receive(w http.ResponseWriter, r *http.Request, f *os.File) ([]byte, int, string, error) {
 	body := http.MaxBytesReader(w, r.Body, s.cfg.UploadMaxBytes)
+	rc := http.NewResponseController(w)
+	defer rc.SetReadDeadline(time.Time{})
+	idle := readerFunc(func(p []byte) (int, error) {
+		// Not every ResponseWriter has a connection (tests' recorders):
+		// then there is nothing to stall.
+		rc.SetReadDeadline(time.Now().Add(s.cfg.UploadIdle))
+		return body.Read(p)
+	})
 	h := sha256.New()
-	in := &errReader{r: io.TeeReader(body, h)}
+	in := &errReader{r: io.TeeReader(idle, h)}
 	var werr error
 	out := writerFunc(func(p []byte) (int, error) {
 		n, err := f.Write(p)
@@ -159,19 +171,32 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, f *os.File) ([]
 	switch {
 	case errors.As(in.err, &tooBig):
 		return nil, http.StatusRequestEntityTooLarge, "too large", fmt.Errorf("upload: body over %d bytes", s.cfg.UploadMaxBytes)
+	case errors.Is(in.err, os.ErrDeadlineExceeded):
+		return nil, http.StatusRequestTimeout, "body stalled", fmt.Errorf("upload: nothing received for %v: %w", s.cfg.UploadIdle, in.err)
 	case in.err != nil:
 		return nil, http.StatusBadRequest, "incomplete body", fmt.Errorf("upload: %w", in.err)
 	case werr != nil:
-		return nil, http.StatusInternalServerError, "cannot store", fmt.Errorf("upload: %w", werr)
+		code, msg, err := cannotStore(werr)
+		return nil, code, msg, err
 	case scanErr != nil:
 		return nil, http.StatusUnprocessableEntity, "not an MPEG-TS segment with video", fmt.Errorf("upload: %w", scanErr)
 	case rep.Packets == 0:
 		return nil, http.StatusUnprocessableEntity, "not an MPEG-TS segment with video", errors.New("upload: no packets")
 	}
 	if err := f.Sync(); err != nil {
-		return nil, http.StatusInternalServerError, "cannot store", fmt.Errorf("upload: %w", err)
+		code, msg, err := cannotStore(err)
+		return nil, code, msg, err
 	}
 	return h.Sum(nil), 0, "", nil
+}
+
+// cannotStore answers a failure to write an upload: 507 when the disk is
+// full, which a camera should retry later, else 500.
+func cannotStore(err error) (int, string, error) {
+	if errors.Is(err, syscall.ENOSPC) {
+		return http.StatusInsufficientStorage, "disk full: not stored", fmt.Errorf("upload: %w", err)
+	}
+	return http.StatusInternalServerError, "cannot store", fmt.Errorf("upload: %w", err)
 }
 
 // sameFile reports whether the stored file has the given SHA-256.
@@ -206,6 +231,10 @@ func (c *errReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+type readerFunc func([]byte) (int, error)
+
+func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
 
 type writerFunc func([]byte) (int, error)
 

@@ -40,6 +40,11 @@ import (
 // Pi camera's bitrates is a few MB.
 const DefaultUploadMaxBytes = 64 << 20
 
+// DefaultUploadIdle is how long an upload's body may stall before the
+// upload is dropped: a camera whose link died without a FIN would
+// otherwise hold a connection and a temporary file for ever.
+const DefaultUploadIdle = 30 * time.Second
+
 // DefaultLiveWindow is how much footage a live playlist keeps.
 const DefaultLiveWindow = time.Hour
 
@@ -54,6 +59,9 @@ type Config struct {
 	UploadTokenFile string
 	// UploadMaxBytes bounds an upload's body; default DefaultUploadMaxBytes.
 	UploadMaxBytes int64
+	// UploadIdle is how long an upload's body may send nothing; default
+	// DefaultUploadIdle.
+	UploadIdle time.Duration
 	// LiveWindow is how much footage a live playlist keeps; default
 	// DefaultLiveWindow. Negative keeps everything from the date on.
 	LiveWindow time.Duration
@@ -96,6 +104,9 @@ func New(cfg Config, log *slog.Logger, cat dayIndex) (*Server, error) {
 	}
 	if cfg.UploadMaxBytes <= 0 {
 		cfg.UploadMaxBytes = DefaultUploadMaxBytes
+	}
+	if cfg.UploadIdle <= 0 {
+		cfg.UploadIdle = DefaultUploadIdle
 	}
 	if cfg.LiveWindow == 0 {
 		cfg.LiveWindow = DefaultLiveWindow
