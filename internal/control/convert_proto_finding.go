@@ -8,18 +8,19 @@ import (
 )
 
 var findingKinds = map[ts.Kind]cctvv1.FindingKind{
-	ts.Gap:        cctvv1.FindingKind_FINDING_KIND_GAP,
-	ts.Restart:    cctvv1.FindingKind_FINDING_KIND_RESTART,
-	ts.Damaged:    cctvv1.FindingKind_FINDING_KIND_CORRUPT,
-	ts.Duplicate:  cctvv1.FindingKind_FINDING_KIND_DUPLICATE,
-	ts.Overlap:    cctvv1.FindingKind_FINDING_KIND_OVERLAP,
-	ts.Truncated:  cctvv1.FindingKind_FINDING_KIND_TRUNCATED,
-	ts.ZeroByte:   cctvv1.FindingKind_FINDING_KIND_ZERO_BYTE,
-	ts.NotTS:      cctvv1.FindingKind_FINDING_KIND_NOT_TS,
-	ts.Foreign:    cctvv1.FindingKind_FINDING_KIND_NOT_TS,
-	ts.InFlight:   cctvv1.FindingKind_FINDING_KIND_IN_FLIGHT,
-	ts.NoVideo:    cctvv1.FindingKind_FINDING_KIND_OTHER,
-	ts.Unreadable: cctvv1.FindingKind_FINDING_KIND_OTHER,
+	ts.Gap:           cctvv1.FindingKind_FINDING_KIND_GAP,
+	ts.Restart:       cctvv1.FindingKind_FINDING_KIND_RESTART,
+	ts.Damaged:       cctvv1.FindingKind_FINDING_KIND_CORRUPT,
+	ts.Duplicate:     cctvv1.FindingKind_FINDING_KIND_DUPLICATE,
+	ts.Overlap:       cctvv1.FindingKind_FINDING_KIND_OVERLAP,
+	ts.Truncated:     cctvv1.FindingKind_FINDING_KIND_TRUNCATED,
+	ts.BadTimestamps: cctvv1.FindingKind_FINDING_KIND_CORRUPT,
+	ts.ZeroByte:      cctvv1.FindingKind_FINDING_KIND_ZERO_BYTE,
+	ts.NotTS:         cctvv1.FindingKind_FINDING_KIND_NOT_TS,
+	ts.Foreign:       cctvv1.FindingKind_FINDING_KIND_NOT_TS,
+	ts.InFlight:      cctvv1.FindingKind_FINDING_KIND_IN_FLIGHT,
+	ts.NoVideo:       cctvv1.FindingKind_FINDING_KIND_OTHER,
+	ts.Unreadable:    cctvv1.FindingKind_FINDING_KIND_OTHER,
 }
 
 // findingKind is k's enum value; OTHER for a kind this API has no name for.

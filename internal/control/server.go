@@ -167,7 +167,8 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.health.SetServingStatus(cctvv1.CctvService_ServiceDesc.ServiceName, healthpb.HealthCheckResponse_SERVING)
 	served := make(chan error, 1)
 	go func() { served <- s.gs.Serve(s.lis) }()
-	s.log.Info("control plane listening", "addr", s.addr.String(), "tls", s.cfg.TLSCert != "", "token", s.cfg.TokenFile != "")
+	// The address listened on, so that a port 0 is logged as the port taken.
+	s.log.Info("control plane listening", "addr", address{network: s.addr.network, addr: s.lis.Addr().String()}.String(), "tls", s.cfg.TLSCert != "", "token", s.cfg.TokenFile != "")
 	select {
 	case err := <-served:
 		s.health.Shutdown()

@@ -46,11 +46,13 @@ func TestMain(m *testing.M) {
 type proc struct {
 	cmd  *exec.Cmd
 	http string
+	grpc string // the control plane's address as it logs it
 	sock string
 	done chan error
 }
 
-// start runs cctvd and waits until it serves HTTP, reading its JSON log.
+// start runs cctvd and waits until it serves HTTP and the control plane,
+// reading its JSON log.
 func start(t *testing.T, root string, args ...string) *proc {
 	t.Helper()
 	d := &proc{sock: filepath.Join(root, ".cctvd", "cctvd.sock"), done: make(chan error, 1)}
@@ -64,25 +66,34 @@ func start(t *testing.T, root string, args ...string) *proc {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.cmd.Process.Kill(); <-d.done })
-	ready := make(chan string, 1)
+	httpReady, grpcReady := make(chan string, 1), make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			var line struct{ Msg, Addr, Component string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "serving http" && line.Component == "http" {
-				ready <- line.Addr
+			if json.Unmarshal(sc.Bytes(), &line) == nil {
+				switch {
+				case line.Msg == "serving http" && line.Component == "http":
+					httpReady <- line.Addr
+				case line.Msg == "control plane listening":
+					grpcReady <- line.Addr
+				}
 			}
 			t.Log(sc.Text())
 		}
 		d.done <- d.cmd.Wait()
 	}()
-	select {
-	case d.http = <-ready:
-	case err := <-d.done:
-		d.done <- err
-		t.Fatalf("cctvd exited before serving: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("cctvd did not serve HTTP within 30 s")
+	timeout := time.After(30 * time.Second)
+	for d.http == "" || d.grpc == "" {
+		select {
+		case d.http = <-httpReady:
+		case d.grpc = <-grpcReady:
+		case err := <-d.done:
+			d.done <- err
+			t.Fatalf("cctvd exited before serving: %v", err)
+		case <-timeout:
+			t.Fatal("cctvd did not serve HTTP and the control plane within 30 s")
+		}
 	}
 	return d
 }
@@ -90,7 +101,7 @@ func start(t *testing.T, root string, args ...string) *proc {
 // ctl runs cctvctl against the daemon and returns its stdout, stderr and exit code.
 func (d *proc) ctl(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
-	cmd := exec.Command(filepath.Join(bin, "cctvctl"), append([]string{"--addr", "unix://" + d.sock}, args...)...)
+	cmd := exec.Command(filepath.Join(bin, "cctvctl"), append([]string{"--addr", d.grpc}, args...)...)
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

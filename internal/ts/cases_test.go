@@ -63,6 +63,21 @@ var footageCases = []footageCase{
 		b[100*188+1] |= 0x80
 		return b
 	}), check: func(t *testing.T, r Report) { want(t, "transport errors", r.TransportErrors, 1) }},
+	{name: "timestamps go backwards", make: func(dir string) (string, error) {
+		// Two files of a run in the wrong order, glued: DTS jumps back once.
+		first, err := os.ReadFile(filepath.Join(dir, "seg2.ts"))
+		if err != nil {
+			return "", err
+		}
+		return edit("seg1.ts", func(b []byte) []byte { return append(first, b...) })(dir)
+	}, check: func(t *testing.T, r Report) {
+		want(t, "frames", r.Frames, 500)
+		want(t, "backward DTS", r.BackwardDTS, 1)
+		want(t, "duration", r.Duration(), 10*time.Second) // seg1 goes back over seg2
+		if r.LastDTS < r.FirstDTS {
+			t.Errorf("last DTS %d before first %d", r.LastDTS, r.FirstDTS)
+		}
+	}},
 	{name: "zero byte", make: write(nil), wantErr: ErrEmpty},
 	{name: "random bytes", make: write(junk(50_000)), wantErr: ErrNotTS},
 	{name: "text file", make: write([]byte("camera 2 lens cleaned\n")), wantErr: ErrNotTS},

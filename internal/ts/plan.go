@@ -17,18 +17,19 @@ type Kind string
 // Findings about the files of a day. The first group is about the timeline
 // of the files that go in; the second about files that stay out.
 const (
-	Gap        Kind = "gap"       // time missing between two files
-	Restart    Kind = "restart"   // the camera started again: timestamps went back
-	Damaged    Kind = "damaged"   // lost packets or garbage inside a file that still goes in
-	Duplicate  Kind = "duplicate" // the same footage again under another name
-	Overlap    Kind = "overlap"   // footage that partly repeats the file before it
-	Truncated  Kind = "truncated" // cut off mid-packet: the upload did not finish
-	ZeroByte   Kind = "zero_byte"
-	NotTS      Kind = "not_ts"    // named .ts but not MPEG-TS
-	NoVideo    Kind = "no_video"  // MPEG-TS without video frames
-	InFlight   Kind = "in_flight" // a hidden file: an upload still under way
-	Foreign    Kind = "foreign"   // not a segment at all (notes.txt, a symlink, a folder)
-	Unreadable Kind = "unreadable"
+	Gap           Kind = "gap"            // time missing between two files
+	Restart       Kind = "restart"        // the camera started again: timestamps went back
+	Damaged       Kind = "damaged"        // lost packets or garbage inside a file that still goes in
+	Duplicate     Kind = "duplicate"      // the same footage again under another name
+	Overlap       Kind = "overlap"        // footage that partly repeats the file before it
+	Truncated     Kind = "truncated"      // cut off mid-packet: the upload did not finish
+	BadTimestamps Kind = "bad_timestamps" // timestamps go backwards inside the file
+	ZeroByte      Kind = "zero_byte"
+	NotTS         Kind = "not_ts"    // named .ts but not MPEG-TS
+	NoVideo       Kind = "no_video"  // MPEG-TS without video frames
+	InFlight      Kind = "in_flight" // a hidden file: an upload still under way
+	Foreign       Kind = "foreign"   // not a segment at all (notes.txt, a symlink, a folder)
+	Unreadable    Kind = "unreadable"
 )
 
 // Finding is one observation about a day, naming the files it concerns.
@@ -139,6 +140,8 @@ func classify(f *File) Kind {
 		return Unreadable
 	case f.Report.Truncated():
 		return Truncated
+	case f.Report.BackwardDTS > 0:
+		return BadTimestamps
 	}
 	return ""
 }
@@ -202,6 +205,8 @@ func keepDetail(f *File, k Kind) string {
 		return fmt.Sprintf("ends %d bytes into a packet", f.Report.TruncatedBytes)
 	case ZeroByte:
 		return "empty file"
+	case BadTimestamps:
+		return fmt.Sprintf("%d frames' timestamps go backwards", f.Report.BackwardDTS)
 	}
 	if f.Err != nil {
 		return f.Err.Error()

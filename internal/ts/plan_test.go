@@ -156,3 +156,17 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// TestPlanKeepsBackwardTimestamps: a file whose timestamps go back cannot
+// be laid on the timeline; it stays out of the archive, kept and reported.
+func TestPlanKeepsBackwardTimestamps(t *testing.T) {
+	dir, files := caseDir(t)
+	name := files["timestamps go backwards"]
+	p := planDir(t, dir)
+	if !slices.Contains(p.Kept, Kept{Name: name, Reason: BadTimestamps}) {
+		t.Errorf("kept %+v, want %s for %s", p.Kept, BadTimestamps, name)
+	}
+	if slices.ContainsFunc(p.Segments, func(s Segment) bool { return s.Name == name }) {
+		t.Errorf("%s is in the plan's segments", name)
+	}
+}

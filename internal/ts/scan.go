@@ -40,6 +40,9 @@ type Report struct {
 	TruncatedBytes int `json:"truncated_bytes"`
 	// BadPES counts PES headers that did not parse.
 	BadPES int `json:"bad_pes"`
+	// BackwardDTS counts frames whose DTS did not advance past the frame
+	// before: such a file cannot be laid on a timeline as it is.
+	BackwardDTS int `json:"backward_dts"`
 	// CRC32C of every byte of the file, to tell byte-identical copies apart from look-alikes.
 	CRC32C uint32 `json:"crc32c"`
 }
@@ -111,6 +114,7 @@ type scanner struct {
 	lastPSI [2][packetSize - 4]byte // PAT, PMT payloads last parsed
 
 	prevRawDTS int64
+	curDTS     int64 // unwrapped DTS of the last frame; LastDTS is the highest
 	deltas     map[int64]int
 }
 
@@ -239,14 +243,18 @@ func (s *scanner) frame(p []byte) {
 	r := &s.rep
 	if r.Frames == 0 {
 		r.FirstPTS, r.LastPTS, r.FirstDTS, r.LastDTS = pts, pts, dts, dts
+		s.curDTS = dts
 		r.StartsWithKeyframe = key
 	} else {
 		step := signed33(dts - s.prevRawDTS)
-		s.deltas[step]++
-		r.LastDTS += step
-		if upts := r.LastDTS + signed33(pts-dts); upts > r.LastPTS {
-			r.LastPTS = upts
+		if step <= 0 {
+			r.BackwardDTS++
+		} else {
+			s.deltas[step]++
 		}
+		s.curDTS += step
+		r.LastDTS = max(r.LastDTS, s.curDTS)
+		r.LastPTS = max(r.LastPTS, s.curDTS+signed33(pts-dts))
 	}
 	s.prevRawDTS = dts
 	r.Frames++
