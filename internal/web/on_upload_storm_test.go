@@ -73,11 +73,13 @@ func TestUploadStorm(t *testing.T) {
 	shared := pool[1]
 	want["shared.ts"] = shared
 
+	answers := &tally{codes: map[int]int{}}
+	began := time.Now()
 	var wg sync.WaitGroup
 	errs := make(chan error, cameras*(perCamera+len(junk)+2))
 	for i, u := range cams {
 		wg.Go(func() {
-			c := &camera{base: l.url, token: uploadToken, rnd: rand.New(rand.NewPCG(uint64(i), 7))}
+			c := &camera{base: l.url, token: uploadToken, rnd: rand.New(rand.NewPCG(uint64(i), 7)), answers: answers}
 			if u.behaviour == "wrong token" {
 				c.token = "not-the-token"
 			}
@@ -104,6 +106,7 @@ func TestUploadStorm(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	took := time.Since(began)
 	close(errs)
 	for err := range errs {
 		if err != nil {
@@ -130,7 +133,12 @@ func TestUploadStorm(t *testing.T) {
 			t.Errorf("good segment %s was not stored", name)
 		}
 	}
-	t.Logf("%d cameras: %d segments stored, %d files in the day folder", cameras, len(want), len(got))
+	requests := 0
+	for _, n := range answers.codes {
+		requests += n
+	}
+	t.Logf("%d cameras, %d requests in %v (%.0f/s) and %d cut connections; answers by status %v; %d good segments stored, %d files in the day folder",
+		cameras, requests, took.Round(time.Millisecond), float64(requests)/took.Seconds(), answers.cuts, answers.codes, len(want), len(got))
 
 	// The catalog lists every stored segment (uploads tell it at once).
 	l.settle(t)
@@ -176,6 +184,27 @@ func (u uploader) upload(c *camera, name string, body, other []byte) error {
 type camera struct {
 	base, token string
 	rnd         *rand.Rand
+	answers     *tally // may be nil
+}
+
+// tally counts the storm's answers by status code, for the test's log.
+type tally struct {
+	mu    sync.Mutex
+	codes map[int]int
+	cuts  int
+}
+
+func (t *tally) add(code int, cut bool) {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if cut {
+		t.cuts++
+	} else {
+		t.codes[code]++
+	}
 }
 
 var uploadClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
@@ -191,6 +220,7 @@ func (c *camera) put(name string, body []byte) (int, string, error) {
 		return 0, "", fmt.Errorf("put %s: %w", name, err)
 	}
 	defer resp.Body.Close()
+	c.answers.add(resp.StatusCode, false)
 	msg, err := io.ReadAll(resp.Body)
 	return resp.StatusCode, strings.TrimSpace(string(msg)), err
 }
@@ -227,6 +257,7 @@ func (c *camera) cut(name string, body []byte) error {
 	if c.rnd.IntN(2) == 0 {
 		conn.(*net.TCPConn).SetLinger(0)
 	}
+	c.answers.add(0, true)
 	return conn.Close()
 }
 
