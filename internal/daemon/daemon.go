@@ -73,6 +73,23 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	met = metrics.New(func() metrics.Stored { return stored(cat, ctl) })
 
+	// Listeners are bound before anything runs: a taken port fails start-up
+	// at once, and systemd hears READY only when cctvd answers.
+	var httpLn, metricsLn net.Listener
+	if cfg.HTTP != "" {
+		if httpLn, err = net.Listen("tcp", cfg.HTTP); err != nil {
+			return fmt.Errorf("http: %w", err)
+		}
+	}
+	if cfg.Metrics != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.Metrics); err != nil {
+			if httpLn != nil {
+				httpLn.Close()
+			}
+			return fmt.Errorf("metrics: %w", err)
+		}
+	}
+
 	var g group
 	ctx = g.init(ctx)
 	g.run(cat.Run)
@@ -80,19 +97,29 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	g.run(th.Run)
 	g.run(ctl.Serve)
 	g.run(func(ctx context.Context) error { return kickOnChange(ctx, cat, arc) })
-	if cfg.HTTP != "" {
+	if httpLn != nil {
 		h := met.Instrument(withMetrics(site, met, cfg.Metrics == ""))
-		g.run(func(ctx context.Context) error { return serveHTTP(ctx, cfg.HTTP, h, log.With("component", "http")) })
+		g.run(func(ctx context.Context) error { return web.Serve(ctx, httpLn, h, log.With("component", "http")) })
 	}
-	if cfg.Metrics != "" {
+	if metricsLn != nil {
 		g.run(func(ctx context.Context) error {
-			return serveHTTP(ctx, cfg.Metrics, met.Handler(), log.With("component", "metrics"))
+			return web.Serve(ctx, metricsLn, met.Handler(), log.With("component", "metrics"))
 		})
 	}
 	log.Info("cctvd running", "root", cfg.Root, "state", cfg.StateDir, "grpc", cfg.GRPC, "version", Version())
 	if cfg.Demo && cfg.HTTP != "" {
 		log.Info("demo ready: open http://" + cfg.HTTP + "/ in a browser")
 	}
+	if err := notify("READY=1"); err != nil {
+		log.Warn("cannot tell systemd cctvd is ready", "err", err)
+	}
+	g.run(func(ctx context.Context) error {
+		<-ctx.Done()
+		if err := notify("STOPPING=1"); err != nil {
+			log.Warn("cannot tell systemd cctvd is stopping", "err", err)
+		}
+		return nil
+	})
 	return g.wait()
 }
 
@@ -150,12 +177,4 @@ func withMetrics(site http.Handler, met *metrics.Metrics, on bool) http.Handler 
 		}
 		site.ServeHTTP(w, r)
 	})
-}
-
-func serveHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logger) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("http: %w", err)
-	}
-	return web.Serve(ctx, ln, h, log)
 }
