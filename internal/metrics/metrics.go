@@ -2,6 +2,7 @@
 package metrics
 
 import (
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -127,7 +128,9 @@ func uploadReason(code int) string {
 	case http.StatusConflict:
 		return "conflict"
 	case http.StatusBadRequest, http.StatusNotFound:
-		return "bad_name"
+		return "bad_request" // a bad name, or a body cut off
+	case http.StatusRequestTimeout:
+		return "stalled"
 	case http.StatusInsufficientStorage:
 		return "disk_full"
 	}
@@ -148,6 +151,12 @@ func (w *statusWriter) WriteHeader(code int) {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// ReadFrom keeps http.ServeContent's copy on the connection's sendfile:
+// without it every segment would go through user space 32 KiB at a time.
+func (w *statusWriter) ReadFrom(r io.Reader) (int64, error) {
+	return io.Copy(w.ResponseWriter, r)
+}
 
 type factory struct{ reg *prometheus.Registry }
 

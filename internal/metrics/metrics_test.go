@@ -65,3 +65,52 @@ func TestMetrics(t *testing.T) {
 		t.Error("a request path leaked into a label")
 	}
 }
+
+// readFromRecorder is a ResponseWriter that, like net/http's own, takes
+// bodies through ReadFrom (where the server uses sendfile).
+type readFromRecorder struct {
+	*httptest.ResponseRecorder
+	readFroms int
+}
+
+func (r *readFromRecorder) ReadFrom(src io.Reader) (int64, error) {
+	r.readFroms++
+	return io.Copy(r.ResponseRecorder, src)
+}
+
+// TestInstrumentKeepsSendfile: a file served through the instrumented
+// handler still reaches the connection's ReadFrom, whole or in a range,
+// and its status is still counted.
+func TestInstrumentKeepsSendfile(t *testing.T) {
+	m := New(func() Stored { return Stored{} })
+	body := strings.Repeat("segment ", 10_000)
+	h := m.Instrument(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.ServeContent(w, r, "seg1.ts", time.Time{}, strings.NewReader(body))
+	}))
+	for _, tt := range []struct {
+		name, rng string
+		code, size int
+	}{
+		{name: "whole", code: 200, size: len(body)},
+		{name: "range", rng: "bytes=100-199", code: 206, size: 100},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := &readFromRecorder{ResponseRecorder: httptest.NewRecorder()}
+			req := httptest.NewRequest("GET", "/2026-11-20/seg1.ts", nil)
+			if tt.rng != "" {
+				req.Header.Set("Range", tt.rng)
+			}
+			h.ServeHTTP(rec, req)
+			if rec.Code != tt.code || rec.Body.Len() != tt.size || rec.readFroms != 1 {
+				t.Errorf("got %d, %d bytes, %d ReadFrom calls; want %d, %d bytes, 1 call", rec.Code, rec.Body.Len(), rec.readFroms, tt.code, tt.size)
+			}
+		})
+	}
+	out := httptest.NewRecorder()
+	m.Handler().ServeHTTP(out, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{`cctvd_http_requests_total{code="200",route="file"} 1`, `cctvd_http_requests_total{code="206",route="file"} 1`} {
+		if !strings.Contains(out.Body.String(), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
