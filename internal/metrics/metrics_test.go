@@ -88,7 +88,7 @@ func TestInstrumentKeepsSendfile(t *testing.T) {
 		http.ServeContent(w, r, "seg1.ts", time.Time{}, strings.NewReader(body))
 	}))
 	for _, tt := range []struct {
-		name, rng string
+		name, rng  string
 		code, size int
 	}{
 		{name: "whole", code: 200, size: len(body)},
