@@ -1,7 +1,7 @@
 // Command load puts cctvd under the load of many HLS players while it
 // archives a day, and prints what they saw.
 //
-//	go run ./bench/load [-clients 200] [-duration 60s] [-speed 10] [-dir DIR]
+//	go run ./bench/load [-clients 200] [-duration 60s] [-speed 1] [-dir DIR]
 //
 // It builds cctvd, lays a root of hard links to footage filmed once into
 // DIR (closed days, today with a camera delivering into it, an archived
@@ -65,7 +65,7 @@ func parseFlags(args []string) (config, error) {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	fs.IntVar(&c.clients, "clients", 200, "concurrent HLS players")
 	fs.DurationVar(&c.duration, "duration", 60*time.Second, "how long the players play")
-	fs.Float64Var(&c.speed, "speed", 10, "playback speed: players take a 10-s segment every 10s/speed and the camera delivers one as often; 0: players do not wait at all")
+	fs.Float64Var(&c.speed, "speed", 1, "playback speed: players take a 10-s segment every 10s/speed and the camera delivers one as often; 0: players do not wait at all")
 	fs.DurationVar(&c.ramp, "ramp", 0, "players start evenly spread over this time (default: a segment duration at -speed, at least 2s), as players arrive at random moments, not all at once")
 	fs.StringVar(&c.dir, "dir", dir, "footage is filmed here once and reused; each run's root is hard links below it ($CCTVD_LOAD_DIR)")
 	fs.IntVar(&c.segments, "segments", 180, "10-s segments in each past day, the archived one included; the archive must outlast the window")
