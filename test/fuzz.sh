@@ -7,6 +7,7 @@
 #   test/fuzz.sh                  # 4 × 10 minutes
 #   FUZZTIME=30s test/fuzz.sh     # a quick look
 #   PARALLEL=2 test/fuzz.sh       # workers per target (default 1: leaves a core free)
+#   test/fuzz.sh FuzzScan         # only the targets named
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,10 +19,12 @@ targets=(
 	"./internal/web FuzzThumbPath"
 	"./internal/web FuzzPlaylistQuery"
 )
+only=" $* "
 status=0
 for t in "${targets[@]}"; do
 	set -- $t
 	pkg=$1 name=$2
+	if [ "$only" != "  " ] && [[ "$only" != *" $name "* ]]; then continue; fi
 	log=$(mktemp)
 	echo "== $name ($pkg) for $FUZZTIME, $PARALLEL worker(s)"
 	start=$(date +%s)
@@ -32,8 +35,10 @@ for t in "${targets[@]}"; do
 		status=1
 	fi
 	# go test prints a progress line every 3 s; the last one holds the totals.
-	last=$(grep -E '^fuzz: elapsed' "$log" | tail -1 || true)
-	echo "$name: $result in $(( $(date +%s) - start )) s; $last"
+	took=$(( $(date +%s) - start ))
+	execs=$(grep -oE 'execs: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
+	corpus=$(grep -oE 'new interesting: [0-9]+ \(total: [0-9]+\)' "$log" | tail -1 || true)
+	echo "$name: $result in $took s; $execs executions ($(( execs / (took > 0 ? took : 1) ))/s); $corpus"
 	if [ "$result" = FAILED ]; then tail -40 "$log"; fi
 	rm -f "$log"
 done
