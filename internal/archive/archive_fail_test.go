@@ -4,15 +4,14 @@ import (
 	"errors"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/diskfull"
 	"github.com/cctvd/cctvd/internal/encode"
 )
 
@@ -123,27 +122,11 @@ func TestDiskFull(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: runs ffmpeg and mounts a tmpfs")
 	}
-	root := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", root).CombinedOutput(); err != nil {
-		t.Fatalf("mount tmpfs (needs root; -short skips this test): %v: %s", err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", root).CombinedOutput(); err != nil {
-			t.Errorf("umount: %v: %s", err, out)
-		}
-	})
+	root := diskfull.Mount(t, "16m")
 	copyDay(t, "clean", root, cleanDay)
 	dir := filepath.Join(root, cleanDay.String())
 	before := listing(t, dir)
-	filler := filepath.Join(root, "filler")
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(root, &st); err != nil {
-		t.Fatal(err)
-	}
-	free := int64(st.Bavail) * st.Bsize
-	if err := os.WriteFile(filler, make([]byte, free-300<<10), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	free := diskfull.Fill(t, root, 300<<10)
 
 	c := &clock{now: testNow}
 	s := newSteps()
@@ -158,9 +141,7 @@ func TestDiskFull(t *testing.T) {
 	}
 	checkNoLeftovers(t, root)
 
-	if err := os.Remove(filler); err != nil {
-		t.Fatal(err)
-	}
+	free()
 	c.Add(DefaultRetryMin)
 	a.Kick()
 	s.waitIdle(t)

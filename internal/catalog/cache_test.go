@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
+
+	"github.com/cctvd/cctvd/internal/diskfull"
 )
 
 // TestCacheOnAFullDisk writes a day's scan cache onto a full file system (a
@@ -19,15 +19,7 @@ func TestCacheOnAFullDisk(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: mounts a tmpfs")
 	}
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Fatalf("mount tmpfs (needs root; -short skips this test): %v: %s", err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
-			t.Errorf("umount: %v: %s", err, out)
-		}
-	})
+	dir := diskfull.Mount(t, "1m")
 	var logs bytes.Buffer
 	c, err := openCache(dir, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
@@ -43,14 +35,7 @@ func TestCacheOnAFullDisk(t *testing.T) {
 		t.Fatalf("first write: cache holds %d bytes, want %d", len(got), len(old))
 	}
 
-	filler := filepath.Join(dir, "filler")
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filler, make([]byte, int64(st.Bavail)*st.Bsize-20_000), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	free := diskfull.Fill(t, dir, 20_000)
 	newer := bytes.Repeat([]byte("n"), 100_000)
 	c.put(dayName, newer)
 	c.wait()
@@ -64,9 +49,7 @@ func TestCacheOnAFullDisk(t *testing.T) {
 		t.Errorf("cache folder holds %v after the failed write", names)
 	}
 
-	if err := os.Remove(filler); err != nil {
-		t.Fatal(err)
-	}
+	free()
 	c.put(dayName, newer)
 	c.wait()
 	if got, _ := os.ReadFile(path); !bytes.Equal(got, newer) {

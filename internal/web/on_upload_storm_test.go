@@ -10,16 +10,15 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/diskfull"
 )
 
 // stormDay is the day the storm's cameras upload into.
@@ -355,15 +354,7 @@ func TestUploadDiskFull(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: mounts a tmpfs")
 	}
-	root := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", root).CombinedOutput(); err != nil {
-		t.Fatalf("mount tmpfs (needs root; -short skips this test): %v: %s", err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", root).CombinedOutput(); err != nil {
-			t.Errorf("umount: %v: %s", err, out)
-		}
-	})
+	root := diskfull.Mount(t, "4m")
 	pool := goodSegments(t)
 	dir := filepath.Join(root, stormDay.String())
 	if err := os.Mkdir(dir, 0o755); err != nil {
@@ -372,15 +363,7 @@ func TestUploadDiskFull(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "seg1.ts"), pool[0], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	filler := filepath.Join(root, "filler")
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(root, &st); err != nil {
-		t.Fatal(err)
-	}
-	free := int64(st.Bavail) * st.Bsize
-	if err := os.WriteFile(filler, make([]byte, free-int64(len(pool[1]))/2), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	free := diskfull.Fill(t, root, int64(len(pool[1]))/2)
 	l := start(t, root, liveOptions{token: uploadToken})
 	c := &camera{base: l.url, token: uploadToken, rnd: rand.New(rand.NewPCG(1, 2))}
 
@@ -398,9 +381,7 @@ func TestUploadDiskFull(t *testing.T) {
 		t.Error("the segment already stored changed")
 	}
 
-	if err := os.Remove(filler); err != nil {
-		t.Fatal(err)
-	}
+	free()
 	if code, msg, err := c.put("seg2.ts", pool[1]); err != nil || code != http.StatusCreated {
 		t.Fatalf("retry with room: %d %q %v, want 201", code, msg, err)
 	}
