@@ -71,21 +71,36 @@ func (a *Archiver) convert(ctx context.Context, j *job) (*result, error) {
 		}
 		a.log.Warn("joining again", "day", j.date.String(), "err", err)
 	}
-	p, err := a.plan(ctx, j)
-	if err != nil {
-		return nil, err
+	for round := 1; ; round++ {
+		p, err := a.plan(ctx, j)
+		if err != nil {
+			return nil, err
+		}
+		if m, err = a.prepareWork(p, m); err != nil {
+			return nil, err
+		}
+		err = a.encodeChunks(ctx, j, p, m)
+		if errors.Is(err, errSetAside) && round < maxSetAsideRounds {
+			a.log.Warn("planning again without the segments set aside", "day", j.date.String(), "err", err)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := a.joinAndVerify(ctx, j, p, m); err != nil {
+			return nil, err
+		}
+		return a.commit(j, m, true)
 	}
-	if m, err = a.prepareWork(p, m); err != nil {
-		return nil, err
-	}
-	if err := a.encodeChunks(ctx, j, p, m); err != nil {
-		return nil, err
-	}
-	if err := a.joinAndVerify(ctx, j, p, m); err != nil {
-		return nil, err
-	}
-	return a.commit(j, m, true)
 }
+
+// errSetAside means segments of a chunk were found not to decode whole
+// and are now recorded as set aside: the day is planned again without them.
+var errSetAside = errors.New("segments set aside")
+
+// maxSetAsideRounds bounds the re-planning of one run; each round sets at
+// least one segment aside, and a later run goes on where this one stopped.
+const maxSetAsideRounds = 10
 
 // plan plans the day, records what stays out and logs it.
 func (a *Archiver) plan(ctx context.Context, j *job) (*Plan, error) {
@@ -198,6 +213,11 @@ func (a *Archiver) encodeChunk(ctx context.Context, j *job, p *Plan, c Chunk, do
 	}
 	if err == nil && res.Frames != c.Frames {
 		err = fmt.Errorf("%w: chunk holds %d frames, planned %d", ErrVerify, res.Frames, c.Frames)
+		if res.Frames < c.Frames {
+			if serr := a.setAsideUndecodable(ctx, p, c); serr != nil {
+				err = serr
+			}
+		}
 	}
 	if err != nil {
 		return chunkRecord{}, fmt.Errorf("day %s chunk %d of %d: %w", p.Date, c.Index+1, len(p.Chunks), err)
@@ -208,6 +228,66 @@ func (a *Archiver) encodeChunk(ctx context.Context, j *job, p *Plan, c Chunk, do
 	}
 	return chunkRecord{Index: c.Index, First: c.First, Count: c.Count, File: chunkFile(c.Index),
 		Frames: res.Frames, Bytes: size, CRC32C: sum}, nil
+}
+
+// setAsideUndecodable finds out why a chunk came out short: it decodes
+// each of its segments alone and records those whose video does not decode
+// whole as set aside, so that the rest of the day can be archived while
+// they stay in the day folder, reported. It answers errSetAside when it
+// set any aside, and nil when it found none to blame.
+func (a *Archiver) setAsideUndecodable(ctx context.Context, p *Plan, c Chunk) error {
+	log := a.log.With("day", p.Date.String(), "chunk", c.Index+1)
+	var found []setAside
+	for _, seg := range p.chunkSegments(c) {
+		// Alone, a segment that does not start on a keyframe loses its
+		// first frames whatever its state: it cannot be judged this way.
+		if !seg.Report.StartsWithKeyframe {
+			continue
+		}
+		n, err := a.decodeSegment(ctx, p.Date, seg)
+		if err != nil {
+			log.Warn("cannot check whether a segment decodes", "segment", seg.Name, "err", err)
+			return nil
+		}
+		if n < int64(seg.Report.Frames) {
+			r := &seg.Report
+			found = append(found, setAside{Name: seg.Name, Size: r.Size, FirstDTS: r.FirstDTS, CRC32C: r.CRC32C, Frames: r.Frames, Decoded: n})
+		}
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	idx, err := readIndex(a.indexPath(p.Date))
+	if err != nil {
+		return err
+	}
+	idx.SetAside = append(idx.SetAside, found...)
+	if err := idx.write(a.indexPath(p.Date)); err != nil {
+		return err
+	}
+	var what []string
+	for _, f := range found {
+		log.Error("segment does not decode whole; kept out of the archive", "segment", f.Name, "frames", f.Frames, "decoded", f.Decoded)
+		what = append(what, fmt.Sprintf("%s decodes %d of %d frames", f.Name, f.Decoded, f.Frames))
+	}
+	return fmt.Errorf("%w: %s", errSetAside, strings.Join(what, ", "))
+}
+
+// decodeSegment counts the frames of one segment that ffmpeg can decode.
+func (a *Archiver) decodeSegment(ctx context.Context, date day.Date, seg ts.Segment) (int64, error) {
+	pr, pw := io.Pipe()
+	concat := make(chan error, 1)
+	go func() {
+		_, err := ts.Concat(ctx, pw, a.opener(date), []ts.Segment{seg})
+		pw.CloseWithError(err)
+		concat <- err
+	}()
+	n, err := a.enc.Decode(ctx, pr)
+	pr.CloseWithError(io.ErrClosedPipe)
+	if cerr := <-concat; err == nil && cerr != nil {
+		err = cerr
+	}
+	return n, err
 }
 
 func (a *Archiver) opener(date day.Date) ts.Opener {

@@ -130,6 +130,7 @@ func (a *Archiver) planDay(ctx context.Context, date day.Date) (*Plan, error) {
 	}
 	dir := date.String()
 	files := l.files[:0:0]
+	// Kept out before planning: copies of archived footage, and segments set aside.
 	var dups []ts.Kept
 	var dupFindings []ts.Finding
 	for _, f := range l.files {
@@ -140,6 +141,12 @@ func (a *Archiver) planDay(ctx context.Context, date day.Date) (*Plan, error) {
 			f.Report, f.Err = ts.ScanFile(a.root, path.Join(dir, f.Name))
 		}
 		if f.Err == nil && f.Report.Frames > 0 {
+			if sa, ok := idx.setAsideFor(f.Name, &f.Report); ok {
+				dups = append(dups, ts.Kept{Name: f.Name, Reason: ts.Undecodable})
+				dupFindings = append(dupFindings, ts.Finding{Kind: ts.Undecodable, Files: []string{f.Name},
+					Detail: fmt.Sprintf("only %d of its %d frames decode; kept out of the archive", sa.Decoded, sa.Frames)})
+				continue
+			}
 			if in, orig, ok := idx.find(f.Name, &f.Report); ok {
 				dups = append(dups, ts.Kept{Name: f.Name, Reason: ts.Duplicate})
 				dupFindings = append(dupFindings, ts.Finding{Kind: ts.Duplicate, Files: []string{f.Name},

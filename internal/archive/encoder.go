@@ -13,6 +13,7 @@ type encoder interface {
 	EncodeChunk(ctx context.Context, src io.Reader, dst string, progress func(encode.Progress)) (encode.ChunkResult, error)
 	Join(ctx context.Context, chunks []string, dst string, creationTime time.Time) error
 	Probe(ctx context.Context, path string) (encode.Info, error)
+	Decode(ctx context.Context, src io.Reader) (int64, error)
 }
 
 // ffmpeg is the encoder: internal/encode with the archiver's settings.
@@ -28,4 +29,8 @@ func (f ffmpeg) Join(ctx context.Context, chunks []string, dst string, creationT
 
 func (f ffmpeg) Probe(ctx context.Context, path string) (encode.Info, error) {
 	return encode.Probe(ctx, f.s, path)
+}
+
+func (f ffmpeg) Decode(ctx context.Context, src io.Reader) (int64, error) {
+	return encode.Decode(ctx, f.s, src)
 }

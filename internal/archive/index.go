@@ -15,9 +15,12 @@ import (
 // archiveIndex records the segments each archive of a day holds, so that
 // a copy of one that turns up after it was deleted (a camera re-sending its
 // backlog) is recognised as archived footage instead of archived twice.
-// It lives in State/archived/DATE.json.
+// It also records the segments set aside because their video does not
+// decode whole, so that every later plan keeps them out. It lives in
+// State/archived/DATE.json.
 type archiveIndex struct {
 	Archives []indexEntry `json:"archives"`
+	SetAside []setAside   `json:"set_aside,omitempty"`
 
 	byKey map[segmentKey]indexHit
 }
@@ -27,6 +30,27 @@ type indexEntry struct {
 	SHA512   string      `json:"sha512"`
 	Bytes    int64       `json:"bytes"`
 	Segments []segmentID `json:"segments"`
+}
+
+// setAside is a segment kept out of the archive: it scans clean, but
+// ffmpeg decodes only Decoded of its Frames.
+type setAside struct {
+	Name     string `json:"name"`
+	Size     int64  `json:"size"`
+	FirstDTS int64  `json:"first_dts"`
+	CRC32C   uint32 `json:"crc32c"`
+	Frames   int    `json:"frames"`
+	Decoded  int64  `json:"decoded"`
+}
+
+// setAsideFor finds the record of a segment set aside, if these are its bytes.
+func (x *archiveIndex) setAsideFor(name string, r *ts.Report) (setAside, bool) {
+	for _, s := range x.SetAside {
+		if s.Name == name && s.Size == r.Size && s.FirstDTS == r.FirstDTS && s.CRC32C == r.CRC32C {
+			return s, true
+		}
+	}
+	return setAside{}, false
 }
 
 type segmentKey struct {

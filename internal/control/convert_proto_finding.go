@@ -15,6 +15,7 @@ var findingKinds = map[ts.Kind]cctvv1.FindingKind{
 	ts.Overlap:       cctvv1.FindingKind_FINDING_KIND_OVERLAP,
 	ts.Truncated:     cctvv1.FindingKind_FINDING_KIND_TRUNCATED,
 	ts.BadTimestamps: cctvv1.FindingKind_FINDING_KIND_CORRUPT,
+	ts.Undecodable:   cctvv1.FindingKind_FINDING_KIND_CORRUPT,
 	ts.ZeroByte:      cctvv1.FindingKind_FINDING_KIND_ZERO_BYTE,
 	ts.NotTS:         cctvv1.FindingKind_FINDING_KIND_NOT_TS,
 	ts.Foreign:       cctvv1.FindingKind_FINDING_KIND_NOT_TS,

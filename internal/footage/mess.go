@@ -93,3 +93,45 @@ func keepTimes(path string, fi os.FileInfo, f func() error) error {
 	}
 	return os.Chtimes(path, fi.ModTime(), fi.ModTime())
 }
+
+// videoPID is where ffmpeg's MPEG-TS muxer puts the first stream.
+const videoPID = 0x100
+
+// Scramble overwrites coded video inside a segment the way a failing SD
+// card does: in about frac of the video packets, 20 bytes of coded video
+// get random values. Packet and PES headers, continuity counters and
+// timestamps stay intact, so the file scans clean; it is the decoder that
+// finds the damage, and drops frames it cannot rebuild.
+func Scramble(dir, name string, frac float64, seed uint64) error {
+	path := filepath.Join(dir, name)
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("scramble footage: %w", err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("scramble footage: %w", err)
+	}
+	rng := rand.New(rand.NewPCG(seed, seed))
+	for off := 0; off+188 <= len(b); off += 188 {
+		p := b[off : off+188]
+		pid := int(p[1]&0x1F)<<8 | int(p[2])
+		if pid != videoPID || rng.Float64() >= frac {
+			continue
+		}
+		from := 4 // past the header, the adaptation field and a PES header
+		if p[3]&0x20 != 0 {
+			from += 1 + int(p[4])
+		}
+		if p[1]&0x40 != 0 && from+9 <= len(p) {
+			from += 9 + int(p[from+8])
+		}
+		if from+4 >= len(p) {
+			continue
+		}
+		for range 20 {
+			p[from+rng.IntN(len(p)-from)] = byte(rng.UintN(256))
+		}
+	}
+	return keepTimes(path, fi, func() error { return os.WriteFile(path, b, fi.Mode()) })
+}

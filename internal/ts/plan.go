@@ -24,6 +24,7 @@ const (
 	Overlap       Kind = "overlap"        // footage that partly repeats the file before it
 	Truncated     Kind = "truncated"      // cut off mid-packet: the upload did not finish
 	BadTimestamps Kind = "bad_timestamps" // timestamps go backwards inside the file
+	Undecodable   Kind = "undecodable"    // scans clean, but its video does not decode whole
 	ZeroByte      Kind = "zero_byte"
 	NotTS         Kind = "not_ts"    // named .ts but not MPEG-TS
 	NoVideo       Kind = "no_video"  // MPEG-TS without video frames
