@@ -228,16 +228,17 @@ func (c *camera) put(name string, body []byte) (int, string, error) {
 // the same name, as a camera retries: another camera's upload, or its own
 // cut one the server has not noticed yet.
 func (c *camera) putRetrying(name string, body []byte) (int, error) {
+	giveUp := time.Now().Add(time.Minute) // a slow disk makes 45 racers wait long
 	for attempt := 1; ; attempt++ {
 		code, msg, err := c.put(name, body)
 		if err != nil || code != http.StatusConflict || !strings.Contains(msg, "under way") {
 			return code, err
 		}
-		if attempt == 100 {
+		if time.Now().After(giveUp) {
 			return code, fmt.Errorf("put %s: still %q after %d attempts", name, msg, attempt)
 		}
 		// A camera's back-off, jittered so the racers spread out.
-		time.Sleep(time.Duration(1+c.rnd.IntN(5*attempt)) * time.Millisecond)
+		time.Sleep(time.Duration(1+c.rnd.IntN(5*min(attempt, 20))) * time.Millisecond)
 	}
 }
 
