@@ -75,19 +75,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 	// Listeners are bound before anything runs: a taken port fails start-up
 	// at once, and systemd hears READY only when cctvd answers.
-	var httpLn, metricsLn net.Listener
-	if cfg.HTTP != "" {
-		if httpLn, err = net.Listen("tcp", cfg.HTTP); err != nil {
-			return fmt.Errorf("http: %w", err)
-		}
-	}
-	if cfg.Metrics != "" {
-		if metricsLn, err = net.Listen("tcp", cfg.Metrics); err != nil {
-			if httpLn != nil {
-				httpLn.Close()
-			}
-			return fmt.Errorf("metrics: %w", err)
-		}
+	httpLn, metricsLn, err := listenHTTP(cfg)
+	if err != nil {
+		ctl.Close()
+		return err
 	}
 
 	var g group
@@ -121,6 +112,25 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return nil
 	})
 	return g.wait()
+}
+
+// listenHTTP binds the HTTP and metrics addresses that are asked for; a
+// nil listener is one that is not.
+func listenHTTP(cfg Config) (site, metrics net.Listener, err error) {
+	if cfg.HTTP != "" {
+		if site, err = net.Listen("tcp", cfg.HTTP); err != nil {
+			return nil, nil, fmt.Errorf("http: %w", err)
+		}
+	}
+	if cfg.Metrics != "" {
+		if metrics, err = net.Listen("tcp", cfg.Metrics); err != nil {
+			if site != nil {
+				site.Close()
+			}
+			return nil, nil, fmt.Errorf("metrics: %w", err)
+		}
+	}
+	return site, metrics, nil
 }
 
 func fillDemo(ctx context.Context, cfg Config, log *slog.Logger) error {

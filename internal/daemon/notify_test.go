@@ -1,10 +1,13 @@
 package daemon_test
 
 import (
+	"context"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -57,4 +60,27 @@ func TestSystemdNotify(t *testing.T) {
 		t.Errorf("cctvd after SIGTERM: %v", err)
 	}
 	done <- nil
+}
+
+// TestTakenPortFailsStartUp: a port already in use stops cctvd before it
+// runs anything, with the address in the error, and leaves no socket.
+func TestTakenPortFailsStartUp(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	root := t.TempDir()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, filepath.Join(bin, "cctvd"), "--root", root, "--http", taken.Addr().String()).CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() == 0 || ctx.Err() != nil {
+		t.Fatalf("cctvd on a taken port: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "address already in use") {
+		t.Errorf("the error does not say the port is taken:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(root, ".cctvd", "cctvd.sock")); !os.IsNotExist(err) {
+		t.Errorf("control socket left behind: %v", err)
+	}
 }
