@@ -43,7 +43,7 @@ type daemon struct {
 func startDaemon(bin string, args []string, logFile io.Writer) (*daemon, error) {
 	d := &daemon{exited: make(chan struct{}), started: time.Now()}
 	d.cmd = exec.Command(bin, args...)
-	d.log = &logWatch{out: logFile, started: d.started, events: map[string]int{},
+	d.log = &logWatch{out: logFile, started: d.started, running: make(chan struct{}), events: map[string]int{},
 		begun: map[string]time.Time{}, resumed: map[string]bool{}, fresh: map[string]time.Duration{}}
 	d.cmd.Stdout, d.cmd.Stderr = d.log, d.log
 	// cctvd must not outlive this program, whatever ends it.
@@ -79,7 +79,19 @@ func (d *daemon) kill() error {
 }
 
 // stop asks cctvd to shut down (SIGTERM) and wants it to exit cleanly.
+// It waits for cctvd to say it is running first: a SIGTERM that lands
+// while the Go runtime is still starting, before cctvd's handler is in
+// place, kills it the default way, which says nothing about cctvd.
 func (d *daemon) stop() error {
+	select {
+	case <-d.log.running:
+	case <-d.exited:
+		return fmt.Errorf("cctvd exited by itself before the SIGTERM: %v", d.err)
+	case <-time.After(15 * time.Second):
+		d.cmd.Process.Kill()
+		<-d.exited
+		return errors.New("cctvd did not say it was running within 15 s")
+	}
 	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		return fmt.Errorf("stop cctvd: %w", err)
 	}
@@ -101,6 +113,7 @@ func (d *daemon) stop() error {
 type logWatch struct {
 	out     io.Writer
 	started time.Time
+	running chan struct{} // closed at cctvd's "cctvd running" line
 
 	mu       sync.Mutex
 	partial  []byte
@@ -166,6 +179,12 @@ func (w *logWatch) line(b []byte) {
 		}
 	}
 	switch l.Msg {
+	case "cctvd running":
+		select {
+		case <-w.running:
+		default:
+			close(w.running)
+		}
 	case "archiving day":
 		if w.firstJob == 0 {
 			w.firstJob = max(time.Since(w.started), time.Nanosecond)
