@@ -11,19 +11,20 @@ import (
 	"time"
 
 	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/fakeclock"
 	"github.com/cctvd/cctvd/internal/ts"
 )
 
 // controlRoot has the clean day, the young day and today; with a 30-day
 // settle time nothing is due, so only Convert starts work.
-func controlRoot(t *testing.T) (string, Config, *clock, *steps) {
+func controlRoot(t *testing.T) (string, Config, *fakeclock.Clock, *steps) {
 	t.Helper()
 	root := t.TempDir()
 	copyDay(t, "clean", root, cleanDay)
 	copyDay(t, "young", root, youngDay)
 	copyDay(t, "young", root, todayDay)
 	s := newSteps()
-	c := &clock{now: testNow}
+	c := fakeclock.New(testNow)
 	cfg := testConfig(root, c, s)
 	cfg.Settle = 30 * 24 * time.Hour
 	return root, cfg, c, s
@@ -234,7 +235,7 @@ func TestCancel(t *testing.T) {
 	checkNoLeftovers(t, root)
 
 	// A cancelled day waits for Convert, even once it is due.
-	c.Add(cfg.Settle)
+	c.Advance(cfg.Settle)
 	a.Kick()
 	s.waitIdle(t)
 	if d := dayStatus(t, a, cleanDay); d.State != StateCancelled {
@@ -266,7 +267,7 @@ func TestRecoverUnverifiedArchive(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := newSteps()
-	start(t, testConfig(root, &clock{now: testNow}, s))
+	start(t, testConfig(root, fakeclock.New(testNow), s))
 	s.waitIdle(t)
 	want := []string{"video-2.mp4", "video-2.mp4.sha512sum", "video.mp4.unverified"}
 	if got := names(t, dir); !slices.Equal(got, want) {

@@ -13,6 +13,7 @@ import (
 	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/diskfull"
 	"github.com/cctvd/cctvd/internal/encode"
+	"github.com/cctvd/cctvd/internal/fakeclock"
 )
 
 // fakeFFmpeg writes a script that stands in for ffmpeg: it passes the
@@ -59,7 +60,7 @@ func TestFailuresLeaveTheDayAsItWas(t *testing.T) {
 			copyDay(t, "clean", root, cleanDay)
 			dir := filepath.Join(root, cleanDay.String())
 			before := listing(t, dir)
-			c := &clock{now: testNow}
+			c := fakeclock.New(testNow)
 			s := newSteps()
 			cfg := testConfig(root, c, s)
 			cfg.Encode.FFmpeg = fakeFFmpeg(t, tt.script)
@@ -128,7 +129,7 @@ func TestDiskFull(t *testing.T) {
 	before := listing(t, dir)
 	free := diskfull.Fill(t, root, 300<<10)
 
-	c := &clock{now: testNow}
+	c := fakeclock.New(testNow)
 	s := newSteps()
 	a := start(t, testConfig(root, c, s))
 	s.waitIdle(t)
@@ -142,7 +143,7 @@ func TestDiskFull(t *testing.T) {
 	checkNoLeftovers(t, root)
 
 	free()
-	c.Add(DefaultRetryMin)
+	c.Advance(DefaultRetryMin)
 	a.Kick()
 	s.waitIdle(t)
 	if got, want := names(t, dir), []string{"video.mp4", "video.mp4.sha512sum"}; !slices.Equal(got, want) {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cctvd/cctvd/internal/fakeclock"
 	"golang.org/x/sys/unix"
 )
 
@@ -39,7 +40,7 @@ func TestHelperProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := newSteps()
-	cfg := testConfig(root, &clock{now: testNow}, s)
+	cfg := testConfig(root, fakeclock.New(testNow), s)
 	cfg.ChunkSegments = faultChunkSegments
 	kill := os.Getenv(helperKill)
 	cfg.AfterStep = func(st Step) {
@@ -90,7 +91,7 @@ func TestKillAndResume(t *testing.T) {
 			waitNoFFmpeg(t, root)
 			checkInvariant(t, root, segs)
 
-			c := &clock{now: testNow}
+			c := fakeclock.New(testNow)
 			s := newSteps()
 			cfg := testConfig(root, c, s)
 			cfg.ChunkSegments = faultChunkSegments

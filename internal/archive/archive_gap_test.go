@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cctvd/cctvd/internal/encode"
+	"github.com/cctvd/cctvd/internal/fakeclock"
 	"github.com/cctvd/cctvd/internal/footage"
 )
 
@@ -46,7 +47,7 @@ func TestArchiveLongGap(t *testing.T) {
 		}
 		inBytes += fi.Size()
 	}
-	c := &clock{now: testNow}
+	c := fakeclock.New(testNow)
 	s := newSteps()
 	cfg := testConfig(root, c, s)
 	ends := make(chan RunEnd, 10)

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/cctvd/cctvd/internal/fakeclock"
 	"github.com/cctvd/cctvd/internal/footage"
 	"github.com/cctvd/cctvd/internal/ts"
 )
@@ -34,7 +35,7 @@ func TestUndecodableSegmentIsSetAside(t *testing.T) {
 		t.Fatalf("the scrambled segment should scan clean with 250 frames: %+v, %v", r, err)
 	}
 
-	c := &clock{now: testNow}
+	c := fakeclock.New(testNow)
 	s := newSteps()
 	a, err := New(testConfig(root, c, s), testLogger(t))
 	if err != nil {

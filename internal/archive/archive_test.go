@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/fakeclock"
 )
 
 func TestArchiveEndToEnd(t *testing.T) {
@@ -17,7 +18,7 @@ func TestArchiveEndToEnd(t *testing.T) {
 	root := newRoot(t)
 	young := listing(t, filepath.Join(root, youngDay.String()))
 	today := listing(t, filepath.Join(root, todayDay.String()))
-	c := &clock{now: testNow}
+	c := fakeclock.New(testNow)
 	s := newSteps()
 	a := start(t, testConfig(root, c, s))
 	s.waitIdle(t)

@@ -91,14 +91,16 @@ func writeSynced(name string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
+	return writeClose(f, data)
+}
+
+// writeClose writes data to f, fsyncs and closes it.
+func writeClose(f *os.File, data []byte) error {
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return syncClose(f, f.Name())
 }
 
 // writeRootAtomic writes dir/name inside root through the hidden temp
@@ -110,13 +112,7 @@ func writeRootAtomic(root *os.Root, dir, tmp, name string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	err = writeClose(f, data)
 	if err == nil {
 		err = renameNew(root, tmpPath, namePath)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/encode"
+	"github.com/cctvd/cctvd/internal/fakeclock"
 	"github.com/cctvd/cctvd/internal/footage"
 )
 
@@ -121,24 +122,6 @@ func newRoot(t *testing.T) string {
 	return root
 }
 
-// clock is a settable test clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // steps records the steps an archiver reports.
 type steps struct {
 	mu   sync.Mutex
@@ -183,7 +166,7 @@ func (s *steps) waitIdle(t *testing.T) {
 }
 
 // testConfig is a fast archiver for small footage.
-func testConfig(root string, c *clock, s *steps) Config {
+func testConfig(root string, c *fakeclock.Clock, s *steps) Config {
 	return Config{
 		Root:          root,
 		Location:      time.UTC,

@@ -8,11 +8,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/fakeclock"
 	"github.com/cctvd/cctvd/internal/footage"
 	"github.com/cctvd/cctvd/internal/ts"
 )
@@ -59,34 +59,12 @@ func makeFixtures(dir string) error {
 	return nil
 }
 
-// clock is a settable clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 func testLog(t *testing.T) *slog.Logger {
-	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
-
-type tWriter struct{ t *testing.T }
-
-func (w tWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return len(p), nil }
 
 // open makes a catalog of root.
-func open(t *testing.T, root string, clk *clock) *Catalog {
+func open(t *testing.T, root string, clk *fakeclock.Clock) *Catalog {
 	t.Helper()
 	c, err := New(Config{Root: root, Now: clk.Now}, testLog(t))
 	if err != nil {
@@ -113,7 +91,7 @@ func start(t *testing.T, c *Catalog) {
 // newClock starts an hour ahead of the real clock, so that files written
 // by the test before the catalog starts count as settled; the clock then
 // stands still until the test moves it.
-func newClock() *clock { return &clock{t: time.Now().Add(time.Hour)} }
+func newClock() *fakeclock.Clock { return fakeclock.New(time.Now().Add(time.Hour)) }
 
 // waitFor waits for the catalog to publish a state where cond holds. The
 // deadline only guards against a hang: the wait ends at the change itself.

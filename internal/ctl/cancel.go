@@ -21,16 +21,11 @@ func runCancel(ctx context.Context, r *runner, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := r.newClient(ctx)
+	resp, err := call(ctx, r, "cancel "+date, func(ctx context.Context, api cctvv1.CctvServiceClient) (*cctvv1.CancelConversionResponse, error) {
+		return api.CancelConversion(ctx, &cctvv1.CancelConversionRequest{Date: date})
+	})
 	if err != nil {
 		return err
-	}
-	defer c.Close()
-	ctx, cancel := r.withTimeout(ctx)
-	defer cancel()
-	resp, err := c.api.CancelConversion(ctx, &cctvv1.CancelConversionRequest{Date: date})
-	if err != nil {
-		return r.rpcError("cancel "+date, err)
 	}
 	p := r.printer()
 	if r.opts.json {

@@ -87,9 +87,22 @@ func (r *runner) newClient(ctx context.Context) (*client, error) {
 	return &client{api: cctvv1.NewCctvServiceClient(conn), conn: conn}, nil
 }
 
-// withTimeout bounds one request by --timeout.
-func (r *runner) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, r.opts.timeout)
+// call makes one unary request, bounded by --timeout, on a fresh
+// connection; what names the request in the error a user sees.
+func call[Resp any](ctx context.Context, r *runner, what string, req func(context.Context, cctvv1.CctvServiceClient) (Resp, error)) (Resp, error) {
+	var zero Resp
+	c, err := r.newClient(ctx)
+	if err != nil {
+		return zero, err
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(ctx, r.opts.timeout)
+	defer cancel()
+	resp, err := req(ctx, c.api)
+	if err != nil {
+		return zero, r.rpcError(what, err)
+	}
+	return resp, nil
 }
 
 // defaultAddr is $CCTVD_ADDR, else the system socket if it exists, else

@@ -24,16 +24,11 @@ func runDays(ctx context.Context, r *runner, args []string) error {
 	if err := r.noArgs(args); err != nil {
 		return err
 	}
-	c, err := r.newClient(ctx)
+	resp, err := call(ctx, r, "days", func(ctx context.Context, api cctvv1.CctvServiceClient) (*cctvv1.ListDaysResponse, error) {
+		return api.ListDays(ctx, &cctvv1.ListDaysRequest{})
+	})
 	if err != nil {
 		return err
-	}
-	defer c.Close()
-	ctx, cancel := r.withTimeout(ctx)
-	defer cancel()
-	resp, err := c.api.ListDays(ctx, &cctvv1.ListDaysRequest{})
-	if err != nil {
-		return r.rpcError("days", err)
 	}
 	p := r.printer()
 	if r.opts.json {

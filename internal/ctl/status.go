@@ -21,16 +21,11 @@ func runStatus(ctx context.Context, r *runner, args []string) error {
 	if err := r.noArgs(args); err != nil {
 		return err
 	}
-	c, err := r.newClient(ctx)
+	resp, err := call(ctx, r, "status", func(ctx context.Context, api cctvv1.CctvServiceClient) (*cctvv1.GetStatusResponse, error) {
+		return api.GetStatus(ctx, &cctvv1.GetStatusRequest{})
+	})
 	if err != nil {
 		return err
-	}
-	defer c.Close()
-	ctx, cancel := r.withTimeout(ctx)
-	defer cancel()
-	resp, err := c.api.GetStatus(ctx, &cctvv1.GetStatusRequest{})
-	if err != nil {
-		return r.rpcError("status", err)
 	}
 	p := r.printer()
 	if r.opts.json {

@@ -29,16 +29,11 @@ func runVerify(ctx context.Context, r *runner, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := r.newClient(ctx)
+	resp, err := call(ctx, r, "verify "+date, func(ctx context.Context, api cctvv1.CctvServiceClient) (*cctvv1.VerifyDayResponse, error) {
+		return api.VerifyDay(ctx, &cctvv1.VerifyDayRequest{Date: date})
+	})
 	if err != nil {
 		return err
-	}
-	defer c.Close()
-	ctx, cancel := r.withTimeout(ctx)
-	defer cancel()
-	resp, err := c.api.VerifyDay(ctx, &cctvv1.VerifyDayRequest{Date: date})
-	if err != nil {
-		return r.rpcError("verify "+date, err)
 	}
 	p := r.printer()
 	if r.opts.json {

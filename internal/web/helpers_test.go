@@ -11,13 +11,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cctvd/cctvd/internal/catalog"
 	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/fakeclock"
 	"github.com/cctvd/cctvd/internal/footage"
 	"github.com/cctvd/cctvd/internal/thumbs"
 )
@@ -116,32 +115,7 @@ func copyFile(t *testing.T, src, dst string) {
 }
 
 func testLog(t testing.TB) *slog.Logger {
-	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-type tWriter struct{ t testing.TB }
-
-func (w tWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimSpace(string(p)))
-	return len(p), nil
-}
-
-// clock is a settable clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
+	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 // live is a running cctvd web front: a real catalog of root and a Server
@@ -151,7 +125,7 @@ type live struct {
 	url  string
 	cat  *catalog.Catalog
 	srv  *Server
-	clk  *clock
+	clk  *fakeclock.Clock
 	// thumbs runs when liveOptions.thumbs asks for it.
 	thumbs *thumbs.Thumbs
 }
@@ -171,7 +145,7 @@ func start(t *testing.T, root string, opt liveOptions) *live {
 	if opt.now.IsZero() {
 		opt.now = time.Date(2026, 11, 24, 12, 0, 0, 0, cet)
 	}
-	clk := &clock{t: opt.now}
+	clk := fakeclock.New(opt.now)
 	log := testLog(t)
 	state := t.TempDir()
 	// The catalog's clock is the real one: fixture files are long settled.

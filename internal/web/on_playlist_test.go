@@ -15,6 +15,7 @@ import (
 
 	"github.com/cctvd/cctvd/internal/catalog"
 	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/fakeclock"
 )
 
 var (
@@ -24,9 +25,9 @@ var (
 )
 
 // fakeServer serves a fake catalog; its clock says 2026-11-24 12:00 CET.
-func fakeServer(t *testing.T, cat *fakeCatalog, cfg Config) (*Server, *clock) {
+func fakeServer(t *testing.T, cat *fakeCatalog, cfg Config) (*Server, *fakeclock.Clock) {
 	t.Helper()
-	clk := &clock{t: time.Date(2026, 11, 24, 12, 0, 0, 0, cet)}
+	clk := fakeclock.New(time.Date(2026, 11, 24, 12, 0, 0, 0, cet))
 	cfg.Root, cfg.Now = t.TempDir(), clk.Now
 	s, err := New(cfg, testLog(t), cat)
 	if err != nil {
@@ -355,7 +356,7 @@ func TestPlaylistRenderedOncePerVersion(t *testing.T) {
 func BenchmarkPlaylistRequest(b *testing.B) {
 	cat := &fakeCatalog{}
 	cat.set(view(day22, run(1, 8640, day22.Start(cet), 126000)))
-	clk := &clock{t: time.Date(2026, 11, 24, 12, 0, 0, 0, cet)}
+	clk := fakeclock.New(time.Date(2026, 11, 24, 12, 0, 0, 0, cet))
 	s, err := New(Config{Root: b.TempDir(), Now: clk.Now}, testLog(b), cat)
 	if err != nil {
 		b.Fatal(err)
@@ -373,7 +374,7 @@ func BenchmarkPlaylistRequest(b *testing.B) {
 func BenchmarkPlaylistRender(b *testing.B) {
 	cat := &fakeCatalog{}
 	cat.set(view(day22, run(1, 8640, day22.Start(cet), 126000)))
-	clk := &clock{t: time.Date(2026, 11, 24, 12, 0, 0, 0, cet)}
+	clk := fakeclock.New(time.Date(2026, 11, 24, 12, 0, 0, 0, cet))
 	s, err := New(Config{Root: b.TempDir(), Now: clk.Now}, testLog(b), cat)
 	if err != nil {
 		b.Fatal(err)
