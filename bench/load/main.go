@@ -89,6 +89,28 @@ func parseFlags(args []string) (config, error) {
 	return c, nil
 }
 
+// waitPastMidnight returns at once unless midnight is less than need
+// away; then it waits until just past it. The root's days are laid out
+// from today's date, and a run that crossed midnight would see today's
+// folder become yesterday's mid-window: its EVENT playlist closes and the
+// players report errors that are the clock's, not cctvd's.
+func waitPastMidnight(ctx context.Context, now time.Time, need time.Duration) error {
+	y, m, dd := now.Date()
+	midnight := time.Date(y, m, dd+1, 0, 0, 0, 0, now.Location())
+	if midnight.Sub(now) >= need {
+		return nil
+	}
+	wait := midnight.Sub(now) + 5*time.Second
+	fmt.Printf("midnight is %v away and a run needs %v: waiting %v for the new day\n",
+		midnight.Sub(now).Round(time.Second), need, wait.Round(time.Second))
+	select {
+	case <-time.After(wait):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // liveStart is how many segments today has when the window opens.
 const liveStart = 30
 
@@ -131,6 +153,9 @@ func run(ctx context.Context, args []string) error {
 	}
 	step("build", t)
 
+	if err := waitPastMidnight(ctx, time.Now(), cfg.duration+5*time.Minute); err != nil {
+		return err
+	}
 	t = time.Now()
 	root := filepath.Join(work, "root")
 	d := newDays(time.Now())
