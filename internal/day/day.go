@@ -2,6 +2,7 @@
 package day
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"time"
@@ -70,24 +71,7 @@ func (d Date) Before(e Date) bool { return d.Compare(e) < 0 }
 
 // Compare orders dates: -1 if d is before e, 0 if equal, +1 if after.
 func (d Date) Compare(e Date) int {
-	switch {
-	case d.Year != e.Year:
-		return cmp(d.Year, e.Year)
-	case d.Month != e.Month:
-		return cmp(int(d.Month), int(e.Month))
-	default:
-		return cmp(d.Day, e.Day)
-	}
-}
-
-func cmp(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Or(cmp.Compare(d.Year, e.Year), cmp.Compare(d.Month, e.Month), cmp.Compare(d.Day, e.Day))
 }
 
 // clip keeps error messages short when the input is hostile (a 3,000-character value).

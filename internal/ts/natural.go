@@ -1,6 +1,9 @@
 package ts
 
-import "strings"
+import (
+	"cmp"
+	"strings"
+)
 
 // NaturalLess orders names as people count: seg9.ts before seg10.ts, and
 // seg01.ts beside seg1.ts.
@@ -21,7 +24,7 @@ func naturalCompare(a, b string) int {
 		case da && db:
 			ta, tb := strings.TrimLeft(ca, "0"), strings.TrimLeft(cb, "0")
 			if len(ta) != len(tb) {
-				return cmpInt(len(ta), len(tb))
+				return cmp.Compare(len(ta), len(tb))
 			}
 			if c := strings.Compare(ta, tb); c != 0 {
 				return c
@@ -32,7 +35,7 @@ func naturalCompare(a, b string) int {
 			}
 		}
 	}
-	return cmpInt(len(a), len(b))
+	return cmp.Compare(len(a), len(b))
 }
 
 func chunk(s string, digits bool) (string, string) {
@@ -44,13 +47,3 @@ func chunk(s string, digits bool) (string, string) {
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
-
-func cmpInt(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
