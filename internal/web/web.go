@@ -3,7 +3,7 @@
 // Routes:
 //
 //	GET  /, /index.php                  the index page: every day, newest first
-//	GET  /playlist.m3u8, /playlist.php  a day's playlist (date=YYYY-MM-DD, live=1)
+//	GET  /playlist.m3u8, /playlist.php  a day's playlist (date=YYYY-MM-DD, live=1); also /playlist
 //	GET  /YYYY-MM-DD/NAME               a segment (*.ts), video.mp4, video-N.mp4 or their .sha512sum
 //	PUT  /YYYY-MM-DD/NAME.ts            a camera's upload (Bearer token; off without a token file)
 //	GET  /healthz                       "ok"
@@ -150,7 +150,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.serveIndex(w, r)
 		}
 		return
-	case "/playlist.m3u8", "/playlist.php":
+	case "/playlist.m3u8", "/playlist.php", "/playlist":
 		if allow(w, r, http.MethodGet, http.MethodHead) {
 			s.servePlaylist(w, r)
 		}
