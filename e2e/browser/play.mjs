@@ -10,6 +10,10 @@
 //	timeline DATE MS   click DATE's timeline where it shows wall-clock MS (Unix ms)
 //	live MS            press "watch live"; wait until the playing wall clock passes MS + 2 s
 //	archive DATE       say whether the page offers DATE's H.265 mp4 or its download
+//	archive-timeline DATE MS
+//	                   click archived DATE's timeline where it shows MS: the
+//	                   player seeks in its mp4. The page is told this chromium
+//	                   plays HEVC; the test serves an H.264 stand-in it can play.
 //
 // Environment: CHROMIUM (default /usr/bin/chromium), PLAY_DEADLINE_MS
 // (default 60000) for each wait.
@@ -67,6 +71,32 @@ async function until(page, done, seen = () => {}) {
   }
 }
 
+// clickTimeline clicks date's timeline where it shows wall-clock ms, to
+// the pixel, and reports the time of day of the pixel clicked.
+async function clickTimeline(page, date, ms) {
+  const tl = page.locator(`svg.tl[data-date="${date}"]`);
+  await tl.scrollIntoViewIfNeeded();
+  const box = await tl.boundingBox();
+  const start = Number(await tl.getAttribute('data-start'));
+  const len = Number(await tl.getAttribute('data-len'));
+  const x = box.x + box.width * (ms - start) / (1000 * len);
+  report.clickedMs = start + Math.round((Math.round(x) - box.x) / box.width * 1000 * len);
+  await page.mouse.click(Math.round(x), box.y + 9);
+}
+
+// followSeek waits for the player to play from where a click sent it,
+// then for 2 s more of video; report.first is where it landed.
+async function followSeek(page) {
+  const first = await until(page, (s) => s.wallclock != null && !s.paused && s.currentTime > 0);
+  report.first = first.state;
+  if (!first.reached) {
+    Object.assign(report, first);
+    return;
+  }
+  const from = first.state.currentTime;
+  Object.assign(report, await until(page, (s) => s.currentTime > from + 2));
+}
+
 function thumbs(page, date) {
   return page.evaluate((date) => Array.from(document.querySelectorAll('.thumbs img'))
     .filter((img) => img.getAttribute('src').startsWith('thumb/' + date + '/'))
@@ -79,6 +109,14 @@ try {
   });
   step('launched');
   const page = context.pages()[0] || await context.newPage();
+  if (kase === 'archive-timeline') {
+    await page.addInitScript(() => {
+      const canPlayType = HTMLMediaElement.prototype.canPlayType;
+      HTMLMediaElement.prototype.canPlayType = function (type) {
+        return /hvc1/.test(type) ? 'probably' : canPlayType.call(this, type);
+      };
+    });
+  }
   page.on('console', (m) => { if (m.type() === 'error') report.console.push(m.text()); });
   page.on('pageerror', (e) => report.pageErrors.push(String(e)));
   page.on('response', (r) => { if (r.status() >= 400) report.httpErrors.push(r.status() + ' ' + r.url()); });
@@ -104,23 +142,15 @@ try {
       if (kase === 'thumb') {
         await page.click(`a[href="thumb/${date}/${where}.jpg"]`);
       } else {
-        const tl = page.locator(`svg.tl[data-date="${date}"]`);
-        await tl.scrollIntoViewIfNeeded();
-        const box = await tl.boundingBox();
-        const start = Number(await tl.getAttribute('data-start'));
-        const len = Number(await tl.getAttribute('data-len'));
-        const x = box.x + box.width * (Number(where) - start) / (1000 * len);
-        report.clickedMs = start + Math.round((Math.round(x) - box.x) / box.width * 1000 * len);
-        await page.mouse.click(Math.round(x), box.y + 9);
+        await clickTimeline(page, date, Number(where));
       }
-      const first = await until(page, (s) => s.wallclock != null && !s.paused && s.currentTime > 0);
-      report.first = first.state;
-      if (!first.reached) {
-        Object.assign(report, first);
-        break;
-      }
-      const from = first.state.currentTime;
-      Object.assign(report, await until(page, (s) => s.currentTime > from + 2));
+      await followSeek(page);
+      break;
+    }
+    case 'archive-timeline': {
+      const [date, where] = args;
+      await clickTimeline(page, date, Number(where));
+      await followSeek(page);
       break;
     }
     case 'live': {

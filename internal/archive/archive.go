@@ -192,8 +192,8 @@ type Archiver struct {
 	runCtx  context.Context // set by Run; jobs derive from it
 	wg      sync.WaitGroup
 
-	sourcesMu sync.Mutex
-	sources   map[day.Date]int64 // SourceBytes, by day
+	summariesMu sync.Mutex
+	summaries   map[day.Date]indexSummary // by day: what SourceBytes and Runs read
 }
 
 // New checks ffmpeg (it must run and have libx265), opens the root and

@@ -229,13 +229,13 @@ func (a *Archiver) indexArchive(date day.Date, m *manifest) error {
 	if err != nil {
 		return err
 	}
-	x.add(indexEntry{File: m.Output, SHA512: m.SHA512, Bytes: m.Bytes, Segments: m.Segments})
+	x.add(indexEntry{File: m.Output, SHA512: m.SHA512, Bytes: m.Bytes, Segments: m.Segments, Runs: m.Runs})
 	if err := x.write(name); err != nil {
 		return err
 	}
-	a.sourcesMu.Lock()
-	delete(a.sources, date)
-	a.sourcesMu.Unlock()
+	a.summariesMu.Lock()
+	delete(a.summaries, date)
+	a.summariesMu.Unlock()
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/cctvd/cctvd/internal/encode"
 	"github.com/cctvd/cctvd/internal/fakeclock"
 	"github.com/cctvd/cctvd/internal/footage"
+	"github.com/cctvd/cctvd/internal/ts"
 )
 
 // A camera that stops filming for longer than encode.MaxGap (uploads lost
@@ -84,4 +85,53 @@ func TestArchiveLongGap(t *testing.T) {
 	if want := (40*time.Second + gap).Seconds(); dur < want-1 || dur > want+1 {
 		t.Errorf("archive lasts %.1f s, want %.1f (the gap kept)", dur, want)
 	}
+
+	t.Run("runs", func(t *testing.T) {
+		// The runs say where in the file each stretch of footage is and
+		// when it was filmed; the file's own timestamps must agree.
+		runs := a.Runs(cleanDay)["video.mp4"]
+		want := []ts.Run{{Start: at, Pos: 0, Len: 20 * time.Second},
+			{Start: at.Add(20*time.Second + gap), Pos: 20*time.Second + gap, Len: 20 * time.Second}}
+		if len(runs) != len(want) {
+			t.Fatalf("runs %+v, want %+v", runs, want)
+		}
+		for i, r := range runs {
+			w := want[i]
+			if r.Pos != w.Pos || r.Len != w.Len || r.Start.Sub(w.Start).Abs() > time.Second {
+				t.Errorf("run %d = %+v, want %+v", i, r, w)
+			}
+		}
+		pts := packetTimes(t, filepath.Join(dir, "video.mp4"))
+		for _, r := range runs {
+			first, last := r.Pos.Seconds(), (r.Pos + r.Len).Seconds()
+			n := 0
+			for _, p := range pts {
+				if p >= first-0.001 && p < last {
+					n++
+				}
+			}
+			if n != 500 {
+				t.Errorf("video.mp4 has %d frames in run [%.3f, %.3f) s, want 500", n, first, last)
+			}
+		}
+	})
+}
+
+// packetTimes lists the presentation times, in seconds, of a file's video packets.
+func packetTimes(t *testing.T, name string) []float64 {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts_time",
+		"-of", "csv=p=0", name).Output()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v", name, err)
+	}
+	var pts []float64
+	for _, l := range strings.Fields(string(out)) {
+		p, err := strconv.ParseFloat(strings.TrimSuffix(l, ","), 64)
+		if err != nil {
+			t.Fatalf("ffprobe packet time %q: %v", l, err)
+		}
+		pts = append(pts, p)
+	}
+	return pts
 }

@@ -30,6 +30,9 @@ type indexEntry struct {
 	SHA512   string      `json:"sha512"`
 	Bytes    int64       `json:"bytes"`
 	Segments []segmentID `json:"segments"`
+	// Runs map the archive's timeline to the time of day; none for an
+	// archive written before they were recorded.
+	Runs []ts.Run `json:"runs,omitempty"`
 }
 
 // setAside is a segment kept out of the archive: it scans clean, but
@@ -121,25 +124,48 @@ func (x *archiveIndex) write(name string) error {
 }
 
 // SourceBytes is the size of the segments that went into date's archives,
-// as their index records it; 0 when the day has none. Indexes are read
-// once and remembered, since a day's is rewritten only by its own commit.
-func (a *Archiver) SourceBytes(date day.Date) int64 {
-	a.sourcesMu.Lock()
-	defer a.sourcesMu.Unlock()
-	if n, ok := a.sources[date]; ok {
-		return n
+// as their index records it; 0 when the day has none.
+func (a *Archiver) SourceBytes(date day.Date) int64 { return a.summary(date).sourceBytes }
+
+// Runs maps each of date's archives, by file name, to its runs: where in
+// the file each stretch of footage is, and its time of day. An archive
+// written before runs were recorded has none.
+func (a *Archiver) Runs(date day.Date) map[string][]ts.Run { return a.summary(date).runs }
+
+// indexSummary is what is remembered of a day's index: a whole index holds
+// every segment's fingerprint, too much to keep for a year of days.
+type indexSummary struct {
+	sourceBytes int64
+	runs        map[string][]ts.Run // by archive file; shared, never changed
+}
+
+// summary reads date's index once and remembers it, since a day's index
+// is rewritten only by its own commit, which forgets it.
+func (a *Archiver) summary(date day.Date) indexSummary {
+	a.summariesMu.Lock()
+	defer a.summariesMu.Unlock()
+	if s, ok := a.summaries[date]; ok {
+		return s
 	}
 	x, err := readIndex(a.indexPath(date))
 	if err != nil {
 		a.log.Warn("cannot read archive index", "day", date.String(), "err", err)
-		return 0
+		return indexSummary{}
 	}
-	n := x.sourceBytes()
-	if a.sources == nil {
-		a.sources = map[day.Date]int64{}
+	s := indexSummary{sourceBytes: x.sourceBytes()}
+	for _, e := range x.Archives {
+		if len(e.Runs) > 0 {
+			if s.runs == nil {
+				s.runs = map[string][]ts.Run{}
+			}
+			s.runs[e.File] = e.Runs
+		}
 	}
-	a.sources[date] = n
-	return n
+	if a.summaries == nil {
+		a.summaries = map[day.Date]indexSummary{}
+	}
+	a.summaries[date] = s
+	return s
 }
 
 func (x *archiveIndex) sourceBytes() int64 {

@@ -45,6 +45,8 @@ type manifest struct {
 	Frames   int64       `json:"frames"`
 	// Start is the wall-clock time of the first frame (the creation_time).
 	Start time.Time `json:"start"`
+	// Runs map the archive's timeline to the time of day.
+	Runs []ts.Run `json:"runs,omitempty"`
 	// Chunks are the finished chunks, in order from the first.
 	Chunks []chunkRecord `json:"chunks"`
 	Phase  string        `json:"phase"`
@@ -88,7 +90,7 @@ type chunkRecord struct {
 
 func newManifest(p *Plan, s settingsID) *manifest {
 	m := &manifest{Version: manifestVersion, Date: p.Date.String(), Output: p.Output,
-		Settings: s, Frames: int64(p.Frames()), Start: p.Start(), Phase: phaseEncoding}
+		Settings: s, Frames: int64(p.Frames()), Start: p.Start(), Runs: p.Runs(), Phase: phaseEncoding}
 	for i := range p.Segments {
 		m.Segments = append(m.Segments, idOf(&p.Segments[i]))
 	}

@@ -262,6 +262,11 @@ func TestEndToEnd(t *testing.T) {
 		if code != 1 || !strings.Contains(out, "checksum verified") || !strings.Contains(out, "notes.txt") {
 			t.Errorf("verify archived day: exit %d, want 1\n%s%s", code, out, errOut)
 		}
+		// The index page draws the archived day's timeline from the runs
+		// the archiver recorded, and seeks in its mp4.
+		if _, body, _ := get(t, "http://"+d.http+"/"); !strings.Contains(body, `data-file="`+old.String()+`/video.mp4"`) {
+			t.Errorf("the index page has no timeline for the archived day %s", old)
+		}
 		if _, body, _ := get(t, "http://"+d.http+"/metrics"); !strings.Contains(body, `cctvd_archive_runs_total{result="ok"} 1`) ||
 			!strings.Contains(body, `cctvd_days{state="archived"} 1`) {
 			t.Errorf("metrics do not show the archive run:\n%s", grepLines(body, "cctvd_archive_runs_total", "cctvd_days"))

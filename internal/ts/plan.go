@@ -99,6 +99,31 @@ func (p *Plan) Frames() int {
 	return n
 }
 
+// Run is footage without a break in an archive of the plan: it starts at
+// the wall-clock time Start, at Pos on the day's timeline (0 is the first
+// frame, TimelineStart), and lasts Len. A player seeks an archive to a time
+// of day through its runs, since gaps stay gaps and restarts follow on.
+type Run struct {
+	Start time.Time     `json:"start"`
+	Pos   time.Duration `json:"pos"`
+	Len   time.Duration `json:"len"`
+}
+
+// Runs splits the plan's timeline at every gap and restart.
+func (p *Plan) Runs() []Run {
+	var runs []Run
+	for i := range p.Segments {
+		s := &p.Segments[i]
+		pos := Ticks(s.OutDTS() - TimelineStart)
+		if i == 0 || s.Discontinuity {
+			runs = append(runs, Run{Start: s.Start, Pos: pos})
+		}
+		r := &runs[len(runs)-1]
+		r.Len = pos + s.Report.Duration() - r.Pos
+	}
+	return runs
+}
+
 // Span is the length of the day's timeline, gaps included.
 func (p *Plan) Span() time.Duration {
 	if len(p.Segments) == 0 {

@@ -115,6 +115,29 @@ func TestPlanMessyDay(t *testing.T) {
 		}
 	})
 
+	t.Run("runs", func(t *testing.T) {
+		// seg1–4, a 10-s gap, seg6–8, the restart, then to seg10, a 10-s
+		// gap, seg12: 40 s, 30 s, 20 s and 10 s of footage.
+		start := func(name string) time.Time {
+			for _, s := range p.Segments {
+				if s.Name == name {
+					return s.Start
+				}
+			}
+			t.Fatalf("no segment %s", name)
+			return time.Time{}
+		}
+		want := []Run{
+			{Start: messyStart, Pos: 0, Len: 40 * time.Second},
+			{Start: start("seg6.ts"), Pos: 50 * time.Second, Len: 30 * time.Second},
+			{Start: start(m.Restart), Pos: 80 * time.Second, Len: 20 * time.Second},
+			{Start: start("seg12.ts"), Pos: 110 * time.Second, Len: 10 * time.Second},
+		}
+		if got := p.Runs(); mustJSON(t, got) != mustJSON(t, want) {
+			t.Errorf("runs:\n got %s\nwant %s", mustJSON(t, got), mustJSON(t, want))
+		}
+	})
+
 	t.Run("deterministic", func(t *testing.T) {
 		if a, b := mustJSON(t, p), mustJSON(t, planDir(t, dir)); a != b {
 			t.Error("planning the same folder twice gave different plans")

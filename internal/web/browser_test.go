@@ -15,6 +15,7 @@ import (
 
 	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/footage"
+	"github.com/cctvd/cctvd/internal/ts"
 )
 
 // TestBrowser plays footage through the index page in Debian's chromium,
@@ -47,8 +48,16 @@ func TestBrowser(t *testing.T) {
 		record(t, footage.Run{Dir: dir, Segments: 3, First: 5, Start: afternoon})
 		archived := day.Date{Year: 2026, Month: 11, Day: 19}
 		hevcMP4(t, filepath.Join(root, archived.String(), "video.mp4"))
+		// An archived day whose runs the archiver recorded: 10 s from
+		// 08:00, 10 s from 14:00, one after the other in the file. Its
+		// video.mp4 is an H.264 stand-in that this chromium plays.
+		seekable := day.Date{Year: 2026, Month: 11, Day: 18}
+		at8, at14 := seekable.Start(cet).Add(8*time.Hour), seekable.Start(cet).Add(14*time.Hour)
+		h264MP4(t, filepath.Join(root, seekable.String(), "video.mp4"), 20*time.Second)
+		runs := map[day.Date]map[string][]ts.Run{seekable: {"video.mp4": {
+			{Start: at8, Pos: 0, Len: 10 * time.Second}, {Start: at14, Pos: 10 * time.Second, Len: 10 * time.Second}}}}
 
-		l := start(t, root, liveOptions{thumbs: true})
+		l := start(t, root, liveOptions{thumbs: true, runs: runs})
 		l.waitThumbs(t, map[day.Date]uint32{messyDay: 1 << 8, twoRuns: 1<<8 | 1<<14})
 		if v, _ := l.cat.Day(archived); !v.Archived() {
 			t.Fatalf("%s is not taken as archived: %+v", archived, v)
@@ -91,6 +100,28 @@ func TestBrowser(t *testing.T) {
 			}
 			if ct := r.First.CurrentTime; ct < 40 || ct > 70 {
 				t.Errorf("landed at %.3f s of the playlist, want in 40–70 s", ct)
+			}
+			r.clockFollows(t)
+		})
+		t.Run("archived day's timeline seeks in its mp4", func(t *testing.T) {
+			r := play(t, "archive-timeline", l.url, seekable.String(), fmt.Sprint(at14.Add(5*time.Second).UnixMilli()))
+			r.clean(t)
+			if !r.Reached || r.State.Player != "mp4" || r.State.Error != nil {
+				t.Fatalf("the mp4 did not play on: %+v", r.State)
+			}
+			// Wherever the click falls around 14:00 (a pixel is about
+			// 90 s), the player lands in the afternoon run: 10–20 s into
+			// the file, not in the morning's footage before it.
+			end := at14.Add(10 * time.Second).UnixMilli()
+			if w := r.First.Wallclock; w == nil || *w < at14.UnixMilli() || *w >= end {
+				t.Errorf("clicked at %s, landed at %s; want in the afternoon run 14:00:00–14:00:10",
+					msTime(&r.ClickedMs), msTime(r.First.Wallclock))
+			}
+			if ct := r.First.CurrentTime; ct < 10 || ct >= 20 {
+				t.Errorf("landed at %.3f s of video.mp4, want in 10–20 s", ct)
+			}
+			if st := r.First.Status; !strings.HasPrefix(st, "Playing 2026-11-18 14:00:") {
+				t.Errorf("status %q, want Playing 2026-11-18 14:00:xx", st)
 			}
 			r.clockFollows(t)
 		})
@@ -361,6 +392,21 @@ func hevcMP4(t *testing.T, path string) {
 		"-x265-params", "log-level=error", "-pix_fmt", "yuv420p", "-tag:v", "hvc1", "-movflags", "+faststart", path).CombinedOutput()
 	if err != nil {
 		t.Fatalf("ffmpeg hevc: %v: %s", err, out)
+	}
+}
+
+// h264MP4 writes an H.264 mp4 of length d with a keyframe every second,
+// a stand-in for an archive in a browser that plays no HEVC.
+func h264MP4(t *testing.T, path string, d time.Duration) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "lavfi",
+		"-i", "testsrc2=size=320x240:rate=25", "-t", fmt.Sprint(d.Seconds()), "-c:v", "libx264", "-preset", "ultrafast",
+		"-g", "25", "-pix_fmt", "yuv420p", "-movflags", "+faststart", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ffmpeg h264: %v: %s", err, out)
 	}
 }
 

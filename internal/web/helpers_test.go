@@ -19,6 +19,7 @@ import (
 	"github.com/cctvd/cctvd/internal/fakeclock"
 	"github.com/cctvd/cctvd/internal/footage"
 	"github.com/cctvd/cctvd/internal/thumbs"
+	"github.com/cctvd/cctvd/internal/ts"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -133,9 +134,10 @@ type live struct {
 type liveOptions struct {
 	token  string // writes a token file: uploads on
 	max    int64
-	idle   time.Duration // UploadIdle
-	now    time.Time     // the server's clock; default 2026-11-24 12:00 CET
-	thumbs bool          // runs package thumbs, with ffmpeg
+	idle   time.Duration                    // UploadIdle
+	now    time.Time                        // the server's clock; default 2026-11-24 12:00 CET
+	thumbs bool                             // runs package thumbs, with ffmpeg
+	runs   map[day.Date]map[string][]ts.Run // the archives' runs (Config.ArchiveRuns)
 }
 
 // start serves root until the test ends. Unless told otherwise the clock
@@ -153,7 +155,8 @@ func start(t *testing.T, root string, opt liveOptions) *live {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Root: root, Now: clk.Now, UploadMaxBytes: opt.max, UploadIdle: opt.idle}
+	cfg := Config{Root: root, Now: clk.Now, UploadMaxBytes: opt.max, UploadIdle: opt.idle,
+		ArchiveRuns: func(d day.Date) map[string][]ts.Run { return opt.runs[d] }}
 	var th *thumbs.Thumbs
 	if opt.thumbs {
 		th, err = thumbs.New(thumbs.Config{Root: root, StateDir: state, Catalog: cat, Now: clk.Now}, log)

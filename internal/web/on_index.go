@@ -14,6 +14,7 @@ import (
 
 	"github.com/cctvd/cctvd/internal/catalog"
 	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/ts"
 )
 
 //go:embed index.html.tmpl
@@ -44,7 +45,7 @@ type indexDay struct {
 	Pending        int
 	Playlist, Live string
 	Archives       []indexArchive
-	Timeline       *timeline // nil without segments
+	Timeline       *timeline // nil without segments or an archive's runs
 	Thumbs         []indexThumb
 }
 
@@ -170,9 +171,17 @@ func (s *Server) indexPage(days []*catalog.DayView, live day.Date) indexPage {
 			d.First, d.Last = t.First.In(loc).Format(time.TimeOnly), t.Last.In(loc).Format(time.TimeOnly)
 		}
 		d.Timeline = dayTimeline(v, loc)
-		d.Thumbs = s.thumbs(v.Date, loc, d.Timeline != nil)
+		var runs map[string][]ts.Run
+		if t.Segments == 0 && s.cfg.ArchiveRuns != nil {
+			runs = s.cfg.ArchiveRuns(v.Date)
+		}
 		for _, a := range v.Archives {
 			u := date + "/" + url.PathEscape(a.Name)
+			if d.Timeline == nil && len(runs[a.Name]) > 0 {
+				// One timeline a day: the first archive's (a second one
+				// holds late segments only).
+				d.Timeline = archiveTimeline(v.Date, u, runs[a.Name], loc)
+			}
 			ia := indexArchive{Name: a.Name, URL: u, ChecksumURL: u + ".sha512sum",
 				Size: size(a.Size), Duration: duration(a.Duration), Checksum: a.Checksum}
 			if a.Duration == 0 {
@@ -180,6 +189,7 @@ func (s *Server) indexPage(days []*catalog.DayView, live day.Date) indexPage {
 			}
 			d.Archives = append(d.Archives, ia)
 		}
+		d.Thumbs = s.thumbs(v.Date, loc, d.Timeline != nil)
 		page.Days = append(page.Days, d)
 	}
 	return page

@@ -33,7 +33,15 @@ func TestIndexGolden(t *testing.T) {
 	cat.set(today)
 
 	thumbs := &fakeThumbs{hours: map[day.Date]uint32{day24: 1 << 6, day22: 1 << 8, old.Date: 1<<0 | 1<<23}}
-	s, _ := fakeServer(t, cat, Config{Thumbs: thumbs})
+	// The archived day's runs: footage to noon, none for an hour, footage
+	// to the end of the day; the day without a checksum has no runs (it
+	// was archived before they were recorded) and no timeline.
+	oldStart := old.Date.Start(cet)
+	runs := map[day.Date]map[string][]ts.Run{old.Date: {"video.mp4": {
+		{Start: oldStart.Add(5 * time.Second), Pos: 0, Len: 12*time.Hour - 5*time.Second},
+		{Start: oldStart.Add(13 * time.Hour), Pos: 13*time.Hour - 5*time.Second, Len: 11*time.Hour - 5*time.Second},
+	}}}
+	s, _ := fakeServer(t, cat, Config{Thumbs: thumbs, ArchiveRuns: func(d day.Date) map[string][]ts.Run { return runs[d] }})
 	for _, path := range []string{"/", "/index.php"} {
 		w := do(s, "GET", path)
 		if w.Code != 200 || w.Header().Get("Content-Type") != "text/html; charset=utf-8" {

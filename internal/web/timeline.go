@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/cctvd/cctvd/internal/catalog"
+	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/ts"
 )
 
 // timeline is a day's coverage drawn from its plan at render time: where
@@ -22,13 +24,16 @@ type timeline struct {
 	Gaps  []span // no footage, between the first segment and the last
 	Ticks []tick
 	// Map lists the runs for players without PROGRAM-DATE-TIME support
-	// (native HLS): "wall-clock start (Unix ms) playlist position (s)
-	// length (s)" per run, runs joined by ",".
+	// (native HLS, an archive's mp4): "wall-clock start (Unix ms) position
+	// (s) length (s)" per run, runs joined by ",".
 	Map string
 	// Zone is the clock's offset from UTC through the day: "from (Unix
 	// ms) offset (s)", joined by "," when the clocks change, so that the
 	// page shows times of day as the server's clock does.
 	Zone string
+	// File is the URL of the archive that Map's positions are in; empty
+	// for the day's playlist.
+	File string
 }
 
 type span struct {
@@ -54,13 +59,49 @@ const (
 const joinGap = time.Second
 
 // dayTimeline lays out v's segments on its day in loc; nil for a day
-// without segments.
+// without segments. Positions are in the day's playlist: its EXTINFs
+// (milliseconds) added up, as players lay out a VOD playlist.
 func dayTimeline(v *catalog.DayView, loc *time.Location) *timeline {
 	segs := v.Plan.Segments
-	if len(segs) == 0 {
+	pieces := make([]piece, len(segs))
+	var pos time.Duration
+	for i := range segs {
+		s := &segs[i]
+		pieces[i] = piece{from: s.Start, at: pos, length: s.Report.Duration()}
+		pos += s.Report.Duration().Round(time.Millisecond)
+	}
+	return drawTimeline(v.Date, pieces, loc)
+}
+
+// archiveTimeline lays out the runs of an archived day's mp4 on its day
+// in loc; positions are in the file, where gaps stay gaps. nil without runs.
+func archiveTimeline(d day.Date, file string, runs []ts.Run, loc *time.Location) *timeline {
+	pieces := make([]piece, len(runs))
+	for i, r := range runs {
+		pieces[i] = piece{from: r.Start, at: r.Pos, length: r.Len}
+	}
+	tl := drawTimeline(d, pieces, loc)
+	if tl != nil {
+		tl.File = file
+	}
+	return tl
+}
+
+// piece is footage filmed from the wall-clock time from, at position at
+// of what plays it, lasting length.
+type piece struct {
+	from   time.Time
+	at     time.Duration
+	length time.Duration
+}
+
+// drawTimeline lays out pieces, in order, on day d in loc; nil for none.
+// Pieces that meet (to within joinGap) draw as one run.
+func drawTimeline(d day.Date, pieces []piece, loc *time.Location) *timeline {
+	if len(pieces) == 0 {
 		return nil
 	}
-	start, end := v.Date.Start(loc), v.Date.End(loc)
+	start, end := d.Start(loc), d.End(loc)
 	length := end.Sub(start)
 	tl := &timeline{Start: start.UnixMilli(), Len: int64(length / time.Second)}
 	pct := func(t time.Time) float64 {
@@ -81,32 +122,27 @@ func dayTimeline(v *catalog.DayView, loc *time.Location) *timeline {
 		}
 		fmt.Fprintf(&m, "%d %.3f %.3f", from.UnixMilli(), at.Seconds(), to.Sub(from).Seconds())
 	}
-	// pos is where a segment starts in the day's playlist: its EXTINFs
-	// (milliseconds) added up, as players lay out a VOD playlist.
-	var pos time.Duration
-	runFrom, runTo, runAt := segs[0].Start, segs[0].Start, time.Duration(0)
-	for i := range segs {
-		s := &segs[i]
-		if i > 0 && s.Start.Sub(runTo) > joinGap {
+	runFrom, runTo, runAt := pieces[0].from, pieces[0].from, pieces[0].at
+	for i, p := range pieces {
+		if i > 0 && p.from.Sub(runTo) > joinGap {
 			addRun(runFrom, runTo, runAt)
-			if x, w := pct(runTo), pct(s.Start)-pct(runTo); w > 0 {
+			if x, w := pct(runTo), pct(p.from)-pct(runTo); w > 0 {
 				// Drawn over the runs and widened about its middle, so
 				// that a short gap shows.
 				wide := max(w, minGap)
 				x = min(max(x-(wide-w)/2, 0), 100-wide)
 				tl.Gaps = append(tl.Gaps, span{X: percent(x), W: percent(wide),
-					Title: "no footage " + timeOfDay(runTo, loc) + "–" + timeOfDay(s.Start, loc)})
+					Title: "no footage " + timeOfDay(runTo, loc) + "–" + timeOfDay(p.from, loc)})
 			}
-			runFrom, runAt = s.Start, pos
+			runFrom, runAt = p.from, p.at
 		}
-		runTo = s.Start.Add(s.Report.Duration())
-		pos += s.Report.Duration().Round(time.Millisecond)
+		runTo = p.from.Add(p.length)
 	}
 	addRun(runFrom, runTo, runAt)
 	tl.Map = m.String()
 	tl.Zone = zoneChanges(start, end)
 	for h := 0; ; h += 3 {
-		t := time.Date(v.Date.Year, v.Date.Month, v.Date.Day, h, 0, 0, 0, loc)
+		t := time.Date(d.Year, d.Month, d.Day, h, 0, 0, 0, loc)
 		if !t.Before(end) {
 			break
 		}

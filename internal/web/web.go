@@ -34,6 +34,7 @@ import (
 
 	"github.com/cctvd/cctvd/internal/catalog"
 	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/ts"
 )
 
 // DefaultUploadMaxBytes bounds an upload's body: a 10-second segment at a
@@ -71,6 +72,11 @@ type Config struct {
 	// Thumbs are the thumbnails of the index page (package thumbs); nil
 	// shows none.
 	Thumbs Thumbnails
+	// ArchiveRuns maps each archive of day d, by file name, to where in
+	// the file each stretch of footage is and when it was filmed (the
+	// archiver records them); with them an archived day has a timeline
+	// that seeks its mp4. nil: archived days have none.
+	ArchiveRuns func(d day.Date) map[string][]ts.Run
 }
 
 // dayIndex is what the server needs of the catalog.

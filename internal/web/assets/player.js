@@ -2,7 +2,9 @@
 // through hls.js where Media Source Extensions work (the browser's own HLS
 // only where they do not), an archived day's H.265 mp4 where the browser
 // decodes HEVC. A click on a day's timeline or on a thumbnail seeks to
-// that time of day. No framework, no build step; the page works without it.
+// that time of day: in the day's playlist or, for an archived day, in its
+// mp4 (the timeline's data-file), through the runs the server lists.
+// No framework, no build step; the page works without it.
 //
 // State for people and tests is kept on the <video>: data-player (hls.js,
 // native or mp4), data-wallclock (the playing position, Unix ms) and
@@ -25,7 +27,7 @@
   document.documentElement.setAttribute('data-hevc', hevc ? 'yes' : 'no');
 
   var hls = null; // the hls.js instance playing, if any
-  var cur = null; // what is loaded: {date, live} or {mp4}
+  var cur = null; // what is loaded: {date, live} or {mp4, date} (date: the day whose timeline maps the mp4, if any)
   var recovered = 0;
 
   function say(msg) {
@@ -48,6 +50,17 @@
     return timelines().filter(function (tl) {
       return tl.getAttribute('data-date') === date;
     })[0];
+  }
+
+  // The archive an archived day's timeline seeks in; null for a day of segments.
+  function fileOf(date) {
+    var tl = timelineOf(date);
+    return tl ? tl.getAttribute('data-file') : null;
+  }
+
+  // canSeek says whether a click on date's timeline or thumbnails can play.
+  function canSeek(date) {
+    return fileOf(date) ? hevc : useHls || nativeHls;
   }
 
   // The server's map of a day's runs: [{wall (ms), pos (s), len (s)}].
@@ -194,6 +207,11 @@
   }
 
   function seek(date, at) {
+    var file = fileOf(date);
+    if (file) {
+      playMp4(file, at);
+      return;
+    }
     if (cur && cur.date === date && !cur.live && (!hls || fragments().length)) {
       video.currentTime = posAt(at, hls ? fragments() : null);
       start();
@@ -202,21 +220,36 @@
     load(date, false, at);
   }
 
-  function playMp4(url) {
+  // playMp4 plays an archive from its start or, where a day's timeline
+  // maps it, from wall-clock time at.
+  function playMp4(url, at) {
+    var tl = timelines().filter(function (t) {
+      return t.getAttribute('data-file') === url;
+    })[0];
+    if (cur && cur.mp4 === url && at != null) {
+      video.currentTime = posAt(at);
+      start();
+      return;
+    }
     stop();
     if (!hevc) {
       say('This browser does not play H.265 (HEVC) video: download the mp4 to watch it.');
       return;
     }
-    cur = { mp4: url };
+    cur = { mp4: url, date: tl ? tl.getAttribute('data-date') : null };
     video.setAttribute('data-player', 'mp4');
     video.src = url;
+    if (at != null && cur.date) {
+      video.addEventListener('loadedmetadata', function () {
+        video.currentTime = posAt(at);
+      }, { once: true });
+    }
     say('Playing ' + url);
     start();
   }
 
   video.addEventListener('timeupdate', function () {
-    if (!cur || cur.mp4) return;
+    if (!cur || (cur.mp4 && !cur.date)) return;
     var ms = wallAt(video.currentTime);
     if (isNaN(ms)) return;
     video.setAttribute('data-wallclock', String(Math.round(ms)));
@@ -247,11 +280,11 @@
     } else if (el.hasAttribute('data-play')) {
       load(el.getAttribute('data-play'), el.hasAttribute('data-live'));
     } else if (el.hasAttribute('data-at')) {
-      if (!useHls && !nativeHls) return; // the link shows the picture
+      if (!canSeek(el.getAttribute('data-date'))) return; // the link shows the picture
       e.preventDefault();
       seek(el.getAttribute('data-date'), +el.getAttribute('data-at'));
     } else {
-      if (!useHls && !nativeHls) return;
+      if (!canSeek(el.getAttribute('data-date'))) return;
       var r = el.getBoundingClientRect();
       var frac = Math.min(Math.max((e.clientX - r.left) / r.width, 0), 1);
       var start = +el.getAttribute('data-start');
