@@ -19,7 +19,7 @@ import (
 
 // cacheFormat changes whenever a cached report would no longer be what a
 // scan now says (a new field, a fixed scanner): old caches are then ignored.
-const cacheFormat = 2
+const cacheFormat = 3
 
 // When a day's cache is written: once it has been quiet for cacheQuiet, at
 // most every cacheMaxAge while it keeps changing (today), and at shutdown.

@@ -78,6 +78,20 @@ var footageCases = []footageCase{
 			t.Errorf("last DTS %d before first %d", r.LastDTS, r.FirstDTS)
 		}
 	}},
+	{name: "video under a stream ID without PES header", make: edit("seg2.ts", func(b []byte) []byte {
+		// 0xFF (a program stream directory) carries no PTS by the spec,
+		// though go-astits would read one: it is no video (found by FuzzScan).
+		for at := 0; at+packetSize <= len(b); at += packetSize {
+			p := b[at : at+packetSize]
+			if off := payloadStart(p); pusi(p) && off >= 0 && off+4 <= packetSize && p[off+3] == 0xE0 {
+				p[off+3] = 0xFF
+			}
+		}
+		return b
+	}), wantErr: ErrNoVideo, check: func(t *testing.T, r Report) {
+		want(t, "frames", r.Frames, 0)
+		want(t, "bad PES headers", r.BadPES, 250)
+	}},
 	{name: "zero byte", make: write(nil), wantErr: ErrEmpty},
 	{name: "random bytes", make: write(junk(50_000)), wantErr: ErrNotTS},
 	{name: "text file", make: write([]byte("camera 2 lens cleaned\n")), wantErr: ErrNotTS},

@@ -229,7 +229,11 @@ func codecName(t astits.StreamType) string {
 
 func (s *scanner) frame(p []byte) {
 	pes, err := s.tables.pes(p)
-	if err != nil || pes.Header.OptionalHeader == nil || pes.Header.OptionalHeader.PTS == nil {
+	// go-astits reads an optional header for every stream ID but two; the
+	// spec, and Concat, which retimes frames, allow it on fewer. A PES whose
+	// ID may have none is no frame of video.
+	if err != nil || !hasOptionalPESHeader(pes.Header.StreamID) || pes.Header.OptionalHeader == nil ||
+		pes.Header.OptionalHeader.PTS == nil {
 		s.rep.BadPES++
 		return
 	}
