@@ -189,6 +189,10 @@ func (s *Server) indexPage(days []*catalog.DayView, live day.Date) indexPage {
 			}
 			d.Archives = append(d.Archives, ia)
 		}
+		if tl := d.Timeline; tl != nil && tl.File != "" {
+			// An archived day's gaps are its timeline's.
+			d.Gaps, d.Missing = len(tl.Gaps), duration(tl.missing)
+		}
 		d.Thumbs = s.thumbs(v.Date, loc, d.Timeline != nil)
 		page.Days = append(page.Days, d)
 	}

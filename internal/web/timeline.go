@@ -34,6 +34,8 @@ type timeline struct {
 	// File is the URL of the archive that Map's positions are in; empty
 	// for the day's playlist.
 	File string
+	// missing adds up the gaps between the first footage and the last.
+	missing time.Duration
 }
 
 type span struct {
@@ -134,6 +136,7 @@ func drawTimeline(d day.Date, pieces []piece, loc *time.Location) *timeline {
 				tl.Gaps = append(tl.Gaps, span{X: percent(x), W: percent(wide),
 					Title: "no footage " + timeOfDay(runTo, loc) + "–" + timeOfDay(p.from, loc)})
 			}
+			tl.missing += p.from.Sub(runTo)
 			runFrom, runAt = p.from, p.at
 		}
 		runTo = p.from.Add(p.length)
