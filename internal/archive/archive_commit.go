@@ -233,6 +233,9 @@ func (a *Archiver) indexArchive(date day.Date, m *manifest) error {
 	if err := x.write(name); err != nil {
 		return err
 	}
+	if fi, err := os.Stat(name); err == nil {
+		a.writeSummary(date, x.summarize(fi))
+	}
 	a.summariesMu.Lock()
 	delete(a.summaries, date)
 	a.summariesMu.Unlock()

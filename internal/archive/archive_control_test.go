@@ -262,18 +262,37 @@ func TestRecoverUnverifiedArchive(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "video.mp4"), []byte("not what it seems"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// A temporary file of a run that died.
+	// Temporary files of a run that died: in the day folder, and an
+	// index and a summary write cut short in the state folder.
 	if err := os.WriteFile(filepath.Join(dir, tempVideo("video.mp4")+".partial"), []byte("half"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	indexes := filepath.Join(root, StateDirName, "archived")
+	if err := os.MkdirAll(indexes, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"2026-11-01.json.tmp", "2026-11-01.summary.json.tmp"} {
+		if err := os.WriteFile(filepath.Join(indexes, n), []byte(`{"archives":[`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	s := newSteps()
-	start(t, testConfig(root, fakeclock.New(testNow), s))
+	a := start(t, testConfig(root, fakeclock.New(testNow), s))
 	s.waitIdle(t)
 	want := []string{"video-2.mp4", "video-2.mp4.sha512sum", "video.mp4.unverified"}
 	if got := names(t, dir); !slices.Equal(got, want) {
 		t.Errorf("day holds %v, want %v", got, want)
 	}
 	sha512sumCheck(t, dir, "video-2.mp4")
+	// The commit wrote the day's index and its summary; the cut-short
+	// writes are gone.
+	d := cleanDay.String()
+	if got, want := names(t, indexes), []string{d + ".json", d + ".summary.json"}; !slices.Equal(got, want) {
+		t.Errorf("index folder holds %v, want %v", got, want)
+	}
+	if runs := a.Runs(cleanDay)["video-2.mp4"]; len(runs) != 1 || runs[0].Len != 6*10*time.Second { // the clean day: six segments, no gap
+		t.Errorf("runs of video-2.mp4: %+v, want one of 60 s", runs)
+	}
 }
 
 func TestStateLock(t *testing.T) {

@@ -367,13 +367,14 @@ func (a *Archiver) removeTemps(date day.Date) int {
 	return n
 }
 
-// removePartials removes files a killed ffmpeg or manifest write left in a work folder.
-func removePartials(work string) int {
-	entries, _ := os.ReadDir(work)
+// removePartials removes the files a killed ffmpeg or an interrupted
+// atomic write (manifest, index) left in dir.
+func removePartials(dir string) int {
+	entries, _ := os.ReadDir(dir)
 	n := 0
 	for _, e := range entries {
 		if strings.HasSuffix(e.Name(), encode.PartialSuffix) || strings.HasSuffix(e.Name(), ".tmp") {
-			if ok, _ := removeIfExists(filepath.Join(work, e.Name())); ok {
+			if ok, _ := removeIfExists(filepath.Join(dir, e.Name())); ok {
 				n++
 			}
 		}

@@ -17,7 +17,8 @@ import (
 //     archive (or the verified temporary file) is hashed again, renamed if
 //     needed, the checksum file written if missing, and the remaining
 //     planned segments deleted;
-//   - then temporary files in day folders and partial files in work folders go;
+//   - then temporary files in day folders and partial files in work folders
+//     and in the archive indexes' folder go;
 //   - a work folder still encoding keeps its finished chunks for the
 //     day's next run;
 //   - an archive without a checksum file that no manifest accounts for is
@@ -25,6 +26,11 @@ import (
 //
 // Failures are logged and the day marked failed; its segments stay.
 func (a *Archiver) recover(ctx context.Context) {
+	// A kill in an index or summary write leaves its temporary file; the
+	// file it was to replace is whole.
+	if n := removePartials(filepath.Join(a.cfg.State, "archived")); n > 0 {
+		a.log.Info("removed temporary files of an interrupted index write", "files", n)
+	}
 	committing := map[day.Date]bool{}
 	works, _ := os.ReadDir(filepath.Join(a.cfg.State, "work"))
 	for _, w := range works {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/ts"
@@ -125,46 +126,99 @@ func (x *archiveIndex) write(name string) error {
 
 // SourceBytes is the size of the segments that went into date's archives,
 // as their index records it; 0 when the day has none.
-func (a *Archiver) SourceBytes(date day.Date) int64 { return a.summary(date).sourceBytes }
+func (a *Archiver) SourceBytes(date day.Date) int64 { return a.summary(date).SourceBytes }
 
 // Runs maps each of date's archives, by file name, to its runs: where in
 // the file each stretch of footage is, and its time of day. An archive
 // written before runs were recorded has none.
-func (a *Archiver) Runs(date day.Date) map[string][]ts.Run { return a.summary(date).runs }
+func (a *Archiver) Runs(date day.Date) map[string][]ts.Run { return a.summary(date).Runs }
 
-// indexSummary is what is remembered of a day's index: a whole index holds
-// every segment's fingerprint, too much to keep for a year of days.
+// indexSummary is what the page and the control plane read of a day's
+// index. A whole index holds every segment's fingerprint (about 1 MB and
+// 10 ms to read for a full day): too much to read for a year of days when
+// the index page is first asked for, and to keep in memory. So each index
+// has a small summary file beside it, STATE/archived/DATE.summary.json,
+// made from it; the summary names the index it was made from (size and
+// modification time), so a summary left behind by a crash between the two
+// writes is noticed and made again.
 type indexSummary struct {
-	sourceBytes int64
-	runs        map[string][]ts.Run // by archive file; shared, never changed
+	IndexSize    int64               `json:"index_size"`
+	IndexModTime time.Time           `json:"index_mod_time"`
+	SourceBytes  int64               `json:"source_bytes"`
+	Runs         map[string][]ts.Run `json:"runs,omitempty"` // by archive file; shared, never changed
 }
 
-// summary reads date's index once and remembers it, since a day's index
-// is rewritten only by its own commit, which forgets it.
+func (a *Archiver) summaryPath(date day.Date) string {
+	return filepath.Join(a.cfg.State, "archived", date.String()+".summary.json")
+}
+
+// summary returns date's summary, read once and remembered: a day's index
+// changes only in its own commit, which forgets it.
 func (a *Archiver) summary(date day.Date) indexSummary {
 	a.summariesMu.Lock()
 	defer a.summariesMu.Unlock()
 	if s, ok := a.summaries[date]; ok {
 		return s
 	}
-	x, err := readIndex(a.indexPath(date))
+	s, err := a.loadSummary(date)
 	if err != nil {
 		a.log.Warn("cannot read archive index", "day", date.String(), "err", err)
 		return indexSummary{}
-	}
-	s := indexSummary{sourceBytes: x.sourceBytes()}
-	for _, e := range x.Archives {
-		if len(e.Runs) > 0 {
-			if s.runs == nil {
-				s.runs = map[string][]ts.Run{}
-			}
-			s.runs[e.File] = e.Runs
-		}
 	}
 	if a.summaries == nil {
 		a.summaries = map[day.Date]indexSummary{}
 	}
 	a.summaries[date] = s
+	return s
+}
+
+// loadSummary reads date's summary file if it was made from the index as
+// it is; else it reads the index and writes the summary again.
+func (a *Archiver) loadSummary(date day.Date) (indexSummary, error) {
+	fi, err := os.Stat(a.indexPath(date))
+	if errors.Is(err, fs.ErrNotExist) {
+		return indexSummary{}, nil
+	}
+	if err != nil {
+		return indexSummary{}, fmt.Errorf("read archive index: %w", err)
+	}
+	var s indexSummary
+	if b, err := os.ReadFile(a.summaryPath(date)); err == nil && json.Unmarshal(b, &s) == nil &&
+		s.IndexSize == fi.Size() && s.IndexModTime.Equal(fi.ModTime()) {
+		return s, nil
+	}
+	x, err := readIndex(a.indexPath(date))
+	if err != nil {
+		return indexSummary{}, err
+	}
+	s = x.summarize(fi)
+	a.writeSummary(date, s)
+	return s, nil
+}
+
+// writeSummary writes a summary; without it the index is read instead,
+// so a failure is only worth a warning.
+func (a *Archiver) writeSummary(date day.Date, s indexSummary) {
+	b, err := json.Marshal(s)
+	if err == nil {
+		err = writeFileAtomic(a.summaryPath(date), b)
+	}
+	if err != nil {
+		a.log.Warn("cannot write archive index summary", "day", date.String(), "err", err)
+	}
+}
+
+// summarize sums up x, which is the index file fi.
+func (x *archiveIndex) summarize(fi fs.FileInfo) indexSummary {
+	s := indexSummary{IndexSize: fi.Size(), IndexModTime: fi.ModTime(), SourceBytes: x.sourceBytes()}
+	for _, e := range x.Archives {
+		if len(e.Runs) > 0 {
+			if s.Runs == nil {
+				s.Runs = map[string][]ts.Run{}
+			}
+			s.Runs[e.File] = e.Runs
+		}
+	}
 	return s
 }
 

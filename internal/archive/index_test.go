@@ -1,0 +1,174 @@
+package archive
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/ts"
+)
+
+// fullDayIndex is the index of a day of 8,640 segments in one archive.
+func fullDayIndex(file string, runs []ts.Run) *archiveIndex {
+	e := indexEntry{File: file, SHA512: "ab12", Bytes: 400 << 20, Runs: runs}
+	for i := range 8640 {
+		e.Segments = append(e.Segments, segmentID{Name: fmt.Sprintf("seg%d.ts", i+1), Size: 480_000, CRC32C: 123456789,
+			FirstDTS: int64(i) * 900_000})
+	}
+	x := &archiveIndex{}
+	x.add(e)
+	return x
+}
+
+// TestIndexSummary checks what SourceBytes and Runs read: the small
+// summary file while it matches its index, the index otherwise.
+func TestIndexSummary(t *testing.T) {
+	d := day.Date{Year: 2026, Month: 11, Day: 20}
+	morning := []ts.Run{{Start: time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC), Len: time.Hour}}
+	evening := []ts.Run{{Start: time.Date(2026, 11, 20, 20, 0, 0, 0, time.UTC), Len: time.Minute}}
+	const dayBytes = 8640 * 480_000
+	tests := []struct {
+		name string
+		// prepare writes the state folder's archived/ files.
+		prepare   func(t *testing.T, a *Archiver)
+		wantBytes int64
+		wantRuns  map[string]int // runs per archive file
+	}{
+		{
+			name:    "no index",
+			prepare: func(t *testing.T, a *Archiver) {},
+		},
+		{
+			name: "index without a summary",
+			prepare: func(t *testing.T, a *Archiver) {
+				writeIndex(t, a, d, fullDayIndex("video.mp4", morning))
+			},
+			wantBytes: dayBytes, wantRuns: map[string]int{"video.mp4": 1},
+		},
+		{
+			name: "the summary is read, not the index",
+			prepare: func(t *testing.T, a *Archiver) {
+				writeIndex(t, a, d, fullDayIndex("video.mp4", morning))
+				a.summary(d) // writes the summary
+				// Spoil the index but keep its size and time: only the
+				// summary can still give the answer.
+				name := a.indexPath(d)
+				fi, err := os.Stat(name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(name, make([]byte, fi.Size()), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Chtimes(name, fi.ModTime(), fi.ModTime()); err != nil {
+					t.Fatal(err)
+				}
+			},
+			wantBytes: dayBytes, wantRuns: map[string]int{"video.mp4": 1},
+		},
+		{
+			name: "a summary older than its index is made again",
+			prepare: func(t *testing.T, a *Archiver) {
+				writeIndex(t, a, d, fullDayIndex("video.mp4", morning))
+				a.summary(d)
+				// A second archive, as a crash between the index and the
+				// summary leaves it: the index has it, the summary not.
+				x, err := readIndex(a.indexPath(d))
+				if err != nil {
+					t.Fatal(err)
+				}
+				x.add(indexEntry{File: "video-2.mp4", Segments: []segmentID{{Name: "late.ts", Size: 1000}}, Runs: evening})
+				writeIndex(t, a, d, x)
+			},
+			wantBytes: dayBytes + 1000, wantRuns: map[string]int{"video.mp4": 1, "video-2.mp4": 1},
+		},
+		{
+			name: "a broken summary is made again",
+			prepare: func(t *testing.T, a *Archiver) {
+				writeIndex(t, a, d, fullDayIndex("video.mp4", morning))
+				if err := os.WriteFile(a.summaryPath(d), []byte("{not json"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			},
+			wantBytes: dayBytes, wantRuns: map[string]int{"video.mp4": 1},
+		},
+		{
+			name: "an archive from before runs were recorded",
+			prepare: func(t *testing.T, a *Archiver) {
+				writeIndex(t, a, d, fullDayIndex("video.mp4", nil))
+			},
+			wantBytes: dayBytes,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			state := t.TempDir()
+			tt.prepare(t, newIndexReader(state))
+			a := newIndexReader(state) // a restarted cctvd: nothing remembered
+			if got := a.SourceBytes(d); got != tt.wantBytes {
+				t.Errorf("source bytes %d, want %d", got, tt.wantBytes)
+			}
+			runs := a.Runs(d)
+			if len(runs) != len(tt.wantRuns) {
+				t.Errorf("runs of %d archives, want %d: %v", len(runs), len(tt.wantRuns), runs)
+			}
+			for file, n := range tt.wantRuns {
+				if len(runs[file]) != n {
+					t.Errorf("%s: %d runs, want %d", file, len(runs[file]), n)
+				}
+			}
+			// What was read is now in a summary that matches the index.
+			if tt.wantBytes > 0 {
+				b := newIndexReader(state)
+				s, err := b.loadSummary(d)
+				if err != nil || s.SourceBytes != tt.wantBytes {
+					t.Errorf("summary after the read: %+v, %v", s, err)
+				}
+				if _, err := os.Stat(b.summaryPath(d)); err != nil {
+					t.Errorf("no summary file: %v", err)
+				}
+			}
+		})
+	}
+}
+
+func newIndexReader(state string) *Archiver {
+	return &Archiver{cfg: Config{State: state}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+}
+
+func writeIndex(t testing.TB, a *Archiver, d day.Date, x *archiveIndex) {
+	t.Helper()
+	if err := x.write(a.indexPath(d)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// BenchmarkDaySummary reads what the index page needs of a full day's
+// archive: from the summary file, and from the whole index as the baseline.
+func BenchmarkDaySummary(b *testing.B) {
+	d := day.Date{Year: 2026, Month: 11, Day: 20}
+	a := newIndexReader(b.TempDir())
+	writeIndex(b, a, d, fullDayIndex("video.mp4", []ts.Run{{Len: 24 * time.Hour}}))
+	if _, err := a.loadSummary(d); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("summary", func(b *testing.B) {
+		for b.Loop() {
+			if s, err := a.loadSummary(d); err != nil || s.SourceBytes == 0 {
+				b.Fatal(s, err)
+			}
+		}
+	})
+	b.Run("whole index", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := readIndex(filepath.Join(a.cfg.State, "archived", d.String()+".json")); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
