@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -201,6 +202,13 @@ func (h *harness) endCycle(ctx context.Context, states []*dayState, strict bool)
 		case !s.done():
 			phase, _ := phaseOf([]*dayState{s}, true)
 			errs = append(errs, fmt.Errorf("%s is not archived: %s", s.d.name(), phase))
+		case strict:
+			// The index's record of the archive survives the kills too:
+			// the runs the index page's timeline seeks with.
+			if err := h.checkRuns(s.d); err != nil {
+				errs = append(errs, err)
+			}
+			h.stats.daysArchived++
 		default:
 			h.stats.daysArchived++
 		}
@@ -218,6 +226,38 @@ func (h *harness) endCycle(ctx context.Context, states []*dayState, strict bool)
 	}
 	h.refill = true
 	return errors.Join(errs...)
+}
+
+// checkRuns wants the day's archive index to hold runs for its archive
+// that start at the file's beginning and cover its footage: the kill-9
+// days are one camera run each, so one run of the day's duration. Only a
+// clean stop guarantees the index: after a kill the next start finishes it.
+func (h *harness) checkRuns(d *dayFootage) error {
+	b, err := os.ReadFile(filepath.Join(h.state, "archived", d.name()+".json"))
+	if err != nil {
+		return fmt.Errorf("%s: archive index: %w", d.name(), err)
+	}
+	var x struct {
+		Archives []struct {
+			File string
+			Runs []struct{ Pos, Len time.Duration }
+		}
+	}
+	if err := json.Unmarshal(b, &x); err != nil {
+		return fmt.Errorf("%s: archive index: %w", d.name(), err)
+	}
+	for _, a := range x.Archives {
+		if a.File != videoName {
+			continue
+		}
+		// Within two frames of ffprobe's duration, as verifyArchive allows.
+		frame := time.Second / time.Duration(profile.FPS)
+		if len(a.Runs) != 1 || a.Runs[0].Pos != 0 || (a.Runs[0].Len-d.duration).Abs() > 2*frame {
+			return fmt.Errorf("%s: the index's runs of %s are %+v, want one of %v from 0", d.name(), videoName, a.Runs, d.duration)
+		}
+		return nil
+	}
+	return fmt.Errorf("%s: the archive index does not list %s", d.name(), videoName)
 }
 
 func (h *harness) addEvents(ev map[string]int) {
