@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/disk"
 	"github.com/cctvd/cctvd/internal/encode"
 )
 
@@ -66,7 +67,8 @@ func (a *Archiver) joinAndVerify(ctx context.Context, j *job, p *Plan, m *manife
 // checkArchive verifies what ffprobe found in the archive against the plan:
 // HEVC tagged hvc1, every planned frame exactly once, the planned time from
 // the first frame to the last (gaps included) within two frames, and the
-// first frame's wall-clock time as creation_time.
+// first frame's wall-clock time as creation_time, at the whole seconds an
+// mp4 can hold.
 func checkArchive(info encode.Info, p *Plan, start time.Time) error {
 	span, frame := p.span(), p.frameTime()
 	got := info.LastPTS - info.FirstPTS
@@ -77,8 +79,8 @@ func checkArchive(info encode.Info, p *Plan, start time.Time) error {
 		return fmt.Errorf("%w: %d frames, planned %d", ErrVerify, info.Frames, p.Frames())
 	case got < span-2*frame || got > span+2*frame:
 		return fmt.Errorf("%w: first to last frame %v, planned %v", ErrVerify, got, span)
-	case info.CreationTime.UnixMicro() != start.UnixMicro():
-		return fmt.Errorf("%w: creation time %v, want %v", ErrVerify, info.CreationTime, start)
+	case !info.CreationTime.Equal(encode.MP4Time(start)):
+		return fmt.Errorf("%w: creation time %v, want %v", ErrVerify, info.CreationTime, encode.MP4Time(start))
 	}
 	return nil
 }
@@ -86,11 +88,11 @@ func checkArchive(info encode.Info, p *Plan, start time.Time) error {
 // checkSpace fails with ENOSPC when dir's file system has less than need
 // bytes (and a margin) free.
 func checkSpace(dir string, need int64) error {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
+	u, err := disk.Measure(dir)
+	if err != nil {
 		return nil // cannot tell; ffmpeg will
 	}
-	free := int64(st.Bavail) * st.Bsize
+	free := int64(u.Free)
 	if want := need + need/50 + 1<<20; free < want {
 		return fmt.Errorf("%d bytes free, need %d: %w", free, want, syscall.ENOSPC)
 	}

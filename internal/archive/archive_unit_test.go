@@ -23,9 +23,11 @@ func plan2() *Plan {
 }
 
 func TestCheckArchive(t *testing.T) {
-	start := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	// A real camera's first frame is never on a whole second; the mp4 holds
+	// whole seconds (field bug: every real day failed verification).
+	start := time.Date(2026, 11, 20, 8, 0, 0, 153192286, time.UTC)
 	good := encode.Info{Codec: "hevc", CodecTag: "hvc1", Frames: 500, FirstPTS: 0,
-		LastPTS: 49*time.Second + 960*time.Millisecond, CreationTime: start}
+		LastPTS: 49*time.Second + 960*time.Millisecond, CreationTime: start.Truncate(time.Second)}
 	tests := []struct {
 		name   string
 		change func(*encode.Info)
@@ -40,6 +42,7 @@ func TestCheckArchive(t *testing.T) {
 		{name: "gap closed", change: func(i *encode.Info) { i.LastPTS -= 30 * time.Second }},
 		{name: "three frames long", change: func(i *encode.Info) { i.LastPTS += 120 * time.Millisecond }},
 		{name: "no creation time", change: func(i *encode.Info) { i.CreationTime = time.Time{} }},
+		{name: "creation time a second late", change: func(i *encode.Info) { i.CreationTime = i.CreationTime.Add(time.Second) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

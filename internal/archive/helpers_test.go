@@ -30,6 +30,9 @@ var (
 	youngDay = day.Date{Year: 2026, Month: 11, Day: 23}
 	todayDay = day.Date{Year: 2026, Month: 11, Day: 24}
 	testNow  = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	// fraction puts footage off the whole second, as every real camera's
+	// is: whole-second footage hid a verify bug that failed every real day.
+	fraction = 153192286 * time.Nanosecond
 )
 
 // fixtures are made once per test binary and copied into each test's root.
@@ -57,7 +60,7 @@ func fixtureDir(t *testing.T) string {
 			}
 		}
 		mk("clean", func(dir string) error {
-			_, err := footage.Record(ctx, footage.Run{Dir: dir, Segments: 6, First: 1, Start: cleanDay.Start(time.UTC).Add(8 * time.Hour)})
+			_, err := footage.Record(ctx, footage.Run{Dir: dir, Segments: 6, First: 1, Start: cleanDay.Start(time.UTC).Add(8*time.Hour + fraction)})
 			return err
 		})
 		mk("messy", func(dir string) error {
@@ -65,7 +68,7 @@ func fixtureDir(t *testing.T) string {
 			return err
 		})
 		mk("young", func(dir string) error {
-			_, err := footage.Record(ctx, footage.Run{Dir: dir, Segments: 2, First: 1, Start: youngDay.Start(time.UTC).Add(10 * time.Hour)})
+			_, err := footage.Record(ctx, footage.Run{Dir: dir, Segments: 2, First: 1, Start: youngDay.Start(time.UTC).Add(10*time.Hour + fraction)})
 			return err
 		})
 	})

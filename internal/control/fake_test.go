@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/disk"
 	"github.com/cctvd/cctvd/internal/ts"
 	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
 )
@@ -258,7 +259,7 @@ func serve(t *testing.T, cfg Config) *harness {
 	cfg.Version = "v1.2.3"
 	cfg.Root = t.TempDir()
 	cfg.Settle, cfg.Location, cfg.Now = settle, time.UTC, cal.now
-	disk := func(string) (DiskUsage, error) { return DiskUsage{Total: 1000, Used: 400, Free: 550}, nil }
+	disk := func(string) (disk.Usage, error) { return disk.Usage{Total: 1000, Used: 400, Free: 550}, nil }
 	srv, err := New(cfg, Deps{Days: days, Archiver: arc, Disk: disk, Errors: fixtureErrors{}}, testLogger(t))
 	if err != nil {
 		t.Fatal(err)

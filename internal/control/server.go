@@ -14,6 +14,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
 
+	"github.com/cctvd/cctvd/internal/disk"
 	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
 )
 
@@ -55,7 +56,7 @@ type Deps struct {
 	// Errors, if set, feeds GetStatus's recent errors.
 	Errors RecentErrors
 	// Disk measures the file system holding a path; nil means statfs(2).
-	Disk func(path string) (DiskUsage, error)
+	Disk func(path string) (disk.Usage, error)
 }
 
 // Server serves the control plane: CctvService, health and reflection.
@@ -97,7 +98,7 @@ func New(cfg Config, deps Deps, log *slog.Logger) (*Server, error) {
 		closed: s.closed, log: log,
 	}
 	if svc.disk == nil {
-		svc.disk = statfs
+		svc.disk = disk.Measure
 	}
 	s.svc = svc
 	cctvv1.RegisterCctvServiceServer(s.gs, svc)

@@ -103,11 +103,11 @@ func TestGrpcurl(t *testing.T) {
 	}
 	bin := buildGrpcurl(t)
 	h := serve(t, Config{})
-	list := grpcurl(t, bin, "-plaintext", "-unix", h.sock, "list")
+	list := grpcurl(t, bin, "-plaintext", "unix://"+h.sock, "list")
 	if !strings.Contains(list, "cctv.v1.CctvService\n") || !strings.Contains(list, "grpc.health.v1.Health\n") {
 		t.Errorf("grpcurl list:\n%s", list)
 	}
-	st := grpcurl(t, bin, "-plaintext", "-unix", h.sock, "cctv.v1.CctvService/GetStatus")
+	st := grpcurl(t, bin, "-plaintext", "unix://"+h.sock, "cctv.v1.CctvService/GetStatus")
 	if !strings.Contains(st, `"version": "v1.2.3"`) || !strings.Contains(st, `"DAY_STATE_RECORDING"`) {
 		t.Errorf("grpcurl GetStatus:\n%s", st)
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/disk"
 	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
 )
 
@@ -15,7 +16,7 @@ type service struct {
 	days   Days
 	arc    Archiver
 	errs   RecentErrors // nil: none reported
-	disk   func(path string) (DiskUsage, error)
+	disk   func(path string) (disk.Usage, error)
 	cal    calendar
 	root   string
 	vers   string

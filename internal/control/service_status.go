@@ -48,13 +48,6 @@ func (s *service) GetStatus(ctx context.Context, req *cctvv1.GetStatusRequest) (
 	return resp, nil
 }
 
-// DiskUsage is the space of the file system holding the root.
-type DiskUsage struct {
-	// Total is the file system's size, Used what anything takes of it,
-	// Free what is available to cctvd (not to root).
-	Total, Used, Free uint64
-}
-
 // RecentErrors reports the errors the daemon logged lately.
 type RecentErrors interface {
 	// Recent lists them, newest first.

@@ -5,8 +5,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
+
+	"github.com/cctvd/cctvd/internal/disk"
 )
 
 // Mount mounts a tmpfs of the given size ("16m") on a new temporary folder
@@ -30,12 +31,12 @@ func Mount(t testing.TB, size string) string {
 // file system, and returns a function that removes it again.
 func Fill(t testing.TB, dir string, room int64) (free func()) {
 	t.Helper()
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
+	u, err := disk.Measure(dir)
+	if err != nil {
 		t.Fatal(err)
 	}
 	filler := filepath.Join(dir, "filler")
-	if err := os.WriteFile(filler, make([]byte, max(0, int64(st.Bavail)*st.Bsize-room)), 0o644); err != nil {
+	if err := os.WriteFile(filler, make([]byte, max(0, int64(u.Free)-room)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return func() {

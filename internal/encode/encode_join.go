@@ -103,7 +103,7 @@ func joinArgs(tmp string, creationTime time.Time) []string {
 		"-map", "0:v:0", "-c", "copy", "-copyts", "-start_at_zero",
 		"-tag:v", "hvc1", "-video_track_timescale", fmt.Sprint(mp4Timescale),
 		"-movflags", "+faststart", "-map_metadata", "-1",
-		"-metadata", "creation_time=" + creationTime.UTC().Format("2006-01-02T15:04:05.000000Z"),
+		"-metadata", "creation_time=" + MP4Time(creationTime).Format(time.RFC3339),
 		"-f", "mp4", "-y", "file:" + tmp,
 	}
 }
@@ -238,3 +238,9 @@ func (r *chunkReader) Close() error {
 	r.f = nil
 	return err
 }
+
+// MP4Time is t as an mp4 records it: the movie header counts whole seconds
+// since 1904, and ffmpeg cuts a fraction off. Whatever compares a probed
+// creation_time with a wall clock compares it with MP4Time of that clock;
+// the exact time of the first frame lives in the archive index's runs.
+func MP4Time(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
