@@ -6,6 +6,8 @@ command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need+=(ffmpeg)
 command -v sha512sum >/dev/null || need+=(coreutils)
 if [ "${CCTVD_DEPS:-}" = test ]; then
   command -v systemd-analyze >/dev/null || need+=(systemd)
+  command -v rsync >/dev/null || need+=(rsync)   # the field test copies like a camera
+  command -v curl >/dev/null || need+=(curl)
   command -v gst-launch-1.0 >/dev/null || need+=(gstreamer1.0-tools gstreamer1.0-plugins-base
     gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav)
 fi
