@@ -42,8 +42,8 @@ type Config struct {
 	// its size and modification time to count as complete; default 3s.
 	StableFor time.Duration
 	// Segment is how long a camera's segments are; default 10s. A file
-	// closed after writing is complete when its scan shows at least 9/10
-	// of it (complete.go).
+	// closed after writing and scanned as a clean segment is complete when
+	// it holds at least 9/10 of that (complete.go).
 	Segment time.Duration
 	// QuietFor is how long a file that is not known complete in another
 	// way must go unwritten before it counts as complete; default 1m.

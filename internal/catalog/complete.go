@@ -16,8 +16,8 @@ import (
 //
 //   - it was renamed into place (rsync, an HTTP upload, mv): whole by
 //     construction;
-//   - it was closed after writing and its scan shows a whole segment: no
-//     partial packet at the end and at least 9/10 of Config.Segment;
+//   - it was closed after writing and its scan shows at least 9/10 of
+//     Config.Segment (a shorter one may be what a dropped link left);
 //   - a later segment of the same day (natural order) exists: the camera
 //     has moved on;
 //   - or nothing has written to it for Config.QuietFor (the last, short
@@ -25,7 +25,9 @@ import (
 //
 // A file not known closed is scanned once its size and modification time
 // have not moved for Config.StableFor, as before, but then waits (held)
-// until the rule above publishes it. Held files count as pending.
+// until the rule above publishes it. Held files count as pending. A file
+// that does not scan as a clean segment (junk, cut inside a packet) stays
+// out of the plan whatever happens, so it is reported at once.
 
 // via is how a file was last declared complete by its writer.
 type via uint8
@@ -41,17 +43,14 @@ func (c *Catalog) complete(ds *dayState, name string, e *entry, now time.Time) b
 	switch {
 	case e.kind != kindSegment, e.via == viaRename:
 		return true
-	case e.via == viaClose && c.whole(e):
+	case e.err != nil || e.rep.Truncated():
+		return true
+	case e.via == viaClose && e.rep.Duration() >= c.cfg.Segment*9/10:
 		return true
 	case now.Sub(e.seen) >= c.cfg.QuietFor:
 		return true
 	}
 	return laterSegment(ds, name)
-}
-
-// whole reports a scan of a whole camera segment.
-func (c *Catalog) whole(e *entry) bool {
-	return e.err == nil && !e.rep.Truncated() && e.rep.Duration() >= c.cfg.Segment*9/10
 }
 
 // laterSegment reports whether the day has a segment after name.
