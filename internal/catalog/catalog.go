@@ -3,8 +3,10 @@
 // A Catalog lists the root's day folders (YYYY-MM-DD; nothing else counts)
 // at start-up, takes what its disk cache knows at once and scans the rest
 // in the background, then follows changes with inotify. A segment is
-// scanned once, when it is complete: closed after writing, renamed into
-// its folder, or unchanged for Config.StableFor. Hidden files (rsync's
+// scanned once its writer seems done (closed after writing, renamed into
+// its folder, or unchanged for Config.StableFor) and goes into the plan
+// only when it is complete by a rule a stalled writer cannot fool
+// (complete.go). Hidden files (rsync's
 // .seg15.ts.Xy9k2Q) are ignored until renamed. Every change is published
 // as a new immutable DayView, whose plan is rebuilt then and never per
 // request. All file access goes through an os.Root, so a symlink never
@@ -39,6 +41,13 @@ type Config struct {
 	// StableFor is how long a file that is not known to be closed must keep
 	// its size and modification time to count as complete; default 3s.
 	StableFor time.Duration
+	// Segment is how long a camera's segments are; default 10s. A file
+	// closed after writing and scanned as a clean segment is complete when
+	// it holds at least 9/10 of that (complete.go).
+	Segment time.Duration
+	// QuietFor is how long a file that is not known complete in another
+	// way must go unwritten before it counts as complete; default 1m.
+	QuietFor time.Duration
 	// Probe reads an archive's duration from the mp4 at path (absolute).
 	// Nil reads the mp4's movie header itself, through the root.
 	Probe func(ctx context.Context, path string) (time.Duration, error)
@@ -99,6 +108,12 @@ func New(cfg Config, log *slog.Logger) (*Catalog, error) {
 	}
 	if cfg.StableFor <= 0 {
 		cfg.StableFor = 3 * time.Second
+	}
+	if cfg.Segment <= 0 {
+		cfg.Segment = 10 * time.Second
+	}
+	if cfg.QuietFor <= 0 {
+		cfg.QuietFor = 6 * cfg.Segment
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
@@ -169,8 +184,16 @@ func (c *Catalog) Ingested() int64 { return c.ingested.Load() }
 // upload just linked it into place), so it need not wait for it to settle.
 func (c *Catalog) Arrived(d day.Date, name string) {
 	select {
-	case c.notes <- event{dir: d.String(), name: name, op: opClosed}:
+	case c.notes <- event{dir: d.String(), name: name, op: opMovedIn}:
 	default: // the watcher will see it anyway
+	}
+}
+
+// Hurry scans d's files before other days': a player waits for them.
+func (c *Catalog) Hurry(d day.Date) {
+	select {
+	case c.notes <- event{dir: d.String(), op: opHurry}:
+	default: // busy: the wait is bounded
 	}
 }
 

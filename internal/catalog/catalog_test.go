@@ -287,84 +287,14 @@ func TestSlowWriteIsListedWhenComplete(t *testing.T) {
 	}
 }
 
-// TestStableRule drives the catalog by hand, without Run, so that each
-// step of the rule for files not known closed is seen: still writing, not
-// yet stable, stable, scanned.
-func TestStableRule(t *testing.T) {
+// TestOpenFileIsTakenOnceComplete is the rule of complete.go with Run
+// doing the work: a file held open, unchanged for StableFor, is scanned
+// but stays out of the plan until it has been quiet for QuietFor.
+func TestOpenFileIsTakenOnceComplete(t *testing.T) {
 	root := t.TempDir()
 	dir := mkdir(t, filepath.Join(root, "2026-11-20"))
 	clk := newClock()
-	c, err := New(Config{Root: root, Now: clk.Now}, testLog(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	b, err := os.ReadFile(filepath.Join(fixtures, "run", "seg1.ts"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Create(filepath.Join(dir, "seg1.ts"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close() // held open, as a stalled writer does: no close-after-write
-	ev := event{dir: "2026-11-20", name: "seg1.ts"}
-	ev.op = opCreate
-	c.handle(ev)
-	if _, err := f.Write(b[:1000]); err != nil {
-		t.Fatal(err)
-	}
-	ev.op = opWrite
-	c.handle(ev)
-	step := func(what string, wantQueued int) {
-		t.Helper()
-		c.settle()
-		if got := c.queue.len(); got != wantQueued {
-			t.Fatalf("%s: %d queued, want %d", what, got, wantQueued)
-		}
-	}
-	step("just written", 0)
-	clk.Advance(2 * time.Second)
-	if _, err := f.Write(b[1000:]); err != nil {
-		t.Fatal(err)
-	}
-	c.handle(ev)
-	clk.Advance(2 * time.Second)
-	step("3 s after the first write but 2 s after the last", 0)
-	clk.Advance(time.Second)
-	step("3 s after the last write", 1)
-
-	j, ok := c.nextJob()
-	if !ok {
-		t.Fatal("no job")
-	}
-	c.dispatched(j)
-	c.apply(c.scan(context.Background(), j))
-	c.publish()
-	if v := dayOf(c, "2026-11-20"); v.Pending != 0 || !slices.Equal(names(v), []string{"seg1.ts"}) {
-		t.Fatalf("after the scan: pending %d, segments %v", v.Pending, names(v))
-	}
-	if n := c.Scans(); n != 1 {
-		t.Errorf("%d scans, want 1", n)
-	}
-
-	// More bytes after it was taken: it leaves the plan until stable again.
-	if _, err := f.Write(b[:188]); err != nil {
-		t.Fatal(err)
-	}
-	c.handle(ev)
-	c.publish()
-	if v := dayOf(c, "2026-11-20"); v.Pending != 1 || len(v.Plan.Segments) != 0 {
-		t.Fatalf("growing again: pending %d, segments %v", v.Pending, names(v))
-	}
-}
-
-// TestOpenFileIsTakenOnceStable is the same rule with Run doing the work.
-func TestOpenFileIsTakenOnceStable(t *testing.T) {
-	root := t.TempDir()
-	dir := mkdir(t, filepath.Join(root, "2026-11-20"))
-	clk := newClock()
-	c, err := New(Config{Root: root, Now: clk.Now, StableFor: 400 * time.Millisecond}, testLog(t))
+	c, err := New(Config{Root: root, Now: clk.Now, StableFor: 400 * time.Millisecond, QuietFor: 5 * time.Second}, testLog(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,8 +312,21 @@ func TestOpenFileIsTakenOnceStable(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, c, "the open file seen", func() bool { return dayOf(c, "2026-11-20").Pending == 1 })
+	seen := dayOf(c, "2026-11-20").Version
 	clk.Advance(400 * time.Millisecond)
-	waitFor(t, c, "the stable file listed", settled(c, "2026-11-20", "seg1.ts"))
+	// Any view after seen that waits for no scan comes after the scan.
+	waitFor(t, c, "the stable file scanned", func() bool {
+		v := dayOf(c, "2026-11-20")
+		return v.Version > seen && v.Unscanned == 0 && c.Scans() == 1
+	})
+	if v := dayOf(c, "2026-11-20"); v.Pending != 1 || len(v.Plan.Segments) != 0 {
+		t.Fatalf("open file listed once stable for StableFor: pending %d, segments %v", v.Pending, names(v))
+	}
+	clk.Advance(5 * time.Second)
+	waitFor(t, c, "the quiet file listed", settled(c, "2026-11-20", "seg1.ts"))
+	if n := c.Scans(); n != 1 {
+		t.Errorf("%d scans, want 1: a held file is not read again", n)
+	}
 }
 
 func TestHiddenFileAppearsWhenRenamed(t *testing.T) {

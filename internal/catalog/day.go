@@ -39,6 +39,7 @@ const (
 	stWriting  state = iota // not known to be complete
 	stQueued                // complete, waiting for a scan
 	stScanning              // being scanned
+	stHeld                  // scanned, but not yet complete by the rule (complete.go)
 	stDone                  // scanned: rep, err or dur hold the result
 )
 
@@ -50,6 +51,7 @@ type entry struct {
 	mtime time.Time
 	state state
 	seen  time.Time // Config.Now at the last sign of writing
+	via   via       // how its writer last declared it complete
 	gen   uint64    // bumped at every change, so stale scans are dropped
 	rep   ts.Report
 	err   error
@@ -96,6 +98,11 @@ func (c *Catalog) addDay(name string, movedIn bool) {
 		}
 		c.days[name] = ds
 		c.dirty, ds.dirty = true, true
+		if today := day.Of(c.cfg.Now()); today.Before(d) {
+			// A camera's clock is ahead: the folder is kept and listed, but
+			// it is not where live viewing goes (package web).
+			c.log.Warn("day folder in the future: is a camera's clock ahead?", "day", name, "today", today.String())
+		}
 	}
 	c.syncDay(ds, movedIn)
 }
@@ -159,6 +166,15 @@ func (c *Catalog) syncDay(ds *dayState, movedIn bool) {
 			continue
 		}
 		if movedIn || now.Sub(e.mtime) >= c.cfg.StableFor {
+			// Found at start-up or after lost events: its modification
+			// time is the last sign of writing there is.
+			e.seen, e.via = e.mtime, viaStable
+			if now.Before(e.seen) {
+				e.seen = now
+			}
+			if movedIn {
+				e.via = viaRename
+			}
 			c.enqueue(ds, name, e)
 		} else {
 			c.startWriting(ds, name, e, now)
@@ -207,6 +223,9 @@ func (c *Catalog) forget(ds *dayState, name string) {
 // handle applies one watcher event.
 func (c *Catalog) handle(ev event) {
 	switch {
+	case ev.op == opHurry:
+		c.queue.hurry = ev.dir
+		return
 	case ev.op == opOverflow:
 		c.log.Warn("watcher lost events; listing everything again")
 		if err := c.syncRoot(); err != nil {
@@ -301,16 +320,35 @@ func (c *Catalog) handleFile(ds *dayState, ev event) {
 		}
 		if e.state == stDone {
 			c.changedDay(ds) // it leaves the plan until it is complete again
+			if known && !same {
+				c.changedAfterTaken(ds, name, e, info)
+			}
 		}
 		e.gen++
 		e.size, e.mtime = info.Size(), info.ModTime()
 		c.startWriting(ds, name, e, now)
+		if !known {
+			c.promote(ds, now) // the camera may have moved on from a held file
+		}
 	case opClosed, opMovedIn:
+		v := viaClose
+		if ev.op == opMovedIn {
+			v = viaRename
+		}
+		if same && e.state == stHeld {
+			e.via = max(e.via, v) // closed without a further write: its scan stands
+			c.promote(ds, now)
+			return
+		}
 		if same && e.state != stWriting {
 			return // nothing new: already queued, scanning or scanned
 		}
+		if e.state == stDone && known {
+			c.changedAfterTaken(ds, name, e, info)
+		}
 		e.gen++
 		e.size, e.mtime = info.Size(), info.ModTime()
+		e.seen, e.via = now, v
 		c.changedDay(ds)
 		c.enqueue(ds, name, e)
 	case opAttrib:
@@ -332,10 +370,27 @@ func (c *Catalog) handleFile(ds *dayState, ev event) {
 	}
 }
 
+// changedAfterTaken reports a segment that was complete by the rule and
+// then changed: a writer the rule could not tell from a finished one.
+func (c *Catalog) changedAfterTaken(ds *dayState, name string, e *entry, info fs.FileInfo) {
+	if e.kind != kindSegment {
+		return
+	}
+	c.log.Warn("segment changed after it was taken in as complete", "day", ds.name, "segment", name,
+		"size", e.size, "new_size", info.Size())
+}
+
 // settle takes in files that are not known closed once their size and
-// modification time have not moved for StableFor.
+// modification time have not moved for StableFor, and publishes held
+// files once the rule allows.
 func (c *Catalog) settle() {
 	now := c.cfg.Now()
+	held := map[*dayState]bool{}
+	defer func() {
+		for ds := range held {
+			c.promote(ds, now)
+		}
+	}()
 	for k := range c.writing {
 		ds := c.days[k.dir]
 		if ds == nil {
@@ -343,6 +398,10 @@ func (c *Catalog) settle() {
 			continue
 		}
 		e := ds.files[k.name]
+		if e != nil && e.state == stHeld {
+			held[ds] = true
+			continue
+		}
 		if e == nil || e.state != stWriting {
 			delete(c.writing, k)
 			continue
@@ -359,6 +418,7 @@ func (c *Catalog) settle() {
 			continue
 		}
 		e.gen++
+		e.via = viaStable
 		c.changedDay(ds)
 		c.enqueue(ds, k.name, e)
 	}

@@ -13,10 +13,12 @@ import (
 )
 
 // scanQueue holds the files waiting for a scan, per day; the newest day
-// goes first, since that is the one people watch.
+// goes first, since that is the one people watch, unless someone asked
+// for another (Catalog.Hurry).
 type scanQueue struct {
-	days map[string][]string
-	n    int
+	days  map[string][]string
+	n     int
+	hurry string // a day a player waits for
 }
 
 func (q *scanQueue) push(dir, name string) {
@@ -28,6 +30,9 @@ func (q *scanQueue) push(dir, name string) {
 }
 
 func (q *scanQueue) newest() string {
+	if _, ok := q.days[q.hurry]; ok {
+		return q.hurry
+	}
 	best := ""
 	for d := range q.days {
 		if d > best { // YYYY-MM-DD sorts as it counts
@@ -117,16 +122,18 @@ func (c *Catalog) apply(r result) {
 		}
 		return
 	}
-	e.state, e.size, e.mtime = stDone, r.size, r.mtime
+	e.size, e.mtime = r.size, r.mtime
 	e.rep, e.err, e.dur = r.rep, r.err, r.dur
-	if r.kind == kindSegment && r.err == nil {
-		c.ingested.Add(1)
-	}
-	c.changedDay(ds)
-	c.persist(ds)
 	if r.err != nil && r.kind == kindArchive {
 		c.log.Warn("cannot read archive duration", "day", r.dir, "file", r.name, "err", r.err)
 	}
+	now := c.cfg.Now()
+	if !c.complete(ds, r.name, e, now) {
+		c.hold(ds, r.name, e)
+		return
+	}
+	c.publishScanned(ds, r.name, e)
+	c.promote(ds, now) // files before it: the camera has moved on from them
 }
 
 func (c *Catalog) worker(ctx context.Context, work <-chan job, results chan<- result) {

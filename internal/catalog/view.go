@@ -22,7 +22,10 @@ type DayView struct {
 	Archives []Archive
 	// Pending counts the segments and archives not yet complete or scanned.
 	Pending int
-	Totals  Totals
+	// Unscanned counts those of Pending that only wait for their scan,
+	// which is soon done; the rest wait for their writers.
+	Unscanned int
+	Totals    Totals
 }
 
 // Totals sum up a day's plan.
@@ -63,6 +66,9 @@ func (ds *dayState) build(version uint64) *DayView {
 	for name, e := range ds.files {
 		if e.pending() {
 			v.Pending++
+			if e.state == stQueued || e.state == stScanning {
+				v.Unscanned++
+			}
 			continue
 		}
 		switch e.kind {

@@ -12,6 +12,7 @@ const (
 	opGone                   // removed or renamed away
 	opDirGone                // the watched folder itself went away
 	opOverflow               // events were lost: look at everything again
+	opHurry                  // not a change: scan this folder's files first (Catalog.Hurry)
 )
 
 func (o op) String() string {
@@ -32,6 +33,8 @@ func (o op) String() string {
 		return "dir-gone"
 	case opOverflow:
 		return "overflow"
+	case opHurry:
+		return "hurry"
 	}
 	return "unknown"
 }

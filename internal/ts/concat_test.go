@@ -181,6 +181,39 @@ func TestConcatRefusesChangedFile(t *testing.T) {
 	}
 }
 
+// TestConcatRefusesFileFinishedAfterPlan: a segment that was half written
+// (cut on a packet boundary, so it scans clean and short) when the day was
+// planned, and finished since, never reaches an archive: what is
+// archived must be what was planned (issue 11, item 5).
+func TestConcatRefusesFileFinishedAfterPlan(t *testing.T) {
+	dir := t.TempDir()
+	record(t, footage.Run{Dir: dir, Segments: 2, First: 1})
+	path := filepath.Join(dir, "seg2.ts")
+	whole, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	half := len(whole) / 2 / 188 * 188
+	if err := os.WriteFile(path, whole[:half], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	at := messyStart.Add(153192286)
+	if err := os.Chtimes(path, at, at); err != nil {
+		t.Fatal(err)
+	}
+	p := planDir(t, dir)
+	if len(p.Segments) != 2 || p.Segments[1].Report.Size != int64(half) {
+		t.Fatalf("plan of the half file: %+v", p.Segments)
+	}
+	if err := os.WriteFile(path, whole, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Concat(context.Background(), io.Discard, rootOpener(t, dir), p.Segments)
+	if !errors.Is(err, ErrChanged) {
+		t.Errorf("err = %v, want ErrChanged", err)
+	}
+}
+
 func record(t *testing.T, r footage.Run) {
 	t.Helper()
 	if r.Start.IsZero() {

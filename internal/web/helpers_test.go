@@ -138,6 +138,9 @@ type liveOptions struct {
 	now    time.Time                        // the server's clock; default 2026-11-24 12:00 CET
 	thumbs bool                             // runs package thumbs, with ffmpeg
 	runs   map[day.Date]map[string][]ts.Run // the archives' runs (Config.ArchiveRuns)
+	// catClock runs the catalog on the server's clock too (default: the
+	// real one), so that a test decides when a file has been still for long.
+	catClock bool
 }
 
 // start serves root until the test ends. Unless told otherwise the clock
@@ -151,7 +154,11 @@ func start(t *testing.T, root string, opt liveOptions) *live {
 	log := testLog(t)
 	state := t.TempDir()
 	// The catalog's clock is the real one: fixture files are long settled.
-	cat, err := catalog.New(catalog.Config{Root: root, StateDir: state}, log)
+	catCfg := catalog.Config{Root: root, StateDir: state}
+	if opt.catClock {
+		catCfg.Now = clk.Now
+	}
+	cat, err := catalog.New(catCfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}

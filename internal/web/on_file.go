@@ -4,6 +4,11 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cctvd/cctvd/internal/ts"
 )
 
 // serveFile answers a segment, an archive or its checksum file, with
@@ -24,10 +29,59 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, fp filePath) 
 	h := w.Header()
 	h.Set("Content-Type", ct)
 	h.Set("ETag", fmt.Sprintf(`"%x-%x"`, info.Size(), info.ModTime().UnixNano()))
-	// Footage does not change once complete; it goes away when archived.
-	h.Set("Cache-Control", "public, max-age=3600")
+	h.Set("Cache-Control", s.fileCache(fp, info))
 	http.ServeContent(w, r, fp.name, info.ModTime(), f)
 }
+
+// fileCache is a file's Cache-Control. Footage does not change once
+// complete, so a file of a past day that the catalog took in as complete,
+// at this size and time, may be kept for an hour. Anything else (today's
+// files, a file still being written, one the catalog has not taken in)
+// may be a truncated body still growing: a cache must ask again each time
+// (no-cache), and the ETag, which follows size and time, answers 304 when
+// nothing changed.
+func (s *Server) fileCache(fp filePath, info os.FileInfo) string {
+	if !fp.date.Before(s.today()) {
+		return cacheRevalidate
+	}
+	v, ok := s.cat.Day(fp.date)
+	if !ok {
+		return cacheRevalidate
+	}
+	same := func(size int64, mtime time.Time) bool {
+		return size == info.Size() && mtime.Equal(info.ModTime())
+	}
+	segs := v.Plan.Segments
+	if i, found := slices.BinarySearchFunc(segs, fp.name, func(s ts.Segment, name string) int {
+		switch {
+		case ts.NaturalLess(s.Name, name):
+			return -1
+		case ts.NaturalLess(name, s.Name):
+			return 1
+		}
+		return 0
+	}); found && segs[i].Name == fp.name && same(segs[i].Report.Size, segs[i].ModTime) {
+		return cacheFile
+	}
+	for _, a := range v.Archives {
+		if a.Name == fp.name && same(a.Size, a.ModTime) && v.Pending == 0 {
+			return cacheFile
+		}
+	}
+	if name, ok := strings.CutSuffix(fp.name, ".sha512sum"); ok && v.Pending == 0 {
+		for _, a := range v.Archives {
+			if a.Name == name && a.Checksum {
+				return cacheFile
+			}
+		}
+	}
+	return cacheRevalidate
+}
+
+const (
+	cacheFile       = "public, max-age=3600"
+	cacheRevalidate = "no-cache"
+)
 
 // openFile opens a regular file of a day folder through the root; the
 // folder and the file must both be what they seem, not symlinks.

@@ -35,6 +35,10 @@ func TestFiles(t *testing.T) {
 		if resp.Header.Get("ETag") == "" || resp.Header.Get("Last-Modified") == "" || resp.Header.Get("Accept-Ranges") != "bytes" {
 			t.Errorf("%s: headers %v", tt.path, resp.Header)
 		}
+		// A past day's complete files do not change: they may be kept.
+		if got := resp.Header.Get("Cache-Control"); got != cacheFile {
+			t.Errorf("%s: Cache-Control %q, want %q", tt.path, got, cacheFile)
+		}
 	}
 	resp, body := l.get(t, "/2026-11-21/seg1.ts", "Range", "bytes=188-375")
 	if resp.StatusCode != http.StatusPartialContent || body != string(seg[188:376]) || body[0] != 0x47 {

@@ -131,10 +131,12 @@ const indexCSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'sel
 	"media-src 'self' blob:; connect-src 'self'; worker-src blob:; base-uri 'none'; form-action 'none'"
 
 // liveFrom is the date a live playlist starts from to hold the whole live
-// window: the first day with segments from the window's start on. Zero
-// when no such day has footage.
+// window: the first day with segments from the window's start on, up to
+// today (a later day is a camera's clock ahead). Zero when no such day
+// has footage.
 func (s *Server) liveFrom(days []*catalog.DayView) day.Date {
-	from := s.today()
+	today := s.today()
+	from := today
 	if s.cfg.LiveWindow > 0 {
 		from = day.Of(s.cfg.Now().Add(-s.cfg.LiveWindow))
 	}
@@ -143,7 +145,7 @@ func (s *Server) liveFrom(days []*catalog.DayView) day.Date {
 		if v.Date.Before(from) {
 			break
 		}
-		if len(v.Plan.Segments) > 0 {
+		if len(v.Plan.Segments) > 0 && !today.Before(v.Date) {
 			live = v.Date
 		}
 	}
@@ -166,6 +168,9 @@ func (s *Server) indexPage(days []*catalog.DayView, live day.Date) indexPage {
 			Segments: t.Segments, Covered: duration(t.Covered), Size: size(t.Bytes),
 			Gaps: t.Gaps, Missing: duration(t.Missing), Restarts: t.Restarts, Kept: t.Kept, Pending: v.Pending,
 			Playlist: "playlist.m3u8?date=" + date, Live: "playlist.m3u8?date=" + date + "&live=1",
+		}
+		if today.Before(v.Date) {
+			d.Live = "" // a camera's clock ahead: no live viewing from there
 		}
 		if t.Segments > 0 {
 			d.First, d.Last = t.First.In(loc).Format(time.TimeOnly), t.Last.In(loc).Format(time.TimeOnly)

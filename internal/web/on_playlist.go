@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -30,29 +31,58 @@ const (
 // every player that takes an m3u8 URL (Safari, VLC, ffmpeg, mpv) plays an
 // mp4 it is redirected to. A day that still has segments is served from
 // them, even once its archive exists.
+//
+// Days after today (a camera's clock ahead) have their own playlist, but
+// live viewing never goes there: ?live=1 redirects to the latest day up
+// to today, and a live playlist stops at today.
+//
+// A playlist whose days have files waiting for their scan (right after
+// start-up, or fresh files) waits up to Config.ScanWait for them, then
+// answers 503 with Retry-After: a partial playlist with ENDLIST would
+// look final to a player.
 func (s *Server) servePlaylist(w http.ResponseWriter, r *http.Request) {
 	q, err := parsePlaylistQuery(r.URL.RawQuery)
 	if err != nil {
 		text(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	today := s.today()
 	if q.date.IsZero() {
 		if !q.live {
 			text(w, http.StatusBadRequest, "bad query: date=YYYY-MM-DD is required")
 			return
 		}
-		days := s.cat.Days()
-		if len(days) == 0 {
+		latest, ok := s.latestDay(today)
+		if !ok {
 			text(w, http.StatusNotFound, "no days yet")
 			return
 		}
-		loc := r.URL.Path + "?" + r.URL.RawQuery + "&date=" + days[0].Date.String()
+		loc := r.URL.Path + "?" + r.URL.RawQuery + "&date=" + latest.String()
 		http.Redirect(w, r, loc, http.StatusFound)
 		return
 	}
+	if _, ok := s.cat.Day(q.date); !ok {
+		text(w, http.StatusNotFound, "no such day")
+		return
+	}
+	if q.live && today.Before(q.date) {
+		text(w, http.StatusNotFound, "no live footage: "+q.date.String()+" is after today (a camera's clock ahead?); its own playlist is playlist.m3u8?date="+q.date.String())
+		return
+	}
+	to := q.date
+	if q.live {
+		to = today
+	}
+	scanned := s.awaitScans(r.Context(), q.date, to)
 	v, ok := s.cat.Day(q.date)
 	if !ok {
 		text(w, http.StatusNotFound, "no such day")
+		return
+	}
+	event := !q.live && !v.Date.Before(today)
+	if !scanned && !(event && s.events.has(v.Date)) {
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+		text(w, http.StatusServiceUnavailable, "the day's files are being scanned; try again in a moment")
 		return
 	}
 	if !q.live && v.Archived() {
@@ -60,12 +90,86 @@ func (s *Server) servePlaylist(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var p *rendered
-	if q.live {
-		p = s.livePlaylist(q.date)
-	} else {
+	switch {
+	case q.live:
+		p = s.livePlaylist(q.date, today)
+	case event:
+		p = s.eventPlaylist(v, today)
+	default:
 		p = s.dayPlaylist(v)
 	}
 	p.serve(w, r)
+}
+
+// retryAfter is the Retry-After, in seconds, of a playlist whose files
+// are still being scanned: a day scans in about a second.
+const retryAfter = 2
+
+// latestDay is the newest day up to today.
+func (s *Server) latestDay(today day.Date) (day.Date, bool) {
+	for _, v := range s.cat.Days() { // newest first
+		if !today.Before(v.Date) {
+			return v.Date, true
+		}
+	}
+	return day.Date{}, false
+}
+
+// awaitScans waits, up to Config.ScanWait, until no day from from to to
+// has files waiting for their scan, asking the catalog to scan them
+// first; it reports whether none has.
+func (s *Server) awaitScans(ctx context.Context, from, to day.Date) bool {
+	sc, _ := s.cat.(scans)
+	var timer <-chan time.Time
+	var hurried day.Date
+	for {
+		var changed <-chan struct{}
+		if sc != nil {
+			changed = sc.Changed() // before looking, so no change is missed
+		}
+		d, busy := s.unscanned(from, to)
+		if !busy {
+			return true
+		}
+		if sc == nil || s.cfg.ScanWait < 0 {
+			return false
+		}
+		if d != hurried {
+			sc.Hurry(d)
+			hurried = d
+		}
+		if timer == nil {
+			t := time.NewTimer(s.cfg.ScanWait)
+			defer t.Stop()
+			timer = t.C
+		}
+		select {
+		case <-changed:
+		case <-timer:
+			return false
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+// unscanned is the oldest day from from to to with files waiting for their scan.
+func (s *Server) unscanned(from, to day.Date) (day.Date, bool) {
+	if from == to {
+		v, ok := s.cat.Day(from)
+		return from, ok && v.Unscanned > 0
+	}
+	var found day.Date
+	busy := false
+	for _, v := range s.cat.Days() { // newest first
+		if v.Date.Before(from) {
+			break
+		}
+		if !to.Before(v.Date) && v.Unscanned > 0 {
+			found, busy = v.Date, true
+		}
+	}
+	return found, busy
 }
 
 // rendered is a playlist's text, plain and gzipped, made once per change,
@@ -244,20 +348,36 @@ func hlsSegments(v *catalog.DayView, loc *time.Location, dst []hls.Segment) []hl
 	return dst
 }
 
-// dayPlaylist is a day's segments: VOD once the day is over, EVENT while
-// it is today (or later, if a camera's clock is ahead).
+// dayPlaylist is a past day's segments: VOD, or EVENT (no ENDLIST) while
+// files of the day are still being written, such as a late upload.
 func (s *Server) dayPlaylist(v *catalog.DayView) *rendered {
-	today := s.today()
-	closed := v.Date.Before(today)
-	sig := mix(v.Version, boolBit(closed))
+	done := v.Pending == 0
+	sig := mix(v.Version, boolBit(done))
 	return s.playlists.get(playlistKey{date: v.Date}, sig, func() *rendered {
 		loc := s.cfg.Now().Location()
 		pl := hls.Playlist{Type: hls.Event, MediaSequence: seqBase(v.Date, loc), TargetDuration: minTarget,
 			Segments: hlsSegments(v, loc, make([]hls.Segment, 0, len(v.Plan.Segments)))}
-		if closed {
+		if done {
 			pl.Type, pl.TargetDuration = hls.VOD, 0
 		}
-		return render(&pl, sig, closed)
+		return render(&pl, sig, done)
+	})
+}
+
+// eventPlaylist is today's segments (or a later day's, a camera's clock
+// ahead): EVENT, only ever appended to (published.go). A view whose files
+// still wait for their scan is not merged: its plan may be partial.
+func (s *Server) eventPlaylist(v *catalog.DayView, today day.Date) *rendered {
+	loc := s.cfg.Now().Location()
+	merge := v
+	if v.Unscanned > 0 && s.events.has(v.Date) {
+		merge = nil
+	}
+	segs, sig, _ := s.events.list(merge, v.Date, today, loc, s.log)
+	sig = mix(sig, 2)
+	return s.playlists.get(playlistKey{date: v.Date}, sig, func() *rendered {
+		pl := hls.Playlist{Type: hls.Event, MediaSequence: seqBase(v.Date, loc), TargetDuration: minTarget, Segments: segs}
+		return render(&pl, sig, false)
 	})
 }
 
@@ -266,12 +386,14 @@ func (s *Server) dayPlaylist(v *catalog.DayView) *rendered {
 // leave at the front, so MEDIA-SEQUENCE and DISCONTINUITY-SEQUENCE count
 // what has left since the first day that still has segments. The target
 // duration is taken over every segment from that day on, so it does not
-// change as the window slides.
-func (s *Server) livePlaylist(from day.Date) *rendered {
+// change as the window slides. Days after today are left out: footage
+// filed under tomorrow by a camera whose clock is ahead would otherwise
+// end the window for ever, and today's new segments would go before it.
+func (s *Server) livePlaylist(from, today day.Date) *rendered {
 	var days []*catalog.DayView
 	all := s.cat.Days()
 	for i := len(all) - 1; i >= 0; i-- {
-		if !all[i].Date.Before(from) && len(all[i].Plan.Segments) > 0 {
+		if d := all[i].Date; !d.Before(from) && !today.Before(d) && len(all[i].Plan.Segments) > 0 {
 			days = append(days, all[i])
 		}
 	}

@@ -28,7 +28,8 @@ import (
 // need be), is fsynced and checked as MPEG-TS with a PAT, a PMT and video
 // frames, and is then linked into place, which never replaces a file:
 // 201 when stored; 200 when the same bytes are there already (a retry);
-// 409 when other bytes are, which stay; 422 for junk; 413 when too big;
+// 409 when other bytes are, which stay; 422 for junk or a day outside the
+// upload window (uploadWindow: a camera's clock is wrong); 413 when too big;
 // 408 when the body stalls for Config.UploadIdle; 507 when the disk is
 // full, so the camera keeps the segment and tries again later. Nothing is
 // left behind by a failed upload.
@@ -45,6 +46,11 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request, fp filePath
 	}
 	if !strings.HasSuffix(fp.name, ".ts") {
 		text(w, http.StatusBadRequest, "bad file name: only *.ts segments are uploaded")
+		return
+	}
+	if err := uploadWindow(fp.date, s.today()); err != nil {
+		s.log.Warn("upload refused", "day", fp.date.String(), "segment", fp.name, "err", err)
+		text(w, http.StatusUnprocessableEntity, err.Error())
 		return
 	}
 	if r.ContentLength > s.cfg.UploadMaxBytes {

@@ -364,6 +364,11 @@ func TestUploadDiskFull(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "seg1.ts"), pool[0], 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Uploaded a while before cctvd started: complete (catalog's rule).
+	old := time.Now().Add(-10*time.Minute - 153192286)
+	if err := os.Chtimes(filepath.Join(dir, "seg1.ts"), old, old); err != nil {
+		t.Fatal(err)
+	}
 	free := diskfull.Fill(t, root, int64(len(pool[1]))/2)
 	l := start(t, root, liveOptions{token: uploadToken})
 	c := &camera{base: l.url, token: uploadToken, rnd: rand.New(rand.NewPCG(1, 2))}

@@ -49,6 +49,11 @@ const DefaultUploadIdle = 30 * time.Second
 // DefaultLiveWindow is how much footage a live playlist keeps.
 const DefaultLiveWindow = time.Hour
 
+// DefaultScanWait is how long a playlist request waits for its day's
+// files to be scanned (right after start-up, or when fresh files arrive)
+// before it is answered 503 with Retry-After.
+const DefaultScanWait = 2 * time.Second
+
 // Config configures a Server.
 type Config struct {
 	// Root is the footage root.
@@ -66,6 +71,9 @@ type Config struct {
 	// LiveWindow is how much footage a live playlist keeps; default
 	// DefaultLiveWindow. Negative keeps everything from the date on.
 	LiveWindow time.Duration
+	// ScanWait is how long a playlist waits for its days' files to be
+	// scanned; default DefaultScanWait, negative: not at all.
+	ScanWait time.Duration
 	// Now is the clock (what is today); default time.Now. Days and
 	// PROGRAM-DATE-TIME are in its location.
 	Now func() time.Time
@@ -85,6 +93,14 @@ type dayIndex interface {
 	Day(d day.Date) (*catalog.DayView, bool)
 }
 
+// scans lets a playlist wait for its days' files to be scanned (the catalog does this).
+type scans interface {
+	// Changed is closed at the next change of any day.
+	Changed() <-chan struct{}
+	// Hurry scans d's files before other days'.
+	Hurry(d day.Date)
+}
+
 // arrivals is told about uploads, so they are listed at once (the catalog does this).
 type arrivals interface {
 	Arrived(d day.Date, name string)
@@ -99,6 +115,7 @@ type Server struct {
 	token []byte // nil: uploads are off
 
 	playlists playlistCache
+	events    published
 	index     indexCache
 	uploads   sync.Map // "date/name" of uploads under way → struct{}
 }
@@ -116,6 +133,9 @@ func New(cfg Config, log *slog.Logger, cat dayIndex) (*Server, error) {
 	}
 	if cfg.LiveWindow == 0 {
 		cfg.LiveWindow = DefaultLiveWindow
+	}
+	if cfg.ScanWait == 0 {
+		cfg.ScanWait = DefaultScanWait
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
