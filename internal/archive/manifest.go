@@ -69,10 +69,16 @@ type segmentID struct {
 	Size     int64  `json:"size"`
 	CRC32C   uint32 `json:"crc32c"`
 	FirstDTS int64  `json:"first_dts"`
+	// Truncated marks a cut-off upload of a settled day: its whole frames
+	// go in, but the file is never deleted (it is not all it should be,
+	// and stays, reported), and its index record keeps later runs from
+	// taking it again.
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 func idOf(s *ts.Segment) segmentID {
-	return segmentID{Name: s.Name, Size: s.Report.Size, CRC32C: s.Report.CRC32C, FirstDTS: s.Report.FirstDTS}
+	return segmentID{Name: s.Name, Size: s.Report.Size, CRC32C: s.Report.CRC32C, FirstDTS: s.Report.FirstDTS,
+		Truncated: s.Report.Truncated()}
 }
 
 // chunkRecord is a finished chunk file of the work folder.
