@@ -144,6 +144,11 @@ func startStoppable(t *testing.T, cfg Config) (a *Archiver, stop func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return a, runStoppable(t, a)
+}
+
+// runStoppable runs a until stop is called or the test ends, then closes it.
+func runStoppable(t *testing.T, a *Archiver) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
@@ -158,5 +163,5 @@ func startStoppable(t *testing.T, cfg Config) (a *Archiver, stop func()) {
 		})
 	}
 	t.Cleanup(stop)
-	return a, stop
+	return stop
 }

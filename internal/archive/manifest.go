@@ -47,8 +47,10 @@ type manifest struct {
 	Start time.Time `json:"start"`
 	// Runs map the archive's timeline to the time of day.
 	Runs []ts.Run `json:"runs,omitempty"`
-	// Chunks are the finished chunks, in order from the first.
-	Chunks []chunkRecord `json:"chunks"`
+	// Chunks are the finished chunks, in order from the first, of
+	// ChunkCount (0 in a manifest written before it was recorded).
+	Chunks     []chunkRecord `json:"chunks"`
+	ChunkCount int           `json:"chunk_count,omitempty"`
 	Phase  string        `json:"phase"`
 	// SHA512 and Bytes describe the verified archive (phaseVerified on).
 	SHA512 string `json:"sha512,omitempty"`
@@ -96,7 +98,8 @@ type chunkRecord struct {
 
 func newManifest(p *Plan, s settingsID) *manifest {
 	m := &manifest{Version: manifestVersion, Date: p.Date.String(), Output: p.Output,
-		Settings: s, Frames: int64(p.Frames()), Start: p.Start(), Runs: p.Runs(), Phase: phaseEncoding}
+		Settings: s, Frames: int64(p.Frames()), Start: p.Start(), Runs: p.Runs(), Phase: phaseEncoding,
+		ChunkCount: len(p.Chunks)}
 	for i := range p.Segments {
 		m.Segments = append(m.Segments, idOf(&p.Segments[i]))
 	}
