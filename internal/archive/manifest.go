@@ -51,7 +51,7 @@ type manifest struct {
 	// ChunkCount (0 in a manifest written before it was recorded).
 	Chunks     []chunkRecord `json:"chunks"`
 	ChunkCount int           `json:"chunk_count,omitempty"`
-	Phase  string        `json:"phase"`
+	Phase      string        `json:"phase"`
 	// SHA512 and Bytes describe the verified archive (phaseVerified on).
 	SHA512 string `json:"sha512,omitempty"`
 	Bytes  int64  `json:"bytes,omitempty"`
