@@ -246,11 +246,16 @@ func (a *Archiver) indexArchive(date day.Date, m *manifest) error {
 
 // deleteSegments deletes exactly the manifest's segments, each only while
 // it still holds what was planned (size and CRC32C): a file replaced since
-// stays and is reported. Segments already gone were deleted by an earlier run.
+// stays and is reported. Segments already gone were deleted by an earlier
+// run. Truncated segments stay: only their whole frames went in.
 func (a *Archiver) deleteSegments(date day.Date, m *manifest) error {
 	log := a.log.With("day", m.Date)
 	deleted, changed := 0, 0
 	for _, s := range m.Segments {
+		if s.Truncated {
+			log.Warn("truncated segment kept; its whole frames are archived", "segment", s.Name, "archive", m.Output)
+			continue
+		}
 		name := path.Join(m.Date, s.Name)
 		same, err := a.sameSegment(name, s)
 		switch {

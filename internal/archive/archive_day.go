@@ -137,7 +137,7 @@ func (a *Archiver) prepareWork(p *Plan, m *manifest) (*manifest, error) {
 	work := a.workDir(p.Date)
 	s := a.settingsID()
 	if m != nil && m.fits(p, s) {
-		m.Output, m.Phase, m.SHA512, m.Bytes = p.Output, phaseEncoding, "", 0
+		m.Output, m.Phase, m.SHA512, m.Bytes, m.ChunkCount = p.Output, phaseEncoding, "", 0, len(p.Chunks)
 		m.validChunks(work, p.Chunks)
 		if len(m.Chunks) > 0 {
 			a.log.Info("resuming", "day", p.Date.String(), "chunks_done", len(m.Chunks), "chunks", len(p.Chunks))

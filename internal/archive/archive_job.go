@@ -117,15 +117,23 @@ func (a *Archiver) Convert(ctx context.Context, date day.Date, force, dryRun boo
 		return nil, fmt.Errorf("convert %s: due at %s: %w", date, a.due(date).Format(time.RFC3339), ErrTooYoung)
 	}
 	hasWork := l.candidates > 0 || a.hasManifest(date)
+	early := force && now.Before(a.due(date))
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	j := a.days[date]
 	switch {
 	case j != nil && j.active():
+		if early {
+			a.markForced(date)
+		}
 		j.force = j.force || force
 		return nil, nil
 	case !hasWork, j != nil && (j.state == StateIdle || j.state == StateArchived) && j.listing == l.sum:
 		return nil, fmt.Errorf("convert %s: %w", date, ErrNothingToDo)
+	}
+	if early {
+		// Before it is queued, so that the job's end always finds it.
+		a.markForced(date)
 	}
 	a.queueLocked(a.jobLocked(date), force)
 	a.Kick()
@@ -206,6 +214,7 @@ func (a *Archiver) Cancel(ctx context.Context, date day.Date) (Cancelled, error)
 		return Cancelled{}, fmt.Errorf("cancel %s: %w", date, ErrCommitting)
 	case j.state == StateQueued:
 		j.state = StateCancelled
+		a.unmarkForced(date)
 		a.publishLocked(j, Progress{Phase: PhaseCancelled, Err: ErrCancelled})
 		a.mu.Unlock()
 		return Cancelled{Phase: PhaseQueued}, nil

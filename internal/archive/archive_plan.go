@@ -147,16 +147,23 @@ func (a *Archiver) planDay(ctx context.Context, date day.Date) (*Plan, error) {
 					Detail: fmt.Sprintf("only %d of its %d frames decode; kept out of the archive", sa.Decoded, sa.Frames)})
 				continue
 			}
-			if in, orig, ok := idx.find(f.Name, &f.Report); ok {
-				dups = append(dups, ts.Kept{Name: f.Name, Reason: ts.Duplicate})
-				dupFindings = append(dupFindings, ts.Finding{Kind: ts.Duplicate, Files: []string{f.Name},
-					Detail: fmt.Sprintf("same footage as %s, already archived in %s", orig, in)})
+			if hit, ok := idx.find(f.Name, &f.Report); ok {
+				kind, detail := ts.Duplicate, fmt.Sprintf("same footage as %s, already archived in %s", hit.name, hit.archive)
+				if hit.truncated && hit.name == f.Name {
+					// Its whole frames went in and the file was kept on purpose.
+					kind, detail = ts.Truncated, fmt.Sprintf("ends %d bytes into a packet; its %d whole frames are archived in %s, the file is kept",
+						f.Report.TruncatedBytes, f.Report.Frames, hit.archive)
+				}
+				dups = append(dups, ts.Kept{Name: f.Name, Reason: kind})
+				dupFindings = append(dupFindings, ts.Finding{Kind: kind, Files: []string{f.Name}, Detail: detail})
 				continue
 			}
 		}
 		files = append(files, f)
 	}
-	p := &Plan{Date: date, Plan: ts.NewPlan(files), Output: nextOutput(l.files), Settings: a.cfg.Encode,
+	// A day is archived once it is settled (due, or forced, which says it
+	// is): a truncated file's whole frames go in.
+	p := &Plan{Date: date, Plan: ts.NewSettledPlan(files), Output: nextOutput(l.files), Settings: a.cfg.Encode,
 		DueTime: a.due(date), listing: l.sum}
 	p.Due = !a.cfg.Now().Before(p.DueTime)
 	p.Kept = append(p.Kept, dups...)

@@ -21,6 +21,8 @@ import (
 //     and in the archive indexes' folder go;
 //   - a work folder still encoding keeps its finished chunks for the
 //     day's next run;
+//   - a forced conversion that did not end is queued again, although the
+//     day is not due (see pending.go);
 //   - an archive without a checksum file that no manifest accounts for is
 //     renamed to NAME.unverified, so that nothing looks final that is not.
 //
@@ -45,6 +47,8 @@ func (a *Archiver) recover(ctx context.Context) {
 			committing[d] = true
 		}
 	}
+	removePartials(filepath.Join(a.cfg.State, "forced"))
+	a.resumeForced()
 	for _, d := range a.listDays() {
 		if n := a.removeTemps(d); n > 0 {
 			a.log.Info("removed temporary files of an interrupted run", "day", d.String(), "files", n)
@@ -70,7 +74,7 @@ func (a *Archiver) recoverWork(d day.Date) bool {
 		return false
 	}
 	if m.Phase == phaseEncoding {
-		log.Info("interrupted run will resume", "chunks_done", len(m.Chunks))
+		log.Info("interrupted run will resume", "chunks_done", len(m.Chunks), "chunks", m.ChunkCount)
 		return false
 	}
 	log.Info("finishing an interrupted commit", "phase", m.Phase, "archive", m.Output)

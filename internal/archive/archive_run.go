@@ -221,20 +221,24 @@ func (a *Archiver) endJob(ctx context.Context, j *job, res *result, err error, r
 		a.runEnd(RunEnd{Date: j.date, Result: "ok", Elapsed: elapsed, Footage: j.progress.TotalTime,
 			BytesIn: res.sourceBytes, BytesOut: res.bytes})
 		j.state, j.listing, j.attempts, j.err, j.stderr, j.force = StateArchived, listing, 0, nil, nil, false
+		a.unmarkForced(j.date)
 		a.publishLocked(j, Progress{Phase: PhaseDone, Frames: j.progress.TotalFrames, TotalFrames: j.progress.TotalFrames,
 			OutTime: j.progress.TotalTime, TotalTime: j.progress.TotalTime, Chunk: j.progress.Chunks, Chunks: j.progress.Chunks,
 			Archive: res.output, ArchiveBytes: res.bytes, SHA512: res.sha512})
 	case errors.Is(err, ErrNothingToDo):
 		log.Info("nothing to archive")
 		j.state, j.listing, j.attempts, j.err, j.stderr, j.force = StateIdle, listing, 0, nil, nil, false
+		a.unmarkForced(j.date)
 		a.publishLocked(j, Progress{Phase: PhaseDone, Err: err})
 	case errors.Is(context.Cause(ctx), ErrCancelled):
 		log.Info("archiving cancelled", "removed", removed)
 		a.runEnd(RunEnd{Date: j.date, Result: "cancelled", Elapsed: now.Sub(j.progress.Started)})
 		j.state, j.removed = StateCancelled, removed
+		a.unmarkForced(j.date)
 		a.publishLocked(j, Progress{Phase: PhaseCancelled, Err: ErrCancelled})
 	case a.runCtx.Err() != nil:
-		log.Info("archiving stopped by shutdown", "err", err)
+		// A forced day's record stays: the next start takes it up again.
+		log.Info("archiving stopped by shutdown; it resumes at the next start", "err", err, "forced", j.force)
 		j.state = StateQueued
 		a.publishLocked(j, Progress{Phase: PhaseCancelled, Err: err})
 	default:

@@ -62,7 +62,10 @@ type segmentKey struct {
 	crc            uint32
 }
 
-type indexHit struct{ archive, name string }
+type indexHit struct {
+	archive, name string
+	truncated     bool // the file's whole frames went in; the file was kept
+}
 
 func (a *Archiver) indexPath(date day.Date) string {
 	return filepath.Join(a.cfg.State, "archived", date.String()+".json")
@@ -85,17 +88,17 @@ func readIndex(name string) (*archiveIndex, error) {
 }
 
 // find reports the archive that already holds footage identical to r.
-func (x *archiveIndex) find(name string, r *ts.Report) (archive, orig string, ok bool) {
+func (x *archiveIndex) find(name string, r *ts.Report) (hit indexHit, ok bool) {
 	if x.byKey == nil {
 		x.byKey = map[segmentKey]indexHit{}
 		for _, e := range x.Archives {
 			for _, s := range e.Segments {
-				x.byKey[segmentKey{s.Size, s.FirstDTS, s.CRC32C}] = indexHit{e.File, s.Name}
+				x.byKey[segmentKey{s.Size, s.FirstDTS, s.CRC32C}] = indexHit{e.File, s.Name, s.Truncated}
 			}
 		}
 	}
-	hit, ok := x.byKey[segmentKey{r.Size, r.FirstDTS, r.CRC32C}]
-	return hit.archive, hit.name, ok
+	hit, ok = x.byKey[segmentKey{r.Size, r.FirstDTS, r.CRC32C}]
+	return hit, ok
 }
 
 // add records an archive, replacing an earlier record of the same file.

@@ -47,9 +47,11 @@ type manifest struct {
 	Start time.Time `json:"start"`
 	// Runs map the archive's timeline to the time of day.
 	Runs []ts.Run `json:"runs,omitempty"`
-	// Chunks are the finished chunks, in order from the first.
-	Chunks []chunkRecord `json:"chunks"`
-	Phase  string        `json:"phase"`
+	// Chunks are the finished chunks, in order from the first, of
+	// ChunkCount (0 in a manifest written before it was recorded).
+	Chunks     []chunkRecord `json:"chunks"`
+	ChunkCount int           `json:"chunk_count,omitempty"`
+	Phase      string        `json:"phase"`
 	// SHA512 and Bytes describe the verified archive (phaseVerified on).
 	SHA512 string `json:"sha512,omitempty"`
 	Bytes  int64  `json:"bytes,omitempty"`
@@ -69,10 +71,16 @@ type segmentID struct {
 	Size     int64  `json:"size"`
 	CRC32C   uint32 `json:"crc32c"`
 	FirstDTS int64  `json:"first_dts"`
+	// Truncated marks a cut-off upload of a settled day: its whole frames
+	// go in, but the file is never deleted (it is not all it should be,
+	// and stays, reported), and its index record keeps later runs from
+	// taking it again.
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 func idOf(s *ts.Segment) segmentID {
-	return segmentID{Name: s.Name, Size: s.Report.Size, CRC32C: s.Report.CRC32C, FirstDTS: s.Report.FirstDTS}
+	return segmentID{Name: s.Name, Size: s.Report.Size, CRC32C: s.Report.CRC32C, FirstDTS: s.Report.FirstDTS,
+		Truncated: s.Report.Truncated()}
 }
 
 // chunkRecord is a finished chunk file of the work folder.
@@ -90,7 +98,8 @@ type chunkRecord struct {
 
 func newManifest(p *Plan, s settingsID) *manifest {
 	m := &manifest{Version: manifestVersion, Date: p.Date.String(), Output: p.Output,
-		Settings: s, Frames: int64(p.Frames()), Start: p.Start(), Runs: p.Runs(), Phase: phaseEncoding}
+		Settings: s, Frames: int64(p.Frames()), Start: p.Start(), Runs: p.Runs(), Phase: phaseEncoding,
+		ChunkCount: len(p.Chunks)}
 	for i := range p.Segments {
 		m.Segments = append(m.Segments, idOf(&p.Segments[i]))
 	}

@@ -74,6 +74,7 @@ type archiveAPI interface {
 	Watch(d day.Date) (ch <-chan archive.Progress, stop func(), err error)
 	Cancel(ctx context.Context, d day.Date) (archive.Cancelled, error)
 	Status() archive.Status
+	Pending() []archive.Pending
 	Verify(ctx context.Context, d day.Date) (*archive.Report, error)
 }
 
@@ -150,6 +151,15 @@ func (a archiver) Status() []Job {
 		s := &st.Days[i]
 		out = append(out, Job{Date: s.Date, State: JobState(s.State), Progress: progressOf(&s.Progress),
 			Err: s.Err, NextAttempt: s.NextAttempt})
+	}
+	return out
+}
+
+func (a archiver) Pending() []Pending {
+	var out []Pending
+	for _, p := range a.a.Pending() {
+		out = append(out, Pending{Date: p.Date, Forced: p.Forced, ChunksDone: p.ChunksDone, Chunks: p.Chunks,
+			Committing: p.Committing})
 	}
 	return out
 }

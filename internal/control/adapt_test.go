@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -110,6 +111,10 @@ func (f *fakeArchive) Status() archive.Status {
 		Err: errors.New("ffmpeg exited 1"), NextAttempt: now, Progress: archive.Progress{Phase: archive.PhaseFailed}}}}
 }
 
+func (f *fakeArchive) Pending() []archive.Pending {
+	return []archive.Pending{{Date: date("2026-11-23"), Forced: true, ChunksDone: 1, Chunks: 3, Committing: true}}
+}
+
 func (f *fakeArchive) Verify(ctx context.Context, d day.Date) (*archive.Report, error) {
 	return &archive.Report{Date: d, Archives: []archive.ArchiveCheck{
 		{File: "video.mp4", Checksum: archive.ChecksumVerified, Info: encode.Info{Codec: "hevc", Frames: 10}},
@@ -135,6 +140,10 @@ func TestFromArchiver(t *testing.T) {
 	jobs := a.Status()
 	if len(jobs) != 1 || jobs[0].State != JobFailed || jobs[0].Err == nil || !jobs[0].NextAttempt.Equal(now) {
 		t.Errorf("status %+v", jobs)
+	}
+	want := []Pending{{Date: date("2026-11-23"), Forced: true, ChunksDone: 1, Chunks: 3, Committing: true}}
+	if got := a.Pending(); !slices.Equal(got, want) {
+		t.Errorf("pending %+v, want %+v", got, want)
 	}
 	r, err := a.Verify(t.Context(), d)
 	if err != nil || r.Plan == nil || len(r.Archives) != 3 {

@@ -44,6 +44,8 @@ type Archiver interface {
 	// Status lists the days the archiver knows of: queued, converting,
 	// failed, cancelled and done.
 	Status() []Job
+	// Pending lists the unfinished conversion work kept on disk.
+	Pending() []Pending
 	// Verify checks d now: archives re-hashed and probed, the remaining
 	// files scanned. It changes nothing.
 	Verify(ctx context.Context, d day.Date) (*Report, error)

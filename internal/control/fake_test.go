@@ -76,6 +76,9 @@ type fakeArchiver struct {
 	block   bool
 	entered chan struct{}
 
+	// pending is every Pending's answer.
+	pending []Pending
+
 	mu       sync.Mutex
 	jobs     map[day.Date]*Job
 	watches  map[day.Date]map[*fakeWatch]bool
@@ -211,6 +214,8 @@ func (f *fakeArchiver) Status() []Job {
 	return out
 }
 
+func (f *fakeArchiver) Pending() []Pending { return f.pending }
+
 func (f *fakeArchiver) Verify(ctx context.Context, d day.Date) (*Report, error) {
 	if f.err != nil {
 		return nil, f.err
@@ -251,6 +256,7 @@ func serve(t *testing.T, cfg Config) *harness {
 	failed := date("2026-11-21")
 	arc.jobs[failed] = &Job{Date: failed, State: JobFailed, Err: errors.New("ffmpeg exited 1"), NextAttempt: now.Add(time.Hour),
 		Progress: Progress{Date: failed, Phase: PhaseFailed}}
+	arc.pending = []Pending{{Date: failed, ChunksDone: 2, Chunks: 5}, {Date: date("2026-11-23"), Forced: true}}
 	h := &harness{days: days, arc: arc}
 	if cfg.Addr == "" {
 		h.sock = t.TempDir() + "/run/cctvd.sock"

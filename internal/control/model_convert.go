@@ -68,6 +68,18 @@ const (
 	JobIdle       JobState = "idle" // nothing to archive, only kept files
 )
 
+// Pending is a day's unfinished conversion work kept on disk: interrupted
+// (its finished chunks are reused) or forced and not done yet (a restart
+// takes it up even before the day is due).
+type Pending struct {
+	Date   day.Date
+	Forced bool
+	// ChunksDone of Chunks are encoded; Chunks is 0 when not planned yet.
+	ChunksDone, Chunks int
+	// Committing: the archive is verified and being put in place.
+	Committing bool
+}
+
 // Job is one day the archiver knows of.
 type Job struct {
 	Date  day.Date

@@ -34,6 +34,10 @@ func (s *service) GetStatus(ctx context.Context, req *cctvv1.GetStatusRequest) (
 			resp.Conversions = append(resp.Conversions, progressProto(&j.Progress))
 		}
 	}
+	for _, p := range s.arc.Pending() {
+		resp.Pending = append(resp.Pending, &cctvv1.PendingConversion{Date: p.Date.String(), Forced: p.Forced,
+			ChunksDone: int32(p.ChunksDone), ChunkCount: int32(p.Chunks), Committing: p.Committing})
+	}
 	if u, err := s.disk(s.root); err != nil {
 		s.log.Warn("cannot measure the root's file system", "err", err)
 	} else {

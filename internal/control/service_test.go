@@ -131,6 +131,15 @@ func TestGetStatus(t *testing.T) {
 	if len(got.RecentErrors) != 1 || got.RecentErrors[0].Component != "archive" || got.RecentErrors[0].Date != "2026-11-21" {
 		t.Errorf("recent errors %v", got.RecentErrors)
 	}
+	wantPending := []*cctvv1.PendingConversion{{Date: "2026-11-21", ChunksDone: 2, ChunkCount: 5}, {Date: "2026-11-23", Forced: true}}
+	if len(got.Pending) != len(wantPending) {
+		t.Errorf("pending %v, want %v", got.Pending, wantPending)
+	}
+	for i := range min(len(got.Pending), len(wantPending)) {
+		if !proto.Equal(got.Pending[i], wantPending[i]) {
+			t.Errorf("pending %d: %v, want %v", i, got.Pending[i], wantPending[i])
+		}
+	}
 
 	// A conversion under way shows.
 	if _, err := h.arc.Convert(t.Context(), date("2026-11-22"), false, false); err != nil {

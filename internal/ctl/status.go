@@ -12,7 +12,7 @@ func statusCmd() *command {
 	return &command{
 		name:    "status",
 		summary: "Show what cctvd is doing",
-		doc:     "Version and uptime, the root and its disk space, days by state, the conversion in\nprogress (frames, speed, ETA) and the most recent errors.",
+		doc:     "Version and uptime, the root and its disk space, days by state, the conversion in\nprogress (frames, speed, ETA), unfinished work kept on disk (resumed at start-up when\nforced) and the most recent errors.",
 		run:     runStatus,
 	}
 }
@@ -65,6 +65,9 @@ func (p *printer) printStatus(s *cctvv1.GetStatusResponse) {
 	for _, c := range s.GetConversions() {
 		p.linef("converting %s: %s", c.GetDate(), progressText(c))
 	}
+	for _, w := range s.GetPending() {
+		p.linef("pending %s: %s", w.GetDate(), pendingText(w))
+	}
 	if errs := s.GetRecentErrors(); len(errs) > 0 {
 		p.linef("recent errors:")
 		for _, e := range errs {
@@ -75,6 +78,23 @@ func (p *printer) printStatus(s *cctvv1.GetStatusResponse) {
 			p.linef("  %s  %s: %s", p.timeText(e.GetTime()), orDash(where), oneLine(e.GetMessage()))
 		}
 	}
+}
+
+// pendingText says what unfinished work a day has on disk.
+func pendingText(w *cctvv1.PendingConversion) string {
+	var parts []string
+	if w.GetForced() {
+		parts = append(parts, "forced")
+	}
+	switch {
+	case w.GetCommitting():
+		parts = append(parts, "archive verified, being committed")
+	case w.GetChunkCount() > 0:
+		parts = append(parts, fmt.Sprintf("%d/%d chunks done", w.GetChunksDone(), w.GetChunkCount()))
+	default:
+		parts = append(parts, "not started")
+	}
+	return strings.Join(parts, ", ")
 }
 
 func stateText(s cctvv1.DayState) string { return enumText(s.String(), "DAY_STATE_") }

@@ -24,6 +24,11 @@ func fakeStatus() *cctvv1.GetStatusResponse {
 			Date: "2026-11-15", Phase: cctvv1.ConversionPhase_CONVERSION_PHASE_ENCODING,
 			Chunk: 3, ChunkCount: 24, Frames: 12000, TotalFrames: 26000, Speed: 2.5, Eta: dur(62 * time.Minute),
 		}},
+		Pending: []*cctvv1.PendingConversion{
+			{Date: "2026-11-15", ChunksDone: 2, ChunkCount: 24},
+			{Date: "2026-11-16", Forced: true, ChunksDone: 1, ChunkCount: 3},
+			{Date: "2026-11-17", Forced: true},
+		},
 		RecentErrors: []*cctvv1.RecentError{{
 			Time: at(-time.Hour), Date: "2026-11-14", Component: "archive", Message: "ffmpeg exited with status 1\nmore",
 		}},
@@ -49,6 +54,9 @@ disk:    120.0 GiB free of 500.0 GiB (76% used), footage 310.0 GiB
 days:    1 recording, 2 settling, 30 archived
 settle:  48h0m0s
 converting 2026-11-15: encoding chunk 3/24: 46% (12000/26000 frames) at 2.50x, eta 1h2m0s
+pending 2026-11-15: 2/24 chunks done
+pending 2026-11-16: forced, 1/3 chunks done
+pending 2026-11-17: forced, not started
 recent errors:
   2026-11-17 23:00:00  archive 2026-11-14: ffmpeg exited with status 1 …
 `,

@@ -27,7 +27,8 @@ type ConcatStats struct {
 // Concat writes segs as one clean MPEG-TS stream to w: timestamps moved
 // onto the plan's timeline (each segment's Shift), continuity counters
 // carried across file boundaries (loss inside a file stays visible),
-// garbage and partial packets left out. Memory use does not grow with the
+// garbage and partial packets left out, and of a truncated file only its
+// whole frames (Report.CompletePackets). Memory use does not grow with the
 // day: one buffer per file read and one for writing.
 //
 // Each file must still be the size the plan scanned, or Concat fails with
@@ -80,6 +81,10 @@ func (c *concatenator) file(open Opener, seg *Segment) error {
 	}
 	var packets int64
 	frames := 0
+	keep := int64(-1) // every packet
+	if seg.Report.Truncated() {
+		keep = seg.Report.CompletePackets
+	}
 	for {
 		p, err := c.w.next()
 		if errors.Is(err, io.EOF) {
@@ -89,6 +94,9 @@ func (c *concatenator) file(open Opener, seg *Segment) error {
 			return err
 		}
 		packets++
+		if keep >= 0 && packets > keep {
+			continue // the frame the cut went through; still read, for the size check
+		}
 		id := pid(p)
 		if tei(p) || id == pidNull {
 			c.stats.Dropped++

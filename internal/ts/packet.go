@@ -19,6 +19,9 @@ type walker struct {
 	syncLosses   int
 	skippedBytes int64
 	tail         int // bytes of a partial packet at the very end
+	// tailHead holds the partial packet's first bytes (up to a header's
+	// worth): whether it starts a PES tells a whole last frame from a cut one.
+	tailHead [4]byte
 }
 
 const walkBuf = packetSize * 1024
@@ -85,6 +88,7 @@ func (w *walker) resync() bool {
 		if len(b) < packetSize {
 			if len(b) > 0 && b[0] == syncByte {
 				w.tail = len(b)
+				copy(w.tailHead[:], b)
 			} else {
 				w.skip(len(b), &lost)
 			}
@@ -110,6 +114,14 @@ func (w *walker) resync() bool {
 		w.skip(drop, &lost)
 		w.start += drop
 	}
+}
+
+// tailStartsPES reports whether the partial packet at the end is a
+// packet of PID id that starts a PES: the PES before it on that PID ended
+// whole.
+func (w *walker) tailStartsPES(id uint16) bool {
+	h := w.tailHead[:]
+	return w.tail >= len(h) && !tei(h) && pid(h) == id && pusi(h)
 }
 
 func (w *walker) skip(n int, lost *bool) {

@@ -22,7 +22,7 @@ const (
 	Damaged       Kind = "damaged"        // lost packets or garbage inside a file that still goes in
 	Duplicate     Kind = "duplicate"      // the same footage again under another name
 	Overlap       Kind = "overlap"        // footage that partly repeats the file before it
-	Truncated     Kind = "truncated"      // cut off mid-packet: the upload did not finish
+	Truncated     Kind = "truncated"      // cut off mid-packet: the upload did not finish (see NewSettledPlan)
 	BadTimestamps Kind = "bad_timestamps" // timestamps go backwards inside the file
 	Undecodable   Kind = "undecodable"    // scans clean, but its video does not decode whole
 	ZeroByte      Kind = "zero_byte"
@@ -160,6 +160,8 @@ func classify(f *File) Kind {
 		return ZeroByte
 	case errors.Is(f.Err, ErrNotTS):
 		return NotTS
+	case errors.Is(f.Err, ErrNoVideo) && f.Report.Truncated():
+		return Truncated // cut off before its first frame ended
 	case errors.Is(f.Err, ErrNoVideo):
 		return NoVideo
 	case f.Err != nil:
@@ -179,8 +181,19 @@ func IsCandidate(name string, mode fs.FileMode) bool {
 }
 
 // NewPlan orders a day's files and finds what is wrong with them. It is
-// deterministic: the same files give the same plan.
-func NewPlan(files []File) Plan {
+// deterministic: the same files give the same plan. A truncated file stays
+// out: while a day may still receive files, it may be an upload that will
+// be sent again whole.
+func NewPlan(files []File) Plan { return newPlan(files, false) }
+
+// NewSettledPlan plans a day that receives no more files, for its archive:
+// a truncated file is then all there will ever be of its footage, so its
+// whole frames go in at their place on the timeline (the frame the cut went
+// through stays out, see Report.CompletePackets), reported by a Truncated
+// finding. The file itself must be kept: it is not all it should be.
+func NewSettledPlan(files []File) Plan { return newPlan(files, true) }
+
+func newPlan(files []File, settled bool) Plan {
 	files = slices.Clone(files)
 	slices.SortFunc(files, func(a, b File) int {
 		if c := naturalCompare(a.Name, b.Name); c != 0 {
@@ -198,7 +211,9 @@ func NewPlan(files []File) Plan {
 		if IsArchiveName(f.Name) {
 			continue
 		}
-		if k := classify(f); k != "" {
+		k := classify(f)
+		cut := settled && k == Truncated && f.Report.Frames > 0 && f.Report.BackwardDTS == 0
+		if k != "" && !cut {
 			p.keep(f.Name, k, keepDetail(f, k))
 			continue
 		}
@@ -209,6 +224,10 @@ func NewPlan(files []File) Plan {
 		}
 		if !p.add(f) {
 			continue
+		}
+		if cut {
+			p.Findings = append(p.Findings, Finding{Kind: Truncated, Files: []string{f.Name},
+				Detail: fmt.Sprintf("%s; its %d whole frames go in, the file is kept", keepDetail(f, k), f.Report.Frames)})
 		}
 		seen[key] = f.Name
 	}

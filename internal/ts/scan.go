@@ -38,6 +38,12 @@ type Report struct {
 	SkippedBytes    int64 `json:"skipped_bytes"`
 	// TruncatedBytes is the size of a partial packet at the end: the upload was cut off.
 	TruncatedBytes int `json:"truncated_bytes"`
+	// CompletePackets, in a truncated file, counts the leading packets that
+	// hold its whole frames; Concat writes only these. The frame under way
+	// at the cut is left out of the report (Frames, timestamps) unless the
+	// partial packet starts the next frame: what was cut off it cannot be
+	// told from what was not.
+	CompletePackets int64 `json:"complete_packets,omitempty"`
 	// BadPES counts PES headers that did not parse.
 	BadPES int `json:"bad_pes"`
 	// BackwardDTS counts frames whose DTS did not advance past the frame
@@ -116,6 +122,18 @@ type scanner struct {
 	prevRawDTS int64
 	curDTS     int64 // unwrapped DTS of the last frame; LastDTS is the highest
 	deltas     map[int64]int
+	// before is the report as it was before the last frame, so that a
+	// frame cut off by the end of the file can be taken back.
+	before frameMark
+}
+
+// frameMark is what a frame changes in a scan.
+type frameMark struct {
+	packet                      int64 // index of the packet that starts the frame
+	frames, keyframes, backward int
+	lastPTS, lastDTS            int64
+	curDTS, prevRawDTS          int64
+	step                        int64 // added to deltas; 0 if none
 }
 
 func (s *scanner) init(r io.Reader) {
@@ -245,6 +263,8 @@ func (s *scanner) frame(p []byte) {
 	}
 	key := randomAccess(p) || keyNAL(s.rep.Codec, pes.Data)
 	r := &s.rep
+	s.before = frameMark{packet: r.Packets - 1, frames: r.Frames, keyframes: r.Keyframes, backward: r.BackwardDTS,
+		lastPTS: r.LastPTS, lastDTS: r.LastDTS, curDTS: s.curDTS, prevRawDTS: s.prevRawDTS}
 	if r.Frames == 0 {
 		r.FirstPTS, r.LastPTS, r.FirstDTS, r.LastDTS = pts, pts, dts, dts
 		s.curDTS = dts
@@ -255,6 +275,7 @@ func (s *scanner) frame(p []byte) {
 			r.BackwardDTS++
 		} else {
 			s.deltas[step]++
+			s.before.step = step
 		}
 		s.curDTS += step
 		r.LastDTS = max(r.LastDTS, s.curDTS)
@@ -271,6 +292,9 @@ func (s *scanner) finish() (Report, error) {
 	r := &s.rep
 	r.SyncLosses, r.SkippedBytes, r.TruncatedBytes = s.w.syncLosses, s.w.skippedBytes, s.w.tail
 	r.Size = r.Packets*packetSize + r.SkippedBytes + int64(r.TruncatedBytes)
+	if r.Truncated() {
+		s.dropCutFrame()
+	}
 	best := 0
 	for d, n := range s.deltas {
 		if n > best || n == best && d < r.FrameTicks {
@@ -289,6 +313,29 @@ func (s *scanner) finish() (Report, error) {
 		return *r, ErrNoVideo
 	}
 	return *r, nil
+}
+
+// dropCutFrame takes the last frame of a truncated file out of the report
+// unless the partial packet at the end shows it ended whole, and records
+// how many packets hold the whole frames.
+func (s *scanner) dropCutFrame() {
+	r := &s.rep
+	r.CompletePackets = r.Packets
+	if r.Frames == 0 || s.w.tailStartsPES(r.VideoPID) {
+		return
+	}
+	b := s.before
+	r.CompletePackets = b.packet
+	r.Frames, r.Keyframes, r.BackwardDTS = b.frames, b.keyframes, b.backward
+	r.LastPTS, r.LastDTS, s.curDTS, s.prevRawDTS = b.lastPTS, b.lastDTS, b.curDTS, b.prevRawDTS
+	if b.step > 0 {
+		if s.deltas[b.step]--; s.deltas[b.step] == 0 {
+			delete(s.deltas, b.step)
+		}
+	}
+	if r.Frames == 0 {
+		r.FirstPTS, r.LastPTS, r.FirstDTS, r.LastDTS, r.StartsWithKeyframe = 0, 0, 0, 0, false
+	}
 }
 
 // signed33 maps a difference of 33-bit timestamps to the nearest signed

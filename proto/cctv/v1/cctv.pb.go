@@ -1529,7 +1529,10 @@ type GetStatusResponse struct {
 	// The most recent errors, newest first.
 	RecentErrors []*RecentError `protobuf:"bytes,8,rep,name=recent_errors,json=recentErrors,proto3" json:"recent_errors,omitempty"`
 	// How long after a day's end it becomes due for conversion.
-	Settle        *durationpb.Duration `protobuf:"bytes,9,opt,name=settle,proto3" json:"settle,omitempty"`
+	Settle *durationpb.Duration `protobuf:"bytes,9,opt,name=settle,proto3" json:"settle,omitempty"`
+	// Unfinished conversion work kept on disk, oldest day first; a day being
+	// converted now is listed too.
+	Pending       []*PendingConversion `protobuf:"bytes,10,rep,name=pending,proto3" json:"pending,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1627,6 +1630,98 @@ func (x *GetStatusResponse) GetSettle() *durationpb.Duration {
 	return nil
 }
 
+func (x *GetStatusResponse) GetPending() []*PendingConversion {
+	if x != nil {
+		return x.Pending
+	}
+	return nil
+}
+
+// PendingConversion is a day's unfinished conversion work, kept on disk: a
+// conversion interrupted (by a shutdown or a failure), whose finished
+// chunks its next run reuses, or one forced and not yet done, which a
+// restart takes up again even before the day is due.
+type PendingConversion struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The day, YYYY-MM-DD.
+	Date string `protobuf:"bytes,1,opt,name=date,proto3" json:"date,omitempty"`
+	// Asked for with force before the day was due.
+	Forced bool `protobuf:"varint,2,opt,name=forced,proto3" json:"forced,omitempty"`
+	// Chunks encoded so far, of chunk_count.
+	ChunksDone int32 `protobuf:"varint,3,opt,name=chunks_done,json=chunksDone,proto3" json:"chunks_done,omitempty"`
+	// Chunks of the day; 0 when it was not planned yet.
+	ChunkCount int32 `protobuf:"varint,4,opt,name=chunk_count,json=chunkCount,proto3" json:"chunk_count,omitempty"`
+	// The archive is verified and being put in place (finished at start-up).
+	Committing    bool `protobuf:"varint,5,opt,name=committing,proto3" json:"committing,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PendingConversion) Reset() {
+	*x = PendingConversion{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PendingConversion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PendingConversion) ProtoMessage() {}
+
+func (x *PendingConversion) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PendingConversion.ProtoReflect.Descriptor instead.
+func (*PendingConversion) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *PendingConversion) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+func (x *PendingConversion) GetForced() bool {
+	if x != nil {
+		return x.Forced
+	}
+	return false
+}
+
+func (x *PendingConversion) GetChunksDone() int32 {
+	if x != nil {
+		return x.ChunksDone
+	}
+	return 0
+}
+
+func (x *PendingConversion) GetChunkCount() int32 {
+	if x != nil {
+		return x.ChunkCount
+	}
+	return 0
+}
+
+func (x *PendingConversion) GetCommitting() bool {
+	if x != nil {
+		return x.Committing
+	}
+	return false
+}
+
 // ListDaysRequest asks for the day folders.
 type ListDaysRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1638,7 +1733,7 @@ type ListDaysRequest struct {
 
 func (x *ListDaysRequest) Reset() {
 	*x = ListDaysRequest{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[12]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1650,7 +1745,7 @@ func (x *ListDaysRequest) String() string {
 func (*ListDaysRequest) ProtoMessage() {}
 
 func (x *ListDaysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[12]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1663,7 +1758,7 @@ func (x *ListDaysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDaysRequest.ProtoReflect.Descriptor instead.
 func (*ListDaysRequest) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{12}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListDaysRequest) GetStates() []DayState {
@@ -1684,7 +1779,7 @@ type ListDaysResponse struct {
 
 func (x *ListDaysResponse) Reset() {
 	*x = ListDaysResponse{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[13]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1696,7 +1791,7 @@ func (x *ListDaysResponse) String() string {
 func (*ListDaysResponse) ProtoMessage() {}
 
 func (x *ListDaysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[13]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1709,7 +1804,7 @@ func (x *ListDaysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDaysResponse.ProtoReflect.Descriptor instead.
 func (*ListDaysResponse) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{13}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListDaysResponse) GetDays() []*Day {
@@ -1730,7 +1825,7 @@ type VerifyDayRequest struct {
 
 func (x *VerifyDayRequest) Reset() {
 	*x = VerifyDayRequest{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[14]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1742,7 +1837,7 @@ func (x *VerifyDayRequest) String() string {
 func (*VerifyDayRequest) ProtoMessage() {}
 
 func (x *VerifyDayRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[14]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1755,7 +1850,7 @@ func (x *VerifyDayRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyDayRequest.ProtoReflect.Descriptor instead.
 func (*VerifyDayRequest) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{14}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *VerifyDayRequest) GetDate() string {
@@ -1790,7 +1885,7 @@ type ArchiveCheck struct {
 
 func (x *ArchiveCheck) Reset() {
 	*x = ArchiveCheck{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[15]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1802,7 +1897,7 @@ func (x *ArchiveCheck) String() string {
 func (*ArchiveCheck) ProtoMessage() {}
 
 func (x *ArchiveCheck) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[15]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1815,7 +1910,7 @@ func (x *ArchiveCheck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ArchiveCheck.ProtoReflect.Descriptor instead.
 func (*ArchiveCheck) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{15}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ArchiveCheck) GetFile() string {
@@ -1895,7 +1990,7 @@ type VerifyDayResponse struct {
 
 func (x *VerifyDayResponse) Reset() {
 	*x = VerifyDayResponse{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[16]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1907,7 +2002,7 @@ func (x *VerifyDayResponse) String() string {
 func (*VerifyDayResponse) ProtoMessage() {}
 
 func (x *VerifyDayResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[16]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1920,7 +2015,7 @@ func (x *VerifyDayResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyDayResponse.ProtoReflect.Descriptor instead.
 func (*VerifyDayResponse) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{16}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *VerifyDayResponse) GetDate() string {
@@ -1981,7 +2076,7 @@ type ConvertDayRequest struct {
 
 func (x *ConvertDayRequest) Reset() {
 	*x = ConvertDayRequest{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[17]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1993,7 +2088,7 @@ func (x *ConvertDayRequest) String() string {
 func (*ConvertDayRequest) ProtoMessage() {}
 
 func (x *ConvertDayRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[17]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2006,7 +2101,7 @@ func (x *ConvertDayRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConvertDayRequest.ProtoReflect.Descriptor instead.
 func (*ConvertDayRequest) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{17}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ConvertDayRequest) GetDate() string {
@@ -2046,7 +2141,7 @@ type ConvertDayResponse struct {
 
 func (x *ConvertDayResponse) Reset() {
 	*x = ConvertDayResponse{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[18]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2058,7 +2153,7 @@ func (x *ConvertDayResponse) String() string {
 func (*ConvertDayResponse) ProtoMessage() {}
 
 func (x *ConvertDayResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[18]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2071,7 +2166,7 @@ func (x *ConvertDayResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConvertDayResponse.ProtoReflect.Descriptor instead.
 func (*ConvertDayResponse) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{18}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ConvertDayResponse) GetEvent() isConvertDayResponse_Event {
@@ -2128,7 +2223,7 @@ type CancelConversionRequest struct {
 
 func (x *CancelConversionRequest) Reset() {
 	*x = CancelConversionRequest{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[19]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2140,7 +2235,7 @@ func (x *CancelConversionRequest) String() string {
 func (*CancelConversionRequest) ProtoMessage() {}
 
 func (x *CancelConversionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[19]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2153,7 +2248,7 @@ func (x *CancelConversionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelConversionRequest.ProtoReflect.Descriptor instead.
 func (*CancelConversionRequest) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{19}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CancelConversionRequest) GetDate() string {
@@ -2178,7 +2273,7 @@ type CancelConversionResponse struct {
 
 func (x *CancelConversionResponse) Reset() {
 	*x = CancelConversionResponse{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[20]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2190,7 +2285,7 @@ func (x *CancelConversionResponse) String() string {
 func (*CancelConversionResponse) ProtoMessage() {}
 
 func (x *CancelConversionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[20]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2203,7 +2298,7 @@ func (x *CancelConversionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelConversionResponse.ProtoReflect.Descriptor instead.
 func (*CancelConversionResponse) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{20}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CancelConversionResponse) GetDate() string {
@@ -2336,7 +2431,7 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\x03due\x18\n" +
 	" \x01(\bR\x03due\x12!\n" +
 	"\fencoder_args\x18\v \x03(\tR\vencoderArgs\"\x12\n" +
-	"\x10GetStatusRequest\"\xbb\x03\n" +
+	"\x10GetStatusRequest\"\xf1\x03\n" +
 	"\x11GetStatusResponse\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x129\n" +
 	"\n" +
@@ -2348,7 +2443,19 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"day_counts\x18\x06 \x03(\v2\x16.cctv.v1.DayStateCountR\tdayCounts\x12=\n" +
 	"\vconversions\x18\a \x03(\v2\x1b.cctv.v1.ConversionProgressR\vconversions\x129\n" +
 	"\rrecent_errors\x18\b \x03(\v2\x14.cctv.v1.RecentErrorR\frecentErrors\x121\n" +
-	"\x06settle\x18\t \x01(\v2\x19.google.protobuf.DurationR\x06settle\"<\n" +
+	"\x06settle\x18\t \x01(\v2\x19.google.protobuf.DurationR\x06settle\x124\n" +
+	"\apending\x18\n" +
+	" \x03(\v2\x1a.cctv.v1.PendingConversionR\apending\"\xa1\x01\n" +
+	"\x11PendingConversion\x12\x12\n" +
+	"\x04date\x18\x01 \x01(\tR\x04date\x12\x16\n" +
+	"\x06forced\x18\x02 \x01(\bR\x06forced\x12\x1f\n" +
+	"\vchunks_done\x18\x03 \x01(\x05R\n" +
+	"chunksDone\x12\x1f\n" +
+	"\vchunk_count\x18\x04 \x01(\x05R\n" +
+	"chunkCount\x12\x1e\n" +
+	"\n" +
+	"committing\x18\x05 \x01(\bR\n" +
+	"committing\"<\n" +
 	"\x0fListDaysRequest\x12)\n" +
 	"\x06states\x18\x01 \x03(\x0e2\x11.cctv.v1.DayStateR\x06states\"4\n" +
 	"\x10ListDaysResponse\x12 \n" +
@@ -2452,7 +2559,7 @@ func file_cctv_v1_cctv_proto_rawDescGZIP() []byte {
 }
 
 var file_cctv_v1_cctv_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_cctv_v1_cctv_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_cctv_v1_cctv_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_cctv_v1_cctv_proto_goTypes = []any{
 	(DayState)(0),                    // 0: cctv.v1.DayState
 	(ChecksumState)(0),               // 1: cctv.v1.ChecksumState
@@ -2470,79 +2577,81 @@ var file_cctv_v1_cctv_proto_goTypes = []any{
 	(*Plan)(nil),                     // 13: cctv.v1.Plan
 	(*GetStatusRequest)(nil),         // 14: cctv.v1.GetStatusRequest
 	(*GetStatusResponse)(nil),        // 15: cctv.v1.GetStatusResponse
-	(*ListDaysRequest)(nil),          // 16: cctv.v1.ListDaysRequest
-	(*ListDaysResponse)(nil),         // 17: cctv.v1.ListDaysResponse
-	(*VerifyDayRequest)(nil),         // 18: cctv.v1.VerifyDayRequest
-	(*ArchiveCheck)(nil),             // 19: cctv.v1.ArchiveCheck
-	(*VerifyDayResponse)(nil),        // 20: cctv.v1.VerifyDayResponse
-	(*ConvertDayRequest)(nil),        // 21: cctv.v1.ConvertDayRequest
-	(*ConvertDayResponse)(nil),       // 22: cctv.v1.ConvertDayResponse
-	(*CancelConversionRequest)(nil),  // 23: cctv.v1.CancelConversionRequest
-	(*CancelConversionResponse)(nil), // 24: cctv.v1.CancelConversionResponse
-	(*timestamppb.Timestamp)(nil),    // 25: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),      // 26: google.protobuf.Duration
+	(*PendingConversion)(nil),        // 16: cctv.v1.PendingConversion
+	(*ListDaysRequest)(nil),          // 17: cctv.v1.ListDaysRequest
+	(*ListDaysResponse)(nil),         // 18: cctv.v1.ListDaysResponse
+	(*VerifyDayRequest)(nil),         // 19: cctv.v1.VerifyDayRequest
+	(*ArchiveCheck)(nil),             // 20: cctv.v1.ArchiveCheck
+	(*VerifyDayResponse)(nil),        // 21: cctv.v1.VerifyDayResponse
+	(*ConvertDayRequest)(nil),        // 22: cctv.v1.ConvertDayRequest
+	(*ConvertDayResponse)(nil),       // 23: cctv.v1.ConvertDayResponse
+	(*CancelConversionRequest)(nil),  // 24: cctv.v1.CancelConversionRequest
+	(*CancelConversionResponse)(nil), // 25: cctv.v1.CancelConversionResponse
+	(*timestamppb.Timestamp)(nil),    // 26: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),      // 27: google.protobuf.Duration
 }
 var file_cctv_v1_cctv_proto_depIdxs = []int32{
 	3,  // 0: cctv.v1.Finding.kind:type_name -> cctv.v1.FindingKind
-	25, // 1: cctv.v1.Finding.time:type_name -> google.protobuf.Timestamp
-	26, // 2: cctv.v1.Finding.duration:type_name -> google.protobuf.Duration
+	26, // 1: cctv.v1.Finding.time:type_name -> google.protobuf.Timestamp
+	27, // 2: cctv.v1.Finding.duration:type_name -> google.protobuf.Duration
 	0,  // 3: cctv.v1.Day.state:type_name -> cctv.v1.DayState
-	26, // 4: cctv.v1.Day.covered:type_name -> google.protobuf.Duration
-	25, // 5: cctv.v1.Day.first_segment_time:type_name -> google.protobuf.Timestamp
-	25, // 6: cctv.v1.Day.last_segment_time:type_name -> google.protobuf.Timestamp
-	26, // 7: cctv.v1.Day.gap_duration:type_name -> google.protobuf.Duration
+	27, // 4: cctv.v1.Day.covered:type_name -> google.protobuf.Duration
+	26, // 5: cctv.v1.Day.first_segment_time:type_name -> google.protobuf.Timestamp
+	26, // 6: cctv.v1.Day.last_segment_time:type_name -> google.protobuf.Timestamp
+	27, // 7: cctv.v1.Day.gap_duration:type_name -> google.protobuf.Duration
 	1,  // 8: cctv.v1.Day.checksum_state:type_name -> cctv.v1.ChecksumState
-	25, // 9: cctv.v1.Day.due_time:type_name -> google.protobuf.Timestamp
-	25, // 10: cctv.v1.Day.next_attempt_time:type_name -> google.protobuf.Timestamp
+	26, // 9: cctv.v1.Day.due_time:type_name -> google.protobuf.Timestamp
+	26, // 10: cctv.v1.Day.next_attempt_time:type_name -> google.protobuf.Timestamp
 	0,  // 11: cctv.v1.DayStateCount.state:type_name -> cctv.v1.DayState
-	25, // 12: cctv.v1.RecentError.time:type_name -> google.protobuf.Timestamp
+	26, // 12: cctv.v1.RecentError.time:type_name -> google.protobuf.Timestamp
 	2,  // 13: cctv.v1.ConversionProgress.phase:type_name -> cctv.v1.ConversionPhase
-	26, // 14: cctv.v1.ConversionProgress.out_time:type_name -> google.protobuf.Duration
-	26, // 15: cctv.v1.ConversionProgress.total_time:type_name -> google.protobuf.Duration
-	26, // 16: cctv.v1.ConversionProgress.eta:type_name -> google.protobuf.Duration
-	25, // 17: cctv.v1.ConversionProgress.start_time:type_name -> google.protobuf.Timestamp
-	25, // 18: cctv.v1.ConversionProgress.update_time:type_name -> google.protobuf.Timestamp
-	26, // 19: cctv.v1.PlanSegment.duration:type_name -> google.protobuf.Duration
-	25, // 20: cctv.v1.PlanSegment.start_time:type_name -> google.protobuf.Timestamp
+	27, // 14: cctv.v1.ConversionProgress.out_time:type_name -> google.protobuf.Duration
+	27, // 15: cctv.v1.ConversionProgress.total_time:type_name -> google.protobuf.Duration
+	27, // 16: cctv.v1.ConversionProgress.eta:type_name -> google.protobuf.Duration
+	26, // 17: cctv.v1.ConversionProgress.start_time:type_name -> google.protobuf.Timestamp
+	26, // 18: cctv.v1.ConversionProgress.update_time:type_name -> google.protobuf.Timestamp
+	27, // 19: cctv.v1.PlanSegment.duration:type_name -> google.protobuf.Duration
+	26, // 20: cctv.v1.PlanSegment.start_time:type_name -> google.protobuf.Timestamp
 	3,  // 21: cctv.v1.KeptFile.reason:type_name -> cctv.v1.FindingKind
-	26, // 22: cctv.v1.Chunk.duration:type_name -> google.protobuf.Duration
+	27, // 22: cctv.v1.Chunk.duration:type_name -> google.protobuf.Duration
 	10, // 23: cctv.v1.Plan.segments:type_name -> cctv.v1.PlanSegment
 	11, // 24: cctv.v1.Plan.kept:type_name -> cctv.v1.KeptFile
 	12, // 25: cctv.v1.Plan.chunks:type_name -> cctv.v1.Chunk
 	4,  // 26: cctv.v1.Plan.findings:type_name -> cctv.v1.Finding
-	26, // 27: cctv.v1.Plan.duration:type_name -> google.protobuf.Duration
-	25, // 28: cctv.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
-	26, // 29: cctv.v1.GetStatusResponse.uptime:type_name -> google.protobuf.Duration
+	27, // 27: cctv.v1.Plan.duration:type_name -> google.protobuf.Duration
+	26, // 28: cctv.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
+	27, // 29: cctv.v1.GetStatusResponse.uptime:type_name -> google.protobuf.Duration
 	7,  // 30: cctv.v1.GetStatusResponse.disk:type_name -> cctv.v1.DiskUsage
 	6,  // 31: cctv.v1.GetStatusResponse.day_counts:type_name -> cctv.v1.DayStateCount
 	9,  // 32: cctv.v1.GetStatusResponse.conversions:type_name -> cctv.v1.ConversionProgress
 	8,  // 33: cctv.v1.GetStatusResponse.recent_errors:type_name -> cctv.v1.RecentError
-	26, // 34: cctv.v1.GetStatusResponse.settle:type_name -> google.protobuf.Duration
-	0,  // 35: cctv.v1.ListDaysRequest.states:type_name -> cctv.v1.DayState
-	5,  // 36: cctv.v1.ListDaysResponse.days:type_name -> cctv.v1.Day
-	1,  // 37: cctv.v1.ArchiveCheck.checksum_state:type_name -> cctv.v1.ChecksumState
-	26, // 38: cctv.v1.ArchiveCheck.duration:type_name -> google.protobuf.Duration
-	0,  // 39: cctv.v1.VerifyDayResponse.state:type_name -> cctv.v1.DayState
-	19, // 40: cctv.v1.VerifyDayResponse.archives:type_name -> cctv.v1.ArchiveCheck
-	4,  // 41: cctv.v1.VerifyDayResponse.findings:type_name -> cctv.v1.Finding
-	13, // 42: cctv.v1.ConvertDayResponse.plan:type_name -> cctv.v1.Plan
-	9,  // 43: cctv.v1.ConvertDayResponse.progress:type_name -> cctv.v1.ConversionProgress
-	2,  // 44: cctv.v1.CancelConversionResponse.phase:type_name -> cctv.v1.ConversionPhase
-	14, // 45: cctv.v1.CctvService.GetStatus:input_type -> cctv.v1.GetStatusRequest
-	16, // 46: cctv.v1.CctvService.ListDays:input_type -> cctv.v1.ListDaysRequest
-	18, // 47: cctv.v1.CctvService.VerifyDay:input_type -> cctv.v1.VerifyDayRequest
-	21, // 48: cctv.v1.CctvService.ConvertDay:input_type -> cctv.v1.ConvertDayRequest
-	23, // 49: cctv.v1.CctvService.CancelConversion:input_type -> cctv.v1.CancelConversionRequest
-	15, // 50: cctv.v1.CctvService.GetStatus:output_type -> cctv.v1.GetStatusResponse
-	17, // 51: cctv.v1.CctvService.ListDays:output_type -> cctv.v1.ListDaysResponse
-	20, // 52: cctv.v1.CctvService.VerifyDay:output_type -> cctv.v1.VerifyDayResponse
-	22, // 53: cctv.v1.CctvService.ConvertDay:output_type -> cctv.v1.ConvertDayResponse
-	24, // 54: cctv.v1.CctvService.CancelConversion:output_type -> cctv.v1.CancelConversionResponse
-	50, // [50:55] is the sub-list for method output_type
-	45, // [45:50] is the sub-list for method input_type
-	45, // [45:45] is the sub-list for extension type_name
-	45, // [45:45] is the sub-list for extension extendee
-	0,  // [0:45] is the sub-list for field type_name
+	27, // 34: cctv.v1.GetStatusResponse.settle:type_name -> google.protobuf.Duration
+	16, // 35: cctv.v1.GetStatusResponse.pending:type_name -> cctv.v1.PendingConversion
+	0,  // 36: cctv.v1.ListDaysRequest.states:type_name -> cctv.v1.DayState
+	5,  // 37: cctv.v1.ListDaysResponse.days:type_name -> cctv.v1.Day
+	1,  // 38: cctv.v1.ArchiveCheck.checksum_state:type_name -> cctv.v1.ChecksumState
+	27, // 39: cctv.v1.ArchiveCheck.duration:type_name -> google.protobuf.Duration
+	0,  // 40: cctv.v1.VerifyDayResponse.state:type_name -> cctv.v1.DayState
+	20, // 41: cctv.v1.VerifyDayResponse.archives:type_name -> cctv.v1.ArchiveCheck
+	4,  // 42: cctv.v1.VerifyDayResponse.findings:type_name -> cctv.v1.Finding
+	13, // 43: cctv.v1.ConvertDayResponse.plan:type_name -> cctv.v1.Plan
+	9,  // 44: cctv.v1.ConvertDayResponse.progress:type_name -> cctv.v1.ConversionProgress
+	2,  // 45: cctv.v1.CancelConversionResponse.phase:type_name -> cctv.v1.ConversionPhase
+	14, // 46: cctv.v1.CctvService.GetStatus:input_type -> cctv.v1.GetStatusRequest
+	17, // 47: cctv.v1.CctvService.ListDays:input_type -> cctv.v1.ListDaysRequest
+	19, // 48: cctv.v1.CctvService.VerifyDay:input_type -> cctv.v1.VerifyDayRequest
+	22, // 49: cctv.v1.CctvService.ConvertDay:input_type -> cctv.v1.ConvertDayRequest
+	24, // 50: cctv.v1.CctvService.CancelConversion:input_type -> cctv.v1.CancelConversionRequest
+	15, // 51: cctv.v1.CctvService.GetStatus:output_type -> cctv.v1.GetStatusResponse
+	18, // 52: cctv.v1.CctvService.ListDays:output_type -> cctv.v1.ListDaysResponse
+	21, // 53: cctv.v1.CctvService.VerifyDay:output_type -> cctv.v1.VerifyDayResponse
+	23, // 54: cctv.v1.CctvService.ConvertDay:output_type -> cctv.v1.ConvertDayResponse
+	25, // 55: cctv.v1.CctvService.CancelConversion:output_type -> cctv.v1.CancelConversionResponse
+	51, // [51:56] is the sub-list for method output_type
+	46, // [46:51] is the sub-list for method input_type
+	46, // [46:46] is the sub-list for extension type_name
+	46, // [46:46] is the sub-list for extension extendee
+	0,  // [0:46] is the sub-list for field type_name
 }
 
 func init() { file_cctv_v1_cctv_proto_init() }
@@ -2550,7 +2659,7 @@ func file_cctv_v1_cctv_proto_init() {
 	if File_cctv_v1_cctv_proto != nil {
 		return
 	}
-	file_cctv_v1_cctv_proto_msgTypes[18].OneofWrappers = []any{
+	file_cctv_v1_cctv_proto_msgTypes[19].OneofWrappers = []any{
 		(*ConvertDayResponse_Plan)(nil),
 		(*ConvertDayResponse_Progress)(nil),
 	}
@@ -2560,7 +2669,7 @@ func file_cctv_v1_cctv_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_cctv_v1_cctv_proto_rawDesc), len(file_cctv_v1_cctv_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   21,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
