@@ -179,7 +179,9 @@ func IsCandidate(name string, mode fs.FileMode) bool {
 }
 
 // NewPlan orders a day's files and finds what is wrong with them. It is
-// deterministic: the same files give the same plan.
+// deterministic: the same files give the same plan. Names give the order
+// unless the files' timestamps show, beyond doubt, that names got it wrong
+// (see plan_order.go); then the order they were filmed in wins.
 func NewPlan(files []File) Plan {
 	files = slices.Clone(files)
 	slices.SortFunc(files, func(a, b File) int {
@@ -213,7 +215,7 @@ func NewPlan(files []File) Plan {
 		seen[key] = f.Name
 	}
 	p.wallClock()
-	return p
+	return p.inFilmingOrder()
 }
 
 func (p *Plan) keep(name string, k Kind, detail string, also ...string) {
