@@ -189,6 +189,9 @@ func TestMain(m *testing.M) {
 	if fixture.dir != "" {
 		os.RemoveAll(fixture.dir)
 	}
+	if planFixtures.dir != "" {
+		os.RemoveAll(planFixtures.dir)
+	}
 	os.Exit(code)
 }
 
