@@ -310,7 +310,7 @@ const (
 	// Footage in the wrong place under the root, named after this day: a
 	// folder such as 2026-11-25.bak, or the day's name on a symlink or file.
 	// It is not played or archived; nothing is moved. files names the root
-	// entry (relative to the root, not the day folder).
+	// entry from the day folder: "../2026-11-25.bak".
 	FindingKind_FINDING_KIND_MISPLACED FindingKind = 20
 	// Segments whose wall clock (their files' times and their timestamps)
 	// falls outside the folder's day by more than 15 minutes: a copy that did
