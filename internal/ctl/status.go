@@ -12,7 +12,7 @@ func statusCmd() *command {
 	return &command{
 		name:    "status",
 		summary: "Show what cctvd is doing",
-		doc:     "Version and uptime, the root and its disk space, days by state, the conversion in\nprogress (frames, speed, ETA) and the most recent errors.",
+		doc: "Version and uptime, the root and its disk space, days by state, the conversion in\nprogress (frames, speed, ETA), the most recent errors and footage in the wrong place\nunder the root (a segment outside any day folder, a folder such as 2026-11-25.bak).",
 		run:     runStatus,
 	}
 }
@@ -75,6 +75,7 @@ func (p *printer) printStatus(s *cctvv1.GetStatusResponse) {
 			p.linef("  %s  %s: %s", p.timeText(e.GetTime()), orDash(where), oneLine(e.GetMessage()))
 		}
 	}
+	p.printMisplaced(s.GetMisplaced())
 }
 
 func stateText(s cctvv1.DayState) string { return enumText(s.String(), "DAY_STATE_") }
