@@ -12,7 +12,7 @@ func statusCmd() *command {
 	return &command{
 		name:    "status",
 		summary: "Show what cctvd is doing",
-		doc: "Version and uptime, the root and its disk space, days by state, the conversion in\nprogress (frames, speed, ETA), the most recent errors and footage in the wrong place\nunder the root (a segment outside any day folder, a folder such as 2026-11-25.bak).",
+		doc:     "Version and uptime, the root and its disk space, days by state, the conversion in\nprogress (frames, speed, ETA), the most recent errors and footage in the wrong place\nunder the root (a segment outside any day folder, a folder such as 2026-11-25.bak).",
 		run:     runStatus,
 	}
 }
