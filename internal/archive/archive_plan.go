@@ -166,6 +166,7 @@ func (a *Archiver) planDay(ctx context.Context, date day.Date) (*Plan, error) {
 	p := &Plan{Date: date, Plan: ts.NewSettledPlan(files), Output: nextOutput(l.files), Settings: a.cfg.Encode,
 		DueTime: a.due(date), listing: l.sum}
 	p.Due = !a.cfg.Now().Before(p.DueTime)
+	p.CheckDay(date.Start(a.cfg.Location), date.End(a.cfg.Location))
 	p.Kept = append(p.Kept, dups...)
 	p.Findings = append(p.Findings, dupFindings...)
 	p.Chunks = splitChunks(p.Segments, a.cfg.ChunkSegments)

@@ -53,6 +53,9 @@ type Config struct {
 	Probe func(ctx context.Context, path string) (time.Duration, error)
 	// Workers is how many files are scanned at once; default GOMAXPROCS.
 	Workers int
+	// Location is the time zone days are cut in, to tell footage filmed
+	// outside its folder's day; default Now's.
+	Location *time.Location
 }
 
 // Catalog keeps the days of a footage root. Its methods are safe for
@@ -66,11 +69,12 @@ type Catalog struct {
 	notes chan event
 
 	// Owned by New and then by Run's goroutine.
-	days    map[string]*dayState
-	queue   scanQueue
-	writing map[fileKey]struct{}
-	version uint64
-	dirty   bool // some day's view is out of date, or the set of days changed
+	days      map[string]*dayState
+	misplaced map[string]Misplaced // root entries by name
+	queue     scanQueue
+	writing   map[fileKey]struct{}
+	version   uint64
+	dirty     bool // some day's view is out of date, or the set of days changed
 
 	snap     atomic.Pointer[snapshot]
 	mu       sync.Mutex
@@ -85,8 +89,9 @@ type Catalog struct {
 type fileKey struct{ dir, name string }
 
 type snapshot struct {
-	days   []*DayView // newest first
-	byDate map[day.Date]*DayView
+	days      []*DayView // newest first
+	byDate    map[day.Date]*DayView
+	misplaced []Misplaced // by name
 }
 
 // New opens the root, lists its days and takes what the disk cache knows,
@@ -118,13 +123,16 @@ func New(cfg Config, log *slog.Logger) (*Catalog, error) {
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
 	}
+	if cfg.Location == nil {
+		cfg.Location = cfg.Now().Location()
+	}
 	log = log.With("component", "catalog")
 	root, err := os.OpenRoot(cfg.Root)
 	if err != nil {
 		return nil, fmt.Errorf("catalog: %w", err)
 	}
 	c := &Catalog{cfg: cfg, log: log, root: root, notes: make(chan event, 256),
-		days: map[string]*dayState{}, writing: map[fileKey]struct{}{}, changed: make(chan struct{})}
+		days: map[string]*dayState{}, misplaced: map[string]Misplaced{}, writing: map[fileKey]struct{}{}, changed: make(chan struct{})}
 	c.cache, err = openCache(filepath.Join(cfg.StateDir, "catalog"), log)
 	if err != nil {
 		log.Warn("scan cache off", "err", err)
@@ -207,12 +215,16 @@ func (c *Catalog) syncRoot() error {
 		return fmt.Errorf("catalog: list root: %w", err)
 	}
 	seen := map[string]bool{}
+	misplaced := map[string]Misplaced{}
 	for _, e := range entries {
 		if isDayDir(e.Name(), e.Type()) {
 			seen[e.Name()] = true
 			c.addDay(e.Name(), false)
+		} else if m, ok := misplacedEntry(e.Name(), e.Type()); ok {
+			misplaced[e.Name()] = m
 		}
 	}
+	c.setMisplaced(misplaced)
 	for name := range c.days {
 		if !seen[name] {
 			c.removeDay(name)
@@ -302,11 +314,11 @@ func (c *Catalog) publish() {
 		return
 	}
 	c.dirty = false
-	snap := &snapshot{byDate: make(map[day.Date]*DayView, len(c.days))}
+	snap := &snapshot{byDate: make(map[day.Date]*DayView, len(c.days)), misplaced: c.misplacedList()}
 	for _, ds := range c.days {
 		if ds.view == nil || ds.dirty {
 			c.version++
-			ds.view = ds.build(c.version)
+			ds.view = ds.build(c.version, c.cfg.Location)
 			ds.dirty = false
 		}
 		snap.days = append(snap.days, ds.view)

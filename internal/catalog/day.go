@@ -262,6 +262,7 @@ func (c *Catalog) handle(ev event) {
 }
 
 func (c *Catalog) handleRoot(ev event) {
+	c.rootEntry(ev.name)
 	if _, err := day.Parse(ev.name); err != nil {
 		return
 	}

@@ -38,6 +38,9 @@ type Totals struct {
 	Missing  time.Duration // the gaps' lengths added up
 	Restarts int
 	Kept     int // files that stay out of the plan (junk, truncated, duplicates…)
+	// OutsideDay counts stretches of segments filmed outside the folder's
+	// day, Reordered the stretches put in filming order against their names.
+	OutsideDay, Reordered int
 	// First is the wall-clock start of the first segment, Last the end of the last.
 	First, Last time.Time
 }
@@ -58,8 +61,8 @@ func (v *DayView) Archived() bool {
 	return len(v.Archives) > 0 && len(v.Plan.Segments) == 0 && v.Pending == 0
 }
 
-// build makes the view of the day's entries.
-func (ds *dayState) build(version uint64) *DayView {
+// build makes the view of the day's entries; loc cuts the day.
+func (ds *dayState) build(version uint64, loc *time.Location) *DayView {
 	v := &DayView{Date: ds.date, Version: version}
 	files := make([]ts.File, 0, len(ds.files))
 	sums := map[string]bool{}
@@ -90,6 +93,7 @@ func (ds *dayState) build(version uint64) *DayView {
 		return 1
 	})
 	plan := ts.NewPlan(files)
+	plan.CheckDay(ds.date.Start(loc), ds.date.End(loc))
 	v.Plan = &plan
 	v.Totals = totals(&plan)
 	return v
@@ -107,6 +111,10 @@ func totals(p *ts.Plan) Totals {
 			t.Missing += f.Length
 		case ts.Restart:
 			t.Restarts++
+		case ts.OutsideDay:
+			t.OutsideDay++
+		case ts.Reordered:
+			t.Reordered++
 		}
 	}
 	if n := len(p.Segments); n > 0 {

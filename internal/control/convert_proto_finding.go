@@ -22,6 +22,8 @@ var findingKinds = map[ts.Kind]cctvv1.FindingKind{
 	ts.InFlight:      cctvv1.FindingKind_FINDING_KIND_IN_FLIGHT,
 	ts.NoVideo:       cctvv1.FindingKind_FINDING_KIND_OTHER,
 	ts.Unreadable:    cctvv1.FindingKind_FINDING_KIND_OTHER,
+	ts.OutsideDay:    cctvv1.FindingKind_FINDING_KIND_OUTSIDE_DAY,
+	ts.Reordered:     cctvv1.FindingKind_FINDING_KIND_REORDERED,
 }
 
 // findingKind is k's enum value; OTHER for a kind this API has no name for.

@@ -57,6 +57,9 @@ type Deps struct {
 	Errors RecentErrors
 	// Disk measures the file system holding a path; nil means statfs(2).
 	Disk func(path string) (disk.Usage, error)
+	// Misplaced, if set, lists footage in the wrong place under the root
+	// for GetStatus and VerifyDay.
+	Misplaced Misplaced
 }
 
 // Server serves the control plane: CctvService, health and reflection.
@@ -92,7 +95,7 @@ func New(cfg Config, deps Deps, log *slog.Logger) (*Server, error) {
 	}
 	s.gs = grpc.NewServer(append(opts, sec...)...)
 	svc := &service{
-		days: deps.Days, arc: deps.Archiver, errs: deps.Errors, disk: deps.Disk,
+		days: deps.Days, arc: deps.Archiver, errs: deps.Errors, disk: deps.Disk, mis: deps.Misplaced,
 		cal:  calendar{now: cfg.Now, loc: cfg.Location, settle: cfg.Settle},
 		root: cfg.Root, vers: cfg.Version, start: cfg.Now(), every: progressEvery,
 		closed: s.closed, log: log,

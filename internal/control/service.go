@@ -16,6 +16,7 @@ type service struct {
 	days   Days
 	arc    Archiver
 	errs   RecentErrors // nil: none reported
+	mis    Misplaced    // nil: none reported
 	disk   func(path string) (disk.Usage, error)
 	cal    calendar
 	root   string

@@ -50,12 +50,14 @@ func (s *service) VerifyDay(ctx context.Context, req *cctvv1.VerifyDayRequest) (
 	}
 	rep, err := s.arc.Verify(ctx, d)
 	if err != nil {
-		return nil, toStatus(err)
+		return nil, toStatus(withMisplaced(err, s.misplaced(), d))
 	}
 	// The state follows the fresh scan rather than the catalog, which does
 	// not know that a segment is a copy of one already archived.
 	info := reportInfo(rep)
-	return verifyProto(rep, s.cal.dayState(&info, s.jobs()[d])), nil
+	resp := verifyProto(rep, s.cal.dayState(&info, s.jobs()[d]))
+	resp.Findings = append(resp.Findings, misplacedFindings(s.misplaced(), d)...)
+	return resp, nil
 }
 
 // reportInfo is what a verify report says of its day, for its state.

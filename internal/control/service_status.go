@@ -16,6 +16,7 @@ func (s *service) GetStatus(ctx context.Context, req *cctvv1.GetStatusRequest) (
 		Uptime:    durProto(now.Sub(s.start)),
 		Root:      s.root,
 		Settle:    durProto(s.cal.settle),
+		Misplaced: misplacedProto(s.misplaced()),
 	}
 	jobs := s.jobs()
 	counts := map[cctvv1.DayState]int32{}

@@ -12,7 +12,7 @@ func statusCmd() *command {
 	return &command{
 		name:    "status",
 		summary: "Show what cctvd is doing",
-		doc:     "Version and uptime, the root and its disk space, days by state, the conversion in\nprogress (frames, speed, ETA), unfinished work kept on disk (resumed at start-up when\nforced) and the most recent errors.",
+		doc:     "Version and uptime, the root and its disk space, days by state, the conversion in\nprogress (frames, speed, ETA), unfinished work kept on disk (resumed at start-up when\nforced), the most recent errors and footage in the wrong place under the root (a\nsegment outside any day folder, a folder such as 2026-11-25.bak).",
 		run:     runStatus,
 	}
 }
@@ -78,6 +78,7 @@ func (p *printer) printStatus(s *cctvv1.GetStatusResponse) {
 			p.linef("  %s  %s: %s", p.timeText(e.GetTime()), orDash(where), oneLine(e.GetMessage()))
 		}
 	}
+	p.printMisplaced(s.GetMisplaced())
 }
 
 // pendingText says what unfinished work a day has on disk.

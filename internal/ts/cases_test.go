@@ -189,5 +189,167 @@ func TestMain(m *testing.M) {
 	if fixture.dir != "" {
 		os.RemoveAll(fixture.dir)
 	}
+	if planFixtures.dir != "" {
+		os.RemoveAll(planFixtures.dir)
+	}
 	os.Exit(code)
+}
+
+// planCase is a day folder whose order names and timestamps may disagree
+// about. The same table drives TestPlanOrder and seeds FuzzPlanOrder.
+type planCase struct {
+	name string
+	// make fills dir with footage whose times have fractions of a second,
+	// as real cameras' do.
+	make func(dir string) error
+	// day is midnight at the start of the folder's day.
+	day time.Time
+	// want is the order the segments go in.
+	want []string
+	// findings are the kinds the plan reports, in order.
+	findings []Kind
+	// reordered are the files each Reordered finding names, in order.
+	reordered [][]string
+	// outside are the files each OutsideDay finding names, in order.
+	outside [][]string
+}
+
+// orderDay is the day the plan cases film on; 10:00 there, with a fraction.
+var (
+	orderDay = time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
+	orderAt  = orderDay.Add(10*time.Hour + 153192286*time.Nanosecond)
+)
+
+var tiny = footage.Profile{Width: 160, Height: 120, FPS: 25}
+
+var planCases = []planCase{
+	{
+		name: "names and times agree",
+		make: func(dir string) error {
+			return recordRun(dir, footage.Run{Segments: 4, First: 1, Start: orderAt})
+		},
+		day:  orderDay,
+		want: []string{"seg1.ts", "seg2.ts", "seg3.ts", "seg4.ts"},
+	},
+	{
+		// The camera changed its naming mid-run: the file named by its
+		// time sorts before seg1.ts, but its timestamps run on from seg6.ts.
+		name: "mixed naming in one run",
+		make: func(dir string) error {
+			if err := recordRun(dir, footage.Run{Segments: 7, First: 1, Start: orderAt}); err != nil {
+				return err
+			}
+			return os.Rename(filepath.Join(dir, "seg7.ts"), filepath.Join(dir, "2026-11-28T10-01-00.ts"))
+		},
+		day:       orderDay,
+		want:      []string{"seg1.ts", "seg2.ts", "seg3.ts", "seg4.ts", "seg5.ts", "seg6.ts", "2026-11-28T10-01-00.ts"},
+		findings:  []Kind{Reordered},
+		reordered: [][]string{{"seg1.ts", "seg6.ts", "2026-11-28T10-01-00.ts"}},
+	},
+	{
+		// New naming after a restart: the stream's timestamps start
+		// again, so only the files' times can order the two runs.
+		name: "mixed naming across a restart",
+		make: func(dir string) error {
+			if err := recordRun(dir, footage.Run{Segments: 6, First: 1, Start: orderAt}); err != nil {
+				return err
+			}
+			return recordRun(dir, footage.Run{Segments: 2, First: 0, Prefix: "2026-11-28T10-01-",
+				Start: orderAt.Add(time.Minute + 412*time.Millisecond)})
+		},
+		day: orderDay,
+		want: []string{"seg1.ts", "seg2.ts", "seg3.ts", "seg4.ts", "seg5.ts", "seg6.ts",
+			"2026-11-28T10-01-0.ts", "2026-11-28T10-01-1.ts"},
+		findings:  []Kind{Reordered, Restart},
+		reordered: [][]string{{"seg1.ts", "seg6.ts", "2026-11-28T10-01-0.ts"}},
+	},
+	{
+		// seg5 came back renamed seg9: it goes back between seg4 and seg6,
+		// which its timestamps join without a gap.
+		name: "one file renamed out of its place",
+		make: func(dir string) error {
+			if err := recordRun(dir, footage.Run{Segments: 8, First: 1, Start: orderAt}); err != nil {
+				return err
+			}
+			return os.Rename(filepath.Join(dir, "seg5.ts"), filepath.Join(dir, "seg9.ts"))
+		},
+		day:       orderDay,
+		want:      []string{"seg1.ts", "seg2.ts", "seg3.ts", "seg4.ts", "seg9.ts", "seg6.ts", "seg7.ts", "seg8.ts"},
+		findings:  []Kind{Reordered},
+		reordered: [][]string{{"seg9.ts", "seg6.ts"}},
+	},
+	{
+		// Copied with plain cp two days later: every file carries the copy
+		// time, in the shell's (not natural) order. Such times cannot order
+		// anything, so names keep the restart where it is, and every
+		// segment is reported as filmed outside the folder's day.
+		name: "restart copied without -p on another day",
+		make: func(dir string) error {
+			if err := recordRun(dir, footage.Run{Segments: 3, First: 8, Start: orderAt}); err != nil {
+				return err
+			}
+			if err := recordRun(dir, footage.Run{Segments: 3, First: 11, Start: orderAt.Add(50*time.Second + 731*time.Millisecond)}); err != nil {
+				return err
+			}
+			return copiedAt(dir, orderDay.Add(50*time.Hour+217*time.Millisecond))
+		},
+		day:      orderDay,
+		want:     []string{"seg8.ts", "seg9.ts", "seg10.ts", "seg11.ts", "seg12.ts", "seg13.ts"},
+		findings: []Kind{Restart, OutsideDay},
+		outside:  [][]string{{"seg8.ts", "seg13.ts"}},
+	},
+	{
+		// The same clocks that cannot be trusted do not reorder names
+		// either: the new naming stays first, as it always did.
+		name: "mixed naming across a restart, copied without -p",
+		make: func(dir string) error {
+			if err := recordRun(dir, footage.Run{Segments: 3, First: 1, Start: orderAt}); err != nil {
+				return err
+			}
+			if err := recordRun(dir, footage.Run{Segments: 1, First: 0, Prefix: "2026-11-28T10-00-3",
+				Start: orderAt.Add(30*time.Second + 412*time.Millisecond)}); err != nil {
+				return err
+			}
+			return copiedAt(dir, orderDay.Add(15*time.Hour+217*time.Millisecond))
+		},
+		day:      orderDay,
+		want:     []string{"2026-11-28T10-00-30.ts", "seg1.ts", "seg2.ts", "seg3.ts"},
+		findings: []Kind{Restart},
+	},
+	{
+		// A camera on UTC filing by its own date, on a server in CET: its
+		// day's last hour is the server's next day. Within DaySlack of
+		// midnight is still the day (seg1 ends 00:14:50.15).
+		name: "camera on another time zone",
+		make: func(dir string) error {
+			return recordRun(dir, footage.Run{Segments: 3, First: 1,
+				Start: time.Date(2026, 11, 28, 23, 14, 40, 153192286, time.UTC)})
+		},
+		day:      time.Date(2026, 11, 28, 0, 0, 0, 0, time.FixedZone("CET", 3600)),
+		want:     []string{"seg1.ts", "seg2.ts", "seg3.ts"},
+		findings: []Kind{OutsideDay},
+		outside:  [][]string{{"seg2.ts", "seg3.ts"}},
+	},
+}
+
+func recordRun(dir string, r footage.Run) error {
+	r.Dir, r.Profile = dir, tiny
+	_, err := footage.Record(context.Background(), r)
+	return err
+}
+
+// copiedAt sets every file's time as cp without -p leaves it: the moment
+// each was copied, in the byte order a shell's glob lists them.
+func copiedAt(dir string, at time.Time) error {
+	entries, err := os.ReadDir(dir) // sorted by name, as a glob is
+	if err != nil {
+		return err
+	}
+	for i, e := range entries {
+		t := at.Add(time.Duration(i) * 37 * time.Millisecond)
+		if err := os.Chtimes(filepath.Join(dir, e.Name()), t, t); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -181,7 +181,9 @@ func IsCandidate(name string, mode fs.FileMode) bool {
 }
 
 // NewPlan orders a day's files and finds what is wrong with them. It is
-// deterministic: the same files give the same plan. A truncated file stays
+// deterministic: the same files give the same plan. Names give the order
+// unless the files' timestamps show, beyond doubt, that names got it wrong
+// (see plan_order.go); then the order they were filmed in wins. A truncated file stays
 // out: while a day may still receive files, it may be an upload that will
 // be sent again whole.
 func NewPlan(files []File) Plan { return newPlan(files, false) }
@@ -232,7 +234,7 @@ func newPlan(files []File, settled bool) Plan {
 		seen[key] = f.Name
 	}
 	p.wallClock()
-	return p
+	return p.inFilmingOrder()
 }
 
 func (p *Plan) keep(name string, k Kind, detail string, also ...string) {

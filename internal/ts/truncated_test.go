@@ -176,31 +176,3 @@ func TestSettledPlanTakesTruncatedFrames(t *testing.T) {
 		})
 	}
 }
-
-// dirFiles scans a folder's files the way PlanDir does.
-func dirFiles(t *testing.T, dir string) []File {
-	t.Helper()
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var files []File
-	for _, e := range entries {
-		info, err := e.Info()
-		if err != nil {
-			t.Fatal(err)
-		}
-		f := File{Name: e.Name(), Mode: e.Type(), Size: info.Size(), ModTime: info.ModTime()}
-		f.Report, f.Err = ScanFile(root, f.Name)
-		files = append(files, f)
-	}
-	if len(files) == 0 {
-		t.Fatalf("no files in %s", dir)
-	}
-	return files
-}

@@ -24,6 +24,8 @@ var indexTemplate = template.Must(template.New("index").Parse(indexSource))
 
 type indexPage struct {
 	Days []indexDay
+	// Misplaced is footage in the wrong place under the root.
+	Misplaced []catalog.Misplaced
 	// Live is the date a live playlist starts from to cover the live
 	// window; empty without recent footage.
 	Live, LiveURL string
@@ -42,6 +44,8 @@ type indexDay struct {
 	Missing        string
 	Restarts       int
 	Kept           int
+	OutsideDay     int // stretches filmed outside the day
+	Reordered      int // stretches put in filming order against their names
 	Pending        int
 	Playlist, Live string
 	Archives       []indexArchive
@@ -83,10 +87,14 @@ func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
 	for _, v := range days {
 		sig = mix(sig, v.Version)
 	}
+	misplaced := s.misplaced()
+	sig = mix(sig, misplacedSig(misplaced))
 	s.index.mu.Lock()
 	if s.index.body == nil || s.index.sig != sig {
 		var b bytes.Buffer
-		if err := indexTemplate.Execute(&b, s.indexPage(days, live)); err != nil {
+		page := s.indexPage(days, live)
+		page.Misplaced = misplaced
+		if err := indexTemplate.Execute(&b, page); err != nil {
 			s.index.mu.Unlock()
 			s.log.Error("index page", "err", err)
 			text(w, http.StatusInternalServerError, "internal error")
@@ -167,6 +175,7 @@ func (s *Server) indexPage(days []*catalog.DayView, live day.Date) indexPage {
 			Date: date, Today: v.Date == today,
 			Segments: t.Segments, Covered: duration(t.Covered), Size: size(t.Bytes),
 			Gaps: t.Gaps, Missing: duration(t.Missing), Restarts: t.Restarts, Kept: t.Kept, Pending: v.Pending,
+			OutsideDay: t.OutsideDay, Reordered: t.Reordered,
 			Playlist: "playlist.m3u8?date=" + date, Live: "playlist.m3u8?date=" + date + "&live=1",
 		}
 		if today.Before(v.Date) {

@@ -307,6 +307,20 @@ const (
 	FindingKind_FINDING_KIND_ARCHIVE_BROKEN FindingKind = 13
 	// Anything else; see detail.
 	FindingKind_FINDING_KIND_OTHER FindingKind = 14
+	// Footage in the wrong place under the root, named after this day: a
+	// folder such as 2026-11-25.bak, or the day's name on a symlink or file.
+	// It is not played or archived; nothing is moved. files names the root
+	// entry from the day folder: "../2026-11-25.bak".
+	FindingKind_FINDING_KIND_MISPLACED FindingKind = 20
+	// Segments whose wall clock (their files' times and their timestamps)
+	// falls outside the folder's day by more than 15 minutes: a copy that did
+	// not keep the times, a camera on another time zone. They are still
+	// archived with the folder. files are the stretch's first and last.
+	FindingKind_FINDING_KIND_OUTSIDE_DAY FindingKind = 21
+	// Names and timestamps disagree about order, and the timestamps win:
+	// files are the first and last segment of the stretch that was moved and
+	// the segment it now goes before, which names put first.
+	FindingKind_FINDING_KIND_REORDERED FindingKind = 22
 )
 
 // Enum value maps for FindingKind.
@@ -327,6 +341,9 @@ var (
 		12: "FINDING_KIND_CHECKSUM_MISMATCH",
 		13: "FINDING_KIND_ARCHIVE_BROKEN",
 		14: "FINDING_KIND_OTHER",
+		20: "FINDING_KIND_MISPLACED",
+		21: "FINDING_KIND_OUTSIDE_DAY",
+		22: "FINDING_KIND_REORDERED",
 	}
 	FindingKind_value = map[string]int32{
 		"FINDING_KIND_UNSPECIFIED":       0,
@@ -344,6 +361,9 @@ var (
 		"FINDING_KIND_CHECKSUM_MISMATCH": 12,
 		"FINDING_KIND_ARCHIVE_BROKEN":    13,
 		"FINDING_KIND_OTHER":             14,
+		"FINDING_KIND_MISPLACED":         20,
+		"FINDING_KIND_OUTSIDE_DAY":       21,
+		"FINDING_KIND_REORDERED":         22,
 	}
 )
 
@@ -374,6 +394,143 @@ func (FindingKind) EnumDescriptor() ([]byte, []int) {
 	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{3}
 }
 
+// MisplacedKind says how a root entry looks like footage in the wrong place.
+type MisplacedKind int32
+
+const (
+	// Not set; never sent by the server.
+	MisplacedKind_MISPLACED_KIND_UNSPECIFIED MisplacedKind = 0
+	// A .ts file in the root: its day folder was forgotten.
+	MisplacedKind_MISPLACED_KIND_STRAY_SEGMENT MisplacedKind = 1
+	// A folder named like a day that is not a real YYYY-MM-DD date
+	// (2026-02-30, 2026-11-5).
+	MisplacedKind_MISPLACED_KIND_NOT_A_DATE MisplacedKind = 2
+	// A folder named after a day with more to its name (2026-11-25.bak).
+	MisplacedKind_MISPLACED_KIND_DAY_SUFFIX MisplacedKind = 3
+	// A day's name on a symlink or a file: only real folders are days.
+	MisplacedKind_MISPLACED_KIND_NOT_A_FOLDER MisplacedKind = 4
+)
+
+// Enum value maps for MisplacedKind.
+var (
+	MisplacedKind_name = map[int32]string{
+		0: "MISPLACED_KIND_UNSPECIFIED",
+		1: "MISPLACED_KIND_STRAY_SEGMENT",
+		2: "MISPLACED_KIND_NOT_A_DATE",
+		3: "MISPLACED_KIND_DAY_SUFFIX",
+		4: "MISPLACED_KIND_NOT_A_FOLDER",
+	}
+	MisplacedKind_value = map[string]int32{
+		"MISPLACED_KIND_UNSPECIFIED":   0,
+		"MISPLACED_KIND_STRAY_SEGMENT": 1,
+		"MISPLACED_KIND_NOT_A_DATE":    2,
+		"MISPLACED_KIND_DAY_SUFFIX":    3,
+		"MISPLACED_KIND_NOT_A_FOLDER":  4,
+	}
+)
+
+func (x MisplacedKind) Enum() *MisplacedKind {
+	p := new(MisplacedKind)
+	*p = x
+	return p
+}
+
+func (x MisplacedKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (MisplacedKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_cctv_v1_cctv_proto_enumTypes[4].Descriptor()
+}
+
+func (MisplacedKind) Type() protoreflect.EnumType {
+	return &file_cctv_v1_cctv_proto_enumTypes[4]
+}
+
+func (x MisplacedKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use MisplacedKind.Descriptor instead.
+func (MisplacedKind) EnumDescriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{4}
+}
+
+// MisplacedEntry is an entry of the root that looks like footage in the
+// wrong place. Footage under it is not played or archived until the owner
+// moves it; cctvd never moves or deletes it.
+type MisplacedEntry struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The entry's name in the root.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// How it is misplaced.
+	Kind MisplacedKind `protobuf:"varint,2,opt,name=kind,proto3,enum=cctv.v1.MisplacedKind" json:"kind,omitempty"`
+	// The day its name points to (YYYY-MM-DD), if it names one.
+	Date string `protobuf:"bytes,3,opt,name=date,proto3" json:"date,omitempty"`
+	// What is wrong, for people.
+	Detail        string `protobuf:"bytes,4,opt,name=detail,proto3" json:"detail,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MisplacedEntry) Reset() {
+	*x = MisplacedEntry{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MisplacedEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MisplacedEntry) ProtoMessage() {}
+
+func (x *MisplacedEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MisplacedEntry.ProtoReflect.Descriptor instead.
+func (*MisplacedEntry) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *MisplacedEntry) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *MisplacedEntry) GetKind() MisplacedKind {
+	if x != nil {
+		return x.Kind
+	}
+	return MisplacedKind_MISPLACED_KIND_UNSPECIFIED
+}
+
+func (x *MisplacedEntry) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+func (x *MisplacedEntry) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
 // Finding is one problem in a day's files, naming the files involved.
 type Finding struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -397,7 +554,7 @@ type Finding struct {
 
 func (x *Finding) Reset() {
 	*x = Finding{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[0]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -409,7 +566,7 @@ func (x *Finding) String() string {
 func (*Finding) ProtoMessage() {}
 
 func (x *Finding) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[0]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -422,7 +579,7 @@ func (x *Finding) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Finding.ProtoReflect.Descriptor instead.
 func (*Finding) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{0}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *Finding) GetKind() FindingKind {
@@ -512,7 +669,7 @@ type Day struct {
 
 func (x *Day) Reset() {
 	*x = Day{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[1]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -524,7 +681,7 @@ func (x *Day) String() string {
 func (*Day) ProtoMessage() {}
 
 func (x *Day) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[1]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -537,7 +694,7 @@ func (x *Day) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Day.ProtoReflect.Descriptor instead.
 func (*Day) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{1}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Day) GetDate() string {
@@ -686,7 +843,7 @@ type DayStateCount struct {
 
 func (x *DayStateCount) Reset() {
 	*x = DayStateCount{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[2]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -698,7 +855,7 @@ func (x *DayStateCount) String() string {
 func (*DayStateCount) ProtoMessage() {}
 
 func (x *DayStateCount) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[2]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -711,7 +868,7 @@ func (x *DayStateCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DayStateCount.ProtoReflect.Descriptor instead.
 func (*DayStateCount) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{2}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *DayStateCount) GetState() DayState {
@@ -745,7 +902,7 @@ type DiskUsage struct {
 
 func (x *DiskUsage) Reset() {
 	*x = DiskUsage{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[3]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -757,7 +914,7 @@ func (x *DiskUsage) String() string {
 func (*DiskUsage) ProtoMessage() {}
 
 func (x *DiskUsage) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[3]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -770,7 +927,7 @@ func (x *DiskUsage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DiskUsage.ProtoReflect.Descriptor instead.
 func (*DiskUsage) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{3}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *DiskUsage) GetTotalBytes() uint64 {
@@ -818,7 +975,7 @@ type RecentError struct {
 
 func (x *RecentError) Reset() {
 	*x = RecentError{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[4]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -830,7 +987,7 @@ func (x *RecentError) String() string {
 func (*RecentError) ProtoMessage() {}
 
 func (x *RecentError) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[4]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -843,7 +1000,7 @@ func (x *RecentError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecentError.ProtoReflect.Descriptor instead.
 func (*RecentError) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{4}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *RecentError) GetTime() *timestamppb.Timestamp {
@@ -920,7 +1077,7 @@ type ConversionProgress struct {
 
 func (x *ConversionProgress) Reset() {
 	*x = ConversionProgress{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[5]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -932,7 +1089,7 @@ func (x *ConversionProgress) String() string {
 func (*ConversionProgress) ProtoMessage() {}
 
 func (x *ConversionProgress) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[5]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -945,7 +1102,7 @@ func (x *ConversionProgress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversionProgress.ProtoReflect.Descriptor instead.
 func (*ConversionProgress) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{5}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ConversionProgress) GetDate() string {
@@ -1089,7 +1246,7 @@ type PlanSegment struct {
 
 func (x *PlanSegment) Reset() {
 	*x = PlanSegment{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[6]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1101,7 +1258,7 @@ func (x *PlanSegment) String() string {
 func (*PlanSegment) ProtoMessage() {}
 
 func (x *PlanSegment) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[6]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1114,7 +1271,7 @@ func (x *PlanSegment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlanSegment.ProtoReflect.Descriptor instead.
 func (*PlanSegment) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{6}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *PlanSegment) GetName() string {
@@ -1177,7 +1334,7 @@ type KeptFile struct {
 
 func (x *KeptFile) Reset() {
 	*x = KeptFile{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[7]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1189,7 +1346,7 @@ func (x *KeptFile) String() string {
 func (*KeptFile) ProtoMessage() {}
 
 func (x *KeptFile) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[7]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1202,7 +1359,7 @@ func (x *KeptFile) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeptFile.ProtoReflect.Descriptor instead.
 func (*KeptFile) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{7}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *KeptFile) GetName() string {
@@ -1257,7 +1414,7 @@ type Chunk struct {
 
 func (x *Chunk) Reset() {
 	*x = Chunk{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[8]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1269,7 +1426,7 @@ func (x *Chunk) String() string {
 func (*Chunk) ProtoMessage() {}
 
 func (x *Chunk) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[8]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1282,7 +1439,7 @@ func (x *Chunk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Chunk.ProtoReflect.Descriptor instead.
 func (*Chunk) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{8}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Chunk) GetIndex() int32 {
@@ -1367,7 +1524,7 @@ type Plan struct {
 
 func (x *Plan) Reset() {
 	*x = Plan{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[9]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1379,7 +1536,7 @@ func (x *Plan) String() string {
 func (*Plan) ProtoMessage() {}
 
 func (x *Plan) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[9]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1392,7 +1549,7 @@ func (x *Plan) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Plan.ProtoReflect.Descriptor instead.
 func (*Plan) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{9}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Plan) GetDate() string {
@@ -1481,7 +1638,7 @@ type GetStatusRequest struct {
 
 func (x *GetStatusRequest) Reset() {
 	*x = GetStatusRequest{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[10]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1493,7 +1650,7 @@ func (x *GetStatusRequest) String() string {
 func (*GetStatusRequest) ProtoMessage() {}
 
 func (x *GetStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[10]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1506,7 +1663,7 @@ func (x *GetStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatusRequest.ProtoReflect.Descriptor instead.
 func (*GetStatusRequest) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{10}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{11}
 }
 
 // GetStatusResponse is the daemon at a glance.
@@ -1532,14 +1689,16 @@ type GetStatusResponse struct {
 	Settle *durationpb.Duration `protobuf:"bytes,9,opt,name=settle,proto3" json:"settle,omitempty"`
 	// Unfinished conversion work kept on disk, oldest day first; a day being
 	// converted now is listed too.
-	Pending       []*PendingConversion `protobuf:"bytes,10,rep,name=pending,proto3" json:"pending,omitempty"`
+	Pending []*PendingConversion `protobuf:"bytes,10,rep,name=pending,proto3" json:"pending,omitempty"`
+	// Entries of the root that look like footage in the wrong place, by name.
+	Misplaced     []*MisplacedEntry `protobuf:"bytes,11,rep,name=misplaced,proto3" json:"misplaced,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetStatusResponse) Reset() {
 	*x = GetStatusResponse{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[11]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1551,7 +1710,7 @@ func (x *GetStatusResponse) String() string {
 func (*GetStatusResponse) ProtoMessage() {}
 
 func (x *GetStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[11]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1564,7 +1723,7 @@ func (x *GetStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatusResponse.ProtoReflect.Descriptor instead.
 func (*GetStatusResponse) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{11}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetStatusResponse) GetVersion() string {
@@ -1637,6 +1796,13 @@ func (x *GetStatusResponse) GetPending() []*PendingConversion {
 	return nil
 }
 
+func (x *GetStatusResponse) GetMisplaced() []*MisplacedEntry {
+	if x != nil {
+		return x.Misplaced
+	}
+	return nil
+}
+
 // PendingConversion is a day's unfinished conversion work, kept on disk: a
 // conversion interrupted (by a shutdown or a failure), whose finished
 // chunks its next run reuses, or one forced and not yet done, which a
@@ -1659,7 +1825,7 @@ type PendingConversion struct {
 
 func (x *PendingConversion) Reset() {
 	*x = PendingConversion{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[12]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1671,7 +1837,7 @@ func (x *PendingConversion) String() string {
 func (*PendingConversion) ProtoMessage() {}
 
 func (x *PendingConversion) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[12]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1684,7 +1850,7 @@ func (x *PendingConversion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PendingConversion.ProtoReflect.Descriptor instead.
 func (*PendingConversion) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{12}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *PendingConversion) GetDate() string {
@@ -1733,7 +1899,7 @@ type ListDaysRequest struct {
 
 func (x *ListDaysRequest) Reset() {
 	*x = ListDaysRequest{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[13]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1745,7 +1911,7 @@ func (x *ListDaysRequest) String() string {
 func (*ListDaysRequest) ProtoMessage() {}
 
 func (x *ListDaysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[13]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1758,7 +1924,7 @@ func (x *ListDaysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDaysRequest.ProtoReflect.Descriptor instead.
 func (*ListDaysRequest) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{13}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListDaysRequest) GetStates() []DayState {
@@ -1779,7 +1945,7 @@ type ListDaysResponse struct {
 
 func (x *ListDaysResponse) Reset() {
 	*x = ListDaysResponse{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[14]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1791,7 +1957,7 @@ func (x *ListDaysResponse) String() string {
 func (*ListDaysResponse) ProtoMessage() {}
 
 func (x *ListDaysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[14]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1804,7 +1970,7 @@ func (x *ListDaysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDaysResponse.ProtoReflect.Descriptor instead.
 func (*ListDaysResponse) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{14}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListDaysResponse) GetDays() []*Day {
@@ -1825,7 +1991,7 @@ type VerifyDayRequest struct {
 
 func (x *VerifyDayRequest) Reset() {
 	*x = VerifyDayRequest{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[15]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1837,7 +2003,7 @@ func (x *VerifyDayRequest) String() string {
 func (*VerifyDayRequest) ProtoMessage() {}
 
 func (x *VerifyDayRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[15]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1850,7 +2016,7 @@ func (x *VerifyDayRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyDayRequest.ProtoReflect.Descriptor instead.
 func (*VerifyDayRequest) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{15}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *VerifyDayRequest) GetDate() string {
@@ -1885,7 +2051,7 @@ type ArchiveCheck struct {
 
 func (x *ArchiveCheck) Reset() {
 	*x = ArchiveCheck{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[16]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1897,7 +2063,7 @@ func (x *ArchiveCheck) String() string {
 func (*ArchiveCheck) ProtoMessage() {}
 
 func (x *ArchiveCheck) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[16]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1910,7 +2076,7 @@ func (x *ArchiveCheck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ArchiveCheck.ProtoReflect.Descriptor instead.
 func (*ArchiveCheck) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{16}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ArchiveCheck) GetFile() string {
@@ -1990,7 +2156,7 @@ type VerifyDayResponse struct {
 
 func (x *VerifyDayResponse) Reset() {
 	*x = VerifyDayResponse{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[17]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2002,7 +2168,7 @@ func (x *VerifyDayResponse) String() string {
 func (*VerifyDayResponse) ProtoMessage() {}
 
 func (x *VerifyDayResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[17]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2015,7 +2181,7 @@ func (x *VerifyDayResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyDayResponse.ProtoReflect.Descriptor instead.
 func (*VerifyDayResponse) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{17}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *VerifyDayResponse) GetDate() string {
@@ -2076,7 +2242,7 @@ type ConvertDayRequest struct {
 
 func (x *ConvertDayRequest) Reset() {
 	*x = ConvertDayRequest{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[18]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2088,7 +2254,7 @@ func (x *ConvertDayRequest) String() string {
 func (*ConvertDayRequest) ProtoMessage() {}
 
 func (x *ConvertDayRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[18]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2101,7 +2267,7 @@ func (x *ConvertDayRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConvertDayRequest.ProtoReflect.Descriptor instead.
 func (*ConvertDayRequest) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{18}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ConvertDayRequest) GetDate() string {
@@ -2141,7 +2307,7 @@ type ConvertDayResponse struct {
 
 func (x *ConvertDayResponse) Reset() {
 	*x = ConvertDayResponse{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[19]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2153,7 +2319,7 @@ func (x *ConvertDayResponse) String() string {
 func (*ConvertDayResponse) ProtoMessage() {}
 
 func (x *ConvertDayResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[19]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2166,7 +2332,7 @@ func (x *ConvertDayResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConvertDayResponse.ProtoReflect.Descriptor instead.
 func (*ConvertDayResponse) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{19}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ConvertDayResponse) GetEvent() isConvertDayResponse_Event {
@@ -2223,7 +2389,7 @@ type CancelConversionRequest struct {
 
 func (x *CancelConversionRequest) Reset() {
 	*x = CancelConversionRequest{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[20]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2235,7 +2401,7 @@ func (x *CancelConversionRequest) String() string {
 func (*CancelConversionRequest) ProtoMessage() {}
 
 func (x *CancelConversionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[20]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2248,7 +2414,7 @@ func (x *CancelConversionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelConversionRequest.ProtoReflect.Descriptor instead.
 func (*CancelConversionRequest) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{20}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CancelConversionRequest) GetDate() string {
@@ -2273,7 +2439,7 @@ type CancelConversionResponse struct {
 
 func (x *CancelConversionResponse) Reset() {
 	*x = CancelConversionResponse{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[21]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2285,7 +2451,7 @@ func (x *CancelConversionResponse) String() string {
 func (*CancelConversionResponse) ProtoMessage() {}
 
 func (x *CancelConversionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[21]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2298,7 +2464,7 @@ func (x *CancelConversionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelConversionResponse.ProtoReflect.Descriptor instead.
 func (*CancelConversionResponse) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{21}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *CancelConversionResponse) GetDate() string {
@@ -2326,7 +2492,12 @@ var File_cctv_v1_cctv_proto protoreflect.FileDescriptor
 
 const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\n" +
-	"\x12cctv/v1/cctv.proto\x12\acctv.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc8\x01\n" +
+	"\x12cctv/v1/cctv.proto\x12\acctv.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"|\n" +
+	"\x0eMisplacedEntry\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12*\n" +
+	"\x04kind\x18\x02 \x01(\x0e2\x16.cctv.v1.MisplacedKindR\x04kind\x12\x12\n" +
+	"\x04date\x18\x03 \x01(\tR\x04date\x12\x16\n" +
+	"\x06detail\x18\x04 \x01(\tR\x06detail\"\xc8\x01\n" +
 	"\aFinding\x12(\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x14.cctv.v1.FindingKindR\x04kind\x12\x14\n" +
 	"\x05files\x18\x02 \x03(\tR\x05files\x12\x16\n" +
@@ -2431,7 +2602,7 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\x03due\x18\n" +
 	" \x01(\bR\x03due\x12!\n" +
 	"\fencoder_args\x18\v \x03(\tR\vencoderArgs\"\x12\n" +
-	"\x10GetStatusRequest\"\xf1\x03\n" +
+	"\x10GetStatusRequest\"\xa8\x04\n" +
 	"\x11GetStatusResponse\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x129\n" +
 	"\n" +
@@ -2445,7 +2616,8 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\rrecent_errors\x18\b \x03(\v2\x14.cctv.v1.RecentErrorR\frecentErrors\x121\n" +
 	"\x06settle\x18\t \x01(\v2\x19.google.protobuf.DurationR\x06settle\x124\n" +
 	"\apending\x18\n" +
-	" \x03(\v2\x1a.cctv.v1.PendingConversionR\apending\"\xa1\x01\n" +
+	" \x03(\v2\x1a.cctv.v1.PendingConversionR\apending\x125\n" +
+	"\tmisplaced\x18\v \x03(\v2\x17.cctv.v1.MisplacedEntryR\tmisplaced\"\xa1\x01\n" +
 	"\x11PendingConversion\x12\x12\n" +
 	"\x04date\x18\x01 \x01(\tR\x04date\x12\x16\n" +
 	"\x06forced\x18\x02 \x01(\bR\x06forced\x12\x1f\n" +
@@ -2520,7 +2692,7 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\x15CONVERSION_PHASE_DONE\x10\b\x12\x1b\n" +
 	"\x17CONVERSION_PHASE_FAILED\x10\t\x12\x1e\n" +
 	"\x1aCONVERSION_PHASE_CANCELLED\x10\n" +
-	"*\xaf\x03\n" +
+	"*\x85\x04\n" +
 	"\vFindingKind\x12\x1c\n" +
 	"\x18FINDING_KIND_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10FINDING_KIND_GAP\x10\x01\x12\x18\n" +
@@ -2537,7 +2709,16 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\x1dFINDING_KIND_CHECKSUM_MISSING\x10\v\x12\"\n" +
 	"\x1eFINDING_KIND_CHECKSUM_MISMATCH\x10\f\x12\x1f\n" +
 	"\x1bFINDING_KIND_ARCHIVE_BROKEN\x10\r\x12\x16\n" +
-	"\x12FINDING_KIND_OTHER\x10\x0e2\xf8\x02\n" +
+	"\x12FINDING_KIND_OTHER\x10\x0e\x12\x1a\n" +
+	"\x16FINDING_KIND_MISPLACED\x10\x14\x12\x1c\n" +
+	"\x18FINDING_KIND_OUTSIDE_DAY\x10\x15\x12\x1a\n" +
+	"\x16FINDING_KIND_REORDERED\x10\x16*\xb0\x01\n" +
+	"\rMisplacedKind\x12\x1e\n" +
+	"\x1aMISPLACED_KIND_UNSPECIFIED\x10\x00\x12 \n" +
+	"\x1cMISPLACED_KIND_STRAY_SEGMENT\x10\x01\x12\x1d\n" +
+	"\x19MISPLACED_KIND_NOT_A_DATE\x10\x02\x12\x1d\n" +
+	"\x19MISPLACED_KIND_DAY_SUFFIX\x10\x03\x12\x1f\n" +
+	"\x1bMISPLACED_KIND_NOT_A_FOLDER\x10\x042\xf8\x02\n" +
 	"\vCctvService\x12B\n" +
 	"\tGetStatus\x12\x19.cctv.v1.GetStatusRequest\x1a\x1a.cctv.v1.GetStatusResponse\x12?\n" +
 	"\bListDays\x12\x18.cctv.v1.ListDaysRequest\x1a\x19.cctv.v1.ListDaysResponse\x12B\n" +
@@ -2558,100 +2739,104 @@ func file_cctv_v1_cctv_proto_rawDescGZIP() []byte {
 	return file_cctv_v1_cctv_proto_rawDescData
 }
 
-var file_cctv_v1_cctv_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_cctv_v1_cctv_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_cctv_v1_cctv_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_cctv_v1_cctv_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_cctv_v1_cctv_proto_goTypes = []any{
 	(DayState)(0),                    // 0: cctv.v1.DayState
 	(ChecksumState)(0),               // 1: cctv.v1.ChecksumState
 	(ConversionPhase)(0),             // 2: cctv.v1.ConversionPhase
 	(FindingKind)(0),                 // 3: cctv.v1.FindingKind
-	(*Finding)(nil),                  // 4: cctv.v1.Finding
-	(*Day)(nil),                      // 5: cctv.v1.Day
-	(*DayStateCount)(nil),            // 6: cctv.v1.DayStateCount
-	(*DiskUsage)(nil),                // 7: cctv.v1.DiskUsage
-	(*RecentError)(nil),              // 8: cctv.v1.RecentError
-	(*ConversionProgress)(nil),       // 9: cctv.v1.ConversionProgress
-	(*PlanSegment)(nil),              // 10: cctv.v1.PlanSegment
-	(*KeptFile)(nil),                 // 11: cctv.v1.KeptFile
-	(*Chunk)(nil),                    // 12: cctv.v1.Chunk
-	(*Plan)(nil),                     // 13: cctv.v1.Plan
-	(*GetStatusRequest)(nil),         // 14: cctv.v1.GetStatusRequest
-	(*GetStatusResponse)(nil),        // 15: cctv.v1.GetStatusResponse
-	(*PendingConversion)(nil),        // 16: cctv.v1.PendingConversion
-	(*ListDaysRequest)(nil),          // 17: cctv.v1.ListDaysRequest
-	(*ListDaysResponse)(nil),         // 18: cctv.v1.ListDaysResponse
-	(*VerifyDayRequest)(nil),         // 19: cctv.v1.VerifyDayRequest
-	(*ArchiveCheck)(nil),             // 20: cctv.v1.ArchiveCheck
-	(*VerifyDayResponse)(nil),        // 21: cctv.v1.VerifyDayResponse
-	(*ConvertDayRequest)(nil),        // 22: cctv.v1.ConvertDayRequest
-	(*ConvertDayResponse)(nil),       // 23: cctv.v1.ConvertDayResponse
-	(*CancelConversionRequest)(nil),  // 24: cctv.v1.CancelConversionRequest
-	(*CancelConversionResponse)(nil), // 25: cctv.v1.CancelConversionResponse
-	(*timestamppb.Timestamp)(nil),    // 26: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),      // 27: google.protobuf.Duration
+	(MisplacedKind)(0),               // 4: cctv.v1.MisplacedKind
+	(*MisplacedEntry)(nil),           // 5: cctv.v1.MisplacedEntry
+	(*Finding)(nil),                  // 6: cctv.v1.Finding
+	(*Day)(nil),                      // 7: cctv.v1.Day
+	(*DayStateCount)(nil),            // 8: cctv.v1.DayStateCount
+	(*DiskUsage)(nil),                // 9: cctv.v1.DiskUsage
+	(*RecentError)(nil),              // 10: cctv.v1.RecentError
+	(*ConversionProgress)(nil),       // 11: cctv.v1.ConversionProgress
+	(*PlanSegment)(nil),              // 12: cctv.v1.PlanSegment
+	(*KeptFile)(nil),                 // 13: cctv.v1.KeptFile
+	(*Chunk)(nil),                    // 14: cctv.v1.Chunk
+	(*Plan)(nil),                     // 15: cctv.v1.Plan
+	(*GetStatusRequest)(nil),         // 16: cctv.v1.GetStatusRequest
+	(*GetStatusResponse)(nil),        // 17: cctv.v1.GetStatusResponse
+	(*PendingConversion)(nil),        // 18: cctv.v1.PendingConversion
+	(*ListDaysRequest)(nil),          // 19: cctv.v1.ListDaysRequest
+	(*ListDaysResponse)(nil),         // 20: cctv.v1.ListDaysResponse
+	(*VerifyDayRequest)(nil),         // 21: cctv.v1.VerifyDayRequest
+	(*ArchiveCheck)(nil),             // 22: cctv.v1.ArchiveCheck
+	(*VerifyDayResponse)(nil),        // 23: cctv.v1.VerifyDayResponse
+	(*ConvertDayRequest)(nil),        // 24: cctv.v1.ConvertDayRequest
+	(*ConvertDayResponse)(nil),       // 25: cctv.v1.ConvertDayResponse
+	(*CancelConversionRequest)(nil),  // 26: cctv.v1.CancelConversionRequest
+	(*CancelConversionResponse)(nil), // 27: cctv.v1.CancelConversionResponse
+	(*timestamppb.Timestamp)(nil),    // 28: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),      // 29: google.protobuf.Duration
 }
 var file_cctv_v1_cctv_proto_depIdxs = []int32{
-	3,  // 0: cctv.v1.Finding.kind:type_name -> cctv.v1.FindingKind
-	26, // 1: cctv.v1.Finding.time:type_name -> google.protobuf.Timestamp
-	27, // 2: cctv.v1.Finding.duration:type_name -> google.protobuf.Duration
-	0,  // 3: cctv.v1.Day.state:type_name -> cctv.v1.DayState
-	27, // 4: cctv.v1.Day.covered:type_name -> google.protobuf.Duration
-	26, // 5: cctv.v1.Day.first_segment_time:type_name -> google.protobuf.Timestamp
-	26, // 6: cctv.v1.Day.last_segment_time:type_name -> google.protobuf.Timestamp
-	27, // 7: cctv.v1.Day.gap_duration:type_name -> google.protobuf.Duration
-	1,  // 8: cctv.v1.Day.checksum_state:type_name -> cctv.v1.ChecksumState
-	26, // 9: cctv.v1.Day.due_time:type_name -> google.protobuf.Timestamp
-	26, // 10: cctv.v1.Day.next_attempt_time:type_name -> google.protobuf.Timestamp
-	0,  // 11: cctv.v1.DayStateCount.state:type_name -> cctv.v1.DayState
-	26, // 12: cctv.v1.RecentError.time:type_name -> google.protobuf.Timestamp
-	2,  // 13: cctv.v1.ConversionProgress.phase:type_name -> cctv.v1.ConversionPhase
-	27, // 14: cctv.v1.ConversionProgress.out_time:type_name -> google.protobuf.Duration
-	27, // 15: cctv.v1.ConversionProgress.total_time:type_name -> google.protobuf.Duration
-	27, // 16: cctv.v1.ConversionProgress.eta:type_name -> google.protobuf.Duration
-	26, // 17: cctv.v1.ConversionProgress.start_time:type_name -> google.protobuf.Timestamp
-	26, // 18: cctv.v1.ConversionProgress.update_time:type_name -> google.protobuf.Timestamp
-	27, // 19: cctv.v1.PlanSegment.duration:type_name -> google.protobuf.Duration
-	26, // 20: cctv.v1.PlanSegment.start_time:type_name -> google.protobuf.Timestamp
-	3,  // 21: cctv.v1.KeptFile.reason:type_name -> cctv.v1.FindingKind
-	27, // 22: cctv.v1.Chunk.duration:type_name -> google.protobuf.Duration
-	10, // 23: cctv.v1.Plan.segments:type_name -> cctv.v1.PlanSegment
-	11, // 24: cctv.v1.Plan.kept:type_name -> cctv.v1.KeptFile
-	12, // 25: cctv.v1.Plan.chunks:type_name -> cctv.v1.Chunk
-	4,  // 26: cctv.v1.Plan.findings:type_name -> cctv.v1.Finding
-	27, // 27: cctv.v1.Plan.duration:type_name -> google.protobuf.Duration
-	26, // 28: cctv.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
-	27, // 29: cctv.v1.GetStatusResponse.uptime:type_name -> google.protobuf.Duration
-	7,  // 30: cctv.v1.GetStatusResponse.disk:type_name -> cctv.v1.DiskUsage
-	6,  // 31: cctv.v1.GetStatusResponse.day_counts:type_name -> cctv.v1.DayStateCount
-	9,  // 32: cctv.v1.GetStatusResponse.conversions:type_name -> cctv.v1.ConversionProgress
-	8,  // 33: cctv.v1.GetStatusResponse.recent_errors:type_name -> cctv.v1.RecentError
-	27, // 34: cctv.v1.GetStatusResponse.settle:type_name -> google.protobuf.Duration
-	16, // 35: cctv.v1.GetStatusResponse.pending:type_name -> cctv.v1.PendingConversion
-	0,  // 36: cctv.v1.ListDaysRequest.states:type_name -> cctv.v1.DayState
-	5,  // 37: cctv.v1.ListDaysResponse.days:type_name -> cctv.v1.Day
-	1,  // 38: cctv.v1.ArchiveCheck.checksum_state:type_name -> cctv.v1.ChecksumState
-	27, // 39: cctv.v1.ArchiveCheck.duration:type_name -> google.protobuf.Duration
-	0,  // 40: cctv.v1.VerifyDayResponse.state:type_name -> cctv.v1.DayState
-	20, // 41: cctv.v1.VerifyDayResponse.archives:type_name -> cctv.v1.ArchiveCheck
-	4,  // 42: cctv.v1.VerifyDayResponse.findings:type_name -> cctv.v1.Finding
-	13, // 43: cctv.v1.ConvertDayResponse.plan:type_name -> cctv.v1.Plan
-	9,  // 44: cctv.v1.ConvertDayResponse.progress:type_name -> cctv.v1.ConversionProgress
-	2,  // 45: cctv.v1.CancelConversionResponse.phase:type_name -> cctv.v1.ConversionPhase
-	14, // 46: cctv.v1.CctvService.GetStatus:input_type -> cctv.v1.GetStatusRequest
-	17, // 47: cctv.v1.CctvService.ListDays:input_type -> cctv.v1.ListDaysRequest
-	19, // 48: cctv.v1.CctvService.VerifyDay:input_type -> cctv.v1.VerifyDayRequest
-	22, // 49: cctv.v1.CctvService.ConvertDay:input_type -> cctv.v1.ConvertDayRequest
-	24, // 50: cctv.v1.CctvService.CancelConversion:input_type -> cctv.v1.CancelConversionRequest
-	15, // 51: cctv.v1.CctvService.GetStatus:output_type -> cctv.v1.GetStatusResponse
-	18, // 52: cctv.v1.CctvService.ListDays:output_type -> cctv.v1.ListDaysResponse
-	21, // 53: cctv.v1.CctvService.VerifyDay:output_type -> cctv.v1.VerifyDayResponse
-	23, // 54: cctv.v1.CctvService.ConvertDay:output_type -> cctv.v1.ConvertDayResponse
-	25, // 55: cctv.v1.CctvService.CancelConversion:output_type -> cctv.v1.CancelConversionResponse
-	51, // [51:56] is the sub-list for method output_type
-	46, // [46:51] is the sub-list for method input_type
-	46, // [46:46] is the sub-list for extension type_name
-	46, // [46:46] is the sub-list for extension extendee
-	0,  // [0:46] is the sub-list for field type_name
+	4,  // 0: cctv.v1.MisplacedEntry.kind:type_name -> cctv.v1.MisplacedKind
+	3,  // 1: cctv.v1.Finding.kind:type_name -> cctv.v1.FindingKind
+	28, // 2: cctv.v1.Finding.time:type_name -> google.protobuf.Timestamp
+	29, // 3: cctv.v1.Finding.duration:type_name -> google.protobuf.Duration
+	0,  // 4: cctv.v1.Day.state:type_name -> cctv.v1.DayState
+	29, // 5: cctv.v1.Day.covered:type_name -> google.protobuf.Duration
+	28, // 6: cctv.v1.Day.first_segment_time:type_name -> google.protobuf.Timestamp
+	28, // 7: cctv.v1.Day.last_segment_time:type_name -> google.protobuf.Timestamp
+	29, // 8: cctv.v1.Day.gap_duration:type_name -> google.protobuf.Duration
+	1,  // 9: cctv.v1.Day.checksum_state:type_name -> cctv.v1.ChecksumState
+	28, // 10: cctv.v1.Day.due_time:type_name -> google.protobuf.Timestamp
+	28, // 11: cctv.v1.Day.next_attempt_time:type_name -> google.protobuf.Timestamp
+	0,  // 12: cctv.v1.DayStateCount.state:type_name -> cctv.v1.DayState
+	28, // 13: cctv.v1.RecentError.time:type_name -> google.protobuf.Timestamp
+	2,  // 14: cctv.v1.ConversionProgress.phase:type_name -> cctv.v1.ConversionPhase
+	29, // 15: cctv.v1.ConversionProgress.out_time:type_name -> google.protobuf.Duration
+	29, // 16: cctv.v1.ConversionProgress.total_time:type_name -> google.protobuf.Duration
+	29, // 17: cctv.v1.ConversionProgress.eta:type_name -> google.protobuf.Duration
+	28, // 18: cctv.v1.ConversionProgress.start_time:type_name -> google.protobuf.Timestamp
+	28, // 19: cctv.v1.ConversionProgress.update_time:type_name -> google.protobuf.Timestamp
+	29, // 20: cctv.v1.PlanSegment.duration:type_name -> google.protobuf.Duration
+	28, // 21: cctv.v1.PlanSegment.start_time:type_name -> google.protobuf.Timestamp
+	3,  // 22: cctv.v1.KeptFile.reason:type_name -> cctv.v1.FindingKind
+	29, // 23: cctv.v1.Chunk.duration:type_name -> google.protobuf.Duration
+	12, // 24: cctv.v1.Plan.segments:type_name -> cctv.v1.PlanSegment
+	13, // 25: cctv.v1.Plan.kept:type_name -> cctv.v1.KeptFile
+	14, // 26: cctv.v1.Plan.chunks:type_name -> cctv.v1.Chunk
+	6,  // 27: cctv.v1.Plan.findings:type_name -> cctv.v1.Finding
+	29, // 28: cctv.v1.Plan.duration:type_name -> google.protobuf.Duration
+	28, // 29: cctv.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
+	29, // 30: cctv.v1.GetStatusResponse.uptime:type_name -> google.protobuf.Duration
+	9,  // 31: cctv.v1.GetStatusResponse.disk:type_name -> cctv.v1.DiskUsage
+	8,  // 32: cctv.v1.GetStatusResponse.day_counts:type_name -> cctv.v1.DayStateCount
+	11, // 33: cctv.v1.GetStatusResponse.conversions:type_name -> cctv.v1.ConversionProgress
+	10, // 34: cctv.v1.GetStatusResponse.recent_errors:type_name -> cctv.v1.RecentError
+	29, // 35: cctv.v1.GetStatusResponse.settle:type_name -> google.protobuf.Duration
+	18, // 36: cctv.v1.GetStatusResponse.pending:type_name -> cctv.v1.PendingConversion
+	5,  // 37: cctv.v1.GetStatusResponse.misplaced:type_name -> cctv.v1.MisplacedEntry
+	0,  // 38: cctv.v1.ListDaysRequest.states:type_name -> cctv.v1.DayState
+	7,  // 39: cctv.v1.ListDaysResponse.days:type_name -> cctv.v1.Day
+	1,  // 40: cctv.v1.ArchiveCheck.checksum_state:type_name -> cctv.v1.ChecksumState
+	29, // 41: cctv.v1.ArchiveCheck.duration:type_name -> google.protobuf.Duration
+	0,  // 42: cctv.v1.VerifyDayResponse.state:type_name -> cctv.v1.DayState
+	22, // 43: cctv.v1.VerifyDayResponse.archives:type_name -> cctv.v1.ArchiveCheck
+	6,  // 44: cctv.v1.VerifyDayResponse.findings:type_name -> cctv.v1.Finding
+	15, // 45: cctv.v1.ConvertDayResponse.plan:type_name -> cctv.v1.Plan
+	11, // 46: cctv.v1.ConvertDayResponse.progress:type_name -> cctv.v1.ConversionProgress
+	2,  // 47: cctv.v1.CancelConversionResponse.phase:type_name -> cctv.v1.ConversionPhase
+	16, // 48: cctv.v1.CctvService.GetStatus:input_type -> cctv.v1.GetStatusRequest
+	19, // 49: cctv.v1.CctvService.ListDays:input_type -> cctv.v1.ListDaysRequest
+	21, // 50: cctv.v1.CctvService.VerifyDay:input_type -> cctv.v1.VerifyDayRequest
+	24, // 51: cctv.v1.CctvService.ConvertDay:input_type -> cctv.v1.ConvertDayRequest
+	26, // 52: cctv.v1.CctvService.CancelConversion:input_type -> cctv.v1.CancelConversionRequest
+	17, // 53: cctv.v1.CctvService.GetStatus:output_type -> cctv.v1.GetStatusResponse
+	20, // 54: cctv.v1.CctvService.ListDays:output_type -> cctv.v1.ListDaysResponse
+	23, // 55: cctv.v1.CctvService.VerifyDay:output_type -> cctv.v1.VerifyDayResponse
+	25, // 56: cctv.v1.CctvService.ConvertDay:output_type -> cctv.v1.ConvertDayResponse
+	27, // 57: cctv.v1.CctvService.CancelConversion:output_type -> cctv.v1.CancelConversionResponse
+	53, // [53:58] is the sub-list for method output_type
+	48, // [48:53] is the sub-list for method input_type
+	48, // [48:48] is the sub-list for extension type_name
+	48, // [48:48] is the sub-list for extension extendee
+	0,  // [0:48] is the sub-list for field type_name
 }
 
 func init() { file_cctv_v1_cctv_proto_init() }
@@ -2659,7 +2844,7 @@ func file_cctv_v1_cctv_proto_init() {
 	if File_cctv_v1_cctv_proto != nil {
 		return
 	}
-	file_cctv_v1_cctv_proto_msgTypes[19].OneofWrappers = []any{
+	file_cctv_v1_cctv_proto_msgTypes[20].OneofWrappers = []any{
 		(*ConvertDayResponse_Plan)(nil),
 		(*ConvertDayResponse_Progress)(nil),
 	}
@@ -2668,8 +2853,8 @@ func file_cctv_v1_cctv_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_cctv_v1_cctv_proto_rawDesc), len(file_cctv_v1_cctv_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   22,
+			NumEnums:      5,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
