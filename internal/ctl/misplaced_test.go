@@ -35,6 +35,8 @@ func TestMisplacedFootage(t *testing.T) {
 			daemon: &fakeDaemon{status: status},
 			args:   []string{"status"},
 			want: `converting 2026-11-15: encoding chunk 3/24: 46% (12000/26000 frames) at 2.50x, eta 1h2m0s
+pending 2026-11-16: forced, 1/3 chunks done
+pending 2026-11-17: forced, not started
 misplaced footage (not played or archived until moved; cctvd moves nothing):
   2026-02-30      not-a-date               named like a day, but not a real date
   2026-11-25.bak  day-suffix (2026-11-25)  named after 2026-11-25 with more to its name

@@ -62,11 +62,15 @@ func (p *printer) printStatus(s *cctvv1.GetStatusResponse) {
 	if len(s.GetConversions()) == 0 {
 		p.linef("converting: nothing")
 	}
+	converting := map[string]bool{}
 	for _, c := range s.GetConversions() {
 		p.linef("converting %s: %s", c.GetDate(), progressText(c))
+		converting[c.GetDate()] = true
 	}
 	for _, w := range s.GetPending() {
-		p.linef("pending %s: %s", w.GetDate(), pendingText(w))
+		if !converting[w.GetDate()] { // its progress line says more
+			p.linef("pending %s: %s", w.GetDate(), pendingText(w))
+		}
 	}
 	if errs := s.GetRecentErrors(); len(errs) > 0 {
 		p.linef("recent errors:")

@@ -54,7 +54,6 @@ disk:    120.0 GiB free of 500.0 GiB (76% used), footage 310.0 GiB
 days:    1 recording, 2 settling, 30 archived
 settle:  48h0m0s
 converting 2026-11-15: encoding chunk 3/24: 46% (12000/26000 frames) at 2.50x, eta 1h2m0s
-pending 2026-11-15: 2/24 chunks done
 pending 2026-11-16: forced, 1/3 chunks done
 pending 2026-11-17: forced, not started
 recent errors:
