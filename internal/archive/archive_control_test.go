@@ -267,7 +267,7 @@ func TestRecoverUnverifiedArchive(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, tempVideo("video.mp4")+".partial"), []byte("half"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	indexes := filepath.Join(root, StateDirName, "archived")
+	indexes := filepath.Join(root, day.StateDir, "archived")
 	if err := os.MkdirAll(indexes, 0o755); err != nil {
 		t.Fatal(err)
 	}

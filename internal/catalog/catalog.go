@@ -92,7 +92,7 @@ func New(cfg Config, log *slog.Logger) (*Catalog, error) {
 	}
 	cfg.Root = abs
 	if cfg.StateDir == "" {
-		cfg.StateDir = filepath.Join(cfg.Root, ".cctvd")
+		cfg.StateDir = filepath.Join(cfg.Root, day.StateDir)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -18,7 +18,7 @@ type DayView struct {
 	// Plan is the day's complete segments in order, with findings. Files
 	// still being written or waiting for their scan are not in it.
 	Plan *ts.Plan
-	// Archives are the day's archive files (video.mp4, video-N.mp4) in order.
+	// Archives are the day's archive files in order: video.mp4, video-2.mp4, … (day.CompareArchives).
 	Archives []Archive
 	// Pending counts the segments and archives not yet complete or scanned.
 	Pending int
@@ -77,12 +77,7 @@ func (ds *dayState) build(version uint64) *DayView {
 	for i := range v.Archives {
 		v.Archives[i].Checksum = sums[v.Archives[i].Name+".sha512sum"]
 	}
-	slices.SortFunc(v.Archives, func(a, b Archive) int {
-		if ts.NaturalLess(a.Name, b.Name) {
-			return -1
-		}
-		return 1
-	})
+	slices.SortFunc(v.Archives, func(a, b Archive) int { return day.CompareArchives(a.Name, b.Name) })
 	plan := ts.NewPlan(files)
 	v.Plan = &plan
 	v.Totals = totals(&plan)
