@@ -192,6 +192,9 @@ type Archiver struct {
 
 	summariesMu sync.Mutex
 	summaries   map[day.Date]indexSummary // by day: what SourceBytes and Runs read
+
+	heldMu sync.Mutex
+	held   map[day.Date]*archiveIndex // by day: the fingerprints Holds reads
 }
 
 // New checks ffmpeg (it must run and have libx265), opens the root and

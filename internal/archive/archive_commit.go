@@ -241,6 +241,9 @@ func (a *Archiver) indexArchive(date day.Date, m *manifest) error {
 	a.summariesMu.Lock()
 	delete(a.summaries, date)
 	a.summariesMu.Unlock()
+	a.heldMu.Lock()
+	delete(a.held, date)
+	a.heldMu.Unlock()
 	return nil
 }
 

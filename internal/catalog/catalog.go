@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/ts"
 )
 
 // Config configures a Catalog.
@@ -44,6 +45,14 @@ type Config struct {
 	Probe func(ctx context.Context, path string) (time.Duration, error)
 	// Workers is how many files are scanned at once; default GOMAXPROCS.
 	Workers int
+	// Archived, if set, tells whether an archive of day d already holds
+	// a segment with the bytes r was scanned from, and under which name
+	// (the archiver's index; archive.Archiver.Holds). Such a file in a day
+	// that has an archive is a copy of archived footage, not footage
+	// waiting: its view keeps it out of the plan as a duplicate, as the
+	// archiver does. It is asked while a view is built, only for days that
+	// have an archive and segments.
+	Archived func(d day.Date, r *ts.Report) (archive, orig string, ok bool)
 }
 
 // Catalog keeps the days of a footage root. Its methods are safe for
@@ -283,7 +292,7 @@ func (c *Catalog) publish() {
 	for _, ds := range c.days {
 		if ds.view == nil || ds.dirty {
 			c.version++
-			ds.view = ds.build(c.version)
+			ds.view = ds.build(c.version, c.cfg.Archived)
 			ds.dirty = false
 		}
 		snap.days = append(snap.days, ds.view)

@@ -138,6 +138,8 @@ type liveOptions struct {
 	now    time.Time                        // the server's clock; default 2026-11-24 12:00 CET
 	thumbs bool                             // runs package thumbs, with ffmpeg
 	runs   map[day.Date]map[string][]ts.Run // the archives' runs (Config.ArchiveRuns)
+	// archived is the archiver's index, as the catalog and the server ask it.
+	archived func(d day.Date, r *ts.Report) (archive, orig string, ok bool)
 }
 
 // start serves root until the test ends. Unless told otherwise the clock
@@ -151,12 +153,12 @@ func start(t *testing.T, root string, opt liveOptions) *live {
 	log := testLog(t)
 	state := t.TempDir()
 	// The catalog's clock is the real one: fixture files are long settled.
-	cat, err := catalog.New(catalog.Config{Root: root, StateDir: state}, log)
+	cat, err := catalog.New(catalog.Config{Root: root, StateDir: state, Archived: opt.archived}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := Config{Root: root, Now: clk.Now, UploadMaxBytes: opt.max, UploadIdle: opt.idle,
-		ArchiveRuns: func(d day.Date) map[string][]ts.Run { return opt.runs[d] }}
+		ArchiveRuns: func(d day.Date) map[string][]ts.Run { return opt.runs[d] }, Archived: opt.archived}
 	var th *thumbs.Thumbs
 	if opt.thumbs {
 		th, err = thumbs.New(thumbs.Config{Root: root, StateDir: state, Catalog: cat, Now: clk.Now}, log)
