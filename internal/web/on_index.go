@@ -181,7 +181,7 @@ func (s *Server) indexPage(days []*catalog.DayView, live day.Date) indexPage {
 		for _, a := range v.Archives {
 			u := date + "/" + url.PathEscape(a.Name)
 			files, fileRuns = append(files, u), append(fileRuns, runs[a.Name])
-			ia := indexArchive{Name: a.Name, URL: u, ChecksumURL: u + ".sha512sum",
+			ia := indexArchive{Name: a.Name, URL: u, ChecksumURL: date + "/" + url.PathEscape(day.ChecksumName(a.Name)),
 				Size: size(a.Size), Duration: duration(a.Duration), Checksum: a.Checksum}
 			if a.Duration == 0 {
 				ia.Duration = "duration unknown"

@@ -204,8 +204,7 @@ func TestUploadAfterArchiving(t *testing.T) {
 				}
 			}
 			if tt.stored {
-				<-changed // the upload is listed
-				l.settle(t)
+				l.waitListed(t, tt.date, tt.file, changed)
 			}
 			v, _ := l.cat.Day(archived)
 			if v.Archived() != tt.archived || v.Totals.Kept != tt.wantCopies {
@@ -218,5 +217,32 @@ func TestUploadAfterArchiving(t *testing.T) {
 				t.Errorf("playlist: %d to %q, want 302 to the archive", resp.StatusCode, resp.Header.Get("Location"))
 			}
 		})
+	}
+}
+
+// waitListed waits until the catalog lists name in day d's folder, as a
+// segment or a file kept out, from the change after changed on.
+func (l *live) waitListed(t *testing.T, d day.Date, name string, changed <-chan struct{}) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("%s/%s not listed", d, name)
+		}
+		changed = l.cat.Changed()
+		if v, ok := l.cat.Day(d); ok && v.Pending == 0 {
+			for _, s := range v.Plan.Segments {
+				if s.Name == name {
+					return
+				}
+			}
+			for _, k := range v.Plan.Kept {
+				if k.Name == name {
+					return
+				}
+			}
+		}
 	}
 }
