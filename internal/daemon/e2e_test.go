@@ -239,6 +239,11 @@ func TestEndToEnd(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(root, old.String(), "seg1.ts")); err != nil {
 			t.Fatalf("dry run changed the day: %v", err)
 		}
+		// A copy of a segment, to put back once it is archived.
+		seg2, err := os.ReadFile(filepath.Join(root, old.String(), "seg2.ts"))
+		if err != nil {
+			t.Fatal(err)
+		}
 		out, errOut, code = d.ctl(t, "convert", old.String(), "--force", "--wait")
 		if code != 0 {
 			t.Fatalf("convert --force --wait: exit %d\n%s%s", code, out, errOut)
@@ -278,6 +283,27 @@ func TestEndToEnd(t *testing.T) {
 		}
 		if out, _, code = d.ctl(t, "status"); code != 0 || !strings.Contains(out, root) {
 			t.Errorf("status: exit %d\n%s", code, out)
+		}
+
+		// rsync puts an archived segment back, as a camera re-sending its
+		// backlog does: a copy kept out and reported, never the day's
+		// footage. The day stays archived and its playlist leads to the archive.
+		tmp := filepath.Join(dir, ".seg2.ts.Xy9k2Q")
+		if err := os.WriteFile(tmp, seg2, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(dir, "seg2.ts")); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, func() (string, bool) {
+			_, body, _ := get(t, base+"/")
+			return body, strings.Contains(body, "files kept out: 2")
+		})
+		if code, _, h := get(t, base+"/playlist.m3u8?date="+old.String()); code != 302 || h.Get("Location") != "/"+old.String()+"/video.mp4" {
+			t.Errorf("the archived day's playlist with a copy back: %d to %q, want 302 to its video.mp4", code, h.Get("Location"))
+		}
+		if out, _, _ := d.ctl(t, "days", "--json"); !strings.Contains(out, "DAY_STATE_ARCHIVED") || strings.Contains(out, "DAY_STATE_PARTIAL") {
+			t.Errorf("the day with a copy back is not archived:\n%s", out)
 		}
 	})
 
