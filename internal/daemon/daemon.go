@@ -63,7 +63,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	defer th.Close()
 	site, err := web.New(web.Config{Root: cfg.Root, UploadTokenFile: cfg.UploadTokenFile, UploadMaxBytes: cfg.UploadMaxBytes,
-		Thumbs: th, ArchiveRuns: arc.Runs}, log, cat)
+		Thumbs: th, ArchiveRuns: arc.Runs, Archived: archivedIn(arc)}, log, cat)
 	if err != nil {
 		return err
 	}
@@ -153,7 +153,7 @@ func fillDemo(ctx context.Context, cfg Config, log *slog.Logger) error {
 	return nil
 }
 
-// archivedIn is the archiver's index as the catalog asks it.
+// archivedIn is the archiver's index as the catalog and uploads ask it.
 func archivedIn(arc *archive.Archiver) func(day.Date, *ts.Report) (string, string, bool) {
 	return func(d day.Date, r *ts.Report) (string, string, bool) {
 		h, ok := arc.Holds(d, r)

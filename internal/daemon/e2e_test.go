@@ -2,10 +2,13 @@ package daemon_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
@@ -185,7 +188,11 @@ func TestEndToEnd(t *testing.T) {
 	}
 	// A long settle time keeps the archiver from starting on its own, so
 	// the test decides when the old day is converted.
-	d := start(t, root, "--settle", "10000h")
+	token := filepath.Join(t.TempDir(), "upload-token")
+	if err := os.WriteFile(token, []byte("e2e-upload-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := start(t, root, "--settle", "10000h", "--upload-token-file", token)
 	base := "http://" + d.http
 
 	t.Run("http", func(t *testing.T) {
@@ -239,7 +246,11 @@ func TestEndToEnd(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(root, old.String(), "seg1.ts")); err != nil {
 			t.Fatalf("dry run changed the day: %v", err)
 		}
-		// A copy of a segment, to put back once it is archived.
+		// Copies of segments, to send again once they are archived.
+		seg1, err := os.ReadFile(filepath.Join(root, old.String(), "seg1.ts"))
+		if err != nil {
+			t.Fatal(err)
+		}
 		seg2, err := os.ReadFile(filepath.Join(root, old.String(), "seg2.ts"))
 		if err != nil {
 			t.Fatal(err)
@@ -283,6 +294,26 @@ func TestEndToEnd(t *testing.T) {
 		}
 		if out, _, code = d.ctl(t, "status"); code != 0 || !strings.Contains(out, root) {
 			t.Errorf("status: exit %d\n%s", code, out)
+		}
+
+		// A camera retries an upload of an archived segment: 200, and
+		// nothing is stored.
+		req, err := http.NewRequest(http.MethodPut, base+"/"+old.String()+"/seg1.ts", bytes.NewReader(seg1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer e2e-upload-token")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(msg), "already archived in video.mp4") {
+			t.Errorf("upload of an archived segment: %d %q, want 200 already archived", resp.StatusCode, msg)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "seg1.ts")); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("the upload of an archived segment was stored: %v", err)
 		}
 
 		// rsync puts an archived segment back, as a camera re-sending its
