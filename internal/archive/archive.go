@@ -70,8 +70,6 @@ const (
 	DefaultRescan        = 10 * time.Minute
 	DefaultRetryMin      = 5 * time.Minute
 	DefaultRetryMax      = 6 * time.Hour
-	// StateDirName is the state folder inside the root, by default.
-	StateDirName = ".cctvd"
 )
 
 // Config configures an Archiver. Zero fields take the defaults, except
@@ -143,7 +141,7 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	c.Root = root
 	if c.State == "" {
-		c.State = filepath.Join(c.Root, StateDirName)
+		c.State = filepath.Join(c.Root, day.StateDir)
 	}
 	if c.State, err = filepath.Abs(c.State); err != nil {
 		return c, fmt.Errorf("state folder: %w", err)
@@ -194,6 +192,9 @@ type Archiver struct {
 
 	summariesMu sync.Mutex
 	summaries   map[day.Date]indexSummary // by day: what SourceBytes and Runs read
+
+	heldMu sync.Mutex
+	held   map[day.Date]*archiveIndex // by day: the fingerprints Holds reads
 }
 
 // New checks ffmpeg (it must run and have libx265), opens the root and

@@ -202,7 +202,7 @@ func (a *Archiver) checkHash(name, want string) error {
 // placeChecksum writes the archive's checksum file, or checks the one an
 // earlier run wrote.
 func (a *Archiver) placeChecksum(date day.Date, m *manifest) error {
-	name := checksumName(m.Output)
+	name := day.ChecksumName(m.Output)
 	b, err := a.root.ReadFile(path.Join(m.Date, name))
 	if err == nil {
 		sum, perr := parseChecksum(b, m.Output)
@@ -241,6 +241,9 @@ func (a *Archiver) indexArchive(date day.Date, m *manifest) error {
 	a.summariesMu.Lock()
 	delete(a.summaries, date)
 	a.summariesMu.Unlock()
+	a.heldMu.Lock()
+	delete(a.held, date)
+	a.heldMu.Unlock()
 	return nil
 }
 

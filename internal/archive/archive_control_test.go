@@ -139,6 +139,24 @@ func TestConvert(t *testing.T) {
 	if d := dayStatus(t, a, cleanDay); !slices.Contains(d.Kept, ts.Kept{Name: "seg1.ts", Reason: ts.Duplicate}) {
 		t.Errorf("kept %v, want seg1.ts as a duplicate", d.Kept)
 	}
+	// The index answers for both archives, as the catalog and uploads ask it.
+	for _, tt := range []struct{ fixture, archive, name string }{
+		{fixture: "clean/seg1.ts", archive: "video.mp4", name: "seg1.ts"},
+		{fixture: "young/seg1.ts", archive: "video-2.mp4", name: "seg7.ts"},
+	} {
+		f, err := os.Open(filepath.Join(fixtureDir(t), tt.fixture))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := ts.Scan(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h, ok := a.Holds(cleanDay, &rep); !ok || h != (Held{Archive: tt.archive, Name: tt.name}) {
+			t.Errorf("Holds(%s) = %+v, %v; want %s in %s", tt.fixture, h, ok, tt.name, tt.archive)
+		}
+	}
 
 	rep, err := a.Verify(ctx, cleanDay)
 	if err != nil {
@@ -267,7 +285,7 @@ func TestRecoverUnverifiedArchive(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, tempVideo("video.mp4")+".partial"), []byte("half"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	indexes := filepath.Join(root, StateDirName, "archived")
+	indexes := filepath.Join(root, day.StateDir, "archived")
 	if err := os.MkdirAll(indexes, 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ const tempPrefix = ".cctvd-"
 func tempVideo(output string) string { return tempPrefix + output + ".tmp" }
 
 // tempChecksum is the name the checksum file is written under.
-func tempChecksum(output string) string { return tempPrefix + output + ".sha512sum.tmp" }
+func tempChecksum(output string) string { return tempPrefix + day.ChecksumName(output) + ".tmp" }
 
 func isTempName(name string) bool {
 	return strings.HasPrefix(name, tempPrefix) &&

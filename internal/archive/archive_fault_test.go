@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/fakeclock"
 	"golang.org/x/sys/unix"
 )
@@ -183,7 +184,7 @@ func checkInvariant(t *testing.T, root string, segs []string) {
 			t.Errorf("archive after the crash is %s with %d frames", codec, frames)
 		}
 	case exists(video):
-		m, err := readManifest(filepath.Join(root, StateDirName, "work", cleanDay.String()))
+		m, err := readManifest(filepath.Join(root, day.StateDir, "work", cleanDay.String()))
 		if err != nil || m == nil || m.Phase != phaseVerified {
 			t.Fatalf("video.mp4 without checksum and no verified manifest (%v)", err)
 		}

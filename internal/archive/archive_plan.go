@@ -7,7 +7,6 @@ import (
 	"hash/fnv"
 	"io/fs"
 	"path"
-	"strconv"
 	"strings"
 	"time"
 
@@ -108,7 +107,7 @@ func (a *Archiver) listDay(date day.Date) (dayListing, error) {
 		if info, err := e.Info(); err == nil {
 			f.Size, f.ModTime = info.Size(), info.ModTime()
 		}
-		if ts.IsCandidate(f.Name, f.Mode) && f.Size > 0 && !ts.IsArchiveName(f.Name) {
+		if ts.IsCandidate(f.Name, f.Mode) && f.Size > 0 {
 			l.candidates++
 		}
 		fmt.Fprintf(h, "%s\x00%d\x00%d\x00%d\n", f.Name, f.Size, f.ModTime.UnixNano(), f.Mode)
@@ -137,7 +136,7 @@ func (a *Archiver) planDay(ctx context.Context, date day.Date) (*Plan, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("plan %s: %w", dir, err)
 		}
-		if ts.IsCandidate(f.Name, f.Mode) && f.Size > 0 && !ts.IsArchiveName(f.Name) {
+		if ts.IsCandidate(f.Name, f.Mode) && f.Size > 0 {
 			f.Report, f.Err = ts.ScanFile(a.root, path.Join(dir, f.Name))
 		}
 		if f.Err == nil && f.Report.Frames > 0 {
@@ -208,34 +207,6 @@ func gapBefore(segs []ts.Segment, i int) time.Duration {
 	return ts.Ticks(cur.OutDTS() - end)
 }
 
-// archiveNumber is n of video.mp4 (1) or video-n.mp4, and of the files
-// named after them; 0 for other names.
-func archiveNumber(name string) int {
-	base, _, found := strings.Cut(name, ".mp4")
-	if !found {
-		return 0
-	}
-	if base == "video" {
-		return 1
-	}
-	s, ok := strings.CutPrefix(base, "video-")
-	if !ok {
-		return 0
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 2 {
-		return 0
-	}
-	return n
-}
-
-func archiveName(n int) string {
-	if n <= 1 {
-		return "video.mp4"
-	}
-	return fmt.Sprintf("video-%d.mp4", n)
-}
-
 // nextOutput names the next archive of a day: after every archive, checksum
 // or set-aside archive file already there, so that none is ever replaced.
 // Hidden (temporary) files do not count.
@@ -243,8 +214,10 @@ func nextOutput(files []ts.File) string {
 	n := 0
 	for _, f := range files {
 		if !strings.HasPrefix(f.Name, ".") {
-			n = max(n, archiveNumber(f.Name))
+			if k, ok := day.ArchiveOf(f.Name); ok {
+				n = max(n, k)
+			}
 		}
 	}
-	return archiveName(n + 1)
+	return day.ArchiveName(n + 1)
 }

@@ -111,7 +111,7 @@ func (a *Archiver) setAsideUnverified(d day.Date) {
 		names[f.Name] = true
 	}
 	for _, f := range l.files {
-		if !isArchiveFile(f) || names[checksumName(f.Name)] {
+		if !isArchiveFile(f) || names[day.ChecksumName(f.Name)] {
 			continue
 		}
 		from, to := path.Join(d.String(), f.Name), path.Join(d.String(), f.Name+".unverified")
@@ -125,8 +125,7 @@ func (a *Archiver) setAsideUnverified(d day.Date) {
 	}
 }
 
-// isArchiveFile reports video.mp4 and video-N.mp4.
+// isArchiveFile reports a regular file named as an archive.
 func isArchiveFile(f ts.File) bool {
-	n := archiveNumber(f.Name)
-	return n > 0 && f.Name == archiveName(n) && f.Mode.IsRegular()
+	return day.IsArchive(f.Name) && f.Mode.IsRegular()
 }

@@ -61,7 +61,7 @@ func (a *Archiver) Verify(ctx context.Context, date day.Date) (*Report, error) {
 			r.Archives = append(r.Archives, a.checkArchiveFile(ctx, date, f.Name))
 		}
 	}
-	slices.SortFunc(r.Archives, func(x, y ArchiveCheck) int { return archiveNumber(x.File) - archiveNumber(y.File) })
+	slices.SortFunc(r.Archives, func(x, y ArchiveCheck) int { return day.CompareArchives(x.File, y.File) })
 	if r.Plan, err = a.planDay(ctx, date); err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
 	}
@@ -76,16 +76,16 @@ func (a *Archiver) checkArchiveFile(ctx context.Context, date day.Date, name str
 		c.Err = fmt.Errorf("hash %s: %w", name, err)
 		return c
 	}
-	b, err := a.root.ReadFile(path.Join(dir, checksumName(name)))
+	b, err := a.root.ReadFile(path.Join(dir, day.ChecksumName(name)))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		c.Checksum = ChecksumMissing
 		c.Err = fmt.Errorf("%s: no checksum file", name)
 	case err != nil:
-		c.Checksum, c.Err = ChecksumInvalid, fmt.Errorf("%s: %w", checksumName(name), err)
+		c.Checksum, c.Err = ChecksumInvalid, fmt.Errorf("%s: %w", day.ChecksumName(name), err)
 	default:
 		if c.Expected, err = parseChecksum(b, name); err != nil {
-			c.Checksum, c.Err = ChecksumInvalid, fmt.Errorf("%s: %w", checksumName(name), err)
+			c.Checksum, c.Err = ChecksumInvalid, fmt.Errorf("%s: %w", day.ChecksumName(name), err)
 		} else if c.Expected != c.Actual {
 			c.Checksum, c.Err = ChecksumMismatch, fmt.Errorf("%s: %w", name, ErrChecksumMismatch)
 		} else {

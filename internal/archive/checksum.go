@@ -11,9 +11,6 @@ import (
 	"regexp"
 )
 
-// checksumName is the checksum file of an archive.
-func checksumName(output string) string { return output + ".sha512sum" }
-
 // checksumLine is sha512sum's output for one file: "<hex>  <name>\n", so
 // that `sha512sum -c` passes in the day folder.
 func checksumLine(sum, name string) []byte {

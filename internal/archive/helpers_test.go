@@ -260,7 +260,7 @@ func ffprobeFrames(t *testing.T, name string) (codec string, frames int) {
 // sha512sumCheck runs the real `sha512sum -c` in the day folder.
 func sha512sumCheck(t *testing.T, dir, file string) {
 	t.Helper()
-	cmd := exec.Command("sha512sum", "-c", checksumName(file))
+	cmd := exec.Command("sha512sum", "-c", day.ChecksumName(file))
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("sha512sum -c in %s: %v: %s", dir, err, out)

@@ -101,6 +101,52 @@ func (x *archiveIndex) find(name string, r *ts.Report) (hit indexHit, ok bool) {
 	return hit, ok
 }
 
+// Held is where an archive of a day holds a segment's footage.
+type Held struct {
+	// Archive is the archive file; Name is what the segment was called
+	// when it went in.
+	Archive, Name string
+}
+
+// maxHeldDays bounds the days whose segment fingerprints Holds keeps in
+// memory (about half a megabyte for a full day). Only days that have an
+// archive and get segments again are asked about, which is rare.
+const maxHeldDays = 4
+
+// Holds reports whether an archive of date already holds a segment with
+// the bytes r was scanned from: the same size, first DTS and CRC32C of
+// every byte, as the day's index records each segment that went in. It is
+// the rule a plan keeps copies of archived footage out by, for the catalog
+// (such a copy is not footage waiting to be archived) and for uploads (a
+// camera retrying a segment that is archived already). A day without an
+// index (none archived, or the state folder was lost) holds nothing.
+func (a *Archiver) Holds(date day.Date, r *ts.Report) (Held, bool) {
+	a.heldMu.Lock()
+	defer a.heldMu.Unlock()
+	x, ok := a.held[date]
+	if !ok {
+		var err error
+		if x, err = readIndex(a.indexPath(date)); err != nil {
+			a.log.Warn("cannot read archive index", "day", date.String(), "err", err)
+			return Held{}, false
+		}
+		x.find("", &ts.Report{}) // makes the map of fingerprints, all that is kept
+		x.Archives, x.SetAside = nil, nil
+		for d := range a.held {
+			if len(a.held) < maxHeldDays {
+				break
+			}
+			delete(a.held, d)
+		}
+		if a.held == nil {
+			a.held = map[day.Date]*archiveIndex{}
+		}
+		a.held[date] = x
+	}
+	hit, ok := x.find("", r)
+	return Held{Archive: hit.archive, Name: hit.name}, ok
+}
+
 // add records an archive, replacing an earlier record of the same file.
 func (x *archiveIndex) add(e indexEntry) {
 	x.byKey = nil

@@ -172,3 +172,55 @@ func BenchmarkDaySummary(b *testing.B) {
 		}
 	})
 }
+
+// TestHolds checks the fingerprint lookup the catalog and uploads ask:
+// a segment is held when size, first DTS and CRC32C match what an archive
+// of its day recorded, whatever its name; a commit is seen at once.
+func TestHolds(t *testing.T) {
+	d := day.Date{Year: 2026, Month: 11, Day: 20}
+	a := newIndexReader(t.TempDir())
+	writeIndex(t, a, d, fullDayIndex("video.mp4", nil))
+	seg := func(size, firstDTS int64, crc uint32) *ts.Report {
+		return &ts.Report{Size: size, FirstDTS: firstDTS, CRC32C: crc}
+	}
+	tests := []struct {
+		name string
+		date day.Date
+		r    *ts.Report
+		want Held // zero: not held
+	}{
+		{name: "first segment", date: d, r: seg(480_000, 0, 123456789), want: Held{Archive: "video.mp4", Name: "seg1.ts"}},
+		{name: "last segment", date: d, r: seg(480_000, 8639*900_000, 123456789), want: Held{Archive: "video.mp4", Name: "seg8640.ts"}},
+		{name: "other bytes", date: d, r: seg(480_000, 0, 123456788)},
+		{name: "other size", date: d, r: seg(480_001, 0, 123456789)},
+		{name: "other start", date: d, r: seg(480_000, 1, 123456789)},
+		{name: "day without an index", date: d.Next(), r: seg(480_000, 0, 123456789)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := a.Holds(tt.date, tt.r)
+			if ok != (tt.want != Held{}) || got != tt.want {
+				t.Errorf("Holds = %+v, %v; want %+v", got, ok, tt.want)
+			}
+		})
+	}
+	// A late archive committed: its segment is held from then on, by the
+	// archiver that remembered the day without it.
+	late := segmentID{Name: "late.ts", Size: 1000, CRC32C: 42, FirstDTS: 7}
+	if _, ok := a.Holds(d, seg(1000, 7, 42)); ok {
+		t.Fatal("late segment held before its archive")
+	}
+	if err := a.indexArchive(d, &manifest{Output: "video-2.mp4", Segments: []segmentID{late}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := a.Holds(d, seg(1000, 7, 42)); !ok || got != (Held{Archive: "video-2.mp4", Name: "late.ts"}) {
+		t.Errorf("after the late archive's commit: %+v, %v", got, ok)
+	}
+	// What is remembered stays bounded however many days are asked.
+	for i := range 3 * maxHeldDays {
+		a.Holds(d.AddDays(-i), seg(1, 1, 1))
+	}
+	if n := len(a.held); n > maxHeldDays {
+		t.Errorf("%d days remembered, want at most %d", n, maxHeldDays)
+	}
+}

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/ts"
 )
 
 // Config configures a Catalog.
@@ -56,6 +57,14 @@ type Config struct {
 	// Location is the time zone days are cut in, to tell footage filmed
 	// outside its folder's day; default Now's.
 	Location *time.Location
+	// Archived, if set, tells whether an archive of day d already holds
+	// a segment with the bytes r was scanned from, and under which name
+	// (the archiver's index; archive.Archiver.Holds). Such a file in a day
+	// that has an archive is a copy of archived footage, not footage
+	// waiting: its view keeps it out of the plan as a duplicate, as the
+	// archiver does. It is asked while a view is built, only for days that
+	// have an archive and segments.
+	Archived func(d day.Date, r *ts.Report) (archive, orig string, ok bool)
 }
 
 // Catalog keeps the days of a footage root. Its methods are safe for
@@ -106,7 +115,7 @@ func New(cfg Config, log *slog.Logger) (*Catalog, error) {
 	}
 	cfg.Root = abs
 	if cfg.StateDir == "" {
-		cfg.StateDir = filepath.Join(cfg.Root, ".cctvd")
+		cfg.StateDir = filepath.Join(cfg.Root, day.StateDir)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -318,7 +327,7 @@ func (c *Catalog) publish() {
 	for _, ds := range c.days {
 		if ds.view == nil || ds.dirty {
 			c.version++
-			ds.view = ds.build(c.version, c.cfg.Location)
+			ds.view = ds.build(c.version, c.cfg.Location, c.cfg.Archived)
 			ds.dirty = false
 		}
 		snap.days = append(snap.days, ds.view)

@@ -65,16 +65,16 @@ func (e *entry) pending() bool {
 // ignored names are never looked at: hidden files (uploads under way, the
 // state folder) and partial archive files.
 func ignored(name string) bool {
-	return strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".partial")
+	return strings.HasPrefix(name, ".") || strings.HasSuffix(name, day.PartialSuffix)
 }
 
 func kindOf(name string, mode fs.FileMode) kind {
 	switch {
 	case !mode.IsRegular():
 		return kindOther
-	case strings.HasSuffix(name, ".sha512sum") && ts.IsArchiveName(name):
+	case day.IsChecksum(name):
 		return kindChecksum
-	case ts.IsArchiveName(name):
+	case day.IsArchive(name):
 		return kindArchive
 	case strings.HasSuffix(name, ".ts"):
 		return kindSegment

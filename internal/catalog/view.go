@@ -1,7 +1,9 @@
 package catalog
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cctvd/cctvd/internal/day"
@@ -18,7 +20,7 @@ type DayView struct {
 	// Plan is the day's complete segments in order, with findings. Files
 	// still being written or waiting for their scan are not in it.
 	Plan *ts.Plan
-	// Archives are the day's archive files (video.mp4, video-N.mp4) in order.
+	// Archives are the day's archive files in order: video.mp4, video-2.mp4, … (day.CompareArchives).
 	Archives []Archive
 	// Pending counts the segments and archives not yet complete or scanned.
 	Pending int
@@ -61,8 +63,9 @@ func (v *DayView) Archived() bool {
 	return len(v.Archives) > 0 && len(v.Plan.Segments) == 0 && v.Pending == 0
 }
 
-// build makes the view of the day's entries; loc cuts the day.
-func (ds *dayState) build(version uint64, loc *time.Location) *DayView {
+// build makes the view of the day's entries; loc cuts the day, archived
+// (Config.Archived) picks out copies of archived footage.
+func (ds *dayState) build(version uint64, loc *time.Location, archived func(day.Date, *ts.Report) (string, string, bool)) *DayView {
 	v := &DayView{Date: ds.date, Version: version}
 	files := make([]ts.File, 0, len(ds.files))
 	sums := map[string]bool{}
@@ -84,19 +87,45 @@ func (ds *dayState) build(version uint64, loc *time.Location) *DayView {
 		}
 	}
 	for i := range v.Archives {
-		v.Archives[i].Checksum = sums[v.Archives[i].Name+".sha512sum"]
+		v.Archives[i].Checksum = sums[day.ChecksumName(v.Archives[i].Name)]
 	}
-	slices.SortFunc(v.Archives, func(a, b Archive) int {
-		if ts.NaturalLess(a.Name, b.Name) {
-			return -1
-		}
-		return 1
-	})
+	slices.SortFunc(v.Archives, func(a, b Archive) int { return day.CompareArchives(a.Name, b.Name) })
+	var copies []ts.Finding
+	if len(v.Archives) > 0 && archived != nil {
+		files, copies = splitArchived(v.Date, files, archived)
+	}
 	plan := ts.NewPlan(files)
+	for _, f := range copies {
+		plan.Kept = append(plan.Kept, ts.Kept{Name: f.Files[0], Reason: f.Kind})
+	}
+	plan.Findings = append(plan.Findings, copies...)
 	plan.CheckDay(ds.date.Start(loc), ds.date.End(loc))
 	v.Plan = &plan
 	v.Totals = totals(&plan)
 	return v
+}
+
+// splitArchived takes out of files the segments an archive of day d
+// already holds (a camera re-sending its backlog, a copy put back by
+// hand): they are no footage to play or archive, and would otherwise
+// make an archived day look as if it were waiting for a late archive.
+// Each copy is a duplicate finding that says where its footage is, in
+// name order.
+func splitArchived(d day.Date, files []ts.File, archived func(day.Date, *ts.Report) (string, string, bool)) ([]ts.File, []ts.Finding) {
+	rest := files[:0]
+	var copies []ts.Finding
+	for _, f := range files {
+		if f.Err == nil && f.Report.Frames > 0 && ts.IsCandidate(f.Name, f.Mode) {
+			if in, orig, ok := archived(d, &f.Report); ok {
+				copies = append(copies, ts.Finding{Kind: ts.Duplicate, Files: []string{f.Name},
+					Detail: fmt.Sprintf("same footage as %s, already archived in %s", orig, in)})
+				continue
+			}
+		}
+		rest = append(rest, f)
+	}
+	slices.SortFunc(copies, func(a, b ts.Finding) int { return strings.Compare(a.Files[0], b.Files[0]) })
+	return rest, copies
 }
 
 func totals(p *ts.Plan) Totals {

@@ -3,6 +3,7 @@ package control
 import (
 	"fmt"
 
+	"github.com/cctvd/cctvd/internal/day"
 	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
 )
 
@@ -35,12 +36,12 @@ func archiveFindings(c *ArchiveCheck) []*cctvv1.Finding {
 	}
 	switch c.Checksum {
 	case ChecksumMissing:
-		add(cctvv1.FindingKind_FINDING_KIND_CHECKSUM_MISSING, c.File+".sha512sum is missing")
+		add(cctvv1.FindingKind_FINDING_KIND_CHECKSUM_MISSING, day.ChecksumName(c.File)+" is missing")
 	case ChecksumMismatch:
 		add(cctvv1.FindingKind_FINDING_KIND_CHECKSUM_MISMATCH,
 			fmt.Sprintf("sha512 is %.16s…, the checksum file says %.16s…", c.Actual, c.Expected))
 	case ChecksumInvalid:
-		add(cctvv1.FindingKind_FINDING_KIND_CHECKSUM_MISMATCH, c.File+".sha512sum cannot be read")
+		add(cctvv1.FindingKind_FINDING_KIND_CHECKSUM_MISMATCH, day.ChecksumName(c.File)+" cannot be read")
 	}
 	if c.Broken != nil {
 		add(cctvv1.FindingKind_FINDING_KIND_ARCHIVE_BROKEN, errText(c.Broken))

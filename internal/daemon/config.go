@@ -12,6 +12,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/cctvd/cctvd/internal/archive"
+	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/encode"
 	"github.com/cctvd/cctvd/internal/web"
 )
@@ -108,7 +109,7 @@ func (c *Config) fill() error {
 		return fmt.Errorf("no footage root: pass --root DIR")
 	}
 	if c.StateDir == "" {
-		c.StateDir = filepath.Join(c.Root, ".cctvd")
+		c.StateDir = filepath.Join(c.Root, day.StateDir)
 	}
 	if c.GRPC == "" {
 		abs, err := filepath.Abs(filepath.Join(c.StateDir, "cctvd.sock"))

@@ -13,10 +13,12 @@ import (
 	"github.com/cctvd/cctvd/internal/archive"
 	"github.com/cctvd/cctvd/internal/catalog"
 	"github.com/cctvd/cctvd/internal/control"
+	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/demo"
 	"github.com/cctvd/cctvd/internal/encode"
 	"github.com/cctvd/cctvd/internal/metrics"
 	"github.com/cctvd/cctvd/internal/thumbs"
+	"github.com/cctvd/cctvd/internal/ts"
 	"github.com/cctvd/cctvd/internal/web"
 )
 
@@ -33,11 +35,6 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := os.MkdirAll(cfg.StateDir, 0o750); err != nil {
 		return fmt.Errorf("state folder: %w", err)
 	}
-	cat, err := catalog.New(catalog.Config{Root: cfg.Root, StateDir: cfg.StateDir}, log)
-	if err != nil {
-		return err
-	}
-	defer cat.Close()
 	var met *metrics.Metrics // made once the control plane can count days by state
 	arc, err := archive.New(archive.Config{
 		OnRunEnd: func(e archive.RunEnd) {
@@ -53,13 +50,20 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer arc.Close()
+	// The catalog asks the archiver's index which files are copies of
+	// archived footage, so the archiver comes first.
+	cat, err := catalog.New(catalog.Config{Root: cfg.Root, StateDir: cfg.StateDir, Archived: archivedIn(arc)}, log)
+	if err != nil {
+		return err
+	}
+	defer cat.Close()
 	th, err := thumbs.New(thumbs.Config{Root: cfg.Root, StateDir: cfg.StateDir, Catalog: cat, FFmpeg: cfg.FFmpeg, Nice: cfg.Nice}, log)
 	if err != nil {
 		return err
 	}
 	defer th.Close()
 	site, err := web.New(web.Config{Root: cfg.Root, UploadTokenFile: cfg.UploadTokenFile, UploadMaxBytes: cfg.UploadMaxBytes,
-		Thumbs: th, ArchiveRuns: arc.Runs}, log, cat)
+		Thumbs: th, ArchiveRuns: arc.Runs, Archived: archivedIn(arc)}, log, cat)
 	if err != nil {
 		return err
 	}
@@ -148,6 +152,14 @@ func fillDemo(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 	}()
 	return nil
+}
+
+// archivedIn is the archiver's index as the catalog and uploads ask it.
+func archivedIn(arc *archive.Archiver) func(day.Date, *ts.Report) (string, string, bool) {
+	return func(d day.Date, r *ts.Report) (string, string, bool) {
+		h, ok := arc.Holds(d, r)
+		return h.Archive, h.Name, ok
+	}
 }
 
 // kickOnChange tells the archiver to look again whenever the catalog

@@ -2,10 +2,13 @@ package daemon_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
@@ -188,7 +191,11 @@ func TestEndToEnd(t *testing.T) {
 	}
 	// A long settle time keeps the archiver from starting on its own, so
 	// the test decides when the old day is converted.
-	d := start(t, root, "--settle", "10000h")
+	token := filepath.Join(t.TempDir(), "upload-token")
+	if err := os.WriteFile(token, []byte("e2e-upload-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := start(t, root, "--settle", "10000h", "--upload-token-file", token)
 	base := "http://" + d.http
 
 	t.Run("http", func(t *testing.T) {
@@ -242,6 +249,15 @@ func TestEndToEnd(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(root, old.String(), "seg1.ts")); err != nil {
 			t.Fatalf("dry run changed the day: %v", err)
 		}
+		// Copies of segments, to send again once they are archived.
+		seg1, err := os.ReadFile(filepath.Join(root, old.String(), "seg1.ts"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		seg2, err := os.ReadFile(filepath.Join(root, old.String(), "seg2.ts"))
+		if err != nil {
+			t.Fatal(err)
+		}
 		out, errOut, code = d.ctl(t, "convert", old.String(), "--force", "--wait")
 		if code != 0 {
 			t.Fatalf("convert --force --wait: exit %d\n%s%s", code, out, errOut)
@@ -281,6 +297,47 @@ func TestEndToEnd(t *testing.T) {
 		}
 		if out, _, code = d.ctl(t, "status"); code != 0 || !strings.Contains(out, root) {
 			t.Errorf("status: exit %d\n%s", code, out)
+		}
+
+		// A camera retries an upload of an archived segment: 200, and
+		// nothing is stored.
+		req, err := http.NewRequest(http.MethodPut, base+"/"+old.String()+"/seg1.ts", bytes.NewReader(seg1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer e2e-upload-token")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(msg), "already archived in video.mp4") {
+			t.Errorf("upload of an archived segment: %d %q, want 200 already archived", resp.StatusCode, msg)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "seg1.ts")); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("the upload of an archived segment was stored: %v", err)
+		}
+
+		// rsync puts an archived segment back, as a camera re-sending its
+		// backlog does: a copy kept out and reported, never the day's
+		// footage. The day stays archived and its playlist leads to the archive.
+		tmp := filepath.Join(dir, ".seg2.ts.Xy9k2Q")
+		if err := os.WriteFile(tmp, seg2, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(dir, "seg2.ts")); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, func() (string, bool) {
+			_, body, _ := get(t, base+"/")
+			return body, strings.Contains(body, "files kept out: 2")
+		})
+		if code, _, h := get(t, base+"/playlist.m3u8?date="+old.String()); code != 302 || h.Get("Location") != "/"+old.String()+"/video.mp4" {
+			t.Errorf("the archived day's playlist with a copy back: %d to %q, want 302 to its video.mp4", code, h.Get("Location"))
+		}
+		if out, _, _ := d.ctl(t, "days", "--json"); !strings.Contains(out, "DAY_STATE_ARCHIVED") || strings.Contains(out, "DAY_STATE_PARTIAL") {
+			t.Errorf("the day with a copy back is not archived:\n%s", out)
 		}
 	})
 

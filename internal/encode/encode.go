@@ -27,6 +27,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/cctvd/cctvd/internal/day"
 )
 
 // Encoder defaults. The preset and CRF trade speed for size and quality;
@@ -56,7 +58,7 @@ const ChunkOffset = MaxGap + 5*time.Minute
 
 // PartialSuffix is added to dst while it is being written. A file with this
 // suffix is never complete: remove it.
-const PartialSuffix = ".partial"
+const PartialSuffix = day.PartialSuffix
 
 // Errors.
 var (

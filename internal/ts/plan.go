@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/cctvd/cctvd/internal/day"
 )
 
 // Kind names a finding about a day's files.
@@ -142,13 +144,6 @@ func (p *Plan) Bytes() int64 {
 	return n
 }
 
-// IsArchiveName reports the files an archive run writes into a day folder;
-// they are neither segments nor findings.
-func IsArchiveName(name string) bool {
-	base := strings.TrimSuffix(name, ".sha512sum")
-	return strings.HasPrefix(base, "video") && strings.HasSuffix(base, ".mp4")
-}
-
 // classify says why a folder entry is not a segment candidate, or "".
 func classify(f *File) Kind {
 	switch {
@@ -210,8 +205,8 @@ func newPlan(files []File, settled bool) Plan {
 	seen := map[[3]int64]string{}
 	for i := range files {
 		f := &files[i]
-		if IsArchiveName(f.Name) {
-			continue
+		if day.IsArchive(f.Name) || day.IsChecksum(f.Name) {
+			continue // what an archive run wrote: neither a segment nor a finding
 		}
 		k := classify(f)
 		cut := settled && k == Truncated && f.Report.Frames > 0 && f.Report.BackwardDTS == 0

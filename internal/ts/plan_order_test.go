@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/cctvd/cctvd/internal/day"
 )
 
 func TestPlanOrder(t *testing.T) {
@@ -140,7 +142,7 @@ func FuzzPlanOrder(f *testing.F) {
 			seen[k.Name]++
 		}
 		for _, f := range files {
-			if IsArchiveName(f.Name) {
+			if day.IsArchive(f.Name) {
 				continue
 			}
 			if seen[f.Name] != 1 {

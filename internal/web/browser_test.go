@@ -56,6 +56,14 @@ func TestBrowser(t *testing.T) {
 		h264MP4(t, filepath.Join(root, seekable.String(), "video.mp4"), 20*time.Second)
 		runs := map[day.Date]map[string][]ts.Run{seekable: {"video.mp4": {
 			{Start: at8, Pos: 0, Len: 10 * time.Second}, {Start: at14, Pos: 10 * time.Second, Len: 10 * time.Second}}}}
+		// An archived day whose 14:00 footage came late and went into
+		// video-2.mp4: its timeline must seek there, not in video.mp4.
+		twoFiles := day.Date{Year: 2026, Month: 11, Day: 17}
+		late8, late14 := twoFiles.Start(cet).Add(8*time.Hour+153192286), twoFiles.Start(cet).Add(14*time.Hour+153192286)
+		h264MP4(t, filepath.Join(root, twoFiles.String(), "video.mp4"), 10*time.Second)
+		h264MP4(t, filepath.Join(root, twoFiles.String(), "video-2.mp4"), 10*time.Second)
+		runs[twoFiles] = map[string][]ts.Run{"video.mp4": {{Start: late8, Len: 10 * time.Second}},
+			"video-2.mp4": {{Start: late14, Len: 10 * time.Second}}}
 
 		l := start(t, root, liveOptions{thumbs: true, runs: runs})
 		l.waitThumbs(t, map[day.Date]uint32{messyDay: 1 << 8, twoRuns: 1<<8 | 1<<14})
@@ -122,6 +130,25 @@ func TestBrowser(t *testing.T) {
 			}
 			if st := r.First.Status; !strings.HasPrefix(st, "Playing 2026-11-18 14:00:") {
 				t.Errorf("status %q, want Playing 2026-11-18 14:00:xx", st)
+			}
+			r.clockFollows(t)
+		})
+		t.Run("a late archive's footage seeks in its own file", func(t *testing.T) {
+			r := play(t, "archive-timeline", l.url, twoFiles.String(), fmt.Sprint(late14.Add(5*time.Second).UnixMilli()))
+			r.clean(t)
+			if !r.Reached || r.State.Player != "mp4" || r.State.Error != nil {
+				t.Fatalf("the mp4 did not play on: %+v", r.State)
+			}
+			if src := r.First.Src; !strings.HasSuffix(src, "/"+twoFiles.String()+"/video-2.mp4") {
+				t.Errorf("playing %q, want the late archive video-2.mp4", src)
+			}
+			end := late14.Add(10 * time.Second).UnixMilli()
+			if w := r.First.Wallclock; w == nil || *w < late14.UnixMilli() || *w >= end {
+				t.Errorf("clicked at %s, landed at %s; want in the late run 14:00:00–14:00:10",
+					msTime(&r.ClickedMs), msTime(r.First.Wallclock))
+			}
+			if ct := r.First.CurrentTime; ct >= 10 {
+				t.Errorf("landed at %.3f s of video-2.mp4, want in its 10 s", ct)
 			}
 			r.clockFollows(t)
 		})

@@ -141,6 +141,8 @@ type liveOptions struct {
 	// catClock runs the catalog on the server's clock too (default: the
 	// real one), so that a test decides when a file has been still for long.
 	catClock bool
+	// archived is the archiver's index, as the catalog and the server ask it.
+	archived func(d day.Date, r *ts.Report) (archive, orig string, ok bool)
 }
 
 // start serves root until the test ends. Unless told otherwise the clock
@@ -154,7 +156,7 @@ func start(t *testing.T, root string, opt liveOptions) *live {
 	log := testLog(t)
 	state := t.TempDir()
 	// The catalog's clock is the real one: fixture files are long settled.
-	catCfg := catalog.Config{Root: root, StateDir: state}
+	catCfg := catalog.Config{Root: root, StateDir: state, Archived: opt.archived}
 	if opt.catClock {
 		catCfg.Now = clk.Now
 	}
@@ -163,7 +165,7 @@ func start(t *testing.T, root string, opt liveOptions) *live {
 		t.Fatal(err)
 	}
 	cfg := Config{Root: root, Now: clk.Now, UploadMaxBytes: opt.max, UploadIdle: opt.idle,
-		ArchiveRuns: func(d day.Date) map[string][]ts.Run { return opt.runs[d] }}
+		ArchiveRuns: func(d day.Date) map[string][]ts.Run { return opt.runs[d] }, Archived: opt.archived}
 	var th *thumbs.Thumbs
 	if opt.thumbs {
 		th, err = thumbs.New(thumbs.Config{Root: root, StateDir: state, Catalog: cat, Now: clk.Now}, log)

@@ -184,24 +184,28 @@ func (s *Server) indexPage(days []*catalog.DayView, live day.Date) indexPage {
 		if t.Segments > 0 {
 			d.First, d.Last = t.First.In(loc).Format(time.TimeOnly), t.Last.In(loc).Format(time.TimeOnly)
 		}
-		d.Timeline = dayTimeline(v, loc)
+		// A day with an archive plays from its archives (its playlist
+		// leads there), so its timeline is theirs: every archive's runs.
 		var runs map[string][]ts.Run
-		if t.Segments == 0 && s.cfg.ArchiveRuns != nil {
+		if len(v.Archives) > 0 && s.cfg.ArchiveRuns != nil {
 			runs = s.cfg.ArchiveRuns(v.Date)
 		}
+		var files []string
+		var fileRuns [][]ts.Run
 		for _, a := range v.Archives {
 			u := date + "/" + url.PathEscape(a.Name)
-			if d.Timeline == nil && len(runs[a.Name]) > 0 {
-				// One timeline a day: the first archive's (a second one
-				// holds late segments only).
-				d.Timeline = archiveTimeline(v.Date, u, runs[a.Name], loc)
-			}
-			ia := indexArchive{Name: a.Name, URL: u, ChecksumURL: u + ".sha512sum",
+			files, fileRuns = append(files, u), append(fileRuns, runs[a.Name])
+			ia := indexArchive{Name: a.Name, URL: u, ChecksumURL: date + "/" + url.PathEscape(day.ChecksumName(a.Name)),
 				Size: size(a.Size), Duration: duration(a.Duration), Checksum: a.Checksum}
 			if a.Duration == 0 {
 				ia.Duration = "duration unknown"
 			}
 			d.Archives = append(d.Archives, ia)
+		}
+		if len(v.Archives) > 0 {
+			d.Timeline = archiveTimeline(v.Date, files, fileRuns, loc)
+		} else {
+			d.Timeline = dayTimeline(v, loc)
 		}
 		if tl := d.Timeline; tl != nil && tl.File != "" {
 			// An archived day's gaps are its timeline's.

@@ -21,8 +21,14 @@ func TestIndexGolden(t *testing.T) {
 	old.Totals.Kept = 2
 	cat.set(old)
 	unsummed := view(day.Date{Year: 2026, Month: 11, Day: 2}, nil)
-	unsummed.Archives = []catalog.Archive{{Name: "video.mp4", Size: 1_500_000}, {Name: "video-1.mp4", Size: 2_000, Duration: 90 * time.Second, Checksum: true}}
+	unsummed.Archives = []catalog.Archive{{Name: "video.mp4", Size: 1_500_000}, {Name: "video-2.mp4", Size: 2_000, Duration: 90 * time.Second, Checksum: true}}
 	cat.set(unsummed)
+	// An archived day with an archive of late segments, and one more late
+	// segment waiting for its own.
+	late := view(day.Date{Year: 2026, Month: 11, Day: 3}, run(1, 1, day.Date{Year: 2026, Month: 11, Day: 3}.Start(cet).Add(23*time.Hour+153192286), 126000))
+	late.Archives = []catalog.Archive{{Name: "video.mp4", Size: 3_000_000_000, Duration: 24 * time.Hour, Checksum: true},
+		{Name: "video-2.mp4", Size: 80_000, Duration: 10 * time.Second, Checksum: true}}
+	cat.set(late)
 	messy := view(day22, restartAndGap(day22))
 	messy.Plan.Kept = []ts.Kept{{Name: "seg14.ts", Reason: ts.NotTS}}
 	messy.Totals.Kept = 1
@@ -41,6 +47,14 @@ func TestIndexGolden(t *testing.T) {
 		{Start: oldStart.Add(5 * time.Second), Pos: 0, Len: 12*time.Hour - 5*time.Second},
 		{Start: oldStart.Add(13 * time.Hour), Pos: 13*time.Hour - 5*time.Second, Len: 11*time.Hour - 5*time.Second},
 	}}}
+	// The late day: footage to noon and from 13:00 in video.mp4; the late
+	// archive's 10 s at 12:30 go between them on the timeline.
+	lateStart := late.Date.Start(cet).Add(153192286)
+	runs[late.Date] = map[string][]ts.Run{
+		"video.mp4": {{Start: lateStart, Pos: 0, Len: 12 * time.Hour},
+			{Start: lateStart.Add(13 * time.Hour), Pos: 12 * time.Hour, Len: 10 * time.Hour}},
+		"video-2.mp4": {{Start: lateStart.Add(12*time.Hour + 30*time.Minute), Pos: 0, Len: 10 * time.Second}},
+	}
 	s, _ := fakeServer(t, cat, Config{Thumbs: thumbs, ArchiveRuns: func(d day.Date) map[string][]ts.Run { return runs[d] }})
 	for _, path := range []string{"/", "/index.php"} {
 		w := do(s, "GET", path)
@@ -50,7 +64,7 @@ func TestIndexGolden(t *testing.T) {
 		golden(t, "index", w.Body.Bytes())
 	}
 	body := do(s, "GET", "/").Body.String()
-	order := []string{"2026-11-24", "2026-11-23", "2026-11-22", "2026-11-02", "2026-11-01"}
+	order := []string{"2026-11-24", "2026-11-23", "2026-11-22", "2026-11-03", "2026-11-02", "2026-11-01"}
 	last := 0
 	for _, d := range order {
 		i := strings.Index(body, "<td>"+d)

@@ -26,11 +26,15 @@ const (
 
 // servePlaylist answers /playlist.m3u8 and the seed's /playlist.php.
 //
-// An archived day (its segments gone, video.mp4 there) is answered with a
-// 302 to its video.mp4: a progressive mp4 cannot be an HLS segment, and
-// every player that takes an m3u8 URL (Safari, VLC, ffmpeg, mpv) plays an
-// mp4 it is redirected to. A day that still has segments is served from
-// them, even once its archive exists.
+// A day that has an archive is answered with a 302 to its first, video.mp4:
+// a progressive mp4 cannot be an HLS segment, and every player that takes
+// an m3u8 URL (Safari, VLC, ffmpeg, mpv) plays an mp4 it is redirected to.
+// This holds while segments are there too: they are late ones waiting for
+// their own archive, copies kept out, or segments being deleted after the
+// commit; served from them, the playlist would hide the day's footage.
+// When late segments were archived into video-2.mp4, … the answer lists
+// every archive in order in Link headers (rel="item"), as the index page
+// does with their timelines.
 //
 // Days after today (a camera's clock ahead) have their own playlist, but
 // live viewing never goes there: ?live=1 redirects to the latest day up
@@ -85,8 +89,8 @@ func (s *Server) servePlaylist(w http.ResponseWriter, r *http.Request) {
 		text(w, http.StatusServiceUnavailable, "the day's files are being scanned; try again in a moment")
 		return
 	}
-	if !q.live && v.Archived() {
-		http.Redirect(w, r, "/"+v.Date.String()+"/"+url.PathEscape(v.Archives[0].Name), http.StatusFound)
+	if !q.live && len(v.Archives) > 0 {
+		redirectToArchives(w, r, v)
 		return
 	}
 	var p *rendered
@@ -99,6 +103,17 @@ func (s *Server) servePlaylist(w http.ResponseWriter, r *http.Request) {
 		p = s.dayPlaylist(v)
 	}
 	p.serve(w, r)
+}
+
+// redirectToArchives sends a player to a day's first archive, naming all
+// of them when there are several.
+func redirectToArchives(w http.ResponseWriter, r *http.Request, v *catalog.DayView) {
+	if len(v.Archives) > 1 {
+		for _, a := range v.Archives {
+			w.Header().Add("Link", "</"+v.Date.String()+"/"+url.PathEscape(a.Name)+`>; rel="item"`)
+		}
+	}
+	http.Redirect(w, r, "/"+v.Date.String()+"/"+url.PathEscape(v.Archives[0].Name), http.StatusFound)
 }
 
 // retryAfter is the Retry-After, in seconds, of a playlist whose files

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -111,11 +112,21 @@ func TestPlaylistResponses(t *testing.T) {
 	archived := view(day.Date{Year: 2026, Month: 11, Day: 1}, nil)
 	archived.Archives = []catalog.Archive{{Name: "video.mp4", Size: 1 << 30, Duration: 24 * time.Hour, Checksum: true}}
 	cat.set(archived)
+	// Late segments archived into video-2.mp4 and video-10.mp4 (the
+	// catalog lists archives in the order of their numbers).
+	twice := view(day.Date{Year: 2026, Month: 11, Day: 2}, nil)
+	twice.Archives = []catalog.Archive{{Name: "video.mp4"}, {Name: "video-2.mp4"}, {Name: "video-10.mp4"}}
+	cat.set(twice)
+	// A late segment waiting for its own archive.
+	waiting := view(day.Date{Year: 2026, Month: 11, Day: 3}, run(1, 1, day.Date{Year: 2026, Month: 11, Day: 3}.Start(cet).Add(23*time.Hour), 126000))
+	waiting.Archives = []catalog.Archive{{Name: "video.mp4"}}
+	cat.set(waiting)
 	s, _ := fakeServer(t, cat, Config{})
 	tests := []struct {
 		name, target string
 		code         int
 		header       map[string]string
+		links        []string // every Link header, in order
 		body         []string // substrings
 	}{
 		{name: "closed day", target: "/playlist.m3u8?date=2026-11-22", code: 200,
@@ -136,6 +147,12 @@ func TestPlaylistResponses(t *testing.T) {
 			header: map[string]string{"Location": "/playlist?live=1&date=2026-11-24"}},
 		{name: "archived day", target: "/playlist.m3u8?date=2026-11-01", code: 302,
 			header: map[string]string{"Location": "/2026-11-01/video.mp4"}},
+		{name: "archived day with late archives", target: "/playlist.m3u8?date=2026-11-02", code: 302,
+			header: map[string]string{"Location": "/2026-11-02/video.mp4"},
+			links: []string{`</2026-11-02/video.mp4>; rel="item"`, `</2026-11-02/video-2.mp4>; rel="item"`,
+				`</2026-11-02/video-10.mp4>; rel="item"`}},
+		{name: "archived day with a late segment", target: "/playlist.m3u8?date=2026-11-03", code: 302,
+			header: map[string]string{"Location": "/2026-11-03/video.mp4"}},
 		{name: "archived day, live", target: "/playlist.m3u8?date=2026-11-01&live=1", code: 200, body: []string{"2026-11-22/seg1.ts"}},
 		{name: "missing day", target: "/playlist.m3u8?date=2026-11-23", code: 404},
 		{name: "not a date", target: "/playlist.m3u8?date=2024-13-45", code: 400},
@@ -159,6 +176,9 @@ func TestPlaylistResponses(t *testing.T) {
 				if got := w.Header().Get(k); got != v {
 					t.Errorf("%s: %q, want %q", k, got, v)
 				}
+			}
+			if got := w.Header().Values("Link"); !slices.Equal(got, tt.links) {
+				t.Errorf("Link: %q, want %q", got, tt.links)
 			}
 			for _, b := range tt.body {
 				if !strings.Contains(w.Body.String(), b) {

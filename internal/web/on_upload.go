@@ -27,9 +27,10 @@ import (
 // The body goes to a hidden temporary file in the day folder (created if
 // need be), is fsynced and checked as MPEG-TS with a PAT, a PMT and video
 // frames, and is then linked into place, which never replaces a file:
-// 201 when stored; 200 when the same bytes are there already (a retry);
-// 409 when other bytes are, which stay; 422 for junk or a day outside the
-// upload window (uploadWindow: a camera's clock is wrong); 413 when too big;
+// 201 when stored; 200 when the same bytes are there already (a retry),
+// or in the day's archive under this name (Config.Archived: then nothing
+// is stored); 409 when other bytes are, which stay; 422 for junk or a day
+// outside the upload window (uploadWindow: a camera's clock is wrong); 413 when too big;
 // 408 when the body stalls for Config.UploadIdle; 507 when the disk is
 // full, so the camera keeps the segment and tries again later. Nothing is
 // left behind by a failed upload.
@@ -104,12 +105,20 @@ func (s *Server) store(w http.ResponseWriter, r *http.Request, fp filePath) (int
 		return cannotStore(err)
 	}
 	defer s.root.Remove(tmp)
-	sum, code, msg, err := s.receive(w, r, f)
+	var rep ts.Report
+	sum, code, msg, err := s.receive(w, r, f, &rep)
 	if cerr := f.Close(); err == nil && cerr != nil {
 		code, msg, err = cannotStore(cerr)
 	}
 	if err != nil {
 		return code, msg, err
+	}
+	if s.cfg.Archived != nil {
+		// Stored, it would stand beside the archive as the day's only
+		// segment, hiding it.
+		if in, orig, ok := s.cfg.Archived(fp.date, &rep); ok && orig == fp.name {
+			return http.StatusOK, "already archived in " + in, nil
+		}
 	}
 
 	final := dir + "/" + fp.name
@@ -145,8 +154,9 @@ func (s *Server) store(w http.ResponseWriter, r *http.Request, fp filePath) (int
 }
 
 // receive copies the body into f while scanning it, then syncs f. It
-// answers the body's SHA-256 or a status for what went wrong.
-func (s *Server) receive(w http.ResponseWriter, r *http.Request, f *os.File) ([]byte, int, string, error) {
+// answers the body's SHA-256, with its scan in *scan, or a status for
+// what went wrong.
+func (s *Server) receive(w http.ResponseWriter, r *http.Request, f *os.File, scan *ts.Report) ([]byte, int, string, error) {
 	body := http.MaxBytesReader(w, r.Body, s.cfg.UploadMaxBytes)
 	rc := http.NewResponseController(w)
 	defer rc.SetReadDeadline(time.Time{})
@@ -193,6 +203,7 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, f *os.File) ([]
 		code, msg, err := cannotStore(err)
 		return nil, code, msg, err
 	}
+	*scan = rep
 	return h.Sum(nil), 0, "", nil
 }
 

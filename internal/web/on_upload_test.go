@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/ts"
 )
 
 func TestUpload(t *testing.T) {
@@ -122,5 +123,126 @@ func TestUploadTokenFile(t *testing.T) {
 	}
 	if _, err := New(Config{Root: t.TempDir(), UploadTokenFile: filepath.Join(t.TempDir(), "missing")}, testLog(t), &fakeCatalog{}); err == nil {
 		t.Error("a missing token file was accepted")
+	}
+}
+
+// TestUploadAfterArchiving is a camera retrying its uploads after their
+// day was archived and its segments deleted: the bytes the archive holds
+// under that name are answered 200 and stored nowhere, so the day stays
+// archived and its playlist still leads to the archive. Anything else is
+// stored as usual.
+func TestUploadAfterArchiving(t *testing.T) {
+	archived := cleanDay
+	seg := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join(fixtures, cleanDay.String(), name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	// video.mp4 holds seg1.ts and seg2.ts of the day; seg3.ts came late.
+	held := map[[3]int64]string{}
+	for _, name := range []string{"seg1.ts", "seg2.ts"} {
+		r, err := ts.Scan(bytes.NewReader(seg(name)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		held[[3]int64{r.Size, r.FirstDTS, int64(r.CRC32C)}] = name
+	}
+	index := func(d day.Date, r *ts.Report) (string, string, bool) {
+		orig, ok := held[[3]int64{r.Size, r.FirstDTS, int64(r.CRC32C)}]
+		return "video.mp4", orig, ok && d == archived
+	}
+	tests := []struct {
+		name       string
+		date       day.Date
+		file       string
+		body       []byte
+		code       int
+		stored     bool
+		wantCopies int // files of the day kept out as copies of archived footage
+		archived   bool
+	}{
+		{name: "a retry of an archived segment", date: archived, file: "seg1.ts", body: seg("seg1.ts"),
+			code: http.StatusOK, archived: true},
+		{name: "archived bytes under another name", date: archived, file: "again.ts", body: seg("seg2.ts"),
+			code: http.StatusCreated, stored: true, wantCopies: 1, archived: true},
+		{name: "a late segment", date: archived, file: "seg3.ts", body: seg("seg3.ts"),
+			code: http.StatusCreated, stored: true},
+		{name: "another day", date: archived.Next(), file: "seg1.ts", body: seg("seg1.ts"),
+			code: http.StatusCreated, stored: true, archived: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			dir := filepath.Join(root, archived.String())
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			copyFile(t, filepath.Join(fixtures, "video.mp4"), filepath.Join(dir, "video.mp4"))
+			if err := os.WriteFile(filepath.Join(dir, "video.mp4.sha512sum"), []byte("00  video.mp4\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			l := start(t, root, liveOptions{token: uploadToken, archived: index})
+			changed := l.cat.Changed()
+			code, _, msg := raw(t, l.url, "PUT", "/"+tt.date.String()+"/"+tt.file,
+				map[string]string{"Authorization": "Bearer " + uploadToken}, tt.body)
+			if code != tt.code {
+				t.Fatalf("PUT: %d %q, want %d", code, msg, tt.code)
+			}
+			if code == http.StatusOK && !strings.Contains(msg, "already archived in video.mp4") {
+				t.Errorf("PUT answered %q, want it to say where the footage is", msg)
+			}
+			got, err := os.ReadFile(filepath.Join(root, tt.date.String(), tt.file))
+			if tt.stored != (err == nil) || tt.stored && !bytes.Equal(got, tt.body) {
+				t.Fatalf("stored: %v (%v), want %v", err == nil, err, tt.stored)
+			}
+			entries, _ := os.ReadDir(filepath.Join(root, tt.date.String()))
+			for _, e := range entries {
+				if strings.HasPrefix(e.Name(), ".") {
+					t.Errorf("left behind %s", e.Name())
+				}
+			}
+			if tt.stored {
+				l.waitListed(t, tt.date, tt.file, changed)
+			}
+			v, _ := l.cat.Day(archived)
+			if v.Archived() != tt.archived || v.Totals.Kept != tt.wantCopies {
+				t.Errorf("the archived day: Archived() %v, kept %d; want %v, %d (plan %+v)",
+					v.Archived(), v.Totals.Kept, tt.archived, tt.wantCopies, v.Plan)
+			}
+			// Whatever came, the day's playlist leads to its archive.
+			if resp, _ := l.get(t, "/playlist.m3u8?date="+archived.String()); resp.StatusCode != http.StatusFound ||
+				resp.Header.Get("Location") != "/"+archived.String()+"/video.mp4" {
+				t.Errorf("playlist: %d to %q, want 302 to the archive", resp.StatusCode, resp.Header.Get("Location"))
+			}
+		})
+	}
+}
+
+// waitListed waits until the catalog lists name in day d's folder, as a
+// segment or a file kept out, from the change after changed on.
+func (l *live) waitListed(t *testing.T, d day.Date, name string, changed <-chan struct{}) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("%s/%s not listed", d, name)
+		}
+		changed = l.cat.Changed()
+		if v, ok := l.cat.Day(d); ok && v.Pending == 0 {
+			for _, s := range v.Plan.Segments {
+				if s.Name == name {
+					return
+				}
+			}
+			for _, k := range v.Plan.Kept {
+				if k.Name == name {
+					return
+				}
+			}
+		}
 	}
 }

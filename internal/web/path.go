@@ -72,33 +72,12 @@ func contentType(name string) string {
 	switch {
 	case strings.HasSuffix(name, ".ts"):
 		return "video/mp2t"
-	case isArchive(name):
+	case day.IsArchive(name):
 		return "video/mp4"
-	case strings.HasSuffix(name, ".sha512sum") && isArchive(strings.TrimSuffix(name, ".sha512sum")):
+	case day.IsChecksum(name):
 		return "text/plain; charset=utf-8"
 	}
 	return ""
-}
-
-// isArchive accepts video.mp4 and video-N.mp4, the names an archive run writes.
-func isArchive(name string) bool {
-	if name == "video.mp4" {
-		return true
-	}
-	n, ok := strings.CutPrefix(name, "video-")
-	if !ok {
-		return false
-	}
-	n, ok = strings.CutSuffix(n, ".mp4")
-	if !ok || n == "" || len(n) > 6 {
-		return false
-	}
-	for _, c := range []byte(n) {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // playlistQuery is what a playlist request asks for.

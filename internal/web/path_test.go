@@ -93,7 +93,9 @@ func TestParsePlaylistQuery(t *testing.T) {
 func TestContentType(t *testing.T) {
 	for name, want := range map[string]string{
 		"seg1.ts": "video/mp2t", "video.mp4": "video/mp4", "video-12.mp4": "video/mp4",
-		"video-1.mp4.sha512sum": "text/plain; charset=utf-8", "video.mp4.sha512sum": "text/plain; charset=utf-8",
+		"video-2.mp4.sha512sum": "text/plain; charset=utf-8", "video.mp4.sha512sum": "text/plain; charset=utf-8",
+		// Not names an archive run writes (day.ArchiveNumber), so not served.
+		"video-1.mp4": "", "video-02.mp4": "", "videos.mp4": "", "video-1.mp4.sha512sum": "",
 		"notes.txt": "", "video-.mp4": "", "video-x.mp4": "", "clip.mp4": "", "seg1.ts.sha512sum": "", "video.mp4.partial": "",
 	} {
 		if got := contentType(name); got != want {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,15 +26,19 @@ type timeline struct {
 	Ticks []tick
 	// Map lists the runs for players without PROGRAM-DATE-TIME support
 	// (native HLS, an archive's mp4): "wall-clock start (Unix ms) position
-	// (s) length (s)" per run, runs joined by ",".
+	// (s) length (s)" per run, runs joined by ","; with several Files, a
+	// fourth field says which one the run is in (0 for the first).
 	Map string
 	// Zone is the clock's offset from UTC through the day: "from (Unix
 	// ms) offset (s)", joined by "," when the clocks change, so that the
 	// page shows times of day as the server's clock does.
 	Zone string
-	// File is the URL of the archive that Map's positions are in; empty
-	// for the day's playlist.
+	// File is the URL of the archive that Map's positions are in, the
+	// day's first when it has several; empty for the day's playlist.
 	File string
+	// Files are the URLs of all the day's archives in order, joined by " ",
+	// when it has more than one (late segments archived apart).
+	Files string
 	// missing adds up the gaps between the first footage and the last.
 	missing time.Duration
 }
@@ -72,34 +77,50 @@ func dayTimeline(v *catalog.DayView, loc *time.Location) *timeline {
 		pieces[i] = piece{from: s.Start, at: pos, length: s.Report.Duration()}
 		pos += s.Report.Duration().Round(time.Millisecond)
 	}
-	return drawTimeline(v.Date, pieces, loc)
+	return drawTimeline(v.Date, pieces, loc, false)
 }
 
-// archiveTimeline lays out the runs of an archived day's mp4 on its day
-// in loc; positions are in the file, where gaps stay gaps. nil without runs.
-func archiveTimeline(d day.Date, file string, runs []ts.Run, loc *time.Location) *timeline {
-	pieces := make([]piece, len(runs))
-	for i, r := range runs {
-		pieces[i] = piece{from: r.Start, at: r.Pos, length: r.Len}
+// archiveTimeline lays out the runs of a day's archives on its day in loc,
+// all of them in time order: a late archive's footage shows where it was
+// filmed, and a click there seeks in that file. files are the archives'
+// URLs in order and runs[i] the runs of files[i]; positions are in each
+// file, where gaps stay gaps. nil unless every archive has runs: the
+// footage of one without them could not be placed.
+func archiveTimeline(d day.Date, files []string, runs [][]ts.Run, loc *time.Location) *timeline {
+	var pieces []piece
+	for i := range files {
+		if len(runs[i]) == 0 {
+			return nil
+		}
+		for _, r := range runs[i] {
+			pieces = append(pieces, piece{from: r.Start, at: r.Pos, length: r.Len, file: i})
+		}
 	}
-	tl := drawTimeline(d, pieces, loc)
+	slices.SortStableFunc(pieces, func(a, b piece) int { return a.from.Compare(b.from) })
+	tl := drawTimeline(d, pieces, loc, len(files) > 1)
 	if tl != nil {
-		tl.File = file
+		tl.File = files[0]
+		if len(files) > 1 {
+			tl.Files = strings.Join(files, " ")
+		}
 	}
 	return tl
 }
 
 // piece is footage filmed from the wall-clock time from, at position at
-// of what plays it, lasting length.
+// of what plays it (the day's playlist, or archive number file of a
+// day's archives), lasting length.
 type piece struct {
 	from   time.Time
 	at     time.Duration
 	length time.Duration
+	file   int
 }
 
 // drawTimeline lays out pieces, in order, on day d in loc; nil for none.
-// Pieces that meet (to within joinGap) draw as one run.
-func drawTimeline(d day.Date, pieces []piece, loc *time.Location) *timeline {
+// Pieces of one file that meet (to within joinGap) draw as one run;
+// withFile writes each run's file into the map.
+func drawTimeline(d day.Date, pieces []piece, loc *time.Location, withFile bool) *timeline {
 	if len(pieces) == 0 {
 		return nil
 	}
@@ -111,7 +132,7 @@ func drawTimeline(d day.Date, pieces []piece, loc *time.Location) *timeline {
 		return float64(d) / float64(length) * 100
 	}
 	var m strings.Builder
-	addRun := func(from, to time.Time, at time.Duration) {
+	addRun := func(from, to time.Time, at time.Duration, file int) {
 		x, w := pct(from), pct(to)-pct(from)
 		if w <= 0 && (to.Before(start) || !from.Before(end)) {
 			return // wholly outside the day: a camera clock gone astray
@@ -123,25 +144,35 @@ func drawTimeline(d day.Date, pieces []piece, loc *time.Location) *timeline {
 			m.WriteByte(',')
 		}
 		fmt.Fprintf(&m, "%d %.3f %.3f", from.UnixMilli(), at.Seconds(), to.Sub(from).Seconds())
+		if withFile {
+			fmt.Fprintf(&m, " %d", file)
+		}
 	}
-	runFrom, runTo, runAt := pieces[0].from, pieces[0].from, pieces[0].at
+	first := pieces[0]
+	runFrom, runTo, runAt, runFile := first.from, first.from, first.at, first.file
+	reach := first.from // the end of all footage so far: runs of two files may overlap
 	for i, p := range pieces {
-		if i > 0 && p.from.Sub(runTo) > joinGap {
-			addRun(runFrom, runTo, runAt)
-			if x, w := pct(runTo), pct(p.from)-pct(runTo); w > 0 {
+		if gap := p.from.Sub(reach); i > 0 && (gap > joinGap || p.file != runFile) {
+			addRun(runFrom, runTo, runAt, runFile)
+			if x, w := pct(reach), pct(p.from)-pct(reach); gap > joinGap && w > 0 {
 				// Drawn over the runs and widened about its middle, so
 				// that a short gap shows.
 				wide := max(w, minGap)
 				x = min(max(x-(wide-w)/2, 0), 100-wide)
 				tl.Gaps = append(tl.Gaps, span{X: percent(x), W: percent(wide),
-					Title: "no footage " + timeOfDay(runTo, loc) + "–" + timeOfDay(p.from, loc)})
+					Title: "no footage " + timeOfDay(reach, loc) + "–" + timeOfDay(p.from, loc)})
 			}
-			tl.missing += p.from.Sub(runTo)
-			runFrom, runAt = p.from, p.at
+			if gap > joinGap {
+				tl.missing += gap
+			}
+			runFrom, runAt, runFile = p.from, p.at, p.file
 		}
 		runTo = p.from.Add(p.length)
+		if runTo.After(reach) {
+			reach = runTo
+		}
 	}
-	addRun(runFrom, runTo, runAt)
+	addRun(runFrom, runTo, runAt, runFile)
 	tl.Map = m.String()
 	tl.Zone = zoneChanges(start, end)
 	for h := 0; ; h += 3 {

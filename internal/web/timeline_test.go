@@ -107,6 +107,91 @@ func TestTimeline(t *testing.T) {
 	}
 }
 
+// TestArchiveTimeline lays out a day's archives: the main one's runs and
+// those of archives of late segments, in time order, each run seeking in
+// its own file.
+func TestArchiveTimeline(t *testing.T) {
+	// Camera times have fractions of a second.
+	at := func(h, m, s int) time.Time {
+		return day22.Start(cet).Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute +
+			time.Duration(s)*time.Second + 153192286*time.Nanosecond)
+	}
+	msOf := func(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
+	main := []ts.Run{ // 08:00–10:00, a gap, 10:05–12:00
+		{Start: at(8, 0, 0), Pos: 0, Len: 2 * time.Hour},
+		{Start: at(10, 5, 0), Pos: 2 * time.Hour, Len: 115 * time.Minute},
+	}
+	late := []ts.Run{{Start: at(10, 0, 0), Pos: 0, Len: 10 * time.Second}} // a segment of the gap, uploaded late
+	evening := []ts.Run{{Start: at(20, 0, 0), Pos: 0, Len: 20 * time.Second}}
+	tests := []struct {
+		name    string
+		files   []string
+		runs    [][]ts.Run
+		titles  []string // of the runs
+		gaps    []string
+		wantMap string
+		files2  string // timeline.Files
+		missing time.Duration
+	}{
+		{
+			name: "one archive", files: []string{"f1"}, runs: [][]ts.Run{main},
+			titles:  []string{"08:00:00–10:00:00", "10:05:00–12:00:00"},
+			gaps:    []string{"no footage 10:00:00–10:05:00"},
+			wantMap: msOf(at(8, 0, 0)) + " 0.000 7200.000," + msOf(at(10, 5, 0)) + " 7200.000 6900.000",
+			missing: 5 * time.Minute,
+		},
+		{
+			name: "a late segment inside the main archive's gap", files: []string{"f1", "f2"}, runs: [][]ts.Run{main, late},
+			titles:  []string{"08:00:00–10:00:00", "10:00:00–10:00:10", "10:05:00–12:00:00"},
+			gaps:    []string{"no footage 10:00:10–10:05:00"},
+			wantMap: msOf(at(8, 0, 0)) + " 0.000 7200.000 0," + msOf(at(10, 0, 0)) + " 0.000 10.000 1," + msOf(at(10, 5, 0)) + " 7200.000 6900.000 0",
+			files2:  "f1 f2", missing: 4*time.Minute + 50*time.Second,
+		},
+		{
+			// The late archives come before the main one in name order
+			// ("-" before "."), never in the timeline's.
+			name: "late archives after the day", files: []string{"f1", "f2", "f3"}, runs: [][]ts.Run{main, evening, late},
+			titles: []string{"08:00:00–10:00:00", "10:00:00–10:00:10", "10:05:00–12:00:00", "20:00:00–20:00:20"},
+			gaps:   []string{"no footage 10:00:10–10:05:00", "no footage 12:00:00–20:00:00"},
+			wantMap: msOf(at(8, 0, 0)) + " 0.000 7200.000 0," + msOf(at(10, 0, 0)) + " 0.000 10.000 2," +
+				msOf(at(10, 5, 0)) + " 7200.000 6900.000 0," + msOf(at(20, 0, 0)) + " 0.000 20.000 1",
+			files2: "f1 f2 f3", missing: 4*time.Minute + 50*time.Second + 8*time.Hour,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tl := archiveTimeline(day22, tt.files, tt.runs, cet)
+			if tl == nil {
+				t.Fatal("no timeline")
+			}
+			var titles, gaps []string
+			for _, r := range tl.Runs {
+				titles = append(titles, r.Title)
+			}
+			for _, g := range tl.Gaps {
+				gaps = append(gaps, g.Title)
+			}
+			if !slices.Equal(titles, tt.titles) || !slices.Equal(gaps, tt.gaps) {
+				t.Errorf("runs %q gaps %q, want %q %q", titles, gaps, tt.titles, tt.gaps)
+			}
+			if tl.Map != tt.wantMap {
+				t.Errorf("map\n %q, want\n %q", tl.Map, tt.wantMap)
+			}
+			if tl.File != "f1" || tl.Files != tt.files2 {
+				t.Errorf("file %q files %q, want f1 and %q", tl.File, tl.Files, tt.files2)
+			}
+			if tl.missing != tt.missing {
+				t.Errorf("missing %v, want %v", tl.missing, tt.missing)
+			}
+		})
+	}
+	// An archive without runs (made before they were recorded): its
+	// footage cannot be placed, so there is no timeline.
+	if tl := archiveTimeline(day22, []string{"f1", "f2"}, [][]ts.Run{nil, late}, cet); tl != nil {
+		t.Errorf("a timeline without the main archive's runs: %+v", tl)
+	}
+}
+
 // segSpec is a camera run of n 10-second segments from at.
 type segSpec struct {
 	at time.Time

@@ -85,6 +85,12 @@ type Config struct {
 	// archiver records them); with them an archived day has a timeline
 	// that seeks its mp4. nil: archived days have none.
 	ArchiveRuns func(d day.Date) map[string][]ts.Run
+	// Archived tells whether an archive of day d already holds a segment
+	// with the bytes r was scanned from, and under which name (the
+	// archiver's index). An upload of a name with bytes its day's archive
+	// holds is a camera retrying after the day was archived: it is answered
+	// 200 and stored nowhere. nil: nothing is known to be archived.
+	Archived func(d day.Date, r *ts.Report) (archive, orig string, ok bool)
 }
 
 // dayIndex is what the server needs of the catalog.

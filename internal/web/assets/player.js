@@ -2,8 +2,10 @@
 // through hls.js where Media Source Extensions work (the browser's own HLS
 // only where they do not), an archived day's H.265 mp4 where the browser
 // decodes HEVC. A click on a day's timeline or on a thumbnail seeks to
-// that time of day: in the day's playlist or, for an archived day, in its
-// mp4 (the timeline's data-file), through the runs the server lists.
+// that time of day: in the day's playlist or, for an archived day, in the
+// mp4 that holds it (the timeline's data-file, or one of its data-files
+// when late segments were archived apart), through the runs the server
+// lists. An archive played to its end goes on with the day's next one.
 // No framework, no build step; the page works without it.
 //
 // State for people and tests is kept on the <video>: data-player (hls.js,
@@ -52,10 +54,19 @@
     })[0];
   }
 
-  // The archive an archived day's timeline seeks in; null for a day of segments.
+  // The archive an archived day's timeline seeks in (its first, when it
+  // has several); null for a day of segments.
   function fileOf(date) {
     var tl = timelineOf(date);
     return tl ? tl.getAttribute('data-file') : null;
+  }
+
+  // The archives a timeline's runs are in, in order; none for a day of segments.
+  function filesOf(tl) {
+    if (!tl) return [];
+    var all = tl.getAttribute('data-files');
+    var one = tl.getAttribute('data-file');
+    return all ? all.split(' ') : one ? [one] : [];
   }
 
   // canSeek says whether a click on date's timeline or thumbnails can play.
@@ -63,14 +74,31 @@
     return fileOf(date) ? hevc : useHls || nativeHls;
   }
 
-  // The server's map of a day's runs: [{wall (ms), pos (s), len (s)}].
+  // The server's map of a day's runs, in time order: [{wall (ms), pos (s),
+  // len (s), file (the archive's URL; null in the playlist)}].
   function runs(date) {
     var tl = timelineOf(date);
     var map = tl ? tl.getAttribute('data-map') : '';
+    var files = filesOf(tl);
     return map ? map.split(',').map(function (r) {
       var f = r.split(' ');
-      return { wall: +f[0], pos: +f[1], len: +f[2] };
+      return { wall: +f[0], pos: +f[1], len: +f[2], file: files.length ? files[+(f[3] || 0)] : null };
     }) : [];
+  }
+
+  // The runs of what is loaded: those in its archive, or the playlist's.
+  function loadedRuns() {
+    return runs(cur.date).filter(function (r) {
+      return !cur.mp4 || r.file === cur.mp4;
+    });
+  }
+
+  // runAt is the run wall-clock ms falls in or, in a gap, the next one.
+  function runAt(rs, ms) {
+    for (var i = 0; i < rs.length; i++) {
+      if (ms < rs[i].wall + 1000 * rs[i].len) return rs[i];
+    }
+    return rs.length ? rs[rs.length - 1] : null;
   }
 
   function fragments() {
@@ -95,7 +123,7 @@
       }
       return frags.length ? frags[frags.length - 1].start : 0;
     }
-    var rs = runs(cur.date);
+    var rs = loadedRuns();
     for (i = 0; i < rs.length; i++) {
       if (ms < rs[i].wall + 1000 * rs[i].len) return rs[i].pos + Math.max(0, ms - rs[i].wall) / 1000;
     }
@@ -114,7 +142,7 @@
       return NaN;
     }
     if (cur.live) return NaN;
-    var rs = runs(cur.date);
+    var rs = loadedRuns();
     for (i = rs.length - 1; i >= 0; i--) {
       if (rs[i].pos <= t + 0.001) return rs[i].wall + 1000 * (t - rs[i].pos);
     }
@@ -209,7 +237,8 @@
   function seek(date, at) {
     var file = fileOf(date);
     if (file) {
-      playMp4(file, at);
+      var r = runAt(runs(date), at);
+      playMp4(r && r.file ? r.file : file, at);
       return;
     }
     if (cur && cur.date === date && !cur.live && (!hls || fragments().length)) {
@@ -224,7 +253,7 @@
   // maps it, from wall-clock time at.
   function playMp4(url, at) {
     var tl = timelines().filter(function (t) {
-      return t.getAttribute('data-file') === url;
+      return filesOf(t).indexOf(url) >= 0;
     })[0];
     if (cur && cur.mp4 === url && at != null) {
       video.currentTime = posAt(at);
@@ -265,6 +294,17 @@
       head.setAttribute('visibility', 'visible');
     }
     say((video.paused ? 'Paused at ' : 'Playing ') + when(ms) + (cur.live ? ' (live)' : ''));
+  });
+
+  // An archive played to its end goes on with the day's next archive.
+  video.addEventListener('ended', function () {
+    if (!cur || !cur.mp4) return;
+    var urls = Array.prototype.map.call(document.querySelectorAll('[data-mp4]'), function (b) {
+      return b.getAttribute('data-mp4');
+    });
+    var i = urls.indexOf(cur.mp4);
+    var next = i >= 0 ? urls[i + 1] : null;
+    if (next && next.split('/')[0] === cur.mp4.split('/')[0]) playMp4(next);
   });
 
   video.addEventListener('error', function () {
