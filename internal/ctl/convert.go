@@ -158,7 +158,8 @@ func (r *runner) conversionEnd(p *printer, prog *cctvv1.ConversionProgress) erro
 	case cctvv1.ConversionPhase_CONVERSION_PHASE_CANCELLED:
 		return answerErr(fmt.Errorf("conversion of %s was cancelled%s; its segments are untouched", date, colonMsg(prog.GetError())))
 	default:
-		if tail := prog.GetStderrTail(); len(tail) > 0 {
+		// With --json the tail is in the progress line already.
+		if tail := prog.GetStderrTail(); len(tail) > 0 && !r.opts.json {
 			fmt.Fprintf(r.Stderr, "last lines from the encoder:\n")
 			for _, l := range tail {
 				fmt.Fprintf(r.Stderr, "  %s\n", l)
