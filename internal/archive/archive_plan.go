@@ -118,6 +118,17 @@ func (a *Archiver) listDay(date day.Date) (dayListing, error) {
 	return l, nil
 }
 
+// archives names the day's archive files (not their checksum files).
+func (l *dayListing) archives() []string {
+	var names []string
+	for _, f := range l.files {
+		if ts.IsArchiveName(f.Name) && !strings.HasSuffix(f.Name, ".sha512sum") && f.Mode.IsRegular() {
+			names = append(names, f.Name)
+		}
+	}
+	return names
+}
+
 // planDay scans a day folder and plans its archive.
 func (a *Archiver) planDay(ctx context.Context, date day.Date) (*Plan, error) {
 	l, err := a.listDay(date)
@@ -142,13 +153,13 @@ func (a *Archiver) planDay(ctx context.Context, date day.Date) (*Plan, error) {
 		}
 		if f.Err == nil && f.Report.Frames > 0 {
 			if sa, ok := idx.setAsideFor(f.Name, &f.Report); ok {
-				dups = append(dups, ts.Kept{Name: f.Name, Reason: ts.Undecodable})
+				dups = append(dups, ts.Kept{Name: f.Name, Reason: ts.Undecodable, Size: f.Size})
 				dupFindings = append(dupFindings, ts.Finding{Kind: ts.Undecodable, Files: []string{f.Name},
 					Detail: fmt.Sprintf("only %d of its %d frames decode; kept out of the archive", sa.Decoded, sa.Frames)})
 				continue
 			}
 			if in, orig, ok := idx.find(f.Name, &f.Report); ok {
-				dups = append(dups, ts.Kept{Name: f.Name, Reason: ts.Duplicate})
+				dups = append(dups, ts.Kept{Name: f.Name, Reason: ts.Duplicate, Size: f.Size})
 				dupFindings = append(dupFindings, ts.Finding{Kind: ts.Duplicate, Files: []string{f.Name},
 					Detail: fmt.Sprintf("same footage as %s, already archived in %s", orig, in)})
 				continue

@@ -88,6 +88,7 @@ var archiveErrors = []struct{ domain, kind error }{
 	{archive.ErrToday, ErrToday},
 	{archive.ErrTooYoung, ErrTooYoung},
 	{archive.ErrNothingToDo, ErrNothingToDo},
+	{archive.ErrArchived, ErrArchived},
 	{archive.ErrNotConverting, ErrNotConverting},
 	{archive.ErrCommitting, ErrCommitting},
 	{encode.ErrFFmpegMissing, ErrNoEncoder},

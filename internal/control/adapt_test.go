@@ -57,6 +57,7 @@ func TestArchiveErrorCodes(t *testing.T) {
 		{archive.ErrToday, codes.FailedPrecondition},
 		{archive.ErrTooYoung, codes.FailedPrecondition},
 		{archive.ErrNothingToDo, codes.FailedPrecondition},
+		{archive.ErrArchived, codes.AlreadyExists},
 		{archive.ErrNotConverting, codes.FailedPrecondition},
 		{archive.ErrCommitting, codes.FailedPrecondition},
 		{encode.ErrFFmpegMissing, codes.FailedPrecondition},

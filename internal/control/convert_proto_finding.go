@@ -21,7 +21,7 @@ var findingKinds = map[ts.Kind]cctvv1.FindingKind{
 	ts.Foreign:       cctvv1.FindingKind_FINDING_KIND_NOT_TS,
 	ts.InFlight:      cctvv1.FindingKind_FINDING_KIND_IN_FLIGHT,
 	ts.NoVideo:       cctvv1.FindingKind_FINDING_KIND_OTHER,
-	ts.Unreadable:    cctvv1.FindingKind_FINDING_KIND_OTHER,
+	ts.Unreadable:    cctvv1.FindingKind_FINDING_KIND_UNREADABLE,
 }
 
 // findingKind is k's enum value; OTHER for a kind this API has no name for.

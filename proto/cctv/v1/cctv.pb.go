@@ -307,6 +307,8 @@ const (
 	FindingKind_FINDING_KIND_ARCHIVE_BROKEN FindingKind = 13
 	// Anything else; see detail.
 	FindingKind_FINDING_KIND_OTHER FindingKind = 14
+	// A file that cannot be read (permissions, I/O error); see detail.
+	FindingKind_FINDING_KIND_UNREADABLE FindingKind = 15
 )
 
 // Enum value maps for FindingKind.
@@ -327,6 +329,7 @@ var (
 		12: "FINDING_KIND_CHECKSUM_MISMATCH",
 		13: "FINDING_KIND_ARCHIVE_BROKEN",
 		14: "FINDING_KIND_OTHER",
+		15: "FINDING_KIND_UNREADABLE",
 	}
 	FindingKind_value = map[string]int32{
 		"FINDING_KIND_UNSPECIFIED":       0,
@@ -344,6 +347,7 @@ var (
 		"FINDING_KIND_CHECKSUM_MISMATCH": 12,
 		"FINDING_KIND_ARCHIVE_BROKEN":    13,
 		"FINDING_KIND_OTHER":             14,
+		"FINDING_KIND_UNREADABLE":        15,
 	}
 )
 
@@ -1360,7 +1364,12 @@ type Plan struct {
 	// Whether the day is due now; if not, the conversion needs force.
 	Due bool `protobuf:"varint,10,opt,name=due,proto3" json:"due,omitempty"`
 	// The encoder command line for one chunk, for information.
-	EncoderArgs   []string `protobuf:"bytes,11,rep,name=encoder_args,json=encoderArgs,proto3" json:"encoder_args,omitempty"`
+	EncoderArgs []string `protobuf:"bytes,11,rep,name=encoder_args,json=encoderArgs,proto3" json:"encoder_args,omitempty"`
+	// Whether the day is today (or later) in cctvd's time zone: it is still
+	// being recorded and is not converted, not even with force.
+	Recording bool `protobuf:"varint,12,opt,name=recording,proto3" json:"recording,omitempty"`
+	// When the day becomes due (its end plus the settle time).
+	DueTime       *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=due_time,json=dueTime,proto3" json:"due_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1468,6 +1477,20 @@ func (x *Plan) GetDue() bool {
 func (x *Plan) GetEncoderArgs() []string {
 	if x != nil {
 		return x.EncoderArgs
+	}
+	return nil
+}
+
+func (x *Plan) GetRecording() bool {
+	if x != nil {
+		return x.Recording
+	}
+	return false
+}
+
+func (x *Plan) GetDueTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DueTime
 	}
 	return nil
 }
@@ -2322,7 +2345,7 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\rsegment_count\x18\x04 \x01(\x05R\fsegmentCount\x12\x16\n" +
 	"\x06frames\x18\x05 \x01(\x03R\x06frames\x125\n" +
 	"\bduration\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\bduration\x12\x12\n" +
-	"\x04done\x18\a \x01(\bR\x04done\"\xfb\x02\n" +
+	"\x04done\x18\a \x01(\bR\x04done\"\xd0\x03\n" +
 	"\x04Plan\x12\x12\n" +
 	"\x04date\x18\x01 \x01(\tR\x04date\x12\x16\n" +
 	"\x06output\x18\x02 \x01(\tR\x06output\x120\n" +
@@ -2335,7 +2358,9 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\bduration\x18\t \x01(\v2\x19.google.protobuf.DurationR\bduration\x12\x10\n" +
 	"\x03due\x18\n" +
 	" \x01(\bR\x03due\x12!\n" +
-	"\fencoder_args\x18\v \x03(\tR\vencoderArgs\"\x12\n" +
+	"\fencoder_args\x18\v \x03(\tR\vencoderArgs\x12\x1c\n" +
+	"\trecording\x18\f \x01(\bR\trecording\x125\n" +
+	"\bdue_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\adueTime\"\x12\n" +
 	"\x10GetStatusRequest\"\xbb\x03\n" +
 	"\x11GetStatusResponse\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x129\n" +
@@ -2413,7 +2438,7 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\x15CONVERSION_PHASE_DONE\x10\b\x12\x1b\n" +
 	"\x17CONVERSION_PHASE_FAILED\x10\t\x12\x1e\n" +
 	"\x1aCONVERSION_PHASE_CANCELLED\x10\n" +
-	"*\xaf\x03\n" +
+	"*\xcc\x03\n" +
 	"\vFindingKind\x12\x1c\n" +
 	"\x18FINDING_KIND_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10FINDING_KIND_GAP\x10\x01\x12\x18\n" +
@@ -2430,7 +2455,8 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\x1dFINDING_KIND_CHECKSUM_MISSING\x10\v\x12\"\n" +
 	"\x1eFINDING_KIND_CHECKSUM_MISMATCH\x10\f\x12\x1f\n" +
 	"\x1bFINDING_KIND_ARCHIVE_BROKEN\x10\r\x12\x16\n" +
-	"\x12FINDING_KIND_OTHER\x10\x0e2\xf8\x02\n" +
+	"\x12FINDING_KIND_OTHER\x10\x0e\x12\x1b\n" +
+	"\x17FINDING_KIND_UNREADABLE\x10\x0f2\xf8\x02\n" +
 	"\vCctvService\x12B\n" +
 	"\tGetStatus\x12\x19.cctv.v1.GetStatusRequest\x1a\x1a.cctv.v1.GetStatusResponse\x12?\n" +
 	"\bListDays\x12\x18.cctv.v1.ListDaysRequest\x1a\x19.cctv.v1.ListDaysResponse\x12B\n" +
@@ -2511,38 +2537,39 @@ var file_cctv_v1_cctv_proto_depIdxs = []int32{
 	12, // 25: cctv.v1.Plan.chunks:type_name -> cctv.v1.Chunk
 	4,  // 26: cctv.v1.Plan.findings:type_name -> cctv.v1.Finding
 	26, // 27: cctv.v1.Plan.duration:type_name -> google.protobuf.Duration
-	25, // 28: cctv.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
-	26, // 29: cctv.v1.GetStatusResponse.uptime:type_name -> google.protobuf.Duration
-	7,  // 30: cctv.v1.GetStatusResponse.disk:type_name -> cctv.v1.DiskUsage
-	6,  // 31: cctv.v1.GetStatusResponse.day_counts:type_name -> cctv.v1.DayStateCount
-	9,  // 32: cctv.v1.GetStatusResponse.conversions:type_name -> cctv.v1.ConversionProgress
-	8,  // 33: cctv.v1.GetStatusResponse.recent_errors:type_name -> cctv.v1.RecentError
-	26, // 34: cctv.v1.GetStatusResponse.settle:type_name -> google.protobuf.Duration
-	0,  // 35: cctv.v1.ListDaysRequest.states:type_name -> cctv.v1.DayState
-	5,  // 36: cctv.v1.ListDaysResponse.days:type_name -> cctv.v1.Day
-	1,  // 37: cctv.v1.ArchiveCheck.checksum_state:type_name -> cctv.v1.ChecksumState
-	26, // 38: cctv.v1.ArchiveCheck.duration:type_name -> google.protobuf.Duration
-	0,  // 39: cctv.v1.VerifyDayResponse.state:type_name -> cctv.v1.DayState
-	19, // 40: cctv.v1.VerifyDayResponse.archives:type_name -> cctv.v1.ArchiveCheck
-	4,  // 41: cctv.v1.VerifyDayResponse.findings:type_name -> cctv.v1.Finding
-	13, // 42: cctv.v1.ConvertDayResponse.plan:type_name -> cctv.v1.Plan
-	9,  // 43: cctv.v1.ConvertDayResponse.progress:type_name -> cctv.v1.ConversionProgress
-	2,  // 44: cctv.v1.CancelConversionResponse.phase:type_name -> cctv.v1.ConversionPhase
-	14, // 45: cctv.v1.CctvService.GetStatus:input_type -> cctv.v1.GetStatusRequest
-	16, // 46: cctv.v1.CctvService.ListDays:input_type -> cctv.v1.ListDaysRequest
-	18, // 47: cctv.v1.CctvService.VerifyDay:input_type -> cctv.v1.VerifyDayRequest
-	21, // 48: cctv.v1.CctvService.ConvertDay:input_type -> cctv.v1.ConvertDayRequest
-	23, // 49: cctv.v1.CctvService.CancelConversion:input_type -> cctv.v1.CancelConversionRequest
-	15, // 50: cctv.v1.CctvService.GetStatus:output_type -> cctv.v1.GetStatusResponse
-	17, // 51: cctv.v1.CctvService.ListDays:output_type -> cctv.v1.ListDaysResponse
-	20, // 52: cctv.v1.CctvService.VerifyDay:output_type -> cctv.v1.VerifyDayResponse
-	22, // 53: cctv.v1.CctvService.ConvertDay:output_type -> cctv.v1.ConvertDayResponse
-	24, // 54: cctv.v1.CctvService.CancelConversion:output_type -> cctv.v1.CancelConversionResponse
-	50, // [50:55] is the sub-list for method output_type
-	45, // [45:50] is the sub-list for method input_type
-	45, // [45:45] is the sub-list for extension type_name
-	45, // [45:45] is the sub-list for extension extendee
-	0,  // [0:45] is the sub-list for field type_name
+	25, // 28: cctv.v1.Plan.due_time:type_name -> google.protobuf.Timestamp
+	25, // 29: cctv.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
+	26, // 30: cctv.v1.GetStatusResponse.uptime:type_name -> google.protobuf.Duration
+	7,  // 31: cctv.v1.GetStatusResponse.disk:type_name -> cctv.v1.DiskUsage
+	6,  // 32: cctv.v1.GetStatusResponse.day_counts:type_name -> cctv.v1.DayStateCount
+	9,  // 33: cctv.v1.GetStatusResponse.conversions:type_name -> cctv.v1.ConversionProgress
+	8,  // 34: cctv.v1.GetStatusResponse.recent_errors:type_name -> cctv.v1.RecentError
+	26, // 35: cctv.v1.GetStatusResponse.settle:type_name -> google.protobuf.Duration
+	0,  // 36: cctv.v1.ListDaysRequest.states:type_name -> cctv.v1.DayState
+	5,  // 37: cctv.v1.ListDaysResponse.days:type_name -> cctv.v1.Day
+	1,  // 38: cctv.v1.ArchiveCheck.checksum_state:type_name -> cctv.v1.ChecksumState
+	26, // 39: cctv.v1.ArchiveCheck.duration:type_name -> google.protobuf.Duration
+	0,  // 40: cctv.v1.VerifyDayResponse.state:type_name -> cctv.v1.DayState
+	19, // 41: cctv.v1.VerifyDayResponse.archives:type_name -> cctv.v1.ArchiveCheck
+	4,  // 42: cctv.v1.VerifyDayResponse.findings:type_name -> cctv.v1.Finding
+	13, // 43: cctv.v1.ConvertDayResponse.plan:type_name -> cctv.v1.Plan
+	9,  // 44: cctv.v1.ConvertDayResponse.progress:type_name -> cctv.v1.ConversionProgress
+	2,  // 45: cctv.v1.CancelConversionResponse.phase:type_name -> cctv.v1.ConversionPhase
+	14, // 46: cctv.v1.CctvService.GetStatus:input_type -> cctv.v1.GetStatusRequest
+	16, // 47: cctv.v1.CctvService.ListDays:input_type -> cctv.v1.ListDaysRequest
+	18, // 48: cctv.v1.CctvService.VerifyDay:input_type -> cctv.v1.VerifyDayRequest
+	21, // 49: cctv.v1.CctvService.ConvertDay:input_type -> cctv.v1.ConvertDayRequest
+	23, // 50: cctv.v1.CctvService.CancelConversion:input_type -> cctv.v1.CancelConversionRequest
+	15, // 51: cctv.v1.CctvService.GetStatus:output_type -> cctv.v1.GetStatusResponse
+	17, // 52: cctv.v1.CctvService.ListDays:output_type -> cctv.v1.ListDaysResponse
+	20, // 53: cctv.v1.CctvService.VerifyDay:output_type -> cctv.v1.VerifyDayResponse
+	22, // 54: cctv.v1.CctvService.ConvertDay:output_type -> cctv.v1.ConvertDayResponse
+	24, // 55: cctv.v1.CctvService.CancelConversion:output_type -> cctv.v1.CancelConversionResponse
+	51, // [51:56] is the sub-list for method output_type
+	46, // [46:51] is the sub-list for method input_type
+	46, // [46:46] is the sub-list for extension type_name
+	46, // [46:46] is the sub-list for extension extendee
+	0,  // [0:46] is the sub-list for field type_name
 }
 
 func init() { file_cctv_v1_cctv_proto_init() }
