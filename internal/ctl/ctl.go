@@ -73,6 +73,8 @@ type runner struct {
 	*CLI
 	opts options
 	cmd  *command
+	// target is the daemon's address, once newClient resolved it.
+	target target
 }
 
 func commands() []*command {

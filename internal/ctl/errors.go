@@ -109,6 +109,11 @@ func (r *runner) rpcError(what string, err error) error {
 	case codes.DeadlineExceeded:
 		msg = fmt.Sprintf("no answer from cctvd within %v (see --timeout)", r.opts.timeout)
 	case codes.Unavailable:
+		if answersHTTP1(r.target, r.opts.timeout) {
+			msg = fmt.Sprintf("%s answers in HTTP/1, not gRPC: that is a web server, such as cctvd's HTTP port (--http); "+
+				"give --addr cctvd's control address (its --grpc, by default the unix socket)", r.target)
+			break
+		}
 		msg = "cctvd is not available: " + st.Message()
 		if strings.Contains(st.Message(), "server preface") && r.security().caFile == "" {
 			msg += " (if it serves TLS, pass --tls-ca)"
