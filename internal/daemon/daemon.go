@@ -67,7 +67,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	ctl, err := control.New(control.Config{
 		Addr: cfg.GRPC, TLSCert: cfg.GRPCTLSCert, TLSKey: cfg.GRPCTLSKey, TokenFile: cfg.GRPCTokenFile,
 		Version: Version(), Root: cfg.Root, Settle: cfg.Settle,
-	}, control.Deps{Days: control.FromCatalog(cat, arc.SourceBytes), Archiver: control.FromArchiver(arc), Errors: errlog}, log)
+	}, control.Deps{Days: control.FromCatalog(cat, arc), Archiver: control.FromArchiver(arc), Errors: errlog}, log)
 	if err != nil {
 		return err
 	}

@@ -475,8 +475,9 @@ type Day struct {
 	SegmentCount int32 `protobuf:"varint,3,opt,name=segment_count,json=segmentCount,proto3" json:"segment_count,omitempty"`
 	// Bytes of those segments.
 	Bytes int64 `protobuf:"varint,4,opt,name=bytes,proto3" json:"bytes,omitempty"`
-	// Footage time the segments cover (the sum of their durations; gaps not
-	// counted).
+	// Footage time the day holds (the sum of the durations; gaps not
+	// counted): of the segments in the folder and, once archived, of the
+	// footage its archives hold as their index records it.
 	Covered *durationpb.Duration `protobuf:"bytes,5,opt,name=covered,proto3" json:"covered,omitempty"`
 	// Wall-clock time of the first frame of the first segment.
 	FirstSegmentTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=first_segment_time,json=firstSegmentTime,proto3" json:"first_segment_time,omitempty"`
@@ -499,7 +500,9 @@ type Day struct {
 	// Bytes of the segments that went into the archive files (they are gone
 	// from the folder once archived, so this is remembered, not measured).
 	ArchivedSourceBytes int64 `protobuf:"varint,14,opt,name=archived_source_bytes,json=archivedSourceBytes,proto3" json:"archived_source_bytes,omitempty"`
-	// What is known about the archive's checksum.
+	// What is known about the archives' checksums, the worst of them:
+	// verified or mismatch once cctvd re-hashed an archive (VerifyDay, or the
+	// conversion that wrote it) since it started.
 	ChecksumState ChecksumState `protobuf:"varint,15,opt,name=checksum_state,json=checksumState,proto3,enum=cctv.v1.ChecksumState" json:"checksum_state,omitempty"`
 	// archive_bytes / archived_source_bytes: 0.08 means the archive takes 8 %
 	// of the space the segments took. 0 when not archived.
