@@ -59,7 +59,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	defer th.Close()
 	site, err := web.New(web.Config{Root: cfg.Root, UploadTokenFile: cfg.UploadTokenFile, UploadMaxBytes: cfg.UploadMaxBytes,
-		Thumbs: th, ArchiveRuns: arc.Runs}, log, cat)
+		Thumbs: th, ArchiveRuns: arc.Runs, Failures: failures(arc)}, log, cat)
 	if err != nil {
 		return err
 	}

@@ -77,6 +77,17 @@ type Config struct {
 	// archiver records them); with them an archived day has a timeline
 	// that seeks its mp4. nil: archived days have none.
 	ArchiveRuns func(d day.Date) map[string][]ts.Run
+	// Failures are the days whose last conversion failed (the archiver
+	// knows them); the page shows each one's error. nil: none are shown.
+	Failures func() map[day.Date]Failure
+}
+
+// Failure is a day whose last conversion failed.
+type Failure struct {
+	// Err is the conversion's error.
+	Err string
+	// NextAttempt is when it is tried again; zero when not scheduled.
+	NextAttempt time.Time
 }
 
 // dayIndex is what the server needs of the catalog.
