@@ -3,7 +3,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -28,7 +27,7 @@ func main() {
 	err := cli.Run(ctx, os.Args[1:])
 	stop()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "cctvctl: %v\n", err)
+		cli.Report(err)
 		os.Exit(ctl.ExitCode(err))
 	}
 }

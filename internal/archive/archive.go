@@ -47,6 +47,9 @@ var (
 	ErrTooYoung = errors.New("day is still settling")
 	// ErrNothingToDo reports a day with no segments left to archive.
 	ErrNothingToDo = errors.New("nothing to archive")
+	// ErrArchived reports a day whose footage is all in its archives
+	// already; its message names them.
+	ErrArchived = errors.New("already archived")
 	// ErrNotConverting reports a Cancel or Watch of a day that is neither queued nor converting.
 	ErrNotConverting = errors.New("day is not being converted")
 	// ErrCommitting reports a Cancel that came too late: the archive is

@@ -76,6 +76,9 @@ func (a *Archiver) convert(ctx context.Context, j *job) (*result, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := a.checkWritable(j.date); err != nil {
+			return nil, err
+		}
 		if m, err = a.prepareWork(p, m); err != nil {
 			return nil, err
 		}
@@ -92,6 +95,29 @@ func (a *Archiver) convert(ctx context.Context, j *job) (*result, error) {
 		}
 		return a.commit(j, m, true)
 	}
+}
+
+// writeCheckName is the file that checkWritable creates and removes; a
+// temporary name, so that one left by a crash is removed with the others.
+const writeCheckName = tempPrefix + "write-check.tmp"
+
+// checkWritable makes sure the archive can be written into the day folder
+// before hours are spent encoding it: a read-only folder (or filesystem)
+// would otherwise be found only when the encoded archive is moved in.
+func (a *Archiver) checkWritable(date day.Date) error {
+	name := path.Join(date.String(), writeCheckName)
+	f, err := a.root.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err == nil {
+		err = f.Close()
+		if _, rerr := removeRoot(a.root, name); err == nil {
+			err = rerr
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("day folder %s is not writable, so its archive cannot be written there: %w",
+			filepath.Join(a.cfg.Root, date.String()), err)
+	}
+	return nil
 }
 
 // errSetAside means segments of a chunk were found not to decode whole

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cctvd/cctvd/internal/day"
@@ -110,13 +111,18 @@ func (a *Archiver) Convert(ctx context.Context, date day.Date, force, dryRun boo
 		return a.dryRun(ctx, date)
 	}
 	now := a.cfg.Now()
+	hasWork := l.candidates > 0 || a.hasManifest(date)
+	// An archived day says so before anything about its settle time:
+	// force would not change that there is nothing left to do.
+	archived := l.archives()
 	switch {
 	case !date.Before(a.today()):
 		return nil, fmt.Errorf("convert %s: %w", date, ErrToday)
+	case !hasWork && len(archived) > 0:
+		return nil, archivedErr(date, archived)
 	case !force && now.Before(a.due(date)):
 		return nil, fmt.Errorf("convert %s: due at %s: %w", date, a.due(date).Format(time.RFC3339), ErrTooYoung)
 	}
-	hasWork := l.candidates > 0 || a.hasManifest(date)
 	early := force && now.Before(a.due(date))
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -129,6 +135,9 @@ func (a *Archiver) Convert(ctx context.Context, date day.Date, force, dryRun boo
 		j.force = j.force || force
 		return nil, nil
 	case !hasWork, j != nil && (j.state == StateIdle || j.state == StateArchived) && j.listing == l.sum:
+		if len(archived) > 0 {
+			return nil, archivedErr(date, archived)
+		}
 		return nil, fmt.Errorf("convert %s: %w", date, ErrNothingToDo)
 	}
 	if early {
@@ -138,6 +147,11 @@ func (a *Archiver) Convert(ctx context.Context, date day.Date, force, dryRun boo
 	a.queueLocked(a.jobLocked(date), force)
 	a.Kick()
 	return nil, nil
+}
+
+// archivedErr is ErrArchived for date, naming its archives.
+func archivedErr(date day.Date, archives []string) error {
+	return fmt.Errorf("convert %s: %w in %s", date, ErrArchived, strings.Join(archives, ", "))
 }
 
 // dryRun plans a day and marks the chunks an interrupted run finished.

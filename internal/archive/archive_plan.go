@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -117,6 +118,18 @@ func (a *Archiver) listDay(date day.Date) (dayListing, error) {
 	return l, nil
 }
 
+// archives names the day's archive files (not their checksum files).
+func (l *dayListing) archives() []string {
+	var names []string
+	for _, f := range l.files {
+		if day.IsArchive(f.Name) && f.Mode.IsRegular() {
+			names = append(names, f.Name)
+		}
+	}
+	slices.SortFunc(names, day.CompareArchives)
+	return names
+}
+
 // planDay scans a day folder and plans its archive.
 func (a *Archiver) planDay(ctx context.Context, date day.Date) (*Plan, error) {
 	l, err := a.listDay(date)
@@ -141,7 +154,7 @@ func (a *Archiver) planDay(ctx context.Context, date day.Date) (*Plan, error) {
 		}
 		if f.Err == nil && f.Report.Frames > 0 {
 			if sa, ok := idx.setAsideFor(f.Name, &f.Report); ok {
-				dups = append(dups, ts.Kept{Name: f.Name, Reason: ts.Undecodable})
+				dups = append(dups, ts.Kept{Name: f.Name, Reason: ts.Undecodable, Size: f.Size})
 				dupFindings = append(dupFindings, ts.Finding{Kind: ts.Undecodable, Files: []string{f.Name},
 					Detail: fmt.Sprintf("only %d of its %d frames decode; kept out of the archive", sa.Decoded, sa.Frames)})
 				continue
@@ -153,7 +166,7 @@ func (a *Archiver) planDay(ctx context.Context, date day.Date) (*Plan, error) {
 					kind, detail = ts.Truncated, fmt.Sprintf("ends %d bytes into a packet; its %d whole frames are archived in %s, the file is kept",
 						f.Report.TruncatedBytes, f.Report.Frames, hit.archive)
 				}
-				dups = append(dups, ts.Kept{Name: f.Name, Reason: kind})
+				dups = append(dups, ts.Kept{Name: f.Name, Reason: kind, Size: f.Size})
 				dupFindings = append(dupFindings, ts.Finding{Kind: kind, Files: []string{f.Name}, Detail: detail})
 				continue
 			}

@@ -9,6 +9,7 @@ import (
 	"github.com/cctvd/cctvd/internal/catalog"
 	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/encode"
+	"github.com/cctvd/cctvd/internal/ts"
 )
 
 // This file fits the real catalog and archiver to Days and Archiver. It is
@@ -25,14 +26,25 @@ var (
 	_ archiveAPI   = (*archive.Archiver)(nil)
 )
 
-// FromCatalog is the catalog as the control plane reads it; sources, if
-// set, tells the size of the segments an archived day's archives hold
-// (the archiver's SourceBytes), for the size reduction.
-func FromCatalog(c catalogViews, sources func(day.Date) int64) Days { return catalogDays{c, sources} }
+// archivedFootage is what the archiver remembers of footage gone from
+// the day folders into archives: *archive.Archiver.
+type archivedFootage interface {
+	// SourceBytes is the size of the segments that went in.
+	SourceBytes(d day.Date) int64
+	// Runs are the stretches of footage in each archive.
+	Runs(d day.Date) map[string][]ts.Run
+}
+
+var _ archivedFootage = (*archive.Archiver)(nil)
+
+// FromCatalog is the catalog as the control plane reads it; archived, if
+// set, tells the size and footage time of the segments an archived day's
+// archives hold, for the size reduction and the time covered.
+func FromCatalog(c catalogViews, archived archivedFootage) Days { return catalogDays{c, archived} }
 
 type catalogDays struct {
-	c       catalogViews
-	sources func(day.Date) int64
+	c        catalogViews
+	archived archivedFootage
 }
 
 func (c catalogDays) Days() []DayInfo {
@@ -62,8 +74,14 @@ func (c catalogDays) dayInfo(v *catalog.DayView) DayInfo {
 	for _, a := range v.Archives {
 		info.Archives = append(info.Archives, ArchiveFile{Name: a.Name, Bytes: a.Size, Checksum: a.Checksum})
 	}
-	if len(info.Archives) > 0 && c.sources != nil {
-		info.ArchivedSourceBytes = c.sources(v.Date)
+	if len(info.Archives) > 0 && c.archived != nil {
+		info.ArchivedSourceBytes = c.archived.SourceBytes(v.Date)
+		runs := c.archived.Runs(v.Date)
+		for _, a := range info.Archives {
+			for _, r := range runs[a.Name] {
+				info.ArchivedCovered += r.Len
+			}
+		}
 	}
 	return info
 }
@@ -89,6 +107,7 @@ var archiveErrors = []struct{ domain, kind error }{
 	{archive.ErrToday, ErrToday},
 	{archive.ErrTooYoung, ErrTooYoung},
 	{archive.ErrNothingToDo, ErrNothingToDo},
+	{archive.ErrArchived, ErrArchived},
 	{archive.ErrNotConverting, ErrNotConverting},
 	{archive.ErrCommitting, ErrCommitting},
 	{encode.ErrFFmpegMissing, ErrNoEncoder},

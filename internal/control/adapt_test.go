@@ -58,6 +58,7 @@ func TestArchiveErrorCodes(t *testing.T) {
 		{archive.ErrToday, codes.FailedPrecondition},
 		{archive.ErrTooYoung, codes.FailedPrecondition},
 		{archive.ErrNothingToDo, codes.FailedPrecondition},
+		{archive.ErrArchived, codes.AlreadyExists},
 		{archive.ErrNotConverting, codes.FailedPrecondition},
 		{archive.ErrCommitting, codes.FailedPrecondition},
 		{encode.ErrFFmpegMissing, codes.FailedPrecondition},
@@ -204,10 +205,24 @@ func TestFromCatalog(t *testing.T) {
 	v := &catalog.DayView{Date: date("2026-11-19"), Pending: 2, Plan: &ts.Plan{Findings: make([]ts.Finding, 3)},
 		Archives: []catalog.Archive{{Name: "video.mp4", Size: 100, Checksum: true}},
 		Totals:   catalog.Totals{Segments: 5, Bytes: 50, Covered: time.Minute, Gaps: 1, Missing: time.Second, Kept: 1}}
-	got := catalogDays{sources: func(day.Date) int64 { return 1000 }}.dayInfo(v)
+	arc := fakeFootage{bytes: 1000, runs: map[string][]ts.Run{
+		"video.mp4":   {{Len: time.Hour}, {Pos: time.Hour, Len: 30 * time.Minute}},
+		"video-2.mp4": {{Len: time.Hour}}, // not in the folder (any more): not counted
+	}}
+	got := catalogDays{archived: arc}.dayInfo(v)
 	want := DayInfo{Date: v.Date, Segments: 5, Bytes: 50, Covered: time.Minute, Gaps: 1, Missing: time.Second, Kept: 1,
-		Pending: 2, Findings: 3, Archives: []ArchiveFile{{Name: "video.mp4", Bytes: 100, Checksum: true}}, ArchivedSourceBytes: 1000}
+		Pending: 2, Findings: 3, Archives: []ArchiveFile{{Name: "video.mp4", Bytes: 100, Checksum: true}}, ArchivedSourceBytes: 1000,
+		ArchivedCovered: 90 * time.Minute}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got %+v\nwant %+v", got, want)
 	}
 }
+
+// fakeFootage answers as *archive.Archiver does about archived footage.
+type fakeFootage struct {
+	bytes int64
+	runs  map[string][]ts.Run
+}
+
+func (f fakeFootage) SourceBytes(day.Date) int64        { return f.bytes }
+func (f fakeFootage) Runs(day.Date) map[string][]ts.Run { return f.runs }

@@ -12,7 +12,7 @@ func (c calendar) dayProto(info *DayInfo, job *Job) *cctvv1.Day {
 		State:               c.dayState(info, job),
 		SegmentCount:        int32(info.Segments),
 		Bytes:               info.Bytes,
-		Covered:             durProto(info.Covered),
+		Covered:             durProto(info.Covered + info.ArchivedCovered),
 		FirstSegmentTime:    timeProto(info.First),
 		LastSegmentTime:     timeProto(info.Last),
 		GapCount:            int32(info.Gaps),
@@ -48,17 +48,33 @@ func firstErr(errs ...error) error {
 	return nil
 }
 
-// daySums is what the folder says of its archives' checksums: none without
-// archives, missing if any archive lacks its checksum file, else
-// unverified (re-hashing is VerifyDay's).
+// daySums is what is known of a day's archives' checksums, the worst of
+// them: none without archives; mismatch if re-hashing found one differs;
+// missing if one lacks its checksum file; unverified if one was not
+// re-hashed by this process (re-hashing is VerifyDay's, and the
+// conversion's that wrote it); else verified.
 func daySums(as []ArchiveFile) cctvv1.ChecksumState {
 	if len(as) == 0 {
 		return cctvv1.ChecksumState_CHECKSUM_STATE_NONE
 	}
+	worst := cctvv1.ChecksumState_CHECKSUM_STATE_VERIFIED
+	rank := map[cctvv1.ChecksumState]int{
+		cctvv1.ChecksumState_CHECKSUM_STATE_VERIFIED:   0,
+		cctvv1.ChecksumState_CHECKSUM_STATE_UNVERIFIED: 1,
+		cctvv1.ChecksumState_CHECKSUM_STATE_MISSING:    2,
+		cctvv1.ChecksumState_CHECKSUM_STATE_MISMATCH:   3,
+	}
 	for _, a := range as {
-		if !a.Checksum {
-			return cctvv1.ChecksumState_CHECKSUM_STATE_MISSING
+		st := cctvv1.ChecksumState_CHECKSUM_STATE_UNVERIFIED
+		switch {
+		case a.Checked != "":
+			st = checksumStates[a.Checked]
+		case !a.Checksum:
+			st = cctvv1.ChecksumState_CHECKSUM_STATE_MISSING
+		}
+		if rank[st] > rank[worst] {
+			worst = st
 		}
 	}
-	return cctvv1.ChecksumState_CHECKSUM_STATE_UNVERIFIED
+	return worst
 }

@@ -21,7 +21,7 @@ var findingKinds = map[ts.Kind]cctvv1.FindingKind{
 	ts.Foreign:       cctvv1.FindingKind_FINDING_KIND_NOT_TS,
 	ts.InFlight:      cctvv1.FindingKind_FINDING_KIND_IN_FLIGHT,
 	ts.NoVideo:       cctvv1.FindingKind_FINDING_KIND_OTHER,
-	ts.Unreadable:    cctvv1.FindingKind_FINDING_KIND_OTHER,
+	ts.Unreadable:    cctvv1.FindingKind_FINDING_KIND_UNREADABLE,
 	ts.OutsideDay:    cctvv1.FindingKind_FINDING_KIND_OUTSIDE_DAY,
 	ts.Reordered:     cctvv1.FindingKind_FINDING_KIND_REORDERED,
 }

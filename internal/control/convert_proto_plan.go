@@ -78,6 +78,7 @@ func keptProto(p *ts.Plan) []*cctvv1.KeptFile {
 			Name:   k.Name,
 			Reason: findingKind(k.Reason),
 			Detail: detail[string(k.Reason)+"\x00"+k.Name],
+			Bytes:  k.Size,
 		})
 	}
 	return out

@@ -1,9 +1,11 @@
 package control
 
 import (
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/cctvd/cctvd/internal/ts"
 	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
 )
 
@@ -27,7 +29,7 @@ func TestPlanProto(t *testing.T) {
 		t.Errorf("first segment %v", s)
 	}
 	if len(p.Kept) != 2 || p.Kept[0].Name != "notes.txt" || p.Kept[0].Reason != cctvv1.FindingKind_FINDING_KIND_NOT_TS ||
-		p.Kept[0].Detail != "not a segment file" || p.Kept[1].Reason != cctvv1.FindingKind_FINDING_KIND_ZERO_BYTE {
+		p.Kept[0].Detail != "not a segment file" || p.Kept[0].Bytes != 12 || p.Kept[1].Reason != cctvv1.FindingKind_FINDING_KIND_ZERO_BYTE {
 		t.Errorf("kept %v", p.Kept)
 	}
 	c := p.Chunks[1]
@@ -64,5 +66,19 @@ func TestProgressProto(t *testing.T) {
 	}
 	if phaseProto("nonsense") != cctvv1.ConversionPhase_CONVERSION_PHASE_UNSPECIFIED {
 		t.Error("an unknown phase has a value")
+	}
+}
+
+// A kind the API has a name for keeps that name end to end: the log's
+// "unreadable" is not the client's "other".
+func TestFindingKindsKeepTheirNames(t *testing.T) {
+	for k, v := range findingKinds {
+		name := "FINDING_KIND_" + strings.ToUpper(string(k))
+		if want, ok := cctvv1.FindingKind_value[name]; ok && v != cctvv1.FindingKind(want) {
+			t.Errorf("%s is sent as %v, want %s", k, v, name)
+		}
+	}
+	if got := findingKind(ts.Unreadable); got != cctvv1.FindingKind_FINDING_KIND_UNREADABLE {
+		t.Errorf("unreadable is sent as %v", got)
 	}
 }

@@ -14,6 +14,8 @@ var (
 	ErrTooYoung = errors.New("day is still settling")
 	// ErrNothingToDo reports a day with no segments left to archive.
 	ErrNothingToDo = errors.New("nothing to archive")
+	// ErrArchived reports a day whose footage is all archived already.
+	ErrArchived = errors.New("already archived")
 	// ErrNotConverting reports a cancel of a day that is not queued or converting.
 	ErrNotConverting = errors.New("day is not being converted")
 	// ErrCommitting reports a cancel that came too late: the verified

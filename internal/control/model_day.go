@@ -32,6 +32,9 @@ type DayInfo struct {
 	// ArchivedSourceBytes is the size of the segments that went into the
 	// archives, if it is remembered; 0 when not.
 	ArchivedSourceBytes int64
+	// ArchivedCovered is the footage time the archives hold (gaps not
+	// counted), as their runs record it; 0 when not known.
+	ArchivedCovered time.Duration
 }
 
 // ArchiveFile is one archive file of a day (video.mp4, video-2.mp4, …).
@@ -40,6 +43,9 @@ type ArchiveFile struct {
 	Bytes int64
 	// Checksum reports that NAME.sha512sum exists.
 	Checksum bool
+	// Checked is what re-hashing the file found when this process last
+	// did (VerifyDay, or the conversion that wrote it); "" if it has not.
+	Checked ChecksumState
 }
 
 // archiveBytes is the size of the day's archive files.

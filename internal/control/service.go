@@ -25,6 +25,8 @@ type service struct {
 	every  time.Duration   // at most one progress message per every, phase changes aside
 	closed <-chan struct{} // closed when the server stops: streams end
 	log    *slog.Logger
+
+	checked checkedArchives
 }
 
 var _ cctvv1.CctvServiceServer = (*service)(nil)

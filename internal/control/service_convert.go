@@ -30,7 +30,12 @@ func (s *service) ConvertDay(req *cctvv1.ConvertDayRequest, stream grpc.ServerSt
 		if plan == nil {
 			return toStatus(errNoPlan)
 		}
-		return stream.Send(planMsg(plan))
+		msg := planMsg(plan)
+		// Whether force could convert the day now is the calendar's, so
+		// that a dry run never suggests what Convert then refuses.
+		msg.GetPlan().Recording = !d.Before(s.cal.today())
+		msg.GetPlan().DueTime = timeProto(s.cal.due(d))
+		return stream.Send(msg)
 	}
 	ch, stop, err := s.arc.Watch(d)
 	if err != nil {

@@ -19,6 +19,7 @@ func (s *service) ListDays(ctx context.Context, req *cctvv1.ListDaysRequest) (*c
 	slices.SortFunc(days, func(a, b DayInfo) int { return a.Date.Compare(b.Date) })
 	resp := &cctvv1.ListDaysResponse{Days: make([]*cctvv1.Day, 0, len(days))}
 	for i := range days {
+		s.checked.fill(&days[i], jobs[days[i].Date])
 		d := s.cal.dayProto(&days[i], jobs[days[i].Date])
 		if want == nil || want[d.State] {
 			resp.Days = append(resp.Days, d)
@@ -52,6 +53,7 @@ func (s *service) VerifyDay(ctx context.Context, req *cctvv1.VerifyDayRequest) (
 	if err != nil {
 		return nil, toStatus(withMisplaced(err, s.misplaced(), d))
 	}
+	s.checked.record(rep)
 	// The state follows the fresh scan rather than the catalog, which does
 	// not know that a segment is a copy of one already archived.
 	info := reportInfo(rep)

@@ -239,7 +239,8 @@ func TestDryRunChangesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Dry runs are allowed for any day, settling or today included.
+	// Dry runs are allowed for any day, settling or today included; the
+	// plan says which force could convert now (not today's).
 	for _, d := range []string{"2026-11-22", "2026-11-24", "2026-11-25"} {
 		stream, err := h.api.ConvertDay(t.Context(), &cctvv1.ConvertDayRequest{Date: d, DryRun: true})
 		if err != nil {
@@ -248,6 +249,10 @@ func TestDryRunChangesNothing(t *testing.T) {
 		msgs := recvAll(t, stream)
 		if len(msgs) != 1 || msgs[0].GetPlan() == nil {
 			t.Fatalf("%s: got %v, want one plan", d, msgs)
+		}
+		p := msgs[0].GetPlan()
+		if p.GetRecording() != (d == "2026-11-25") || !p.GetDueTime().AsTime().Equal(cal.due(date(d))) {
+			t.Errorf("%s: recording %v, due %v", d, p.GetRecording(), p.GetDueTime().AsTime())
 		}
 	}
 	after, err := h.api.ListDays(t.Context(), &cctvv1.ListDaysRequest{})

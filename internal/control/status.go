@@ -36,6 +36,7 @@ var errorCodes = []struct {
 	{ErrToday, codes.FailedPrecondition},
 	{ErrTooYoung, codes.FailedPrecondition},
 	{ErrNothingToDo, codes.FailedPrecondition},
+	{ErrArchived, codes.AlreadyExists},
 	{ErrNotConverting, codes.FailedPrecondition},
 	{ErrCommitting, codes.FailedPrecondition},
 	{ErrNoEncoder, codes.FailedPrecondition},

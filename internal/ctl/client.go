@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"os"
@@ -70,6 +71,7 @@ func (r *runner) newClient(ctx context.Context) (*client, error) {
 		}
 		return nil, usageErr(err)
 	}
+	r.target = t
 	opts, err := r.security().dialOptions(t)
 	if err != nil {
 		return nil, err
@@ -180,6 +182,36 @@ func probe(ctx context.Context, t target, timeout time.Duration) error {
 		return dialError(t, err)
 	}
 	return c.Close()
+}
+
+// http2Preface is what a gRPC client sends first (RFC 9113, 3.4).
+const http2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+// answersHTTP1 reports whether what listens at t answers a gRPC client's
+// first bytes in HTTP/1 ("HTTP/1.1 400 Bad Request"): a web server, such as
+// cctvd's own --http port, which gRPC itself reports only as "http2: frame
+// too large". A gRPC server answers with a binary SETTINGS frame instead.
+func answersHTTP1(t target, timeout time.Duration) bool {
+	if t.network != "tcp" {
+		return false
+	}
+	timeout = min(timeout, 2*time.Second)
+	c, err := net.DialTimeout(t.network, t.addr, timeout)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	if err := c.SetDeadline(time.Now().Add(timeout)); err != nil {
+		return false
+	}
+	if _, err := io.WriteString(c, http2Preface); err != nil {
+		return false
+	}
+	head := make([]byte, len("HTTP/1."))
+	if _, err := io.ReadFull(c, head); err != nil {
+		return false
+	}
+	return string(head) == "HTTP/1."
 }
 
 // dialError says why connecting to the daemon failed.

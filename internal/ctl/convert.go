@@ -10,6 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
 )
 
@@ -22,7 +25,8 @@ func convertCmd() *command {
 		doc: "Without --wait, returns once cctvd has queued the day (the conversion goes on in\n" +
 			"the daemon). With --wait, follows it to the end and exits 0 only when the archive\n" +
 			"is verified and committed, 1 if it failed or was cancelled. Interrupting cctvctl\n" +
-			"does not stop the conversion; cctvctl cancel DATE does.",
+			"does not stop the conversion; cctvctl cancel DATE does. A day already archived\n" +
+			"in full is said so, with its archives' names, and exits 0.",
 		// A dry run scans the whole day before it answers.
 		timeout: 10 * time.Minute,
 		flags: func(fs *flag.FlagSet) {
@@ -66,10 +70,13 @@ func runConvert(ctx context.Context, r *runner, args []string, o convertOptions)
 	}
 	first, err := stream.Recv()
 	timer.Stop()
+	p := r.printer()
+	if status.Code(err) == codes.AlreadyExists {
+		return r.alreadyArchived(p, date, err)
+	}
 	if err != nil {
 		return r.streamError(ctx, what, err)
 	}
-	p := r.printer()
 
 	if o.dryRun {
 		plan := first.GetPlan()
@@ -121,6 +128,22 @@ func runConvert(ctx context.Context, r *runner, args []string, o convertOptions)
 	}
 }
 
+// alreadyArchived reports a day whose footage is all archived: what
+// convert is for is done, so it is no error (exit 0), and the daemon's
+// message names the archives.
+func (r *runner) alreadyArchived(p *printer, date string, err error) error {
+	msg := withoutContext(status.Convert(err).Message(), "convert "+date)
+	if r.opts.json {
+		return p.valueJSON(struct {
+			Date            string `json:"date"`
+			AlreadyArchived bool   `json:"already_archived"`
+			Detail          string `json:"detail"`
+		}{date, true, msg})
+	}
+	p.linef("%s: %s; nothing to do", date, msg)
+	return nil
+}
+
 // streamError is rpcError, telling a timeout apart from an interrupt.
 func (r *runner) streamError(ctx context.Context, what string, err error) error {
 	if errors.Is(err, io.EOF) {
@@ -158,7 +181,8 @@ func (r *runner) conversionEnd(p *printer, prog *cctvv1.ConversionProgress) erro
 	case cctvv1.ConversionPhase_CONVERSION_PHASE_CANCELLED:
 		return answerErr(fmt.Errorf("conversion of %s was cancelled%s; its segments are untouched", date, colonMsg(prog.GetError())))
 	default:
-		if tail := prog.GetStderrTail(); len(tail) > 0 {
+		// With --json the tail is in the progress line already.
+		if tail := prog.GetStderrTail(); len(tail) > 0 && !r.opts.json {
 			fmt.Fprintf(r.Stderr, "last lines from the encoder:\n")
 			for _, l := range tail {
 				fmt.Fprintf(r.Stderr, "  %s\n", l)

@@ -4,8 +4,18 @@ import (
 	"strconv"
 	"strings"
 
+	"google.golang.org/protobuf/types/known/timestamppb"
+
 	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
 )
+
+// atTime is " (at 2026-11-20 00:00:00)", or nothing for an unknown time.
+func (p *printer) atTime(t *timestamppb.Timestamp) string {
+	if t == nil {
+		return ""
+	}
+	return " (at " + p.timeText(t) + ")"
+}
 
 // printPlan writes a dry run's plan: what goes in and in which order, what
 // stays, and how the day is cut into chunks.
@@ -13,8 +23,12 @@ func (p *printer) printPlan(pl *cctvv1.Plan) {
 	p.linef("plan for %s: %s (%s, %d frames, %s) into %s in %s",
 		pl.GetDate(), plural(len(pl.GetSegments()), "segment"), bytesText(pl.GetBytes()),
 		pl.GetFrames(), durText(pl.GetDuration()), orDash(pl.GetOutput()), plural(len(pl.GetChunks()), "chunk"))
-	if !pl.GetDue() {
-		p.linef("not due yet: converting it now needs --force")
+	switch {
+	case pl.GetRecording():
+		// --force would be refused: only time makes today convertible.
+		p.linef("still being recorded: converted once it is due%s", p.atTime(pl.GetDueTime()))
+	case !pl.GetDue():
+		p.linef("not due yet%s: converting it now needs --force", p.atTime(pl.GetDueTime()))
 	}
 
 	if len(pl.GetSegments()) > 0 {

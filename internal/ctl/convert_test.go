@@ -3,6 +3,7 @@ package ctl
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -316,5 +317,82 @@ func TestConvertTimeoutFirstMessage(t *testing.T) {
 	want := "cctvctl: convert 2026-11-18: no answer from cctvd within 50ms (see --timeout)\n"
 	if res.code != exitError || res.stderr != want {
 		t.Errorf("exit %d, stderr %q; want exit 2, %q", res.code, res.stderr, want)
+	}
+}
+
+// A dry run suggests --force only where it would work, and a day already
+// archived is said to be, with its archives, and is no error.
+func TestConvertRefusalsSaidRight(t *testing.T) {
+	planOf := func(mod func(p *cctvv1.Plan)) *fakeDaemon {
+		p := &cctvv1.Plan{Date: "2026-11-18", Output: "video.mp4", DueTime: at(48 * time.Hour)}
+		mod(p)
+		return &fakeDaemon{stream: []*cctvv1.ConvertDayResponse{{Event: &cctvv1.ConvertDayResponse_Plan{Plan: p}}}}
+	}
+	archived := status.Error(codes.AlreadyExists, "convert 2026-11-18: already archived in video.mp4, video-2.mp4")
+	tests := []struct {
+		name     string
+		daemon   *fakeDaemon
+		args     []string
+		wantLine string // a line of stdout
+		noLine   string // text stdout must not hold
+		wantErr  string
+		code     int
+	}{
+		{
+			name:     "dry run of today: no --force",
+			daemon:   planOf(func(p *cctvv1.Plan) { p.Recording = true }),
+			args:     []string{"convert", "2026-11-18", "--dry-run"},
+			wantLine: "still being recorded: converted once it is due (at 2026-11-20 00:00:00)",
+			noLine:   "--force",
+		},
+		{
+			name:     "dry run of a settling day: --force",
+			daemon:   planOf(func(p *cctvv1.Plan) {}),
+			args:     []string{"convert", "2026-11-18", "--dry-run"},
+			wantLine: "not due yet (at 2026-11-20 00:00:00): converting it now needs --force",
+		},
+		{
+			name:     "dry run of a due day: nothing to add",
+			daemon:   planOf(func(p *cctvv1.Plan) { p.Due = true }),
+			args:     []string{"convert", "2026-11-18", "--dry-run"},
+			wantLine: "dry run: nothing was changed",
+			noLine:   "due",
+		},
+		{
+			name:     "archived day",
+			daemon:   &fakeDaemon{err: archived},
+			args:     []string{"convert", "2026-11-18"},
+			wantLine: "2026-11-18: already archived in video.mp4, video-2.mp4; nothing to do",
+		},
+		{
+			name:     "archived day, forced and waited for",
+			daemon:   &fakeDaemon{err: archived},
+			args:     []string{"convert", "2026-11-18", "--force", "--wait"},
+			wantLine: "2026-11-18: already archived in video.mp4, video-2.mp4; nothing to do",
+		},
+		{
+			name:     "archived day as JSON",
+			daemon:   &fakeDaemon{err: archived},
+			args:     []string{"convert", "2026-11-18", "--json"},
+			wantLine: `  "detail": "already archived in video.mp4, video-2.mp4"`,
+		},
+		{
+			name:    "nothing to archive stays refused",
+			daemon:  &fakeDaemon{err: status.Error(codes.FailedPrecondition, "convert 2026-11-18: nothing to archive")},
+			args:    []string{"convert", "2026-11-18", "--force"},
+			wantErr: "cctvctl: convert 2026-11-18: nothing to archive\n",
+			code:    exitError,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := runAgainst(t, tt.daemon, tt.args...)
+			lines := strings.Split(res.stdout, "\n")
+			if res.code != tt.code || res.stderr != tt.wantErr || (tt.wantLine != "" && !slices.Contains(lines, tt.wantLine)) ||
+				(tt.noLine != "" && strings.Contains(res.stdout, tt.noLine)) {
+				t.Errorf("exit %d, stdout:\n%s\nstderr:\n%s\nwant exit %d, a line %q, no %q, stderr %q",
+					res.code, res.stdout, res.stderr, tt.code, tt.wantLine, tt.noLine, tt.wantErr)
+			}
+		})
 	}
 }

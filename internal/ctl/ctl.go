@@ -73,6 +73,8 @@ type runner struct {
 	*CLI
 	opts options
 	cmd  *command
+	// target is the daemon's address, once newClient resolved it.
+	target target
 }
 
 func commands() []*command {
@@ -87,8 +89,7 @@ func commands() []*command {
 }
 
 // Run runs one command line (without the program name). The error, if any,
-// is meant to be printed as "cctvctl: <err>"; ExitCode gives the exit code.
-// Errors that were already reported in full are Silent.
+// is printed by Report; ExitCode gives the exit code.
 func (c *CLI) Run(ctx context.Context, args []string) error {
 	cmds := commands()
 	name, rest, err := splitCommand(args, cmds)
@@ -109,16 +110,25 @@ func (c *CLI) Run(ctx context.Context, args []string) error {
 		r.commandUsage(c.Stdout, fs)
 		return nil
 	}
-	if err != nil {
-		return usageErr(fmt.Errorf("%s: %w", name, err))
+	if err == nil {
+		err = r.runCommand(ctx, fs, pos)
+	} else {
+		err = usageErr(fmt.Errorf("%s: %w", name, err))
 	}
-	if cmd.timeout > 0 && !isSet(fs, "timeout") {
-		r.opts.timeout = cmd.timeout
+	if err != nil && r.opts.json {
+		return r.reportJSON(err)
+	}
+	return err
+}
+
+func (r *runner) runCommand(ctx context.Context, fs *flag.FlagSet, pos []string) error {
+	if r.cmd.timeout > 0 && !isSet(fs, "timeout") {
+		r.opts.timeout = r.cmd.timeout
 	}
 	if r.opts.timeout <= 0 {
-		return usageErr(fmt.Errorf("%s: --timeout must be positive", name))
+		return usageErr(fmt.Errorf("%s: --timeout must be positive", r.cmd.name))
 	}
-	return cmd.run(ctx, r, pos)
+	return r.cmd.run(ctx, r, pos)
 }
 
 // help handles "cctvctl", "cctvctl --help" and "cctvctl help [COMMAND]".

@@ -2,6 +2,7 @@ package ctl
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -43,6 +44,49 @@ func ExitCode(err error) int {
 	}
 }
 
+// Report prints Run's error on Stderr as "cctvctl: <err>", unless Run
+// already printed it (as JSON, with --json); nil prints nothing.
+func (c *CLI) Report(err error) {
+	var done *reportedError
+	if err == nil || errors.As(err, &done) {
+		return
+	}
+	fmt.Fprintf(c.Stderr, "cctvctl: %v\n", err)
+}
+
+// reportedError is an error Run already printed.
+type reportedError struct{ err error }
+
+func (e *reportedError) Error() string { return e.err.Error() }
+func (e *reportedError) Unwrap() error { return e.err }
+
+// jsonError is how an error reads with --json: one line on stderr, so that
+// a script reading stdout as JSON is never handed plain text, and one
+// reading stderr can tell errors apart without parsing English.
+type jsonError struct {
+	Error    string `json:"error"`
+	ExitCode int    `json:"exit_code"`
+	// GRPCCode is the daemon's status code, when it answered with one.
+	GRPCCode string `json:"grpc_code,omitempty"`
+}
+
+// reportJSON prints err as a jsonError and marks it printed; the exit code
+// stays what it was.
+func (r *runner) reportJSON(err error) error {
+	je := jsonError{Error: err.Error(), ExitCode: ExitCode(err)}
+	if st, ok := status.FromError(err); ok && st.Code() != codes.OK && st.Code() != codes.Unknown {
+		je.GRPCCode = st.Code().String()
+	}
+	b, jerr := json.Marshal(je)
+	if jerr != nil {
+		return err
+	}
+	if _, werr := fmt.Fprintf(r.Stderr, "%s\n", b); werr != nil {
+		return err
+	}
+	return &reportedError{err: err}
+}
+
 func usageErr(err error) error { return &ExitError{Code: exitError, Err: err} }
 
 // answerErr is a "no" answer (exit 1): findings, a failed conversion.
@@ -56,14 +100,20 @@ func (r *runner) rpcError(what string, err error) error {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	var msg string
+	text := withoutContext(st.Message(), what)
 	switch st.Code() {
 	case codes.NotFound:
-		msg = "not found: " + st.Message()
+		msg = "not found: " + text
 	case codes.InvalidArgument, codes.FailedPrecondition, codes.AlreadyExists, codes.Aborted:
-		msg = st.Message()
+		msg = text
 	case codes.DeadlineExceeded:
 		msg = fmt.Sprintf("no answer from cctvd within %v (see --timeout)", r.opts.timeout)
 	case codes.Unavailable:
+		if answersHTTP1(r.target, r.opts.timeout) {
+			msg = fmt.Sprintf("%s answers in HTTP/1, not gRPC: that is a web server, such as cctvd's HTTP port (--http); "+
+				"give --addr cctvd's control address (its --grpc, by default the unix socket)", r.target)
+			break
+		}
 		msg = "cctvd is not available: " + st.Message()
 		if strings.Contains(st.Message(), "server preface") && r.security().caFile == "" {
 			msg += " (if it serves TLS, pass --tls-ca)"
@@ -71,13 +121,28 @@ func (r *runner) rpcError(what string, err error) error {
 	case codes.Unimplemented:
 		msg = "cctvd does not support this request (is it older than cctvctl?)"
 	case codes.PermissionDenied, codes.Unauthenticated:
-		msg = "not allowed: " + st.Message()
+		msg = "not allowed: " + text
 	case codes.Canceled:
 		msg = "interrupted"
 	default:
-		msg = fmt.Sprintf("%s (%s)", st.Message(), st.Code())
+		msg = fmt.Sprintf("%s (%s)", text, st.Code())
 	}
 	return fmt.Errorf("%s: %w", what, &rpcErr{msg: msg, err: err})
+}
+
+// withoutContext drops from a daemon's message the context cctvctl puts
+// before it anyway: cctvd says "convert 2026-11-29: day is still being
+// recorded" (or "convert: day 2026-11-29: unknown day") so that its log and
+// other clients know what failed, and what is "convert 2026-11-29".
+func withoutContext(msg, what string) string {
+	if rest, ok := strings.CutPrefix(msg, what+": "); ok {
+		return rest
+	}
+	verb, _, _ := strings.Cut(what, " ")
+	if rest, ok := strings.CutPrefix(msg, verb+": "); ok {
+		return rest
+	}
+	return msg
 }
 
 type rpcErr struct {

@@ -3,7 +3,6 @@ package ctl
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"net"
 	"path/filepath"
 	"sync"
@@ -156,9 +155,7 @@ func run(t *testing.T, c *CLI, args ...string) result {
 
 func runCtx(ctx context.Context, c *CLI, args ...string) result {
 	err := c.Run(ctx, args)
-	if err != nil {
-		fmt.Fprintf(c.Stderr, "cctvctl: %v\n", err)
-	}
+	c.Report(err)
 	return result{
 		stdout: c.Stdout.(*bytes.Buffer).String(),
 		stderr: c.Stderr.(*bytes.Buffer).String(),

@@ -87,7 +87,7 @@ checksum-mismatch  -   -       video.mp4, video.mp4.sha512sum  sha512 is 9f86d08
 			daemon:     &fakeDaemon{verify: &cctvv1.VerifyDayResponse{Date: "2026-11-16", Findings: messyVerify().Findings[2:3]}},
 			args:       []string{"verify", "--json", "2026-11-16"},
 			wantOut:    "{\n  \"date\": \"2026-11-16\",\n  \"findings\": [\n    {\n      \"kind\": \"FINDING_KIND_TRUNCATED\",\n      \"files\": [\n        \"seg11.ts\"\n      ],\n      \"detail\": \"ends 80 bytes into a packet\"\n    }\n  ]\n}\n",
-			wantErr:    "cctvctl: 2026-11-16: 1 finding\n",
+			wantErr:    `{"error":"2026-11-16: 1 finding","exit_code":1}` + "\n",
 			code:       1,
 			wantCalled: true,
 		},

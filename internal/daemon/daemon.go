@@ -63,7 +63,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	defer th.Close()
 	site, err := web.New(web.Config{Root: cfg.Root, UploadTokenFile: cfg.UploadTokenFile, UploadMaxBytes: cfg.UploadMaxBytes,
-		Thumbs: th, ArchiveRuns: arc.Runs, Archived: archivedIn(arc)}, log, cat)
+		Thumbs: th, ArchiveRuns: arc.Runs, Archived: archivedIn(arc), Failures: failures(arc)}, log, cat)
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	ctl, err := control.New(control.Config{
 		Addr: cfg.GRPC, TLSCert: cfg.GRPCTLSCert, TLSKey: cfg.GRPCTLSKey, TokenFile: cfg.GRPCTokenFile,
 		Version: Version(), Root: cfg.Root, Settle: cfg.Settle,
-	}, control.Deps{Days: control.FromCatalog(cat, arc.SourceBytes), Archiver: control.FromArchiver(arc), Errors: errlog,
+	}, control.Deps{Days: control.FromCatalog(cat, arc), Archiver: control.FromArchiver(arc), Errors: errlog,
 		Misplaced: cat}, log)
 	if err != nil {
 		return err

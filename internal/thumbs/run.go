@@ -66,6 +66,7 @@ func (t *Thumbs) sync(ctx context.Context) {
 				continue
 			}
 			have |= 1 << at.Hour()
+			t.record(v.Date, at.Hour(), seg.Start)
 			t.add(v.Date, at.Hour())
 			made++
 		}
@@ -98,6 +99,7 @@ func (t *Thumbs) prune(days []*catalog.DayView) {
 		}
 		t.mu.Lock()
 		delete(t.hours, d)
+		delete(t.at, d)
 		t.bump()
 		t.mu.Unlock()
 		for k := range t.failed {

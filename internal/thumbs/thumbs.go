@@ -4,8 +4,9 @@
 // Config.Width, kept as STATE/thumbs/YYYY-MM-DD/HH.jpg. It is made once,
 // when the catalog first lists a segment of that hour, by ffmpeg running
 // niced, and never per request. Thumbnails stay when their day is archived
-// (its segments go) and go when the day's folder does. Segments are read
-// and thumbnails written through os.Root: ffmpeg opens no path itself.
+// (its segments go) and go when the day's folder does; their names follow
+// the time zone when it changes (zone.go). Segments are read and
+// thumbnails written through os.Root: ffmpeg opens no path itself.
 package thumbs
 
 import (
@@ -67,6 +68,7 @@ type Thumbs struct {
 
 	mu      sync.Mutex
 	hours   map[day.Date]uint32
+	at      map[day.Date]map[int]time.Time // when each thumbnail was filmed (zone.go)
 	changed chan struct{}
 	version atomic.Uint64
 
@@ -106,7 +108,7 @@ func New(cfg Config, log *slog.Logger) (*Thumbs, error) {
 		cfg.Now = time.Now
 	}
 	t := &Thumbs{cfg: cfg, log: log.With("component", "thumbs"), hours: map[day.Date]uint32{},
-		changed: make(chan struct{}), failed: map[string]bool{}, tries: map[string]int{}}
+		at: map[day.Date]map[int]time.Time{}, changed: make(chan struct{}), failed: map[string]bool{}, tries: map[string]int{}}
 	path := filepath.Join(cfg.StateDir, "thumbs")
 	if err := os.MkdirAll(path, 0o750); err != nil {
 		return nil, fmt.Errorf("thumbs: %w", err)
@@ -120,6 +122,10 @@ func New(cfg Config, log *slog.Logger) (*Thumbs, error) {
 		return nil, fmt.Errorf("thumbs: %w", err)
 	}
 	if err := t.load(); err != nil {
+		t.Close()
+		return nil, err
+	}
+	if err := t.follow(cfg.Now().Location()); err != nil {
 		t.Close()
 		return nil, err
 	}

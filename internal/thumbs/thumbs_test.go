@@ -435,3 +435,83 @@ func BenchmarkGrab(b *testing.B) {
 		}
 	}
 }
+
+// TestZoneChange: thumbnails made in one time zone are named by their
+// hour in the next one after a restart: another hour, or another day, so
+// that the page's labels follow the zone; one made before moments were
+// recorded is taken as made in the zone of the first start.
+func TestZoneChange(t *testing.T) {
+	root, state := t.TempDir(), t.TempDir()
+	for _, d := range []day.Date{day22, day23} {
+		dir := filepath.Join(root, d.String())
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "seg1.ts"), []byte("good"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bin, _ := fakeFFmpeg(t)
+	utc := func() time.Time { return time.Date(2026, 11, 24, 12, 0, 0, 153192286, time.UTC) }
+	// In UTC: 08:00:03 and 23:30:07 on the 22nd, and a thumbnail of 05:00 on
+	// the 23rd from an older cctvd, with no moment on record.
+	cat := newCatalog(view(day22, seg{"seg1.ts", time.Date(2026, 11, 22, 8, 0, 3, 153192286, time.UTC)},
+		seg{"seg1.ts", time.Date(2026, 11, 22, 23, 30, 7, 153192286, time.UTC)}), view(day23))
+	legacy := filepath.Join(state, "thumbs", day23.String(), "05.jpg")
+	if err := os.MkdirAll(filepath.Dir(legacy), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(legacy, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	th := newThumbs(t, Config{Root: root, StateDir: state, Catalog: cat, FFmpeg: bin, Now: utc})
+	th.sync(context.Background())
+	if th.Hours(day22) != 1<<8|1<<23 || th.Hours(day23) != 1<<5 {
+		t.Fatalf("in UTC: hours %b and %b", th.Hours(day22), th.Hours(day23))
+	}
+	th.Close()
+
+	tests := []struct {
+		name   string
+		loc    *time.Location
+		want22 uint32 // hours of the 22nd
+		want23 uint32
+	}{
+		// 08:00 UTC is 09:00 CET; 23:30 UTC is 00:30 on the 23rd; the
+		// legacy 05:00 (UTC) is 06:00 CET.
+		{"to CET", cet, 1 << 9, 1<<0 | 1<<6},
+		// And back: every thumbnail where it was.
+		{"back to UTC", time.UTC, 1<<8 | 1<<23, 1 << 5},
+		// Five and a half hours east: 13:30, 05:00 on the 23rd, 10:30.
+		{"to IST", time.FixedZone("IST", 5*3600+1800), 1 << 13, 1<<5 | 1<<10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			now := func() time.Time { return utc().In(tt.loc) }
+			th := newThumbs(t, Config{Root: root, StateDir: state, Catalog: cat, FFmpeg: bin, Now: now})
+			if th.Hours(day22) != tt.want22 || th.Hours(day23) != tt.want23 {
+				t.Errorf("hours %b and %b, want %b and %b", th.Hours(day22), th.Hours(day23), tt.want22, tt.want23)
+			}
+			// The files are where the hours say, and open.
+			for _, d := range []day.Date{day22, day23} {
+				for h := range 24 {
+					if th.Hours(d)&(1<<h) == 0 {
+						continue
+					}
+					f, err := th.Open(d, h)
+					if err != nil {
+						t.Errorf("%s %02d: %v", d, h, err)
+						continue
+					}
+					f.Close()
+				}
+			}
+			// Nothing to make again: the segments' hours have thumbnails.
+			th.sync(context.Background())
+			if n, _ := th.Made(); n != 0 {
+				t.Errorf("made %d thumbnails again", n)
+			}
+			th.Close()
+		})
+	}
+}

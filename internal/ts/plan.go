@@ -79,6 +79,8 @@ func (s *Segment) OutDTS() int64 { return s.Report.FirstDTS + s.Shift }
 type Kept struct {
 	Name   string `json:"name"`
 	Reason Kind   `json:"reason"`
+	// Size is the file's size in bytes when it was listed.
+	Size int64 `json:"size,omitempty"`
 }
 
 // Plan is a day's files put in order, with what is wrong with them.
@@ -211,12 +213,12 @@ func newPlan(files []File, settled bool) Plan {
 		k := classify(f)
 		cut := settled && k == Truncated && f.Report.Frames > 0 && f.Report.BackwardDTS == 0
 		if k != "" && !cut {
-			p.keep(f.Name, k, keepDetail(f, k))
+			p.keep(f, k, keepDetail(f, k))
 			continue
 		}
 		key := [3]int64{f.Report.FirstDTS, f.Report.Size, int64(f.Report.CRC32C)}
 		if orig, ok := seen[key]; ok {
-			p.keep(f.Name, Duplicate, "same footage as "+orig, orig)
+			p.keep(f, Duplicate, "same footage as "+orig, orig)
 			continue
 		}
 		if !p.add(f) {
@@ -232,9 +234,9 @@ func newPlan(files []File, settled bool) Plan {
 	return p.inFilmingOrder()
 }
 
-func (p *Plan) keep(name string, k Kind, detail string, also ...string) {
-	p.Kept = append(p.Kept, Kept{Name: name, Reason: k})
-	p.Findings = append(p.Findings, Finding{Kind: k, Files: append(also, name), Detail: detail})
+func (p *Plan) keep(f *File, k Kind, detail string, also ...string) {
+	p.Kept = append(p.Kept, Kept{Name: f.Name, Reason: k, Size: f.Size})
+	p.Findings = append(p.Findings, Finding{Kind: k, Files: append(also, f.Name), Detail: detail})
 }
 
 func keepDetail(f *File, k Kind) string {
@@ -280,7 +282,7 @@ func (p *Plan) add(f *File) bool {
 		p.Findings = append(p.Findings, Finding{Kind: Gap, Files: []string{prev.Name, f.Name},
 			Length: Ticks(step), Detail: fmt.Sprintf("%s missing", Ticks(step).Round(time.Millisecond))})
 	case signed33(r.FirstDTS-prev.Report.FirstDTS) > 0:
-		p.keep(f.Name, Overlap, fmt.Sprintf("repeats the last %s of %s", Ticks(-step).Round(time.Millisecond), prev.Name), prev.Name)
+		p.keep(f, Overlap, fmt.Sprintf("repeats the last %s of %s", Ticks(-step).Round(time.Millisecond), prev.Name), prev.Name)
 		return false
 	default:
 		// Timestamps went back: the camera restarted. Its footage follows on

@@ -5,9 +5,12 @@ import (
 	"compress/gzip"
 	_ "embed"
 	"fmt"
+	"hash/fnv"
 	"html/template"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -51,6 +54,10 @@ type indexDay struct {
 	Archives       []indexArchive
 	Timeline       *timeline // nil without segments or an archive's runs
 	Thumbs         []indexThumb
+	// Failed days show their last conversion's error, and when it is
+	// tried again (empty when not scheduled).
+	Failed       bool
+	Error, Retry string
 }
 
 // indexThumb is the picture of one hour of a day.
@@ -79,7 +86,12 @@ func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
 	days := s.cat.Days()
 	today := s.today()
 	live := s.liveFrom(days)
+	var failures map[day.Date]Failure
+	if s.cfg.Failures != nil {
+		failures = s.cfg.Failures()
+	}
 	sig := mix(uint64(today.Year)<<16|uint64(today.Month)<<8|uint64(today.Day), uint64(len(days)))
+	sig = mix(sig, failuresSig(failures))
 	sig = mix(sig, uint64(live.Year)<<16|uint64(live.Month)<<8|uint64(live.Day))
 	if s.cfg.Thumbs != nil {
 		sig = mix(sig, s.cfg.Thumbs.Version())
@@ -92,7 +104,7 @@ func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
 	s.index.mu.Lock()
 	if s.index.body == nil || s.index.sig != sig {
 		var b bytes.Buffer
-		page := s.indexPage(days, live)
+		page := s.indexPage(days, live, failures)
 		page.Misplaced = misplaced
 		if err := indexTemplate.Execute(&b, page); err != nil {
 			s.index.mu.Unlock()
@@ -160,7 +172,17 @@ func (s *Server) liveFrom(days []*catalog.DayView) day.Date {
 	return live
 }
 
-func (s *Server) indexPage(days []*catalog.DayView, live day.Date) indexPage {
+// failuresSig sums up the failures, so that a new one (or a new error)
+// makes the page again.
+func failuresSig(fs map[day.Date]Failure) uint64 {
+	h := fnv.New64a()
+	for _, d := range slices.SortedFunc(maps.Keys(fs), day.Date.Compare) {
+		fmt.Fprintf(h, "%s\x00%s\x00%d\n", d, fs[d].Err, fs[d].NextAttempt.UnixNano())
+	}
+	return h.Sum64()
+}
+
+func (s *Server) indexPage(days []*catalog.DayView, live day.Date, failures map[day.Date]Failure) indexPage {
 	today := s.today()
 	loc := s.cfg.Now().Location()
 	page := indexPage{Days: make([]indexDay, 0, len(days)), HLS: assetURL("hls.light.min.js"), Player: assetURL("player.js"), Icon: assetURL("favicon.svg")}
@@ -212,6 +234,12 @@ func (s *Server) indexPage(days []*catalog.DayView, live day.Date) indexPage {
 			d.Gaps, d.Missing = len(tl.Gaps), duration(tl.missing)
 		}
 		d.Thumbs = s.thumbs(v.Date, loc, d.Timeline != nil)
+		if f, ok := failures[v.Date]; ok {
+			d.Failed, d.Error = true, f.Err
+			if !f.NextAttempt.IsZero() {
+				d.Retry = f.NextAttempt.In(loc).Format(time.DateTime)
+			}
+		}
 		page.Days = append(page.Days, d)
 	}
 	return page

@@ -3,7 +3,9 @@ package web
 import (
 	"compress/gzip"
 	"io"
+	"maps"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -55,7 +57,11 @@ func TestIndexGolden(t *testing.T) {
 			{Start: lateStart.Add(13 * time.Hour), Pos: 12 * time.Hour, Len: 10 * time.Hour}},
 		"video-2.mp4": {{Start: lateStart.Add(12*time.Hour + 30*time.Minute), Pos: 0, Len: 10 * time.Second}},
 	}
-	s, _ := fakeServer(t, cat, Config{Thumbs: thumbs, ArchiveRuns: func(d day.Date) map[string][]ts.Run { return runs[d] }})
+	// The messy day's conversion failed; its error shows, escaped.
+	failures := map[day.Date]Failure{day22: {Err: "encode chunk 1: ffmpeg exited with status 1: <Conversion failed!>",
+		NextAttempt: time.Date(2026, 11, 24, 13, 30, 0, 0, cet)}}
+	s, _ := fakeServer(t, cat, Config{Thumbs: thumbs, ArchiveRuns: func(d day.Date) map[string][]ts.Run { return runs[d] },
+		Failures: func() map[day.Date]Failure { return failures }})
 	for _, path := range []string{"/", "/index.php"} {
 		w := do(s, "GET", path)
 		if w.Code != 200 || w.Header().Get("Content-Type") != "text/html; charset=utf-8" {
@@ -136,5 +142,34 @@ func TestFormat(t *testing.T) {
 		if got := size(n); got != want {
 			t.Errorf("size(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// A day whose conversion fails shows so at once, with its error: the
+// cached page is not served on.
+func TestIndexShowsFailure(t *testing.T) {
+	cat := &fakeCatalog{}
+	cat.set(view(day22, restartAndGap(day22)))
+	var mu sync.Mutex
+	failures := map[day.Date]Failure{}
+	s, _ := fakeServer(t, cat, Config{Failures: func() map[day.Date]Failure {
+		mu.Lock()
+		defer mu.Unlock()
+		return maps.Clone(failures)
+	}})
+	first := do(s, "GET", "/")
+	if strings.Contains(first.Body.String(), "archiving failed") {
+		t.Fatal("a failure before there is one")
+	}
+	for _, f := range []Failure{{Err: "disk full"}, {Err: "disk full", NextAttempt: time.Date(2026, 11, 24, 13, 0, 0, 0, cet)}, {Err: "ffmpeg exited 1"}} {
+		mu.Lock()
+		failures[day22] = f
+		mu.Unlock()
+		w := do(s, "GET", "/", "If-None-Match", first.Header().Get("ETag"))
+		if w.Code != 200 || !strings.Contains(w.Body.String(), "archiving failed: "+f.Err) ||
+			strings.Contains(w.Body.String(), "tried again") == f.NextAttempt.IsZero() {
+			t.Errorf("after %+v: %d, page:\n%s", f, w.Code, w.Body.String())
+		}
+		first = w
 	}
 }

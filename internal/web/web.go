@@ -91,6 +91,17 @@ type Config struct {
 	// holds is a camera retrying after the day was archived: it is answered
 	// 200 and stored nowhere. nil: nothing is known to be archived.
 	Archived func(d day.Date, r *ts.Report) (archive, orig string, ok bool)
+	// Failures are the days whose last conversion failed (the archiver
+	// knows them); the page shows each one's error. nil: none are shown.
+	Failures func() map[day.Date]Failure
+}
+
+// Failure is a day whose last conversion failed.
+type Failure struct {
+	// Err is the conversion's error.
+	Err string
+	// NextAttempt is when it is tried again; zero when not scheduled.
+	NextAttempt time.Time
 }
 
 // dayIndex is what the server needs of the catalog.

@@ -307,6 +307,8 @@ const (
 	FindingKind_FINDING_KIND_ARCHIVE_BROKEN FindingKind = 13
 	// Anything else; see detail.
 	FindingKind_FINDING_KIND_OTHER FindingKind = 14
+	// A file that cannot be read (permissions, I/O error); see detail.
+	FindingKind_FINDING_KIND_UNREADABLE FindingKind = 15
 	// Footage in the wrong place under the root, named after this day: a
 	// folder such as 2026-11-25.bak, or the day's name on a symlink or file.
 	// It is not played or archived; nothing is moved. files names the root
@@ -341,6 +343,7 @@ var (
 		12: "FINDING_KIND_CHECKSUM_MISMATCH",
 		13: "FINDING_KIND_ARCHIVE_BROKEN",
 		14: "FINDING_KIND_OTHER",
+		15: "FINDING_KIND_UNREADABLE",
 		20: "FINDING_KIND_MISPLACED",
 		21: "FINDING_KIND_OUTSIDE_DAY",
 		22: "FINDING_KIND_REORDERED",
@@ -361,6 +364,7 @@ var (
 		"FINDING_KIND_CHECKSUM_MISMATCH": 12,
 		"FINDING_KIND_ARCHIVE_BROKEN":    13,
 		"FINDING_KIND_OTHER":             14,
+		"FINDING_KIND_UNREADABLE":        15,
 		"FINDING_KIND_MISPLACED":         20,
 		"FINDING_KIND_OUTSIDE_DAY":       21,
 		"FINDING_KIND_REORDERED":         22,
@@ -628,8 +632,9 @@ type Day struct {
 	SegmentCount int32 `protobuf:"varint,3,opt,name=segment_count,json=segmentCount,proto3" json:"segment_count,omitempty"`
 	// Bytes of those segments.
 	Bytes int64 `protobuf:"varint,4,opt,name=bytes,proto3" json:"bytes,omitempty"`
-	// Footage time the segments cover (the sum of their durations; gaps not
-	// counted).
+	// Footage time the day holds (the sum of the durations; gaps not
+	// counted): of the segments in the folder and, once archived, of the
+	// footage its archives hold as their index records it.
 	Covered *durationpb.Duration `protobuf:"bytes,5,opt,name=covered,proto3" json:"covered,omitempty"`
 	// Wall-clock time of the first frame of the first segment.
 	FirstSegmentTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=first_segment_time,json=firstSegmentTime,proto3" json:"first_segment_time,omitempty"`
@@ -652,7 +657,9 @@ type Day struct {
 	// Bytes of the segments that went into the archive files (they are gone
 	// from the folder once archived, so this is remembered, not measured).
 	ArchivedSourceBytes int64 `protobuf:"varint,14,opt,name=archived_source_bytes,json=archivedSourceBytes,proto3" json:"archived_source_bytes,omitempty"`
-	// What is known about the archive's checksum.
+	// What is known about the archives' checksums, the worst of them:
+	// verified or mismatch once cctvd re-hashed an archive (VerifyDay, or the
+	// conversion that wrote it) since it started.
 	ChecksumState ChecksumState `protobuf:"varint,15,opt,name=checksum_state,json=checksumState,proto3,enum=cctv.v1.ChecksumState" json:"checksum_state,omitempty"`
 	// archive_bytes / archived_source_bytes: 0.08 means the archive takes 8 %
 	// of the space the segments took. 0 when not archived.
@@ -1517,7 +1524,12 @@ type Plan struct {
 	// Whether the day is due now; if not, the conversion needs force.
 	Due bool `protobuf:"varint,10,opt,name=due,proto3" json:"due,omitempty"`
 	// The encoder command line for one chunk, for information.
-	EncoderArgs   []string `protobuf:"bytes,11,rep,name=encoder_args,json=encoderArgs,proto3" json:"encoder_args,omitempty"`
+	EncoderArgs []string `protobuf:"bytes,11,rep,name=encoder_args,json=encoderArgs,proto3" json:"encoder_args,omitempty"`
+	// Whether the day is today (or later) in cctvd's time zone: it is still
+	// being recorded and is not converted, not even with force.
+	Recording bool `protobuf:"varint,12,opt,name=recording,proto3" json:"recording,omitempty"`
+	// When the day becomes due (its end plus the settle time).
+	DueTime       *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=due_time,json=dueTime,proto3" json:"due_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1625,6 +1637,20 @@ func (x *Plan) GetDue() bool {
 func (x *Plan) GetEncoderArgs() []string {
 	if x != nil {
 		return x.EncoderArgs
+	}
+	return nil
+}
+
+func (x *Plan) GetRecording() bool {
+	if x != nil {
+		return x.Recording
+	}
+	return false
+}
+
+func (x *Plan) GetDueTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DueTime
 	}
 	return nil
 }
@@ -2588,7 +2614,7 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\rsegment_count\x18\x04 \x01(\x05R\fsegmentCount\x12\x16\n" +
 	"\x06frames\x18\x05 \x01(\x03R\x06frames\x125\n" +
 	"\bduration\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\bduration\x12\x12\n" +
-	"\x04done\x18\a \x01(\bR\x04done\"\xfb\x02\n" +
+	"\x04done\x18\a \x01(\bR\x04done\"\xd0\x03\n" +
 	"\x04Plan\x12\x12\n" +
 	"\x04date\x18\x01 \x01(\tR\x04date\x12\x16\n" +
 	"\x06output\x18\x02 \x01(\tR\x06output\x120\n" +
@@ -2601,7 +2627,9 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\bduration\x18\t \x01(\v2\x19.google.protobuf.DurationR\bduration\x12\x10\n" +
 	"\x03due\x18\n" +
 	" \x01(\bR\x03due\x12!\n" +
-	"\fencoder_args\x18\v \x03(\tR\vencoderArgs\"\x12\n" +
+	"\fencoder_args\x18\v \x03(\tR\vencoderArgs\x12\x1c\n" +
+	"\trecording\x18\f \x01(\bR\trecording\x125\n" +
+	"\bdue_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\adueTime\"\x12\n" +
 	"\x10GetStatusRequest\"\xa8\x04\n" +
 	"\x11GetStatusResponse\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x129\n" +
@@ -2692,7 +2720,7 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\x15CONVERSION_PHASE_DONE\x10\b\x12\x1b\n" +
 	"\x17CONVERSION_PHASE_FAILED\x10\t\x12\x1e\n" +
 	"\x1aCONVERSION_PHASE_CANCELLED\x10\n" +
-	"*\x85\x04\n" +
+	"*\xa2\x04\n" +
 	"\vFindingKind\x12\x1c\n" +
 	"\x18FINDING_KIND_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10FINDING_KIND_GAP\x10\x01\x12\x18\n" +
@@ -2709,7 +2737,8 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\x1dFINDING_KIND_CHECKSUM_MISSING\x10\v\x12\"\n" +
 	"\x1eFINDING_KIND_CHECKSUM_MISMATCH\x10\f\x12\x1f\n" +
 	"\x1bFINDING_KIND_ARCHIVE_BROKEN\x10\r\x12\x16\n" +
-	"\x12FINDING_KIND_OTHER\x10\x0e\x12\x1a\n" +
+	"\x12FINDING_KIND_OTHER\x10\x0e\x12\x1b\n" +
+	"\x17FINDING_KIND_UNREADABLE\x10\x0f\x12\x1a\n" +
 	"\x16FINDING_KIND_MISPLACED\x10\x14\x12\x1c\n" +
 	"\x18FINDING_KIND_OUTSIDE_DAY\x10\x15\x12\x1a\n" +
 	"\x16FINDING_KIND_REORDERED\x10\x16*\xb0\x01\n" +
@@ -2803,40 +2832,41 @@ var file_cctv_v1_cctv_proto_depIdxs = []int32{
 	14, // 26: cctv.v1.Plan.chunks:type_name -> cctv.v1.Chunk
 	6,  // 27: cctv.v1.Plan.findings:type_name -> cctv.v1.Finding
 	29, // 28: cctv.v1.Plan.duration:type_name -> google.protobuf.Duration
-	28, // 29: cctv.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
-	29, // 30: cctv.v1.GetStatusResponse.uptime:type_name -> google.protobuf.Duration
-	9,  // 31: cctv.v1.GetStatusResponse.disk:type_name -> cctv.v1.DiskUsage
-	8,  // 32: cctv.v1.GetStatusResponse.day_counts:type_name -> cctv.v1.DayStateCount
-	11, // 33: cctv.v1.GetStatusResponse.conversions:type_name -> cctv.v1.ConversionProgress
-	10, // 34: cctv.v1.GetStatusResponse.recent_errors:type_name -> cctv.v1.RecentError
-	29, // 35: cctv.v1.GetStatusResponse.settle:type_name -> google.protobuf.Duration
-	18, // 36: cctv.v1.GetStatusResponse.pending:type_name -> cctv.v1.PendingConversion
-	5,  // 37: cctv.v1.GetStatusResponse.misplaced:type_name -> cctv.v1.MisplacedEntry
-	0,  // 38: cctv.v1.ListDaysRequest.states:type_name -> cctv.v1.DayState
-	7,  // 39: cctv.v1.ListDaysResponse.days:type_name -> cctv.v1.Day
-	1,  // 40: cctv.v1.ArchiveCheck.checksum_state:type_name -> cctv.v1.ChecksumState
-	29, // 41: cctv.v1.ArchiveCheck.duration:type_name -> google.protobuf.Duration
-	0,  // 42: cctv.v1.VerifyDayResponse.state:type_name -> cctv.v1.DayState
-	22, // 43: cctv.v1.VerifyDayResponse.archives:type_name -> cctv.v1.ArchiveCheck
-	6,  // 44: cctv.v1.VerifyDayResponse.findings:type_name -> cctv.v1.Finding
-	15, // 45: cctv.v1.ConvertDayResponse.plan:type_name -> cctv.v1.Plan
-	11, // 46: cctv.v1.ConvertDayResponse.progress:type_name -> cctv.v1.ConversionProgress
-	2,  // 47: cctv.v1.CancelConversionResponse.phase:type_name -> cctv.v1.ConversionPhase
-	16, // 48: cctv.v1.CctvService.GetStatus:input_type -> cctv.v1.GetStatusRequest
-	19, // 49: cctv.v1.CctvService.ListDays:input_type -> cctv.v1.ListDaysRequest
-	21, // 50: cctv.v1.CctvService.VerifyDay:input_type -> cctv.v1.VerifyDayRequest
-	24, // 51: cctv.v1.CctvService.ConvertDay:input_type -> cctv.v1.ConvertDayRequest
-	26, // 52: cctv.v1.CctvService.CancelConversion:input_type -> cctv.v1.CancelConversionRequest
-	17, // 53: cctv.v1.CctvService.GetStatus:output_type -> cctv.v1.GetStatusResponse
-	20, // 54: cctv.v1.CctvService.ListDays:output_type -> cctv.v1.ListDaysResponse
-	23, // 55: cctv.v1.CctvService.VerifyDay:output_type -> cctv.v1.VerifyDayResponse
-	25, // 56: cctv.v1.CctvService.ConvertDay:output_type -> cctv.v1.ConvertDayResponse
-	27, // 57: cctv.v1.CctvService.CancelConversion:output_type -> cctv.v1.CancelConversionResponse
-	53, // [53:58] is the sub-list for method output_type
-	48, // [48:53] is the sub-list for method input_type
-	48, // [48:48] is the sub-list for extension type_name
-	48, // [48:48] is the sub-list for extension extendee
-	0,  // [0:48] is the sub-list for field type_name
+	28, // 29: cctv.v1.Plan.due_time:type_name -> google.protobuf.Timestamp
+	28, // 30: cctv.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
+	29, // 31: cctv.v1.GetStatusResponse.uptime:type_name -> google.protobuf.Duration
+	9,  // 32: cctv.v1.GetStatusResponse.disk:type_name -> cctv.v1.DiskUsage
+	8,  // 33: cctv.v1.GetStatusResponse.day_counts:type_name -> cctv.v1.DayStateCount
+	11, // 34: cctv.v1.GetStatusResponse.conversions:type_name -> cctv.v1.ConversionProgress
+	10, // 35: cctv.v1.GetStatusResponse.recent_errors:type_name -> cctv.v1.RecentError
+	29, // 36: cctv.v1.GetStatusResponse.settle:type_name -> google.protobuf.Duration
+	18, // 37: cctv.v1.GetStatusResponse.pending:type_name -> cctv.v1.PendingConversion
+	5,  // 38: cctv.v1.GetStatusResponse.misplaced:type_name -> cctv.v1.MisplacedEntry
+	0,  // 39: cctv.v1.ListDaysRequest.states:type_name -> cctv.v1.DayState
+	7,  // 40: cctv.v1.ListDaysResponse.days:type_name -> cctv.v1.Day
+	1,  // 41: cctv.v1.ArchiveCheck.checksum_state:type_name -> cctv.v1.ChecksumState
+	29, // 42: cctv.v1.ArchiveCheck.duration:type_name -> google.protobuf.Duration
+	0,  // 43: cctv.v1.VerifyDayResponse.state:type_name -> cctv.v1.DayState
+	22, // 44: cctv.v1.VerifyDayResponse.archives:type_name -> cctv.v1.ArchiveCheck
+	6,  // 45: cctv.v1.VerifyDayResponse.findings:type_name -> cctv.v1.Finding
+	15, // 46: cctv.v1.ConvertDayResponse.plan:type_name -> cctv.v1.Plan
+	11, // 47: cctv.v1.ConvertDayResponse.progress:type_name -> cctv.v1.ConversionProgress
+	2,  // 48: cctv.v1.CancelConversionResponse.phase:type_name -> cctv.v1.ConversionPhase
+	16, // 49: cctv.v1.CctvService.GetStatus:input_type -> cctv.v1.GetStatusRequest
+	19, // 50: cctv.v1.CctvService.ListDays:input_type -> cctv.v1.ListDaysRequest
+	21, // 51: cctv.v1.CctvService.VerifyDay:input_type -> cctv.v1.VerifyDayRequest
+	24, // 52: cctv.v1.CctvService.ConvertDay:input_type -> cctv.v1.ConvertDayRequest
+	26, // 53: cctv.v1.CctvService.CancelConversion:input_type -> cctv.v1.CancelConversionRequest
+	17, // 54: cctv.v1.CctvService.GetStatus:output_type -> cctv.v1.GetStatusResponse
+	20, // 55: cctv.v1.CctvService.ListDays:output_type -> cctv.v1.ListDaysResponse
+	23, // 56: cctv.v1.CctvService.VerifyDay:output_type -> cctv.v1.VerifyDayResponse
+	25, // 57: cctv.v1.CctvService.ConvertDay:output_type -> cctv.v1.ConvertDayResponse
+	27, // 58: cctv.v1.CctvService.CancelConversion:output_type -> cctv.v1.CancelConversionResponse
+	54, // [54:59] is the sub-list for method output_type
+	49, // [49:54] is the sub-list for method input_type
+	49, // [49:49] is the sub-list for extension type_name
+	49, // [49:49] is the sub-list for extension extendee
+	0,  // [0:49] is the sub-list for field type_name
 }
 
 func init() { file_cctv_v1_cctv_proto_init() }

@@ -1,0 +1,56 @@
+package control
+
+import (
+	"sync"
+
+	"github.com/cctvd/cctvd/internal/day"
+)
+
+// checkedArchives remembers what re-hashing each archive found, so that
+// ListDays shows an archive just verified as verified rather than as
+// unverified. It lives as long as the process: after a restart an archive
+// is unverified until it is checked again.
+type checkedArchives struct {
+	mu   sync.Mutex
+	days map[day.Date]map[string]checkedArchive // by day, then file name
+}
+
+type checkedArchive struct {
+	bytes int64 // the file's size when it was checked
+	state ChecksumState
+}
+
+// record remembers a verify report's archives.
+func (c *checkedArchives) record(r *Report) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.days == nil {
+		c.days = map[day.Date]map[string]checkedArchive{}
+	}
+	m := map[string]checkedArchive{}
+	for _, a := range r.Archives {
+		if a.Checksum != "" {
+			m[a.File] = checkedArchive{bytes: a.Bytes, state: a.Checksum}
+		}
+	}
+	c.days[r.Date] = m
+}
+
+// fill sets the Checked state of info's archives: what VerifyDay found,
+// else verified for the archive that job's conversion wrote (it is
+// verified and hashed before it is committed). A file whose size changed
+// since is not the one that was checked.
+func (c *checkedArchives) fill(info *DayInfo, job *Job) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range info.Archives {
+		a := &info.Archives[i]
+		if ch, ok := c.days[info.Date][a.Name]; ok && ch.bytes == a.Bytes {
+			a.Checked = ch.state
+			continue
+		}
+		if job != nil && job.State == JobArchived && job.Progress.Archive == a.Name && job.Progress.ArchiveBytes == a.Bytes && a.Checksum {
+			a.Checked = ChecksumVerified
+		}
+	}
+}
