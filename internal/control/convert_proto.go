@@ -17,7 +17,14 @@ func timeProto(t time.Time) *timestamppb.Timestamp {
 	if t.IsZero() {
 		return nil
 	}
-	return timestamppb.New(t)
+	// A folder named 9999-12-31 (a camera clock gone wild) is due in the
+	// year 10000, which a Timestamp cannot hold: leave such a time unset
+	// rather than fail the whole answer.
+	ts := timestamppb.New(t)
+	if ts.CheckValid() != nil {
+		return nil
+	}
+	return ts
 }
 
 // durProto is d, always set.
