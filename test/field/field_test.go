@@ -1,0 +1,397 @@
+// Package field is the field test: it behaves like a camera owner. Footage
+// comes from ffmpeg's segment muxer with the modification times a camera
+// gives its files (fractions of a second, spread over the day), travels by
+// rsync, curl and a stalled scp-like copy while cctvd runs, into a root that
+// existed before cctvd started; the real cctvd and cctvctl take it from
+// ingest to an archive that passes sha512sum -c, and every step's playlists
+// are read with ffprobe.
+package field
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cctvd/cctvd/internal/day"
+)
+
+// zone is the camera owner's time zone: not UTC, so that a day's bounds
+// and PROGRAM-DATE-TIMEs are checked where they differ from UTC.
+const zone = "Europe/Berlin"
+
+// binDir holds cctvd and cctvctl, built once as a user builds them.
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "cctvd-field-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	for _, cmd := range []string{"cctvd", "cctvctl"} {
+		out, err := exec.Command("go", "build", "-o", filepath.Join(dir, cmd), "github.com/cctvd/cctvd/cmd/"+cmd).CombinedOutput()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "build %s: %v\n%s", cmd, err, out)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// at is a wall-clock time of day d in the owner's zone, with a fraction.
+func at(loc *time.Location, d day.Date, h, m, s int, frac time.Duration) time.Time {
+	return time.Date(d.Year, d.Month, d.Day, h, m, s, int(frac), loc)
+}
+
+// untilMidnight waits out the last minutes of a day: a day that turns
+// while the test runs would move "today" under its feet.
+func untilMidnight(t *testing.T, loc *time.Location) time.Time {
+	now := time.Now().In(loc)
+	if left := day.Of(now).End(loc).Sub(now); left < 10*time.Minute {
+		t.Logf("waiting %v for midnight in %s", left.Round(time.Second), zone)
+		time.Sleep(left + time.Second)
+		now = time.Now().In(loc)
+	}
+	return now
+}
+
+func TestField(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the field test films, uploads and archives for a few minutes")
+	}
+	ensureTools(t)
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := untilMidnight(t, loc)
+	today := day.Of(now)
+	past, settling := today.AddDays(-3), today.AddDays(-1)
+	cam := newCamera(t, uint64(now.UnixNano()))
+
+	// The root exists before cctvd starts: a past day filmed in three runs
+	// (two camera restarts), a settling day, and today's first minutes.
+	root := t.TempDir()
+	mkdir := func(d day.Date) string {
+		dir := filepath.Join(root, d.String())
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	pastDir, settlingDir, todayDir := mkdir(past), mkdir(settling), mkdir(today)
+	type run struct {
+		dir   string
+		names []string
+	}
+	var pastRuns []run
+	firstFilmed := at(loc, past, 6, 12, 3, 417_305_112)
+	for i, r := range []struct {
+		start time.Time
+		n     int
+	}{
+		{firstFilmed, 4},
+		{at(loc, past, 13, 45, 51, 902_000_001), 3},
+		{at(loc, past, 23, 58, 31, 280_513_000), 2},
+	} {
+		dir, names := cam.film(r.start, r.n, 1+10*i)
+		rsync(t, dir, names, pastDir)
+		pastRuns = append(pastRuns, run{dir, names})
+	}
+	var pastFrames int
+	for _, r := range pastRuns {
+		for _, n := range r.names {
+			pastFrames += frames(t, filepath.Join(r.dir, n))
+		}
+	}
+	settlingRun, settlingNames := cam.film(at(loc, settling, 21, 7, 9, 330_000_017), 8, 1)
+	rsync(t, settlingRun, settlingNames, settlingDir)
+	todayRun, todayNames := cam.film(now.Add(-3*time.Minute).Truncate(time.Millisecond).Add(123_456), 6, 1)
+	rsync(t, todayRun, todayNames[:2], todayDir)
+
+	token := filepath.Join(t.TempDir(), "upload.token")
+	if err := os.WriteFile(token, []byte("field-test-camera-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--upload-token-file", token, "--chunk-segments", "2", "--jobs", "1"}
+	d := startDaemon(t, root, args...)
+	defer func() {
+		if d != nil {
+			d.kill()
+		}
+	}()
+
+	t.Run("past day archives with a camera's fractional times", func(t *testing.T) {
+		waitFor(t, past.String()+" archived", 5*time.Minute, func() (string, bool) {
+			s := d.dayStates(t)[past.String()]
+			return s, s == "ARCHIVED"
+		})
+		sha512sumCheck(t, pastDir, "video.mp4.sha512sum")
+		mp4 := filepath.Join(pastDir, "video.mp4")
+		if got := frames(t, mp4); got != pastFrames {
+			t.Errorf("video.mp4 holds %d frames, the camera filmed %d", got, pastFrames)
+		}
+		// The files tell the first frame's time to within the camera's
+		// latency (under a second); the mp4 holds whole seconds.
+		if got := creationTime(t, mp4); got.Before(firstFilmed.Truncate(time.Second)) || got.After(firstFilmed.Add(time.Second)) {
+			t.Errorf("creation_time %v, want the second of the first frame, filmed at %v", got, firstFilmed.UTC())
+		}
+		if ts, _ := filepath.Glob(filepath.Join(pastDir, "*.ts")); len(ts) != 0 {
+			t.Errorf("segments left after archiving: %v", ts)
+		}
+		// A player asking for the day's playlist gets the archive.
+		if got := frames(t, d.http+"/playlist.m3u8?date="+past.String()); got != pastFrames {
+			t.Errorf("the day's playlist plays %d frames, want %d", got, pastFrames)
+		}
+		if _, out, code := d.ctl(t, "verify", past.String()); code != 0 {
+			t.Errorf("cctvctl verify %s: exit %d\n%s", past, code, out)
+		}
+	})
+
+	t.Run("today arrives by rsync and curl while cctvd runs", func(t *testing.T) {
+		rsync(t, todayRun, todayNames[2:4], todayDir)
+		url := fmt.Sprintf("%s/%s/%s", d.http, today, todayNames[4])
+		if code := curlPut(t, filepath.Join(todayRun, todayNames[4]), url, token); code != 201 {
+			t.Errorf("curl -T %s: %d, want 201", todayNames[4], code)
+		}
+		// A camera's retry of the same upload is safe.
+		if code := curlPut(t, filepath.Join(todayRun, todayNames[4]), url, token); code != 200 {
+			t.Errorf("curl -T %s again: %d, want 200", todayNames[4], code)
+		}
+		pl := waitFor(t, "today's playlist to list 5 segments", time.Minute, func() (string, bool) {
+			_, body, _ := get(t, d.http+"/playlist.m3u8?date="+today.String())
+			return body, strings.Count(body, "#EXTINF") == 5
+		})
+		checkTodayPlaylist(t, d, pl, todayRun, todayNames[:5])
+	})
+
+	t.Run("a stalled scp-like copy is never published half", func(t *testing.T) {
+		name := todayNames[5]
+		finish := stalledCopy(t, filepath.Join(todayRun, name), filepath.Join(todayDir, name))
+		// Longer than the 3 s a file may stand still before it counts as
+		// complete: a slow link stalls longer than any such rule.
+		stall := time.NewTimer(5 * time.Second)
+		<-stall.C
+		_, pl, _ := get(t, d.http+"/playlist.m3u8?date="+today.String())
+		if strings.Contains(pl, name) {
+			t.Errorf("today's playlist lists the half-written %s:\n%s", name, pl)
+		}
+		if code, _, h := get(t, fmt.Sprintf("%s/%s/%s", d.http, today, name)); code == 200 && publicCache(h) {
+			t.Errorf("the half-written %s is served with Cache-Control %q: a cache would pin the truncated body", name, h.Get("Cache-Control"))
+		}
+		finish()
+		pl = waitFor(t, "today's playlist to list the finished copy", time.Minute, func() (string, bool) {
+			_, body, _ := get(t, d.http+"/playlist.m3u8?date="+today.String())
+			return body, strings.Contains(body, name)
+		})
+		checkTodayPlaylist(t, d, pl, todayRun, todayNames)
+	})
+
+	t.Run("an upload retried after its day was archived stores nothing", func(t *testing.T) {
+		name := pastRuns[0].names[1]
+		code := curlPut(t, filepath.Join(pastRuns[0].dir, name), fmt.Sprintf("%s/%s/%s", d.http, past, name), token)
+		if code != 200 {
+			t.Errorf("re-upload of archived %s: %d, want 200 (already archived)", name, code)
+		}
+		if _, err := os.Stat(filepath.Join(pastDir, name)); !os.IsNotExist(err) {
+			t.Errorf("re-upload of archived %s was stored in the day folder (%v)", name, err)
+		}
+		if s := d.dayStates(t)[past.String()]; s != "ARCHIVED" {
+			t.Errorf("%s is %s after the retry, want ARCHIVED", past, s)
+		}
+		if got := frames(t, d.http+"/playlist.m3u8?date="+past.String()); got != pastFrames {
+			t.Errorf("after the retry the day's playlist plays %d frames, want the archive's %d", got, pastFrames)
+		}
+	})
+
+	t.Run("a late backlog is archived beside the day's archive", func(t *testing.T) {
+		lateRun, lateNames := cam.film(at(loc, past, 18, 30, 12, 612_000_333), 2, 50)
+		rsync(t, lateRun, lateNames, pastDir)
+		// The day is long due: cctvd archives the backlog on its own.
+		waitFor(t, "the backlog archived", 5*time.Minute, func() (string, bool) {
+			s := d.dayStates(t)[past.String()]
+			_, err := os.Stat(filepath.Join(pastDir, "video-2.mp4.sha512sum"))
+			return s, s == "ARCHIVED" && err == nil
+		})
+		sha512sumCheck(t, pastDir, "video.mp4.sha512sum")
+		sha512sumCheck(t, pastDir, "video-2.mp4.sha512sum")
+		late := 0
+		for _, n := range lateNames {
+			late += frames(t, filepath.Join(lateRun, n))
+		}
+		if got := frames(t, filepath.Join(pastDir, "video-2.mp4")); got != late {
+			t.Errorf("video-2.mp4 holds %d frames, the backlog %d", got, late)
+		}
+		// The main archive stays what the day's playlist plays, and the page
+		// lists both archives in order.
+		if got := frames(t, d.http+"/playlist.m3u8?date="+past.String()); got != pastFrames {
+			t.Errorf("the day's playlist plays %d frames, want video.mp4's %d", got, pastFrames)
+		}
+		_, page, _ := get(t, d.http+"/")
+		main, second := strings.Index(page, past.String()+"/video.mp4"), strings.Index(page, past.String()+"/video-2.mp4")
+		if main < 0 || second < 0 || second < main {
+			t.Errorf("index page: video.mp4 at %d, video-2.mp4 at %d: want both, in order", main, second)
+		}
+	})
+
+	t.Run("a camera clock a day ahead does not take over live viewing", func(t *testing.T) {
+		tomorrow := today.Next()
+		src := filepath.Join(todayRun, todayNames[0])
+		if code := curlPut(t, src, fmt.Sprintf("%s/%s/ahead1.ts", d.http, tomorrow), token); code != 201 {
+			t.Errorf("upload into tomorrow (%s): %d, want 201 (kept, a camera on another zone)", tomorrow, code)
+		}
+		for _, bad := range []string{"0001-01-01", "1969-12-31", "9999-12-30", today.AddDays(30).String()} {
+			if code := curlPut(t, src, fmt.Sprintf("%s/%s/odd.ts", d.http, bad), token); code < 400 || code > 499 {
+				t.Errorf("upload into %s: %d, want a 4xx", bad, code)
+			}
+			if _, err := os.Stat(filepath.Join(root, bad)); !os.IsNotExist(err) {
+				t.Errorf("upload into %s made its folder (%v)", bad, err)
+			}
+		}
+		// A camera whose clock is far off, copying by rsync: its folders
+		// are kept and listed, and take nothing over.
+		farOff := today.AddDays(5).String()
+		rsync(t, todayRun, todayNames[:1], mkdir(today.AddDays(5)))
+		rsync(t, todayRun, todayNames[:1], filepath.Join(root, "9999-12-31"))
+		waitFor(t, "the wrong-clock folders to be seen", time.Minute, func() (string, bool) {
+			states := d.dayStates(t)
+			_, ahead := states[tomorrow.String()]
+			_, far := states[farOff]
+			_, end := states["9999-12-31"]
+			return fmt.Sprint(states), ahead && far && end
+		})
+		code, _, h := get(t, d.http+"/playlist.m3u8?live=1")
+		if want := "date=" + today.String(); code != 302 || !strings.Contains(h.Get("Location"), want) {
+			t.Errorf("?live=1: %d to %q, want 302 to %s", code, h.Get("Location"), want)
+		}
+		_, live, _ := get(t, d.http+"/playlist.m3u8?live=1&date="+today.String())
+		if strings.Contains(live, tomorrow.String()) {
+			t.Errorf("today's live playlist runs on into tomorrow's wrong-clock footage:\n%s", live)
+		}
+	})
+
+	t.Run("a forced conversion interrupted by SIGTERM resumes", func(t *testing.T) {
+		if out, errOut, code := d.ctl(t, "convert", settling.String(), "--force"); code != 0 {
+			t.Fatalf("cctvctl convert %s --force: exit %d\n%s%s", settling, code, out, errOut)
+		}
+		// Stop cctvd once the first of the day's four chunks is encoded.
+		waitFor(t, "the first chunk", 2*time.Minute, func() (string, bool) {
+			out, _, _ := d.ctl(t, "status", "--json")
+			return out, regexp.MustCompile(`"chunk":\s*[2-9]`).MatchString(out)
+		})
+		d.stop(t)
+		d = startDaemon(t, root, args...)
+		if s := d.dayStates(t)[settling.String()]; s == "SETTLING" {
+			if out, _, _ := d.ctl(t, "status"); !strings.Contains(out, settling.String()) {
+				t.Errorf("cctvctl status does not mention the interrupted conversion of %s:\n%s", settling, out)
+			}
+		}
+		waitFor(t, settling.String()+" archived after the restart", 5*time.Minute, func() (string, bool) {
+			s := d.dayStates(t)[settling.String()]
+			return s, s == "ARCHIVED"
+		})
+		sha512sumCheck(t, settlingDir, "video.mp4.sha512sum")
+		want := 0
+		for _, n := range settlingNames {
+			want += frames(t, filepath.Join(settlingRun, n))
+		}
+		if got := frames(t, filepath.Join(settlingDir, "video.mp4")); got != want {
+			t.Errorf("%s/video.mp4 holds %d frames, want %d", settling, got, want)
+		}
+	})
+
+	t.Run("a restart during the first scan never ends a day's playlist early", func(t *testing.T) {
+		// A settling day cctvd has never seen, and no scan cache: the first
+		// scan after the restart must happen before its playlist is final.
+		fresh := today.AddDays(-2)
+		freshRun, freshNames := cam.film(at(loc, fresh, 10, 0, 0, 500_000_042), 6, 1)
+		d.stop(t)
+		rsync(t, freshRun, freshNames, mkdir(fresh))
+		d = startDaemon(t, root, args...)
+		code, pl, h := get(t, d.http+"/playlist.m3u8?date="+fresh.String())
+		switch {
+		case code == 503 && h.Get("Retry-After") != "":
+		case code == 200 && strings.Contains(pl, "#EXT-X-ENDLIST") && strings.Count(pl, "#EXTINF") != len(freshNames):
+			t.Errorf("right after start-up the day's playlist is final with %d of %d segments:\n%s",
+				strings.Count(pl, "#EXTINF"), len(freshNames), pl)
+		case code != 200:
+			t.Errorf("right after start-up the day's playlist: %d", code)
+		}
+		pl = waitFor(t, "the fresh day's playlist", time.Minute, func() (string, bool) {
+			_, body, _ := get(t, d.http+"/playlist.m3u8?date="+fresh.String())
+			return body, strings.Count(body, "#EXTINF") == len(freshNames)
+		})
+		want := 0
+		for _, n := range freshNames {
+			want += frames(t, filepath.Join(freshRun, n))
+		}
+		if got := frames(t, d.http+"/playlist.m3u8?date="+fresh.String()); got != want {
+			t.Errorf("ffprobe reads %d frames through the playlist, want %d:\n%s", got, want, pl)
+		}
+	})
+
+	t.Run("every archive checks out and nothing is left behind", func(t *testing.T) {
+		d.stop(t)
+		d = nil
+		sums, _ := filepath.Glob(filepath.Join(root, "*", "*.sha512sum"))
+		if len(sums) < 3 {
+			t.Errorf("%d checksum files, want 3 or more: %v", len(sums), sums)
+		}
+		for _, s := range sums {
+			sha512sumCheck(t, filepath.Dir(s), filepath.Base(s))
+		}
+		var leftovers []string
+		filepath.WalkDir(root, func(p string, e os.DirEntry, err error) error {
+			if err == nil && !e.IsDir() && (strings.HasSuffix(p, ".tmp") || strings.HasPrefix(e.Name(), ".") && !strings.Contains(p, "/.cctvd/")) {
+				leftovers = append(leftovers, p)
+			}
+			return nil
+		})
+		if len(leftovers) != 0 {
+			t.Errorf("temporary files left: %v", leftovers)
+		}
+	})
+}
+
+// checkTodayPlaylist reads today's EVENT playlist as a player does: each
+// segment it lists is fetched and probed, and must be exactly the camera's
+// file, at the camera's duration.
+func checkTodayPlaylist(t *testing.T, d *daemon, pl, src string, names []string) {
+	t.Helper()
+	if strings.Contains(pl, "#EXT-X-ENDLIST") {
+		t.Errorf("today's playlist is final:\n%s", pl)
+	}
+	var listed []string
+	for _, l := range strings.Split(pl, "\n") {
+		if strings.HasSuffix(l, ".ts") {
+			listed = append(listed, filepath.Base(l))
+			want := frames(t, filepath.Join(src, filepath.Base(l)))
+			if got := frames(t, d.http+"/"+l); got != want {
+				t.Errorf("%s: ffprobe reads %d frames over HTTP, the camera filmed %d", l, got, want)
+			}
+		}
+	}
+	if !slices.Equal(listed, names) {
+		t.Errorf("today's playlist lists %v, want %v", listed, names)
+	}
+	for _, l := range strings.Split(pl, "\n") {
+		if strings.HasPrefix(l, "#EXTINF:") && !strings.HasPrefix(l, "#EXTINF:10.000") {
+			t.Errorf("a camera's 10-second segment listed as %s", l)
+		}
+	}
+}
+
+// publicCache reports a response a shared cache may keep for long.
+func publicCache(h map[string][]string) bool {
+	cc := strings.Join(h["Cache-Control"], ",")
+	return !strings.Contains(cc, "no-cache") && !strings.Contains(cc, "no-store") && strings.Contains(cc, "max-age=") && !strings.Contains(cc, "max-age=0")
+}
