@@ -7,9 +7,8 @@ import (
 	"log/slog"
 	"path/filepath"
 	"sort"
-	"strconv"
-	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 
@@ -100,7 +99,8 @@ func ParseFlags(args []string, stderr io.Writer) (Config, error) {
 			return c, err
 		}
 	}
-	return c, c.fill()
+	err := c.fill() // before c is returned: "return c, c.fill()" may copy c first
+	return c, err
 }
 
 // fill checks values and derives the defaults that depend on others.
@@ -170,22 +170,23 @@ func tomlString(v any) string {
 // WriteTOML prints the effective configuration, one key per flag, in a
 // form --config reads back.
 func (c Config) WriteTOML(w io.Writer) error {
+	var bound Config
 	fs := flag.NewFlagSet("cctvd", flag.ContinueOnError)
-	effective := c
-	c.flags(fs)   // binds the flags to c's fields, resetting them to defaults…
-	c = effective // …so put the effective values back under them
-	var b strings.Builder
+	bound.flags(fs) // binding sets bound's fields to the defaults…
+	bound = c       // …and the flags read c's values from them
+	keys := map[string]any{}
+	var err error
 	fs.VisitAll(func(f *flag.Flag) {
-		v := f.Value.String()
-		_, isBool := f.Value.(interface{ IsBoolFlag() bool })
-		if _, err := strconv.ParseInt(v, 10, 64); err == nil || isBool {
-			fmt.Fprintf(&b, "%s = %s\n", f.Name, v)
-			return
+		v := f.Value.(flag.Getter).Get()
+		if s, ok := v.(string); ok && !utf8.ValidString(s) && err == nil {
+			err = fmt.Errorf("--%s: %q is not UTF-8, which TOML cannot hold", f.Name, s)
 		}
-		fmt.Fprintf(&b, "%s = %q\n", f.Name, v)
+		keys[f.Name] = v
 	})
-	_, err := io.WriteString(w, b.String())
-	return err
+	if err != nil {
+		return err
+	}
+	return toml.NewEncoder(w).Encode(keys)
 }
 
 // Logger builds the daemon's logger from the log flags.
