@@ -10,6 +10,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/cctvd/cctvd/internal/testfs"
 )
 
 func TestJoin(t *testing.T) {
@@ -161,7 +163,7 @@ func TestJoinFails(t *testing.T) {
 				t.Fatalf("Join = %v, want %v", err, tt.want)
 			}
 			t.Log(err)
-			if names := files(t, dir); len(names) > 0 {
+			if names := testfs.Names(t, dir); len(names) > 0 {
 				t.Errorf("left %v", names)
 			}
 		})
@@ -315,7 +317,7 @@ func TestJoinKeepsOldDst(t *testing.T) {
 	if b, err := os.ReadFile(dst); err != nil || string(b) != "old" {
 		t.Errorf("dst now %q, %v", b, err)
 	}
-	if names := files(t, dir); !slices.Equal(names, []string{"video.mp4"}) {
+	if names := testfs.Names(t, dir); !slices.Equal(names, []string{"video.mp4"}) {
 		t.Errorf("left %v", names)
 	}
 	var ferr *FFmpegError
