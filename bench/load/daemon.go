@@ -10,22 +10,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
 )
-
-// buildDaemon builds cctvd into dir: the bench runs the real binary, as
-// it is deployed, not the packages in this process.
-func buildDaemon(ctx context.Context, dir string) (string, error) {
-	bin := filepath.Join(dir, "cctvd")
-	out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/cctvd/cctvd/cmd/cctvd").CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("build cctvd: %w: %s", err, strings.TrimSpace(string(out)))
-	}
-	return bin, nil
-}
 
 // daemon is a running cctvd.
 type daemon struct {

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/cctvd/cctvd/internal/footage"
+	"github.com/cctvd/cctvd/internal/testbin"
 )
 
 func main() {
@@ -147,7 +148,7 @@ func run(ctx context.Context, args []string) error {
 		defer os.RemoveAll(work)
 	}
 	t = time.Now()
-	bin, err := buildDaemon(ctx, work)
+	bin, _, err := testbin.Build(ctx, work)
 	if err != nil {
 		return err
 	}

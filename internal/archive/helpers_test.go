@@ -20,6 +20,7 @@ import (
 	"github.com/cctvd/cctvd/internal/encode"
 	"github.com/cctvd/cctvd/internal/fakeclock"
 	"github.com/cctvd/cctvd/internal/footage"
+	"github.com/cctvd/cctvd/internal/testfs"
 )
 
 // The test calendar: two old days are due, a young one is settling and
@@ -89,29 +90,7 @@ func TestMain(m *testing.M) {
 // copyDay copies a fixture day into root/date, keeping modification times.
 func copyDay(t *testing.T, fixture, root string, date day.Date) {
 	t.Helper()
-	src := filepath.Join(fixtureDir(t), fixture)
-	dst := filepath.Join(root, date.String())
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(src, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		info, _ := e.Info()
-		name := filepath.Join(dst, e.Name())
-		if err := os.WriteFile(name, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chtimes(name, info.ModTime(), info.ModTime()); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testfs.CopyDir(t, filepath.Join(fixtureDir(t), fixture), filepath.Join(root, date.String()))
 }
 
 // newRoot makes a root with the clean, messy, young and today days.

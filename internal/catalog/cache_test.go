@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/cctvd/cctvd/internal/diskfull"
+	"github.com/cctvd/cctvd/internal/testfs"
 )
 
 // TestCacheOnAFullDisk writes a day's scan cache onto a full file system (a
@@ -45,7 +46,7 @@ func TestCacheOnAFullDisk(t *testing.T) {
 	if got, _ := os.ReadFile(path); !bytes.Equal(got, old) {
 		t.Errorf("after the failed write the cache holds %d bytes, want the old %d", len(got), len(old))
 	}
-	if names := dirNames(t, dir); strings.Join(names, " ") != cacheName(dayName)+" filler" {
+	if names := testfs.Names(t, dir); strings.Join(names, " ") != cacheName(dayName)+" filler" {
 		t.Errorf("cache folder holds %v after the failed write", names)
 	}
 
@@ -55,17 +56,4 @@ func TestCacheOnAFullDisk(t *testing.T) {
 	if got, _ := os.ReadFile(path); !bytes.Equal(got, newer) {
 		t.Errorf("with room again the cache holds %d bytes, want %d", len(got), len(newer))
 	}
-}
-
-func dirNames(t *testing.T, dir string) []string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	return names
 }

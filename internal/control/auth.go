@@ -7,7 +7,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"google.golang.org/grpc"
@@ -16,23 +15,6 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
-
-// readToken reads the bearer token clients must send: the file's content,
-// surrounding white space removed.
-func readToken(path string) (string, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("token file: %w", err)
-	}
-	tok := strings.TrimSpace(string(b))
-	switch {
-	case tok == "":
-		return "", fmt.Errorf("token file %s is empty", path)
-	case strings.ContainsAny(tok, " \t\r\n"):
-		return "", fmt.Errorf("token file %s: the token must be one word", path)
-	}
-	return tok, nil
-}
 
 // loadTLS is the server's TLS credentials from PEM files.
 func loadTLS(certFile, keyFile string) (credentials.TransportCredentials, error) {

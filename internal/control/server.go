@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"time"
 
 	"google.golang.org/grpc"
@@ -15,6 +14,7 @@ import (
 	"google.golang.org/grpc/reflection"
 
 	"github.com/cctvd/cctvd/internal/disk"
+	"github.com/cctvd/cctvd/internal/token"
 	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
 )
 
@@ -89,7 +89,7 @@ func New(cfg Config, deps Deps, log *slog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, log: log, addr: a, health: health.NewServer(), closed: make(chan struct{})}
 	// Logging comes first, so that refused calls are logged too.
 	opts := []grpc.ServerOption{grpc.ChainUnaryInterceptor(s.logUnary), grpc.ChainStreamInterceptor(s.logStream)}
-	sec, err := cfg.security(a, log)
+	sec, err := cfg.security(a)
 	if err != nil {
 		return nil, fmt.Errorf("control: %w", err)
 	}
@@ -128,7 +128,7 @@ func (c Config) withDefaults() Config {
 
 // security is the server options the address and the files ask for: TLS
 // and the token check. TCP beyond loopback without both is refused.
-func (c Config) security(a address, log *slog.Logger) ([]grpc.ServerOption, error) {
+func (c Config) security(a address) ([]grpc.ServerOption, error) {
 	withTLS := c.TLSCert != "" || c.TLSKey != ""
 	switch {
 	case withTLS && (c.TLSCert == "" || c.TLSKey == ""):
@@ -147,12 +147,9 @@ func (c Config) security(a address, log *slog.Logger) ([]grpc.ServerOption, erro
 		opts = append(opts, grpc.Creds(creds))
 	}
 	if c.TokenFile != "" {
-		tok, err := readToken(c.TokenFile)
+		tok, err := token.Read(c.TokenFile)
 		if err != nil {
-			return nil, err
-		}
-		if fi, err := os.Stat(c.TokenFile); err == nil && fi.Mode().Perm()&0o007 != 0 {
-			log.Warn("token file is readable by every user; chmod o-rwx it", "file", c.TokenFile)
+			return nil, fmt.Errorf("token file: %w", err)
 		}
 		auth := newTokenAuth(tok)
 		opts = append(opts, grpc.ChainUnaryInterceptor(auth.unary), grpc.ChainStreamInterceptor(auth.stream))

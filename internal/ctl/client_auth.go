@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"strings"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/cctvd/cctvd/internal/token"
 )
 
 // security is how cctvctl talks to a daemon: TLS for a tcp address when
@@ -55,9 +56,9 @@ func (s security) dialOptions(t target) ([]grpc.DialOption, error) {
 	if s.caFile == "" && t.network == "tcp" && !loopback(t.addr) {
 		return nil, usageErr(fmt.Errorf("--token-file: refusing to send the token unencrypted to %s (add --tls-ca)", t))
 	}
-	tok, err := readToken(s.tokenFile)
+	tok, err := token.Read(s.tokenFile)
 	if err != nil {
-		return nil, usageErr(err)
+		return nil, usageErr(fmt.Errorf("--token-file: %w", err))
 	}
 	return append(opts, grpc.WithPerRPCCredentials(bearer(tok))), nil
 }
@@ -73,18 +74,6 @@ func tlsCreds(caFile string) (credentials.TransportCredentials, error) {
 		return nil, fmt.Errorf("--tls-ca: %s holds no PEM certificate", caFile)
 	}
 	return credentials.NewTLS(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}), nil
-}
-
-func readToken(path string) (string, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("--token-file: %w", err)
-	}
-	tok := strings.TrimSpace(string(b))
-	if tok == "" {
-		return "", fmt.Errorf("--token-file: %s is empty", path)
-	}
-	return tok, nil
 }
 
 // loopback reports a host:port only this machine can reach.

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cctvd/cctvd/internal/bytesize"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
@@ -21,7 +22,7 @@ func (p *printer) atTime(t *timestamppb.Timestamp) string {
 // stays, and how the day is cut into chunks.
 func (p *printer) printPlan(pl *cctvv1.Plan) {
 	p.linef("plan for %s: %s (%s, %d frames, %s) into %s in %s",
-		pl.GetDate(), plural(len(pl.GetSegments()), "segment"), bytesText(pl.GetBytes()),
+		pl.GetDate(), plural(len(pl.GetSegments()), "segment"), bytesize.Format(pl.GetBytes()),
 		pl.GetFrames(), durText(pl.GetDuration()), orDash(pl.GetOutput()), plural(len(pl.GetChunks()), "chunk"))
 	switch {
 	case pl.GetRecording():
@@ -40,7 +41,7 @@ func (p *printer) printPlan(pl *cctvv1.Plan) {
 				note = "camera restart: re-timed"
 			}
 			rows = append(rows, []string{
-				"  " + strconv.Itoa(i+1), s.GetName(), bytesText(s.GetBytes()),
+				"  " + strconv.Itoa(i+1), s.GetName(), bytesize.Format(s.GetBytes()),
 				strconv.FormatInt(s.GetFrames(), 10), durText(s.GetDuration()), p.clockText(s.GetStartTime()), note,
 			})
 		}
@@ -68,7 +69,7 @@ func (p *printer) printPlan(pl *cctvv1.Plan) {
 		p.linef("\nkept in the folder, never deleted:")
 		rows := make([][]string, 0, len(pl.GetKept()))
 		for _, k := range pl.GetKept() {
-			rows = append(rows, []string{"  " + k.GetName(), bytesText(k.GetBytes()), findingText(k.GetReason()), oneLine(k.GetDetail())})
+			rows = append(rows, []string{"  " + k.GetName(), bytesize.Format(k.GetBytes()), findingText(k.GetReason()), oneLine(k.GetDetail())})
 		}
 		p.table(nil, rows)
 	}

@@ -145,11 +145,7 @@ func (c *CLI) help(name string, rest []string, cmds []*command, args []string) e
 		return nil
 	}
 	// No command: fine only if help was asked for.
-	var o options
-	fs := flag.NewFlagSet("cctvctl", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	o.register(fs)
-	if _, err := parseInterleaved(fs, args); errors.Is(err, flag.ErrHelp) {
+	if _, err := parseInterleaved(globalFlags(), args); errors.Is(err, flag.ErrHelp) {
 		c.usage(c.Stdout, cmds)
 		return nil
 	}
@@ -239,9 +235,9 @@ func (r *runner) commandUsage(w io.Writer, fs *flag.FlagSet) {
 	if r.cmd.doc != "" {
 		fmt.Fprintf(w, "\n%s\n", r.cmd.doc)
 	}
-	own := false
+	own, global := false, globalFlags()
 	fs.VisitAll(func(f *flag.Flag) {
-		if !isGlobal(f.Name) {
+		if global.Lookup(f.Name) == nil {
 			if !own {
 				fmt.Fprint(w, "\nFlags:\n")
 				own = true
@@ -258,12 +254,13 @@ func isSet(fs *flag.FlagSet, name string) bool {
 	return set
 }
 
-func isGlobal(name string) bool {
-	switch name {
-	case "addr", "timeout", "json", "token-file", "tls-ca":
-		return true
-	}
-	return false
+// globalFlags is a flag set of the global flags alone.
+func globalFlags() *flag.FlagSet {
+	var o options
+	fs := flag.NewFlagSet("cctvctl", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	o.register(fs)
+	return fs
 }
 
 // location is where times are printed.

@@ -42,10 +42,7 @@ func valueFlags(cmds []*command) map[string]bool {
 			}
 		})
 	}
-	var o options
-	fs := flag.NewFlagSet("", flag.ContinueOnError)
-	o.register(fs)
-	add(fs)
+	add(globalFlags())
 	for _, c := range cmds {
 		if c.flags != nil {
 			fs := flag.NewFlagSet("", flag.ContinueOnError)

@@ -15,6 +15,8 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/cctvd/cctvd/internal/bytesize"
 )
 
 // printer writes a command's output as text or, with --json, as JSON.
@@ -101,26 +103,12 @@ func (p *printer) table(header []string, rows [][]string) error {
 // Formatting of single values for text output. "-" stands for unknown or
 // not applicable, so table columns never collapse.
 
-// bytesText is a size in binary units: "512 B", "4.1 GiB".
-func bytesText[T int64 | uint64](n T) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	v, i := float64(n)/unit, 0
-	for v >= unit && i < 5 {
-		v /= unit
-		i++
-	}
-	return fmt.Sprintf("%.1f %ciB", v, "KMGTPE"[i])
-}
-
-// sizeText is bytesText, or "-" for zero.
+// sizeText is bytesize.Format, or "-" for zero.
 func sizeText(n int64) string {
 	if n == 0 {
 		return "-"
 	}
-	return bytesText(n)
+	return bytesize.Format(n)
 }
 
 // durText is a duration to the second ("23h59m50s", "4m0s", "12s") and

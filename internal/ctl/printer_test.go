@@ -16,17 +16,3 @@ func TestPrintable(t *testing.T) {
 		}
 	}
 }
-
-func TestBytesText(t *testing.T) {
-	tests := []struct {
-		in   int64
-		want string
-	}{
-		{0, "0 B"}, {1023, "1023 B"}, {1024, "1.0 KiB"}, {1536 << 10, "1.5 MiB"}, {4400 << 20, "4.3 GiB"}, {3 << 40, "3.0 TiB"},
-	}
-	for _, tt := range tests {
-		if got := bytesText(tt.in); got != tt.want {
-			t.Errorf("bytesText(%d) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}

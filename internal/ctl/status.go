@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/cctvd/cctvd/internal/bytesize"
 	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
 )
 
@@ -39,12 +40,12 @@ func (p *printer) printStatus(s *cctvv1.GetStatusResponse) {
 	p.linef("cctvd %s, up %s (since %s)", orDash(s.GetVersion()), durText(s.GetUptime()), p.timeText(s.GetStartTime()))
 	p.linef("root:    %s", orDash(s.GetRoot()))
 	if d := s.GetDisk(); d != nil {
-		line := fmt.Sprintf("%s free of %s", bytesText(d.GetFreeBytes()), bytesText(d.GetTotalBytes()))
+		line := fmt.Sprintf("%s free of %s", bytesize.Format(d.GetFreeBytes()), bytesize.Format(d.GetTotalBytes()))
 		if d.GetTotalBytes() > 0 {
 			line += fmt.Sprintf(" (%.0f%% used)", 100*float64(d.GetUsedBytes())/float64(d.GetTotalBytes()))
 		}
 		if d.GetRootBytes() > 0 {
-			line += ", footage " + bytesText(d.GetRootBytes())
+			line += ", footage " + bytesize.Format(d.GetRootBytes())
 		}
 		p.linef("disk:    %s", line)
 	}

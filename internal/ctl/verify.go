@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cctvd/cctvd/internal/bytesize"
 	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
 )
 
@@ -56,7 +57,7 @@ func (p *printer) printVerify(v *cctvv1.VerifyDayResponse) {
 	}
 	var scanned []string
 	if v.GetSegmentCount() > 0 || len(v.GetArchives()) == 0 {
-		scanned = append(scanned, fmt.Sprintf("%s (%s)", plural(int(v.GetSegmentCount()), "segment"), bytesText(v.GetBytes())))
+		scanned = append(scanned, fmt.Sprintf("%s (%s)", plural(int(v.GetSegmentCount()), "segment"), bytesize.Format(v.GetBytes())))
 	}
 	for _, a := range v.GetArchives() {
 		scanned = append(scanned, a.GetFile())
@@ -72,7 +73,7 @@ func (p *printer) printVerify(v *cctvv1.VerifyDayResponse) {
 }
 
 func archiveText(a *cctvv1.ArchiveCheck) string {
-	parts := []string{bytesText(a.GetBytes())}
+	parts := []string{bytesize.Format(a.GetBytes())}
 	if a.GetCodec() != "" {
 		parts = append(parts, a.GetCodec())
 	}

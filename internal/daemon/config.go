@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"time"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 
@@ -175,7 +176,17 @@ func (c Config) WriteTOML(w io.Writer) error {
 	bound.flags(fs) // binding sets bound's fields to the defaults…
 	bound = c       // …and the flags read c's values from them
 	keys := map[string]any{}
-	fs.VisitAll(func(f *flag.Flag) { keys[f.Name] = f.Value.(flag.Getter).Get() })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		v := f.Value.(flag.Getter).Get()
+		if s, ok := v.(string); ok && !utf8.ValidString(s) && err == nil {
+			err = fmt.Errorf("--%s: %q is not UTF-8, which TOML cannot hold", f.Name, s)
+		}
+		keys[f.Name] = v
+	})
+	if err != nil {
+		return err
+	}
 	return toml.NewEncoder(w).Encode(keys)
 }
 

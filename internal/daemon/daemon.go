@@ -22,8 +22,8 @@ import (
 	"github.com/cctvd/cctvd/internal/web"
 )
 
-// Run serves the footage root until ctx ends. Components are built in
-// order, each from the ones before, and closed in reverse.
+// Run serves the footage root until ctx ends: it builds the components,
+// runs them, and closes them in reverse order.
 func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	errlog := control.NewErrorLog(log.Handler(), 20)
 	log = slog.New(errlog)
@@ -32,15 +32,55 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 			return err
 		}
 	}
+	c, err := build(cfg, log, errlog)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	return c.run(ctx)
+}
+
+// components are cctvd's parts, built and wired but not running.
+type components struct {
+	cfg  Config
+	log  *slog.Logger
+	met  *metrics.Metrics
+	cat  *catalog.Catalog
+	arc  *archive.Archiver
+	th   *thumbs.Thumbs
+	site *web.Server
+	ctl  *control.Server
+	// httpLn and metricsLn are nil where no address is asked for.
+	httpLn, metricsLn net.Listener
+	// closers close what was built, in the order built; ctl and the
+	// listeners are not among them: run hands them to what serves them.
+	closers []func() error
+}
+
+// build makes the components in order, each from the ones before, and
+// binds the listeners; on an error it closes what it made.
+func build(cfg Config, log *slog.Logger, errlog *control.ErrorLog) (*components, error) {
+	c := &components{cfg: cfg, log: log}
+	if err := c.build(errlog); err != nil {
+		c.close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *components) build(errlog *control.ErrorLog) error {
+	cfg, log := c.cfg, c.log
 	if err := os.MkdirAll(cfg.StateDir, 0o750); err != nil {
 		return fmt.Errorf("state folder: %w", err)
 	}
-	var met *metrics.Metrics // made once the control plane can count days by state
+	// Metrics come first so that the archiver can report its runs to them;
+	// what they read of the root is attached once the control plane that
+	// counts days by state exists.
+	met := metrics.New()
+	c.met = met
 	arc, err := archive.New(archive.Config{
 		OnRunEnd: func(e archive.RunEnd) {
-			if met != nil {
-				met.ArchiveRun(e.Result, e.Elapsed, e.Footage, e.BytesIn, e.BytesOut, time.Now())
-			}
+			met.ArchiveRun(e.Result, e.Elapsed, e.Footage, e.BytesIn, e.BytesOut, time.Now())
 		},
 		Root: cfg.Root, State: cfg.StateDir, Settle: cfg.Settle, Jobs: cfg.Jobs, ChunkSegments: cfg.ChunkSegments,
 		Encode: encode.Settings{FFmpeg: cfg.FFmpeg, FFprobe: cfg.FFprobe, Preset: cfg.Preset, CRF: cfg.CRF,
@@ -49,25 +89,25 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	defer arc.Close()
+	c.arc, c.closers = arc, append(c.closers, arc.Close)
 	// The catalog asks the archiver's index which files are copies of
 	// archived footage, so the archiver comes first.
 	cat, err := catalog.New(catalog.Config{Root: cfg.Root, StateDir: cfg.StateDir, Archived: archivedIn(arc)}, log)
 	if err != nil {
 		return err
 	}
-	defer cat.Close()
+	c.cat, c.closers = cat, append(c.closers, cat.Close)
 	th, err := thumbs.New(thumbs.Config{Root: cfg.Root, StateDir: cfg.StateDir, Catalog: cat, FFmpeg: cfg.FFmpeg, Nice: cfg.Nice}, log)
 	if err != nil {
 		return err
 	}
-	defer th.Close()
+	c.th, c.closers = th, append(c.closers, th.Close)
 	site, err := web.New(web.Config{Root: cfg.Root, UploadTokenFile: cfg.UploadTokenFile, UploadMaxBytes: cfg.UploadMaxBytes,
 		Thumbs: th, ArchiveRuns: arc.Runs, Archived: archivedIn(arc), Failures: failures(arc)}, log, cat)
 	if err != nil {
 		return err
 	}
-	defer site.Close()
+	c.site, c.closers = site, append(c.closers, site.Close)
 	ctl, err := control.New(control.Config{
 		Addr: cfg.GRPC, TLSCert: cfg.GRPCTLSCert, TLSKey: cfg.GRPCTLSKey, TokenFile: cfg.GRPCTokenFile,
 		Version: Version(), Root: cfg.Root, Settle: cfg.Settle,
@@ -76,30 +116,42 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	met = metrics.New(func() metrics.Stored { return stored(cat, ctl) })
+	c.ctl = ctl
+	met.ReadStored(func() metrics.Stored { return stored(cat, ctl) })
 
 	// Listeners are bound before anything runs: a taken port fails start-up
 	// at once, and systemd hears READY only when cctvd answers.
-	httpLn, metricsLn, err := listenHTTP(cfg)
-	if err != nil {
+	if c.httpLn, c.metricsLn, err = listenHTTP(cfg); err != nil {
 		ctl.Close()
 		return err
 	}
+	return nil
+}
 
+// close closes what build made, in reverse order.
+func (c *components) close() {
+	for i := len(c.closers) - 1; i >= 0; i-- {
+		c.closers[i]()
+	}
+}
+
+// run runs the components until ctx ends or one of them fails.
+func (c *components) run(ctx context.Context) error {
+	cfg, log := c.cfg, c.log
 	var g group
 	ctx = g.init(ctx)
-	g.run(cat.Run)
-	g.run(arc.Run)
-	g.run(th.Run)
-	g.run(ctl.Serve)
-	g.run(func(ctx context.Context) error { return kickOnChange(ctx, cat, arc) })
-	if httpLn != nil {
-		h := met.Instrument(withMetrics(site, met, cfg.Metrics == ""))
-		g.run(func(ctx context.Context) error { return web.Serve(ctx, httpLn, h, log.With("component", "http")) })
+	g.run(c.cat.Run)
+	g.run(c.arc.Run)
+	g.run(c.th.Run)
+	g.run(c.ctl.Serve)
+	g.run(func(ctx context.Context) error { return kickOnChange(ctx, c.cat, c.arc) })
+	if c.httpLn != nil {
+		h := c.met.Instrument(withMetrics(c.site, c.met, cfg.Metrics == ""))
+		g.run(func(ctx context.Context) error { return web.Serve(ctx, c.httpLn, h, log.With("component", "http")) })
 	}
-	if metricsLn != nil {
+	if c.metricsLn != nil {
 		g.run(func(ctx context.Context) error {
-			return web.Serve(ctx, metricsLn, met.Handler(), log.With("component", "metrics"))
+			return web.Serve(ctx, c.metricsLn, c.met.Handler(), log.With("component", "metrics"))
 		})
 	}
 	log.Info("cctvd running", "root", cfg.Root, "state", cfg.StateDir, "grpc", cfg.GRPC, "version", Version())

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cctvd/cctvd/internal/testfs"
 )
 
 // ticks converts d to 90 kHz ticks.
@@ -95,7 +97,7 @@ func TestEncodeChunk(t *testing.T) {
 			if len(reports) == 0 || !reports[len(reports)-1].Done || reports[len(reports)-1].Frames != res.Frames {
 				t.Errorf("progress reports %+v end without the result's frames", reports)
 			}
-			if names := files(t, dir); slices.ContainsFunc(names, isPartial) {
+			if names := testfs.Names(t, dir); slices.ContainsFunc(names, isPartial) {
 				t.Errorf("left %v", names)
 			}
 		})
@@ -195,7 +197,7 @@ func TestEncodeChunkFails(t *testing.T) {
 			if tt.stderr != nil && (!errors.As(err, &ferr) || !slices.Equal(ferr.Stderr, tt.stderr)) {
 				t.Errorf("want an *FFmpegError with stderr %q", tt.stderr)
 			}
-			if names := files(t, dir); !slices.Equal(names, []string{"ffmpeg"}) {
+			if names := testfs.Names(t, dir); !slices.Equal(names, []string{"ffmpeg"}) {
 				t.Errorf("left %v", names)
 			}
 			if procs := processesMentioning(t, dir); len(procs) > 0 {
@@ -257,7 +259,7 @@ func TestEncodeChunkCancel(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("EncodeChunk = %v, want context.Canceled", err)
 	}
-	if names := files(t, dir); !slices.Equal(names, []string{filepath.Base(in)}) {
+	if names := testfs.Names(t, dir); !slices.Equal(names, []string{filepath.Base(in)}) {
 		t.Errorf("left %v", names)
 	}
 	if procs := processesMentioning(t, dir); len(procs) > 0 {
@@ -291,7 +293,7 @@ func TestEncodeChunkInputFails(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "disk on fire") {
 		t.Fatalf("EncodeChunk = %v, want the input's error", err)
 	}
-	if names := files(t, dir); !slices.Equal(names, []string{filepath.Base(in)}) {
+	if names := testfs.Names(t, dir); !slices.Equal(names, []string{filepath.Base(in)}) {
 		t.Errorf("left %v", names)
 	}
 }

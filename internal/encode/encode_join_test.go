@@ -10,6 +10,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/cctvd/cctvd/internal/testfs"
 )
 
 func TestJoin(t *testing.T) {
@@ -57,65 +59,78 @@ func TestJoin(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			var chunks []string
-			var inPTS []int64
-			var frames int64
-			for i, parts := range tt.chunks {
-				var files []string
-				for _, p := range parts {
-					files = append(files, makeInput(t, dir, p))
-				}
-				in := concatFiles(t, dir, files...)
-				inPTS = append(inPTS, ptsOf(t, in)...)
-				chunk := filepath.Join(dir, "chunk"+string(rune('a'+i))+".ts")
-				res, err := encodeFile(t, fast, in, chunk, nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				chunks, frames = append(chunks, chunk), frames+res.Frames
-			}
+			chunks, inPTS, frames := encodeChunks(t, dir, tt.chunks)
 			dst := filepath.Join(dir, "video.mp4")
-
 			if err := Join(t.Context(), fast, chunks, dst, created); err != nil {
 				t.Fatal(err)
 			}
-
-			info, err := Probe(t.Context(), fast, dst)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if info.Codec != "hevc" || info.CodecTag != "hvc1" {
-				t.Errorf("codec %s/%s, want hevc/hvc1", info.Codec, info.CodecTag)
-			}
-			if n := int64(len(inPTS)); info.Frames != n || frames != n {
-				t.Errorf("frames: mp4 %d, chunks %d, input %d", info.Frames, frames, n)
-			}
-			if n := decodedFrames(t, dst); n != info.Frames {
-				t.Errorf("decoded %d frames, want %d", n, info.Frames)
-			}
-			if want := time.Date(2026, 3, 1, 22, 0, 0, 0, time.UTC); !info.CreationTime.Equal(want) || !MP4Time(created).Equal(want) {
-				t.Errorf("creation time %v (MP4Time %v), want %v", info.CreationTime, MP4Time(created), want)
-			}
-			// Frames keep their distance from the first, to 1/22500 s.
-			got := ptsOf(t, dst)
-			slices.Sort(inPTS)
-			for i := range min(len(got), len(inPTS)) {
-				want := (inPTS[i] - inPTS[0] + 2) / 4
-				if d := got[i] - want; d < -1 || d > 1 {
-					t.Fatalf("frame %d at %d/22500 s, want %d (input %d/90000 s)", i, got[i], want, inPTS[i])
-				}
-			}
-			if tt.gap != 0 && (maxStep(got) != int64(tt.gap*mp4Timescale/time.Second) || info.MaxStep != tt.gap) {
-				t.Errorf("longest step %d/22500 s, probed %v, want %v", maxStep(got), info.MaxStep, tt.gap)
-			}
-			span := time.Duration(inPTS[len(inPTS)-1]-inPTS[0])*time.Second/90000 + 40*time.Millisecond
-			if d := info.Duration - span; d < -time.Millisecond || d > time.Millisecond {
-				t.Errorf("duration %v, want %v", info.Duration, span)
-			}
-			if info.FirstPTS != 0 {
-				t.Errorf("first pts %v, want 0", info.FirstPTS)
-			}
+			checkJoined(t, dst, inPTS, frames, tt.gap, created)
 		})
+	}
+}
+
+// encodeChunks encodes each chunk's inputs, concatenated, into a chunk
+// file and returns the chunks, the inputs' timestamps and the frames
+// encoded.
+func encodeChunks(t *testing.T, dir string, inputs [][]input) (chunks []string, inPTS []int64, frames int64) {
+	t.Helper()
+	for i, parts := range inputs {
+		var files []string
+		for _, p := range parts {
+			files = append(files, makeInput(t, dir, p))
+		}
+		in := concatFiles(t, dir, files...)
+		inPTS = append(inPTS, ptsOf(t, in)...)
+		chunk := filepath.Join(dir, "chunk"+string(rune('a'+i))+".ts")
+		res, err := encodeFile(t, fast, in, chunk, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		chunks, frames = append(chunks, chunk), frames+res.Frames
+	}
+	return chunks, inPTS, frames
+}
+
+// checkJoined checks the mp4 Join made of chunks encoded from frames
+// stamped inPTS: HEVC, every frame there and decodable, the creation
+// time, each frame's distance from the first, the longest gap (unless
+// 0) and the duration.
+func checkJoined(t *testing.T, dst string, inPTS []int64, frames int64, gap time.Duration, created time.Time) {
+	t.Helper()
+	info, err := Probe(t.Context(), fast, dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Codec != "hevc" || info.CodecTag != "hvc1" {
+		t.Errorf("codec %s/%s, want hevc/hvc1", info.Codec, info.CodecTag)
+	}
+	if n := int64(len(inPTS)); info.Frames != n || frames != n {
+		t.Errorf("frames: mp4 %d, chunks %d, input %d", info.Frames, frames, n)
+	}
+	if n := decodedFrames(t, dst); n != info.Frames {
+		t.Errorf("decoded %d frames, want %d", n, info.Frames)
+	}
+	if want := time.Date(2026, 3, 1, 22, 0, 0, 0, time.UTC); !info.CreationTime.Equal(want) || !MP4Time(created).Equal(want) {
+		t.Errorf("creation time %v (MP4Time %v), want %v", info.CreationTime, MP4Time(created), want)
+	}
+	// Frames keep their distance from the first, to 1/22500 s.
+	got := ptsOf(t, dst)
+	slices.Sort(inPTS)
+	for i := range min(len(got), len(inPTS)) {
+		want := (inPTS[i] - inPTS[0] + 2) / 4
+		if d := got[i] - want; d < -1 || d > 1 {
+			t.Fatalf("frame %d at %d/22500 s, want %d (input %d/90000 s)", i, got[i], want, inPTS[i])
+		}
+	}
+	if gap != 0 && (maxStep(got) != int64(gap*mp4Timescale/time.Second) || info.MaxStep != gap) {
+		t.Errorf("longest step %d/22500 s, probed %v, want %v", maxStep(got), info.MaxStep, gap)
+	}
+	span := time.Duration(inPTS[len(inPTS)-1]-inPTS[0])*time.Second/90000 + 40*time.Millisecond
+	if d := info.Duration - span; d < -time.Millisecond || d > time.Millisecond {
+		t.Errorf("duration %v, want %v", info.Duration, span)
+	}
+	if info.FirstPTS != 0 {
+		t.Errorf("first pts %v, want 0", info.FirstPTS)
 	}
 }
 
@@ -161,7 +176,7 @@ func TestJoinFails(t *testing.T) {
 				t.Fatalf("Join = %v, want %v", err, tt.want)
 			}
 			t.Log(err)
-			if names := files(t, dir); len(names) > 0 {
+			if names := testfs.Names(t, dir); len(names) > 0 {
 				t.Errorf("left %v", names)
 			}
 		})
@@ -315,7 +330,7 @@ func TestJoinKeepsOldDst(t *testing.T) {
 	if b, err := os.ReadFile(dst); err != nil || string(b) != "old" {
 		t.Errorf("dst now %q, %v", b, err)
 	}
-	if names := files(t, dir); !slices.Equal(names, []string{"video.mp4"}) {
+	if names := testfs.Names(t, dir); !slices.Equal(names, []string{"video.mp4"}) {
 		t.Errorf("left %v", names)
 	}
 	var ferr *FFmpegError

@@ -130,20 +130,6 @@ func fakeFFmpeg(t testing.TB, dir, script string) string {
 	return path
 }
 
-// files lists dir's file names.
-func files(t testing.TB, dir string) []string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	return names
-}
-
 // processesMentioning lists the live processes whose command line contains s.
 func processesMentioning(t testing.TB, s string) []string {
 	t.Helper()

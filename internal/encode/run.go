@@ -82,16 +82,14 @@ func runFFmpeg(ctx context.Context, s Settings, args []string, stdin io.Reader, 
 		cancel(fmt.Errorf("read progress: %w", err))
 	}}
 
-	if err := cmd.Start(); err != nil {
+	wait, err := StartNiced(cmd, s.Nice)
+	if err != nil {
 		return Progress{}, startErr(ctx, err)
-	}
-	if err := renice(cmd.Process.Pid, s.Nice); err != nil {
-		cancel(err)
 	}
 	fed := make(chan error, 1)
 	go func() { fed <- feed(in, stdin, cancel) }()
 
-	waitErr := cmd.Wait()
+	waitErr := wait()
 	feedErr := <-fed
 	last := sink.last()
 	return last, runErr(ctx, rctx, cmd, stderr, s.StallTimeout, waitErr, feedErr, last)
@@ -126,8 +124,11 @@ func (s *progressSink) last() Progress {
 
 // startErr explains why a command did not start.
 func startErr(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
+	switch {
+	case ctx.Err() != nil:
 		return ctx.Err()
+	case errors.Is(err, errNice):
+		return err
 	}
 	return fmt.Errorf("%w: %w", ErrFFmpegMissing, err)
 }
@@ -141,15 +142,11 @@ func runTool(ctx context.Context, bin string, nice int, stdout io.Writer, args .
 	}
 	stderr := &tail{max: stderrLines}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
-	if err := cmd.Start(); err != nil {
+	wait, err := StartNiced(cmd, nice)
+	if err != nil {
 		return startErr(ctx, err)
 	}
-	if err := renice(cmd.Process.Pid, nice); err != nil {
-		cmd.Cancel()
-		cmd.Wait()
-		return err
-	}
-	if err := cmd.Wait(); err != nil {
+	if err := wait(); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -219,19 +216,6 @@ func feed(w io.WriteCloser, r io.Reader, fail context.CancelCauseFunc) error {
 			return nil
 		}
 	}
-}
-
-// renice sets the niceness of a process that just started. runFFmpeg calls
-// it before it feeds any input, so before ffmpeg starts the decoder's and
-// the encoder's threads, which inherit the value.
-func renice(pid, nice int) error {
-	if nice == 0 {
-		return nil
-	}
-	if err := syscall.Setpriority(syscall.PRIO_PROCESS, pid, nice); err != nil {
-		return fmt.Errorf("set nice %d: %w", nice, err)
-	}
-	return nil
 }
 
 // failWriter passes writes on and reports the first error to fail.

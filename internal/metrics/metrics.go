@@ -40,9 +40,8 @@ type Metrics struct {
 	lastArchive     prometheus.Gauge
 }
 
-// New registers the collectors; stored is read at every scrape, so the
-// figures are never stale and nothing is counted twice.
-func New(stored func() Stored) *Metrics {
+// New registers the collectors; ReadStored adds what the root holds.
+func New() *Metrics {
 	m := &Metrics{reg: prometheus.NewRegistry()}
 	f := factory{m.reg}
 	m.httpRequests = f.counterVec("cctvd_http_requests_total", "HTTP requests by route and status code.", "route", "code")
@@ -53,9 +52,16 @@ func New(stored func() Stored) *Metrics {
 	m.archivedIn = f.counter("cctvd_archive_input_bytes_total", "Segment bytes that went into archives.")
 	m.archivedOut = f.counter("cctvd_archive_output_bytes_total", "Archive bytes written.")
 	m.lastArchive = f.gauge("cctvd_last_archive_success_timestamp_seconds", "When the last archive run succeeded (Unix time).")
-	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&storedCollector{read: stored})
+	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// ReadStored has every scrape call read, so that the figures of what the
+// root holds are never stale and nothing is counted twice. Call it once,
+// before serving: it comes apart from New because what it reads is built
+// after the parts that report to the metrics.
+func (m *Metrics) ReadStored(read func() Stored) {
+	m.reg.MustRegister(&storedCollector{read: read})
 }
 
 // Handler serves the metrics in the Prometheus text format.

@@ -10,7 +10,8 @@ import (
 )
 
 func TestMetrics(t *testing.T) {
-	m := New(func() Stored {
+	m := New()
+	m.ReadStored(func() Stored {
 		return Stored{DaysByState: map[string]int{"archived": 3, "recording": 1}, Segments: 42, Bytes: 1 << 20, ArchiveBytes: 5000, Ingested: 7}
 	})
 	app := http.NewServeMux()
@@ -82,7 +83,7 @@ func (r *readFromRecorder) ReadFrom(src io.Reader) (int64, error) {
 // handler still reaches the connection's ReadFrom, whole or in a range,
 // and its status is still counted.
 func TestInstrumentKeepsSendfile(t *testing.T) {
-	m := New(func() Stored { return Stored{} })
+	m := New()
 	body := strings.Repeat("segment ", 10_000)
 	h := m.Instrument(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.ServeContent(w, r, "seg1.ts", time.Time{}, strings.NewReader(body))

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/encode"
 )
 
 // make grabs the first frame of a segment into the thumbnail of an hour.
@@ -56,19 +57,18 @@ func (t *Thumbs) make(ctx context.Context, d day.Date, hour int, segment string)
 
 // grab runs ffmpeg on the segment open as in, which it reads as its
 // standard input, and returns the JPEG it writes to its standard output.
-// ffmpeg starts under nice(1), so that every thread it makes is niced
-// from the first (renicing a running ffmpeg misses threads made before).
+// ffmpeg starts niced (encode.StartNiced), so every thread it makes is.
 func (t *Thumbs) grab(ctx context.Context, in *os.File) ([]byte, error) {
-	args := []string{t.cfg.FFmpeg, "-hide_banner", "-nostdin", "-loglevel", "error",
+	cmd := exec.CommandContext(ctx, t.cfg.FFmpeg, "-hide_banner", "-nostdin", "-loglevel", "error",
 		"-threads", "1", "-f", "mpegts", "-i", "pipe:0", "-map", "0:v:0", "-frames:v", "1",
-		"-vf", "scale=" + strconv.Itoa(t.cfg.Width) + ":-2", "-q:v", "5", "-f", "image2", "-c:v", "mjpeg", "pipe:1"}
-	if t.cfg.Nice > 0 {
-		args = append([]string{"nice", "-n", strconv.Itoa(t.cfg.Nice)}, args...)
-	}
-	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+		"-vf", "scale="+strconv.Itoa(t.cfg.Width)+":-2", "-q:v", "5", "-f", "image2", "-c:v", "mjpeg", "pipe:1")
 	var out, stderr bytes.Buffer
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = in, &out, &stderr
-	if err := cmd.Run(); err != nil {
+	wait, err := encode.StartNiced(cmd, max(t.cfg.Nice, 0))
+	if err == nil {
+		err = wait()
+	}
+	if err != nil {
 		return nil, fmt.Errorf("ffmpeg: %w: %s", err, strings.TrimSpace(stderr.String()))
 	}
 	b := out.Bytes()

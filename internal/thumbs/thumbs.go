@@ -42,7 +42,7 @@ type Config struct {
 	Catalog Catalog
 	// FFmpeg is the binary; default "ffmpeg".
 	FFmpeg string
-	// Nice is the niceness ffmpeg runs at (nice -n); 0 means DefaultNice,
+	// Nice is the niceness ffmpeg runs at; 0 means DefaultNice,
 	// a negative value leaves it unchanged.
 	Nice int
 	// Width of a thumbnail in pixels; default DefaultWidth.

@@ -18,6 +18,7 @@ import (
 	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/fakeclock"
 	"github.com/cctvd/cctvd/internal/footage"
+	"github.com/cctvd/cctvd/internal/testfs"
 	"github.com/cctvd/cctvd/internal/thumbs"
 	"github.com/cctvd/cctvd/internal/ts"
 )
@@ -82,18 +83,8 @@ func makeFixtures(dir string) error {
 // copyDir copies a fixture day folder into root, keeping modification times.
 func copyDir(t *testing.T, root string, d day.Date) string {
 	t.Helper()
-	src := filepath.Join(fixtures, d.String())
 	dst := filepath.Join(root, d.String())
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		copyFile(t, filepath.Join(src, e.Name()), filepath.Join(dst, e.Name()))
-	}
+	testfs.CopyDir(t, filepath.Join(fixtures, d.String()), dst)
 	return dst
 }
 

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cctvd/cctvd/internal/bytesize"
 	"github.com/cctvd/cctvd/internal/catalog"
 	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/ts"
@@ -195,7 +196,7 @@ func (s *Server) indexPage(days []*catalog.DayView, live day.Date, failures map[
 		date := v.Date.String()
 		d := indexDay{
 			Date: date, Today: v.Date == today,
-			Segments: t.Segments, Covered: duration(t.Covered), Size: size(t.Bytes),
+			Segments: t.Segments, Covered: duration(t.Covered), Size: bytesize.Format(t.Bytes),
 			Gaps: t.Gaps, Missing: duration(t.Missing), Restarts: t.Restarts, Kept: t.Kept, Pending: v.Pending,
 			OutsideDay: t.OutsideDay, Reordered: t.Reordered,
 			Playlist: "playlist.m3u8?date=" + date, Live: "playlist.m3u8?date=" + date + "&live=1",
@@ -218,7 +219,7 @@ func (s *Server) indexPage(days []*catalog.DayView, live day.Date, failures map[
 			u := date + "/" + url.PathEscape(a.Name)
 			files, fileRuns = append(files, u), append(fileRuns, runs[a.Name])
 			ia := indexArchive{Name: a.Name, URL: u, ChecksumURL: date + "/" + url.PathEscape(day.ChecksumName(a.Name)),
-				Size: size(a.Size), Duration: duration(a.Duration), Checksum: a.Checksum}
+				Size: bytesize.Format(a.Size), Duration: duration(a.Duration), Checksum: a.Checksum}
 			if a.Duration == 0 {
 				ia.Duration = "duration unknown"
 			}
@@ -277,18 +278,4 @@ func duration(d time.Duration) string {
 		return fmt.Sprintf("%dm%02ds", m, sec)
 	}
 	return fmt.Sprintf("%ds", sec)
-}
-
-// size writes n bytes in decimal units: 1.2 GB.
-func size(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	v, i := float64(n)/unit, 0
-	for v >= unit && i < 4 {
-		v /= unit
-		i++
-	}
-	return fmt.Sprintf("%.1f %cB", v, "kMGTP"[i])
 }

@@ -138,11 +138,6 @@ func TestFormat(t *testing.T) {
 			t.Errorf("duration(%v) = %q, want %q", d, got, want)
 		}
 	}
-	for n, want := range map[int64]string{0: "0 B", 999: "999 B", 1000: "1.0 kB", 3_210_000_000: "3.2 GB", 5e15: "5.0 PB"} {
-		if got := size(n); got != want {
-			t.Errorf("size(%d) = %q, want %q", n, got, want)
-		}
-	}
 }
 
 // A day whose conversion fails shows so at once, with its error: the

@@ -19,6 +19,7 @@ import (
 
 	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/diskfull"
+	"github.com/cctvd/cctvd/internal/testfs"
 )
 
 // stormDay is the day the storm's cameras upload into.
@@ -380,7 +381,7 @@ func TestUploadDiskFull(t *testing.T) {
 	if code != http.StatusInsufficientStorage || !strings.Contains(msg, "disk full") {
 		t.Errorf("upload onto a full disk answered %d %q, want 507 disk full", code, msg)
 	}
-	if names := dirNames(t, dir); !slices.Equal(names, []string{"seg1.ts"}) {
+	if names := testfs.Names(t, dir); !slices.Equal(names, []string{"seg1.ts"}) {
 		t.Errorf("day folder holds %v after the refused upload, want just seg1.ts", names)
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, "seg1.ts")); !bytes.Equal(b, pool[0]) {
@@ -395,17 +396,4 @@ func TestUploadDiskFull(t *testing.T) {
 		t.Error("the retried upload was not stored byte for byte")
 	}
 	checkNoUploadTemps(t, root)
-}
-
-func dirNames(t *testing.T, dir string) []string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	return names
 }

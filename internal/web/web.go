@@ -34,6 +34,7 @@ import (
 
 	"github.com/cctvd/cctvd/internal/catalog"
 	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/token"
 	"github.com/cctvd/cctvd/internal/ts"
 )
 
@@ -159,13 +160,9 @@ func New(cfg Config, log *slog.Logger, cat dayIndex) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: log.With("component", "web"), cat: cat}
 	if cfg.UploadTokenFile != "" {
-		b, err := os.ReadFile(cfg.UploadTokenFile)
+		tok, err := token.Read(cfg.UploadTokenFile)
 		if err != nil {
-			return nil, fmt.Errorf("web: upload token: %w", err)
-		}
-		tok := strings.TrimSpace(string(b))
-		if tok == "" || strings.ContainsAny(tok, " \t\r\n") {
-			return nil, fmt.Errorf("web: upload token file %s: want one token on one line", cfg.UploadTokenFile)
+			return nil, fmt.Errorf("web: upload token file: %w", err)
 		}
 		s.token = []byte(tok)
 	}

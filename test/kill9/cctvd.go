@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,16 +18,6 @@ import (
 
 	"golang.org/x/sys/unix"
 )
-
-// buildCctvd builds the daemon once, as a user would run it.
-func buildCctvd(ctx context.Context, dir string) (string, error) {
-	bin := filepath.Join(dir, "cctvd")
-	out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/cctvd/cctvd/cmd/cctvd").CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("build cctvd: %w\n%s", err, out)
-	}
-	return bin, nil
-}
 
 // daemon is one run of cctvd.
 type daemon struct {

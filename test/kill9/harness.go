@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cctvd/cctvd/internal/testbin"
 )
 
 // harness runs cctvd on a temporary root and keeps the figures.
@@ -75,7 +77,7 @@ func newHarness(o options) (*harness, error) {
 
 // prepare builds cctvd and records the footage.
 func (h *harness) prepare(ctx context.Context) error {
-	bin, err := buildCctvd(ctx, h.dir)
+	bin, _, err := testbin.Build(ctx, h.dir)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,130 @@
+package encode
+
+import (
+	"bufio"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// TestStartNicedEveryThread starts a real ffmpeg whose x265 encoder runs
+// several threads, waits until it encodes, and reads the niceness of each
+// of its threads: all must have it, not only those made after a renice of
+// the main one. The thread that called StartNiced keeps its own.
+func TestStartNicedEveryThread(t *testing.T) {
+	needFFmpeg(t)
+	own := niceness(t, "/proc/thread-self/stat")
+	want := min(own+5, 19)
+	if want == own {
+		t.Skipf("this test runs at niceness %d: no higher one to set", own)
+	}
+	runtime.LockOSThread() // so that /proc/thread-self is the caller's thread
+	defer runtime.UnlockOSThread()
+
+	cmd := exec.CommandContext(t.Context(), "ffmpeg", "-hide_banner", "-nostdin", "-v", "error",
+		"-re", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25",
+		"-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error:pools=4:frame-threads=2",
+		"-progress", "pipe:1", "-stats_period", "0.1", "-f", "null", "-")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait, err := StartNiced(cmd, want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Kill()
+		wait()
+	}()
+	if got := niceness(t, "/proc/thread-self/stat"); got != own {
+		t.Errorf("the caller's thread has niceness %d, want its own %d", got, own)
+	}
+
+	// A progress report with a frame encoded: the encoder's threads run.
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() {
+		if frame, ok := strings.CutPrefix(lines.Text(), "frame="); ok && frame != "0" {
+			break
+		}
+	}
+	if err := lines.Err(); err != nil || lines.Text() == "" {
+		t.Fatalf("ffmpeg reported no frame encoded: %v", err)
+	}
+	tasks, err := filepath.Glob("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/task/*/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tasks) < 4 {
+		t.Fatalf("ffmpeg runs %d threads, want a multi-threaded one (4 or more)", len(tasks))
+	}
+	// x265's pool workers nice themselves by 10 more: each thread runs at
+	// want or nicer, none at less.
+	at := 0
+	for _, task := range tasks {
+		got := niceness(t, task)
+		if got < want {
+			t.Errorf("%s: niceness %d, want %d or more", task, got, want)
+		}
+		if got == want {
+			at++
+		}
+	}
+	t.Logf("%d threads, %d at niceness %d", len(tasks), at, want)
+}
+
+func TestStartNicedErrors(t *testing.T) {
+	for _, nice := range []int{0, 5} {
+		t.Run("the exit status at nice "+strconv.Itoa(nice), func(t *testing.T) {
+			wait, err := StartNiced(exec.Command("sh", "-c", "exit 3"), nice)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var exit *exec.ExitError
+			if err := wait(); !errors.As(err, &exit) || exit.ExitCode() != 3 {
+				t.Errorf("wait = %v, want exit status 3", err)
+			}
+		})
+	}
+	t.Run("a program that cannot start", func(t *testing.T) {
+		bin := filepath.Join(t.TempDir(), "ffmpeg")
+		if err := os.WriteFile(bin, []byte("not a program"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := StartNiced(exec.Command(bin), 5); !errors.Is(err, os.ErrPermission) {
+			t.Errorf("StartNiced = %v, want permission denied", err)
+		}
+	})
+	t.Run("lowering needs privilege", func(t *testing.T) {
+		if os.Geteuid() == 0 {
+			t.Skip("root may lower its niceness")
+		}
+		if _, err := StartNiced(exec.Command("true"), -1); !errors.Is(err, errNice) || !errors.Is(err, syscall.EACCES) {
+			t.Errorf("StartNiced = %v, want set nice: permission denied", err)
+		}
+	})
+}
+
+// niceness reads the niceness of a thread from its /proc stat file.
+func niceness(t *testing.T, stat string) int {
+	t.Helper()
+	b, err := os.ReadFile(stat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Field 19 is the niceness; field 2, the command, is in parentheses
+	// and may hold spaces.
+	s := string(b)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	n, err := strconv.Atoi(fields[19-3])
+	if err != nil {
+		t.Fatalf("%s: %v", stat, err)
+	}
+	return n
+}
