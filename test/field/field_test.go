@@ -8,9 +8,9 @@
 package field
 
 import (
+	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/testbin"
 )
 
 // zone is the camera owner's time zone: not UTC, so that a day's bounds
@@ -35,12 +36,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binDir = dir
-	for _, cmd := range []string{"cctvd", "cctvctl"} {
-		out, err := exec.Command("go", "build", "-o", filepath.Join(dir, cmd), "github.com/cctvd/cctvd/cmd/"+cmd).CombinedOutput()
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "build %s: %v\n%s", cmd, err, out)
-			os.Exit(1)
-		}
+	if _, _, err := testbin.Build(context.Background(), dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
