@@ -21,6 +21,7 @@ import (
 	"github.com/cctvd/cctvd/internal/fakeclock"
 	"github.com/cctvd/cctvd/internal/footage"
 	"github.com/cctvd/cctvd/internal/testfs"
+	"github.com/cctvd/cctvd/internal/ts"
 )
 
 // The test calendar: two old days are due, a young one is settling and
@@ -261,4 +262,10 @@ func segmentNames(t *testing.T, dir string) []string {
 func exists(name string) bool {
 	_, err := os.Lstat(name)
 	return !errors.Is(err, fs.ErrNotExist)
+}
+
+// isKept reports whether k keeps name out for reason, with the file's size
+// (a kept file's size is what the dry run shows its owner).
+func isKept(k ts.Kept, name string, reason ts.Kind) bool {
+	return k.Name == name && k.Reason == reason && k.Size > 0
 }

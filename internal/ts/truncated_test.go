@@ -149,7 +149,14 @@ func TestSettledPlanTakesTruncatedFrames(t *testing.T) {
 			for _, f := range p.Findings {
 				kinds = append(kinds, f.Kind)
 			}
-			if !slices.Equal(segs, tt.segments) || !slices.Equal(p.Kept, tt.kept) || !slices.Equal(kinds, tt.findings) {
+			kept := slices.Clone(p.Kept)
+			for i := range kept {
+				if kept[i].Size <= 0 {
+					t.Errorf("kept %s without its size", kept[i].Name)
+				}
+				kept[i].Size = 0 // the table names files, not their sizes
+			}
+			if !slices.Equal(segs, tt.segments) || !slices.Equal(kept, tt.kept) || !slices.Equal(kinds, tt.findings) {
 				t.Fatalf("segments %v, kept %v, findings %v; want %v, %v, %v", segs, p.Kept, p.Findings, tt.segments, tt.kept, tt.findings)
 			}
 			var out bytes.Buffer
