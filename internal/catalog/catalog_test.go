@@ -21,7 +21,8 @@ import (
 // four segments and an mp4 archive. Tests copy what they need.
 var fixtures string
 
-var dayStart = time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+// dayStart is off the whole second, as a real camera's footage always is.
+var dayStart = time.Date(2026, 11, 20, 8, 0, 0, 153192286, time.UTC)
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "catalog-fixtures-")

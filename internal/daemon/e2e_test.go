@@ -171,7 +171,7 @@ func TestEndToEnd(t *testing.T) {
 		date  day.Date
 		start time.Time
 	}{
-		{e.old, e.old.Start(time.Local).Add(9 * time.Hour)},
+		{e.old, e.old.Start(time.Local).Add(9*time.Hour + 153192286)},
 		// Filmed minutes before start-up: its last segment has been quiet
 		// long enough to count as complete (catalog's rule), though no
 		// later one follows.

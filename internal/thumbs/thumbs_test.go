@@ -74,7 +74,7 @@ func view(d day.Date, segs ...seg) *catalog.DayView {
 }
 
 func at(d day.Date, h, m, s int) time.Time {
-	return time.Date(d.Year, d.Month, d.Day, h, m, s, 0, cet)
+	return time.Date(d.Year, d.Month, d.Day, h, m, s, 153192286, cet) // a camera's times have fractions
 }
 
 func testLog(t testing.TB) *slog.Logger {
