@@ -83,11 +83,11 @@ type Config struct {
 	// State is cctvd's state folder; work files go in State/work/DATE.
 	// Default Root/.cctvd.
 	State string
-	// Location is the time zone days are cut in; default time.Local.
-	Location *time.Location
-	// Settle is how long after its end a day is archived: 0 archives it
-	// as soon as it has ended. cctvd's default is DefaultSettle.
-	Settle time.Duration
+	// Calendar cuts days (Location, default time.Local) and says when
+	// one is due (Settle after its end: 0 archives a day as soon as it
+	// has ended; cctvd's default is DefaultSettle). The control plane is
+	// given the same one.
+	day.Calendar
 	// Jobs is how many days are archived at a time; default 1.
 	Jobs int
 	// ChunkSegments is how many segments go into one resumable chunk;
@@ -253,11 +253,7 @@ func (a *Archiver) step(date day.Date, name string, chunk int) {
 }
 
 // due is when date becomes due.
-func (a *Archiver) due(date day.Date) time.Time {
-	return date.End(a.cfg.Location).Add(a.cfg.Settle)
-}
+func (a *Archiver) due(date day.Date) time.Time { return a.cfg.Due(date) }
 
 // today is the day being recorded now.
-func (a *Archiver) today() day.Date {
-	return day.Of(a.cfg.Now().In(a.cfg.Location))
-}
+func (a *Archiver) today() day.Date { return a.cfg.Today(a.cfg.Now()) }

@@ -152,8 +152,7 @@ func (s *steps) waitIdle(t *testing.T) {
 func testConfig(root string, c *fakeclock.Clock, s *steps) Config {
 	return Config{
 		Root:          root,
-		Location:      time.UTC,
-		Settle:        DefaultSettle,
+		Calendar:      day.Calendar{Location: time.UTC, Settle: DefaultSettle},
 		ChunkSegments: 3,
 		Encode:        encode.Settings{Preset: "ultrafast", CRF: 30, Nice: encode.DefaultNice, StallTimeout: time.Minute},
 		Now:           c.Now,

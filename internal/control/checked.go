@@ -3,8 +3,19 @@ package control
 import (
 	"sync"
 
+	"github.com/cctvd/cctvd/internal/archive"
 	"github.com/cctvd/cctvd/internal/day"
+	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
 )
+
+// checksumStates are the archiver's checksum states as the API names them.
+var checksumStates = map[archive.ChecksumState]cctvv1.ChecksumState{
+	archive.ChecksumVerified: cctvv1.ChecksumState_CHECKSUM_STATE_VERIFIED,
+	archive.ChecksumMismatch: cctvv1.ChecksumState_CHECKSUM_STATE_MISMATCH,
+	archive.ChecksumMissing:  cctvv1.ChecksumState_CHECKSUM_STATE_MISSING,
+	// A checksum file that cannot be read cannot vouch for the archive.
+	archive.ChecksumInvalid: cctvv1.ChecksumState_CHECKSUM_STATE_MISMATCH,
+}
 
 // checkedArchives remembers what re-hashing each archive found, so that
 // ListDays shows an archive just verified as verified rather than as
@@ -17,11 +28,11 @@ type checkedArchives struct {
 
 type checkedArchive struct {
 	bytes int64 // the file's size when it was checked
-	state ChecksumState
+	state archive.ChecksumState
 }
 
 // record remembers a verify report's archives.
-func (c *checkedArchives) record(r *Report) {
+func (c *checkedArchives) record(r *archive.Report) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.days == nil {
@@ -40,7 +51,7 @@ func (c *checkedArchives) record(r *Report) {
 // else verified for the archive that job's conversion wrote (it is
 // verified and hashed before it is committed). A file whose size changed
 // since is not the one that was checked.
-func (c *checkedArchives) fill(info *DayInfo, job *Job) {
+func (c *checkedArchives) fill(info *DayInfo, job *archive.DayStatus) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i := range info.Archives {
@@ -49,8 +60,8 @@ func (c *checkedArchives) fill(info *DayInfo, job *Job) {
 			a.Checked = ch.state
 			continue
 		}
-		if job != nil && job.State == JobArchived && job.Progress.Archive == a.Name && job.Progress.ArchiveBytes == a.Bytes && a.Checksum {
-			a.Checked = ChecksumVerified
+		if job != nil && job.State == archive.StateArchived && job.Progress.Archive == a.Name && job.Progress.ArchiveBytes == a.Bytes && a.Checksum {
+			a.Checked = archive.ChecksumVerified
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cctvd/cctvd/internal/archive"
 	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
 )
 
@@ -12,29 +13,29 @@ import (
 // "unverified".
 func TestArchivedDayAfterVerification(t *testing.T) {
 	const archived = "2026-11-20" // fixtureDays: video.mp4, 400 MB, with its checksum file
-	check := func(st ChecksumState, bytes int64) *Report {
-		return &Report{Plan: &Plan{}, Archives: []ArchiveCheck{{File: "video.mp4", Bytes: bytes, Checksum: st}}}
+	check := func(st archive.ChecksumState, bytes int64) *archive.Report {
+		return &archive.Report{Plan: &archive.Plan{}, Archives: []archive.ArchiveCheck{{File: "video.mp4", Bytes: bytes, Checksum: st}}}
 	}
 	tests := []struct {
 		name   string
-		verify *Report // VerifyDay's report, if VerifyDay is called
-		job    *Job    // the archiver's job for the day, if any
+		verify *archive.Report    // VerifyDay's report, if VerifyDay is called
+		job    *archive.DayStatus // the archiver's job for the day, if any
 		want   cctvv1.ChecksumState
 	}{
 		{name: "not checked", want: cctvv1.ChecksumState_CHECKSUM_STATE_UNVERIFIED},
-		{name: "verified by VerifyDay", verify: check(ChecksumVerified, 400_000_000), want: cctvv1.ChecksumState_CHECKSUM_STATE_VERIFIED},
-		{name: "mismatch found by VerifyDay", verify: check(ChecksumMismatch, 400_000_000), want: cctvv1.ChecksumState_CHECKSUM_STATE_MISMATCH},
-		{name: "checked, but the file is another now", verify: check(ChecksumVerified, 399_999_999), want: cctvv1.ChecksumState_CHECKSUM_STATE_UNVERIFIED},
+		{name: "verified by VerifyDay", verify: check(archive.ChecksumVerified, 400_000_000), want: cctvv1.ChecksumState_CHECKSUM_STATE_VERIFIED},
+		{name: "mismatch found by VerifyDay", verify: check(archive.ChecksumMismatch, 400_000_000), want: cctvv1.ChecksumState_CHECKSUM_STATE_MISMATCH},
+		{name: "checked, but the file is another now", verify: check(archive.ChecksumVerified, 399_999_999), want: cctvv1.ChecksumState_CHECKSUM_STATE_UNVERIFIED},
 		{
 			name: "written and verified by this process's conversion",
-			job: &Job{Date: date(archived), State: JobArchived,
-				Progress: Progress{Date: date(archived), Phase: PhaseDone, Archive: "video.mp4", ArchiveBytes: 400_000_000}},
+			job: &archive.DayStatus{Date: date(archived), State: archive.StateArchived,
+				Progress: archive.Progress{Date: date(archived), Phase: archive.PhaseDone, Archive: "video.mp4", ArchiveBytes: 400_000_000}},
 			want: cctvv1.ChecksumState_CHECKSUM_STATE_VERIFIED,
 		},
 		{
 			name: "the conversion wrote another archive",
-			job: &Job{Date: date(archived), State: JobArchived,
-				Progress: Progress{Date: date(archived), Phase: PhaseDone, Archive: "video-2.mp4", ArchiveBytes: 1000}},
+			job: &archive.DayStatus{Date: date(archived), State: archive.StateArchived,
+				Progress: archive.Progress{Date: date(archived), Phase: archive.PhaseDone, Archive: "video-2.mp4", ArchiveBytes: 1000}},
 			want: cctvv1.ChecksumState_CHECKSUM_STATE_UNVERIFIED,
 		},
 	}

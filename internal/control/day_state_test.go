@@ -3,15 +3,16 @@ package control
 import (
 	"testing"
 
+	"github.com/cctvd/cctvd/internal/archive"
 	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
 )
 
 func TestDayState(t *testing.T) {
-	archive := []ArchiveFile{{Name: "video.mp4", Bytes: 1, Checksum: true}}
+	archives := []ArchiveFile{{Name: "video.mp4", Bytes: 1, Checksum: true}}
 	tests := []struct {
 		name string
 		info DayInfo
-		job  *Job
+		job  *archive.DayStatus
 		want cctvv1.DayState
 	}{
 		{name: "today", info: DayInfo{Date: date("2026-11-25"), Segments: 5}, want: cctvv1.DayState_DAY_STATE_RECORDING},
@@ -22,26 +23,26 @@ func TestDayState(t *testing.T) {
 		{name: "due since midnight", info: DayInfo{Date: date("2026-11-22"), Segments: 5}, want: cctvv1.DayState_DAY_STATE_QUEUED},
 		{name: "due, still being scanned", info: DayInfo{Date: date("2026-11-22"), Pending: 3}, want: cctvv1.DayState_DAY_STATE_QUEUED},
 		{name: "due, nothing to archive", info: DayInfo{Date: date("2026-11-22"), Kept: 2}, want: cctvv1.DayState_DAY_STATE_ARCHIVED},
-		{name: "archived", info: DayInfo{Date: date("2026-11-20"), Archives: archive}, want: cctvv1.DayState_DAY_STATE_ARCHIVED},
-		{name: "late segments", info: DayInfo{Date: date("2026-11-20"), Segments: 2, Archives: archive}, want: cctvv1.DayState_DAY_STATE_PARTIAL},
+		{name: "archived", info: DayInfo{Date: date("2026-11-20"), Archives: archives}, want: cctvv1.DayState_DAY_STATE_ARCHIVED},
+		{name: "late segments", info: DayInfo{Date: date("2026-11-20"), Segments: 2, Archives: archives}, want: cctvv1.DayState_DAY_STATE_PARTIAL},
 		{name: "queued while settling (forced)", info: DayInfo{Date: date("2026-11-24"), Segments: 5},
-			job: &Job{State: JobQueued}, want: cctvv1.DayState_DAY_STATE_QUEUED},
+			job: &archive.DayStatus{State: archive.StateQueued}, want: cctvv1.DayState_DAY_STATE_QUEUED},
 		{name: "converting", info: DayInfo{Date: date("2026-11-22"), Segments: 5},
-			job: &Job{State: JobConverting}, want: cctvv1.DayState_DAY_STATE_CONVERTING},
-		{name: "converting late segments", info: DayInfo{Date: date("2026-11-20"), Segments: 2, Archives: archive},
-			job: &Job{State: JobConverting}, want: cctvv1.DayState_DAY_STATE_CONVERTING},
+			job: &archive.DayStatus{State: archive.StateConverting}, want: cctvv1.DayState_DAY_STATE_CONVERTING},
+		{name: "converting late segments", info: DayInfo{Date: date("2026-11-20"), Segments: 2, Archives: archives},
+			job: &archive.DayStatus{State: archive.StateConverting}, want: cctvv1.DayState_DAY_STATE_CONVERTING},
 		{name: "failed", info: DayInfo{Date: date("2026-11-22"), Segments: 5},
-			job: &Job{State: JobFailed}, want: cctvv1.DayState_DAY_STATE_FAILED},
+			job: &archive.DayStatus{State: archive.StateFailed}, want: cctvv1.DayState_DAY_STATE_FAILED},
 		{name: "cancelled when due", info: DayInfo{Date: date("2026-11-22"), Segments: 5},
-			job: &Job{State: JobCancelled}, want: cctvv1.DayState_DAY_STATE_FAILED},
+			job: &archive.DayStatus{State: archive.StateCancelled}, want: cctvv1.DayState_DAY_STATE_FAILED},
 		{name: "cancelled while settling", info: DayInfo{Date: date("2026-11-24"), Segments: 5},
-			job: &Job{State: JobCancelled}, want: cctvv1.DayState_DAY_STATE_SETTLING},
-		{name: "archived by this run", info: DayInfo{Date: date("2026-11-22"), Archives: archive},
-			job: &Job{State: JobArchived}, want: cctvv1.DayState_DAY_STATE_ARCHIVED},
+			job: &archive.DayStatus{State: archive.StateCancelled}, want: cctvv1.DayState_DAY_STATE_SETTLING},
+		{name: "archived by this run", info: DayInfo{Date: date("2026-11-22"), Archives: archives},
+			job: &archive.DayStatus{State: archive.StateArchived}, want: cctvv1.DayState_DAY_STATE_ARCHIVED},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := cal.dayState(&tt.info, tt.job); got != tt.want {
+			if got := dayState(cal, now, &tt.info, tt.job); got != tt.want {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})

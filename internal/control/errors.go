@@ -1,37 +1,75 @@
 package control
 
-import "errors"
+import (
+	"context"
+	"errors"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
-// Errors of the domain that the control plane tells apart. The archiver
-// adapter (adapt.go) marks the domain's own errors with them, keeping the
-// original error and its message; toStatus turns them into status codes.
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/cctvd/cctvd/internal/archive"
+	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/encode"
+)
+
 var (
-	// ErrUnknownDay reports a well-formed date the root has no folder for.
-	ErrUnknownDay = errors.New("unknown day")
-	// ErrToday reports today or a later day: it is still being recorded.
-	ErrToday = errors.New("day is still being recorded")
-	// ErrTooYoung reports a day still settling, converted without force.
-	ErrTooYoung = errors.New("day is still settling")
-	// ErrNothingToDo reports a day with no segments left to archive.
-	ErrNothingToDo = errors.New("nothing to archive")
-	// ErrArchived reports a day whose footage is all archived already.
-	ErrArchived = errors.New("already archived")
-	// ErrNotConverting reports a cancel of a day that is not queued or converting.
-	ErrNotConverting = errors.New("day is not being converted")
-	// ErrCommitting reports a cancel that came too late: the verified
-	// archive is being committed.
-	ErrCommitting = errors.New("archive is being committed")
-	// ErrNoEncoder reports that the encoder (ffmpeg) cannot be run.
-	ErrNoEncoder = errors.New("encoder missing")
 	// ErrShuttingDown ends the calls still running when the server stops.
 	ErrShuttingDown = errors.New("cctvd is shutting down")
 
 	// errInvalid marks a request the API does not allow.
 	errInvalid = errors.New("invalid request")
+	// errNoPlan reports an archiver that answered a dry run without a plan.
+	errNoPlan = errors.New("dry run gave no plan")
 )
 
-// kindError marks err with one of the errors above, so that errors.Is
-// finds both; its message is err's.
+// codes of the errors the domain reports, first match wins. The
+// archiver's and the encoder's sentinels are mapped here, and only here.
+var errorCodes = []struct {
+	err  error
+	code codes.Code
+}{
+	{day.ErrBadDate, codes.InvalidArgument},
+	{errInvalid, codes.InvalidArgument},
+	{archive.ErrUnknownDay, codes.NotFound},
+	{archive.ErrToday, codes.FailedPrecondition},
+	{archive.ErrTooYoung, codes.FailedPrecondition},
+	{archive.ErrNothingToDo, codes.FailedPrecondition},
+	{archive.ErrArchived, codes.AlreadyExists},
+	{archive.ErrNotConverting, codes.FailedPrecondition},
+	{archive.ErrCommitting, codes.FailedPrecondition},
+	{encode.ErrFFmpegMissing, codes.FailedPrecondition},
+	{encode.ErrNoX265, codes.FailedPrecondition},
+	{ErrShuttingDown, codes.Unavailable},
+	{context.Canceled, codes.Canceled},
+	{context.DeadlineExceeded, codes.DeadlineExceeded},
+}
+
+// toStatus turns an error of the domain into the gRPC status the client
+// gets. It is the only place codes are chosen; nil stays nil.
+func toStatus(err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := err.(interface{ GRPCStatus() *status.Status }); ok {
+		return err // already a status, e.g. from an interceptor
+	}
+	return status.Error(codeOf(err), lowerFirst(err.Error()))
+}
+
+func codeOf(err error) codes.Code {
+	for _, e := range errorCodes {
+		if errors.Is(err, e.err) {
+			return e.code
+		}
+	}
+	return codes.Internal
+}
+
+// kindError marks err with kind, so that errors.Is finds both; its
+// message is err's.
 type kindError struct {
 	kind, err error
 }
@@ -45,4 +83,25 @@ func markAs(err, kind error) error {
 		return nil
 	}
 	return &kindError{kind: kind, err: err}
+}
+
+// errText is err's message as a message field carries it, or "" for nil.
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return lowerFirst(err.Error())
+}
+
+// lowerFirst keeps messages lower-case even when an error from outside
+// starts with a capital; an initialism ("EOF", "TLS") stays as it is.
+func lowerFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if !unicode.IsUpper(r) {
+		return s
+	}
+	if next, _ := utf8.DecodeRuneInString(s[n:]); unicode.IsUpper(next) {
+		return s
+	}
+	return strings.ToLower(s[:n]) + s[n:]
 }

@@ -14,8 +14,10 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/cctvd/cctvd/internal/archive"
 	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/disk"
+	"github.com/cctvd/cctvd/internal/logring"
 	"github.com/cctvd/cctvd/internal/ts"
 	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
 )
@@ -24,7 +26,8 @@ import (
 var (
 	now    = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	settle = 48 * time.Hour
-	cal    = calendar{now: func() time.Time { return now }, loc: time.UTC, settle: settle}
+	cal    = day.Calendar{Location: time.UTC, Settle: settle}
+	clock  = func() time.Time { return now }
 )
 
 func date(s string) day.Date {
@@ -68,8 +71,8 @@ type fakeArchiver struct {
 	t    *testing.T
 	days *fakeDays
 	// plan is every dry run's plan; report every Verify's.
-	plan   *Plan
-	report *Report
+	plan   *archive.Plan
+	report *archive.Report
 	// err, if set, is every call's answer.
 	err error
 	// block makes Verify wait for its context, after it told entered.
@@ -77,10 +80,10 @@ type fakeArchiver struct {
 	entered chan struct{}
 
 	// pending is every Pending's answer.
-	pending []Pending
+	pending []archive.Pending
 
 	mu       sync.Mutex
-	jobs     map[day.Date]*Job
+	jobs     map[day.Date]*archive.DayStatus
 	watches  map[day.Date]map[*fakeWatch]bool
 	queued   []day.Date // days Convert queued
 	stops    int        // watches ended by their caller
@@ -88,32 +91,32 @@ type fakeArchiver struct {
 }
 
 func newFakeArchiver(t *testing.T, days *fakeDays) *fakeArchiver {
-	return &fakeArchiver{t: t, days: days, jobs: map[day.Date]*Job{}, watches: map[day.Date]map[*fakeWatch]bool{},
+	return &fakeArchiver{t: t, days: days, jobs: map[day.Date]*archive.DayStatus{}, watches: map[day.Date]map[*fakeWatch]bool{},
 		watching: make(chan struct{}, 16), entered: make(chan struct{}, 1)}
 }
 
-func (f *fakeArchiver) Convert(ctx context.Context, d day.Date, force, dryRun bool) (*Plan, error) {
+func (f *fakeArchiver) Convert(ctx context.Context, d day.Date, force, dryRun bool) (*archive.Plan, error) {
 	if f.err != nil {
 		return nil, f.err
 	}
 	if _, ok := f.days.Day(d); !ok {
-		return nil, markAs(fmt.Errorf("convert %s: unknown day", d), ErrUnknownDay)
+		return nil, fmt.Errorf("convert %s: %w", d, archive.ErrUnknownDay)
 	}
 	if dryRun {
 		return f.plan, nil
 	}
 	switch {
-	case !d.Before(cal.today()):
-		return nil, markAs(fmt.Errorf("convert %s: day is still being recorded", d), ErrToday)
-	case !force && now.Before(cal.due(d)):
-		return nil, markAs(fmt.Errorf("convert %s: day is still settling", d), ErrTooYoung)
+	case !d.Before(cal.Today(now)):
+		return nil, fmt.Errorf("convert %s: %w", d, archive.ErrToday)
+	case !force && !cal.IsDue(d, now):
+		return nil, fmt.Errorf("convert %s: %w", d, archive.ErrTooYoung)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if j := f.jobs[d]; j != nil && j.active() {
+	if j := f.jobs[d]; j != nil && active(j) {
 		return nil, nil
 	}
-	f.jobs[d] = &Job{Date: d, State: JobQueued, Progress: Progress{Date: d, Phase: PhaseQueued}}
+	f.jobs[d] = &archive.DayStatus{Date: d, State: archive.StateQueued, Progress: archive.Progress{Date: d, Phase: archive.PhaseQueued}}
 	f.queued = append(f.queued, d)
 	return nil, nil
 }
@@ -121,18 +124,18 @@ func (f *fakeArchiver) Convert(ctx context.Context, d day.Date, force, dryRun bo
 // fakeWatch is one watcher of a conversion. Unlike the archiver's, its
 // channel is unbuffered, so that every report a test publishes is seen.
 type fakeWatch struct {
-	ch   chan Progress
+	ch   chan archive.Progress
 	gone chan struct{} // closed by stop
 }
 
-func (f *fakeArchiver) Watch(d day.Date) (<-chan Progress, func(), error) {
+func (f *fakeArchiver) Watch(d day.Date) (<-chan archive.Progress, func(), error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	j := f.jobs[d]
-	if j == nil || !j.active() {
-		return nil, nil, markAs(fmt.Errorf("watch %s: day is not being converted", d), ErrNotConverting)
+	if j == nil || !active(j) {
+		return nil, nil, fmt.Errorf("watch %s: %w", d, archive.ErrNotConverting)
 	}
-	w := &fakeWatch{ch: make(chan Progress), gone: make(chan struct{})}
+	w := &fakeWatch{ch: make(chan archive.Progress), gone: make(chan struct{})}
 	if f.watches[d] == nil {
 		f.watches[d] = map[*fakeWatch]bool{}
 	}
@@ -153,24 +156,24 @@ func (f *fakeArchiver) Watch(d day.Date) (<-chan Progress, func(), error) {
 // publish records p as its day's progress and passes it to the day's
 // watchers, waiting until each took it or stopped watching; a final phase
 // ends the watches. It may run in its own goroutine.
-func (f *fakeArchiver) publish(t *testing.T, p Progress) {
+func (f *fakeArchiver) publish(t *testing.T, p archive.Progress) {
 	f.mu.Lock()
 	j := f.jobs[p.Date]
 	j.Progress = p
 	switch p.Phase {
-	case PhaseQueued:
-		j.State = JobQueued
-	case PhaseFailed:
-		j.State, j.Err = JobFailed, p.Err
-	case PhaseCancelled:
-		j.State = JobCancelled
-	case PhaseDone:
-		j.State = JobArchived
+	case archive.PhaseQueued:
+		j.State = archive.StateQueued
+	case archive.PhaseFailed:
+		j.State, j.Err = archive.StateFailed, p.Err
+	case archive.PhaseCancelled:
+		j.State = archive.StateCancelled
+	case archive.PhaseDone:
+		j.State = archive.StateArchived
 	default:
-		j.State = JobConverting
+		j.State = archive.StateConverting
 	}
 	ws := slices.Collect(maps.Keys(f.watches[p.Date]))
-	if p.Phase.final() {
+	if p.Phase.Final() {
 		delete(f.watches, p.Date)
 	}
 	f.mu.Unlock()
@@ -182,41 +185,41 @@ func (f *fakeArchiver) publish(t *testing.T, p Progress) {
 			t.Errorf("nobody took the %s report", p.Phase)
 			return
 		}
-		if p.Phase.final() {
+		if p.Phase.Final() {
 			close(w.ch)
 		}
 	}
 }
 
-func (f *fakeArchiver) Cancel(ctx context.Context, d day.Date) (Cancelled, error) {
+func (f *fakeArchiver) Cancel(ctx context.Context, d day.Date) (archive.Cancelled, error) {
 	if f.err != nil {
-		return Cancelled{}, f.err
+		return archive.Cancelled{}, f.err
 	}
 	f.mu.Lock()
 	j := f.jobs[d]
-	if j == nil || !j.active() {
+	if j == nil || !active(j) {
 		f.mu.Unlock()
-		return Cancelled{}, markAs(fmt.Errorf("cancel %s: day is not being converted", d), ErrNotConverting)
+		return archive.Cancelled{}, fmt.Errorf("cancel %s: %w", d, archive.ErrNotConverting)
 	}
 	phase := j.Progress.Phase
 	f.mu.Unlock()
-	f.publish(f.t, Progress{Date: d, Phase: PhaseCancelled, Err: errors.New("conversion cancelled")})
-	return Cancelled{Phase: phase, Removed: 2}, nil
+	f.publish(f.t, archive.Progress{Date: d, Phase: archive.PhaseCancelled, Err: errors.New("conversion cancelled")})
+	return archive.Cancelled{Phase: phase, Removed: 2}, nil
 }
 
-func (f *fakeArchiver) Status() []Job {
+func (f *fakeArchiver) Status() archive.Status {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []Job
+	var out archive.Status
 	for _, d := range slices.SortedFunc(maps.Keys(f.jobs), day.Date.Compare) {
-		out = append(out, *f.jobs[d])
+		out.Days = append(out.Days, *f.jobs[d])
 	}
 	return out
 }
 
-func (f *fakeArchiver) Pending() []Pending { return f.pending }
+func (f *fakeArchiver) Pending() []archive.Pending { return f.pending }
 
-func (f *fakeArchiver) Verify(ctx context.Context, d day.Date) (*Report, error) {
+func (f *fakeArchiver) Verify(ctx context.Context, d day.Date) (*archive.Report, error) {
 	if f.err != nil {
 		return nil, f.err
 	}
@@ -226,7 +229,7 @@ func (f *fakeArchiver) Verify(ctx context.Context, d day.Date) (*Report, error) 
 		return nil, ctx.Err()
 	}
 	if _, ok := f.days.Day(d); !ok {
-		return nil, markAs(fmt.Errorf("verify: day %s: unknown day", d), ErrUnknownDay)
+		return nil, fmt.Errorf("verify: day %s: %w", d, archive.ErrUnknownDay)
 	}
 	r := *f.report
 	r.Date = d
@@ -252,11 +255,11 @@ func serve(t *testing.T, cfg Config) *harness {
 	days := fixtureDays()
 	arc := newFakeArchiver(t, days)
 	arc.plan = fixturePlan()
-	arc.report = &Report{Plan: fixturePlan()}
+	arc.report = &archive.Report{Plan: fixturePlan()}
 	failed := date("2026-11-21")
-	arc.jobs[failed] = &Job{Date: failed, State: JobFailed, Err: errors.New("ffmpeg exited 1"), NextAttempt: now.Add(time.Hour),
-		Progress: Progress{Date: failed, Phase: PhaseFailed}}
-	arc.pending = []Pending{{Date: failed, ChunksDone: 2, Chunks: 5}, {Date: date("2026-11-23"), Forced: true}}
+	arc.jobs[failed] = &archive.DayStatus{Date: failed, State: archive.StateFailed, Err: errors.New("ffmpeg exited 1"), NextAttempt: now.Add(time.Hour),
+		Progress: archive.Progress{Date: failed, Phase: archive.PhaseFailed}}
+	arc.pending = []archive.Pending{{Date: failed, ChunksDone: 2, Chunks: 5}, {Date: date("2026-11-23"), Forced: true}}
 	h := &harness{days: days, arc: arc}
 	if cfg.Addr == "" {
 		h.sock = t.TempDir() + "/run/cctvd.sock"
@@ -264,7 +267,7 @@ func serve(t *testing.T, cfg Config) *harness {
 	}
 	cfg.Version = "v1.2.3"
 	cfg.Root = t.TempDir()
-	cfg.Settle, cfg.Location, cfg.Now = settle, time.UTC, cal.now
+	cfg.Calendar, cfg.Now = cal, clock
 	disk := func(string) (disk.Usage, error) { return disk.Usage{Total: 1000, Used: 400, Free: 550}, nil }
 	srv, err := New(cfg, Deps{Days: days, Archiver: arc, Disk: disk, Errors: fixtureErrors{}}, testLogger(t))
 	if err != nil {
@@ -288,6 +291,22 @@ func (h *harness) start(t *testing.T) {
 	})
 	h.conn = dial(t, h.target(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	h.api = cctvv1.NewCctvServiceClient(h.conn)
+}
+
+// following starts a ConvertDay stream on ctx and has the archiver report
+// p, which the stream must pass on first; it returns the stream.
+func (h *harness) following(t *testing.T, ctx context.Context, req *cctvv1.ConvertDayRequest, p archive.Progress) cctvv1.CctvService_ConvertDayClient {
+	t.Helper()
+	stream, err := h.api.ConvertDay(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-h.arc.watching
+	go h.arc.publish(t, p)
+	if m, err := stream.Recv(); err != nil || m.GetProgress().GetPhase() != phaseProto(p.Phase) {
+		t.Fatalf("first message %v, %v; want %s", m, err, p.Phase)
+	}
+	return stream
 }
 
 // target is the server's address for grpc.NewClient.
@@ -340,12 +359,12 @@ func fixtureDays() *fakeDays {
 
 type fixtureErrors struct{}
 
-func (fixtureErrors) Recent() []RecentError {
-	return []RecentError{{Time: now.Add(-time.Minute), Day: "2026-11-21", Component: "archive", Message: "ffmpeg exited 1"}}
+func (fixtureErrors) Recent() []logring.Entry {
+	return []logring.Entry{{Time: now.Add(-time.Minute), Day: "2026-11-21", Component: "archive", Message: "ffmpeg exited 1"}}
 }
 
 // fixturePlan is a messy day: a gap, a camera restart, junk and an empty file.
-func fixturePlan() *Plan {
+func fixturePlan() *archive.Plan {
 	t0 := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
 	const frame = 3600 // 25 fps at 90 kHz
 	seg := func(name string, firstDTS int64, end time.Duration) ts.File {
@@ -361,7 +380,7 @@ func fixturePlan() *Plan {
 		{Name: "notes.txt", Size: 12},
 		{Name: "seg5.ts", Size: 0},
 	})
-	return &Plan{Date: date("2026-11-20"), Output: "video.mp4", Plan: p, Due: true,
-		Chunks: []Chunk{{Index: 1, First: 0, Count: 2, Frames: 500, Duration: 20 * time.Second, Done: true},
-			{Index: 2, First: 2, Count: 2, Frames: 500, Duration: 20 * time.Second}}}
+	return &archive.Plan{Date: date("2026-11-20"), Output: "video.mp4", Plan: p, Due: true,
+		Chunks: []archive.Chunk{{Index: 0, First: 0, Count: 2, Frames: 500, Duration: 20 * time.Second, Done: true},
+			{Index: 1, First: 2, Count: 2, Frames: 500, Duration: 20 * time.Second}}}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/cctvd/cctvd/internal/archive"
 	"github.com/cctvd/cctvd/internal/catalog"
 	"github.com/cctvd/cctvd/internal/day"
 	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
@@ -59,7 +60,7 @@ func misplacedFindings(ms []catalog.Misplaced, d day.Date) []*cctvv1.Finding {
 // withMisplaced adds to a verify's unknown day the misplaced entries named
 // after it: the folder the day's footage may be in (2026-11-25.bak).
 func withMisplaced(err error, ms []catalog.Misplaced, d day.Date) error {
-	if !errors.Is(err, ErrUnknownDay) {
+	if !errors.Is(err, archive.ErrUnknownDay) {
 		return err
 	}
 	var names []string

@@ -3,11 +3,11 @@ package control
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/cctvd/cctvd/internal/archive"
 	"github.com/cctvd/cctvd/internal/catalog"
 	"github.com/cctvd/cctvd/internal/disk"
 	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
@@ -20,7 +20,7 @@ func (f fakeMisplaced) Misplaced() []catalog.Misplaced { return f }
 func TestMisplacedInStatusAndVerify(t *testing.T) {
 	days := fixtureDays()
 	arc := newFakeArchiver(t, days)
-	arc.report = &Report{Plan: fixturePlan()}
+	arc.report = &archive.Report{Plan: fixturePlan()}
 	mis := fakeMisplaced{
 		{Name: "2026-02-30", Kind: catalog.NotADate, Detail: "not a date"},
 		{Name: "2026-11-22.bak", Kind: catalog.DaySuffix, Date: date("2026-11-22"), Detail: "a backup"},
@@ -28,7 +28,7 @@ func TestMisplacedInStatusAndVerify(t *testing.T) {
 		{Name: "seg15.ts", Kind: catalog.StraySegment, Detail: "in the root"},
 	}
 	h := &harness{days: days, arc: arc, sock: t.TempDir() + "/cctvd.sock"}
-	cfg := Config{Addr: "unix://" + h.sock, Version: "v1.2.3", Root: t.TempDir(), Settle: settle, Location: time.UTC, Now: cal.now}
+	cfg := Config{Addr: "unix://" + h.sock, Version: "v1.2.3", Root: t.TempDir(), Calendar: cal, Now: clock}
 	usage := func(string) (disk.Usage, error) { return disk.Usage{Total: 1000, Used: 400, Free: 550}, nil }
 	srv, err := New(cfg, Deps{Days: days, Archiver: arc, Disk: usage, Misplaced: mis}, testLogger(t))
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
 
+	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/disk"
 	"github.com/cctvd/cctvd/internal/token"
 	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
@@ -39,10 +40,9 @@ type Config struct {
 	Version string
 	// Root is the footage root; its file system's space is reported.
 	Root string
-	// Settle and Location must be the archiver's: a day is due Settle
-	// after its end (midnight in Location). Location nil means time.Local.
-	Settle   time.Duration
-	Location *time.Location
+	// Calendar must be the archiver's: it says when a day ends and when
+	// it is due.
+	Calendar day.Calendar
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// ShutdownTimeout bounds the graceful stop; 0 means DefaultShutdownTimeout.
@@ -96,8 +96,7 @@ func New(cfg Config, deps Deps, log *slog.Logger) (*Server, error) {
 	s.gs = grpc.NewServer(append(opts, sec...)...)
 	svc := &service{
 		days: deps.Days, arc: deps.Archiver, errs: deps.Errors, disk: deps.Disk, mis: deps.Misplaced,
-		cal:  calendar{now: cfg.Now, loc: cfg.Location, settle: cfg.Settle},
-		root: cfg.Root, vers: cfg.Version, start: cfg.Now(), every: progressEvery,
+		cal: cfg.Calendar, now: cfg.Now, root: cfg.Root, vers: cfg.Version, start: cfg.Now(), every: progressEvery,
 		closed: s.closed, log: log,
 	}
 	if svc.disk == nil {
@@ -116,9 +115,6 @@ func New(cfg Config, deps Deps, log *slog.Logger) (*Server, error) {
 func (c Config) withDefaults() Config {
 	if c.Now == nil {
 		c.Now = time.Now
-	}
-	if c.Location == nil {
-		c.Location = time.Local
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = DefaultShutdownTimeout

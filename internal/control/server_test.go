@@ -16,6 +16,7 @@ import (
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
 
+	"github.com/cctvd/cctvd/internal/archive"
 	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
 )
 
@@ -116,18 +117,10 @@ func TestGrpcurl(t *testing.T) {
 func TestShutdownEndsStreams(t *testing.T) {
 	h := serve(t, Config{})
 	d := date("2026-11-22")
-	stream, err := h.api.ConvertDay(t.Context(), &cctvv1.ConvertDayRequest{Date: d.String()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	<-h.arc.watching
-	go h.arc.publish(t, Progress{Date: d, Phase: PhaseEncoding})
-	if _, err := stream.Recv(); err != nil {
-		t.Fatal(err)
-	}
+	stream := h.following(t, t.Context(), &cctvv1.ConvertDayRequest{Date: d.String()}, archive.Progress{Date: d, Phase: archive.PhaseEncoding})
 	// The conversion never ends by itself; shutdown ends the stream.
 	h.shutdown(t, DefaultShutdownTimeout)
-	_, err = stream.Recv()
+	_, err := stream.Recv()
 	if status.Code(err) != codes.Unavailable || !strings.Contains(err.Error(), "shutting down") {
 		t.Errorf("stream after shutdown: %v", err)
 	}

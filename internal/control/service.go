@@ -4,12 +4,14 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/cctvd/cctvd/internal/archive"
 	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/disk"
 	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
 )
 
-// service implements CctvService over the catalog and the archiver.
+// service implements CctvService over the catalog and the archiver; each
+// RPC is in its rpc_NAME.go.
 type service struct {
 	cctvv1.UnimplementedCctvServiceServer
 
@@ -18,7 +20,8 @@ type service struct {
 	errs   RecentErrors // nil: none reported
 	mis    Misplaced    // nil: none reported
 	disk   func(path string) (disk.Usage, error)
-	cal    calendar
+	cal    day.Calendar
+	now    func() time.Time
 	root   string
 	vers   string
 	start  time.Time
@@ -31,21 +34,17 @@ type service struct {
 
 var _ cctvv1.CctvServiceServer = (*service)(nil)
 
-// progressEvery is how often a ConvertDay stream reports progress at most,
-// phase changes aside.
-const progressEvery = time.Second
-
-// parseDate checks a request's date before anything else is done.
-func parseDate(s string) (day.Date, error) {
-	return day.Parse(s)
-}
-
 // jobs are the archiver's days by date.
-func (s *service) jobs() map[day.Date]*Job {
-	list := s.arc.Status()
-	m := make(map[day.Date]*Job, len(list))
+func (s *service) jobs() map[day.Date]*archive.DayStatus {
+	list := s.arc.Status().Days
+	m := make(map[day.Date]*archive.DayStatus, len(list))
 	for i := range list {
 		m[list[i].Date] = &list[i]
 	}
 	return m
+}
+
+// active reports a job queued or converting.
+func active(j *archive.DayStatus) bool {
+	return j.State == archive.StateQueued || j.State == archive.StateConverting
 }

@@ -129,17 +129,7 @@ func startTCPDaemon(t *testing.T, f cctvv1.CctvServiceServer, files *tlsFiles, a
 		}
 		opts = append(opts, grpc.Creds(creds))
 	}
-	s := grpc.NewServer(opts...)
-	cctvv1.RegisterCctvServiceServer(s, f)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		s.Serve(lis)
-	}()
-	t.Cleanup(func() {
-		s.Stop()
-		<-done
-	})
+	serveGRPC(t, lis, f, opts...)
 	return "tcp://" + lis.Addr().String()
 }
 

@@ -20,15 +20,7 @@ func startHTTP(t *testing.T) string {
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("<html>cctvd</html>"))
 	})}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		srv.Serve(lis)
-	}()
-	t.Cleanup(func() {
-		srv.Close()
-		<-done
-	})
+	serving(t, func() { srv.Serve(lis) }, func() { srv.Close() })
 	return lis.Addr().String()
 }
 

@@ -11,7 +11,6 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
 
 	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
 )
@@ -82,17 +81,9 @@ func failedRun() []*cctvv1.ConvertDayResponse {
 	}
 }
 
-func TestConvert(t *testing.T) {
-	tests := []struct {
-		name    string
-		daemon  *fakeDaemon
-		args    []string
-		tty     bool
-		wantReq *cctvv1.ConvertDayRequest // nil: no request at all
-		wantOut string
-		wantErr string
-		code    int
-	}{
+// A dry run prints the plan, or sends it as JSON, and changes nothing.
+func TestConvertDryRun(t *testing.T) {
+	runCases(t, "ConvertDay", []cliCase{
 		{
 			name:    "dry run prints the plan",
 			daemon:  &fakeDaemon{stream: []*cctvv1.ConvertDayResponse{fakePlan()}},
@@ -131,6 +122,13 @@ dry run: nothing was changed
 			wantReq: &cctvv1.ConvertDayRequest{Date: "2026-11-18", DryRun: true, Force: true},
 			wantOut: "{\n  \"date\": \"2026-11-18\",\n  \"output\": \"video.mp4\",\n  \"due\": true\n}\n",
 		},
+	})
+}
+
+// Without --wait cctvctl returns once the day is queued; what cctvd or
+// the arguments refuse is an error.
+func TestConvertQueues(t *testing.T) {
+	runCases(t, "ConvertDay", []cliCase{
 		{
 			name: "without --wait it returns once queued",
 			// hold: the stream stays open, so returning proves cctvctl did not wait.
@@ -139,6 +137,35 @@ dry run: nothing was changed
 			wantReq: &cctvv1.ConvertDayRequest{Date: "2026-11-18"},
 			wantOut: "2026-11-18: queued (follow it with: cctvctl convert 2026-11-18 --wait)\n",
 		},
+		{
+			name:    "a day still settling needs --force",
+			daemon:  &fakeDaemon{err: status.Error(codes.FailedPrecondition, "2026-11-18 is still settling until 2026-11-20 00:00; use --force")},
+			args:    []string{"convert", "2026-11-18"},
+			wantReq: &cctvv1.ConvertDayRequest{Date: "2026-11-18"},
+			wantErr: "cctvctl: convert 2026-11-18: 2026-11-18 is still settling until 2026-11-20 00:00; use --force\n",
+			code:    2,
+		},
+		{
+			name:    "malformed date: no request",
+			daemon:  &fakeDaemon{stream: fullRun()},
+			args:    []string{"convert", "18-11-2026", "--wait"},
+			wantErr: "cctvctl: convert: \"18-11-2026\": not a date (want YYYY-MM-DD)\n",
+			code:    2,
+		},
+		{
+			name:    "unknown flag: no request",
+			daemon:  &fakeDaemon{stream: fullRun()},
+			args:    []string{"convert", "2026-11-18", "--now"},
+			wantErr: "cctvctl: convert: flag provided but not defined: -now\n",
+			code:    2,
+		},
+	})
+}
+
+// With --wait cctvctl follows the conversion to its end, and exits 1 if
+// it did not archive the day.
+func TestConvertWait(t *testing.T) {
+	runCases(t, "ConvertDay", []cliCase{
 		{
 			name:    "wait: plain lines until done",
 			daemon:  &fakeDaemon{stream: fullRun()},
@@ -199,6 +226,12 @@ cctvctl: conversion of 2026-11-18 failed: ffmpeg exited with status 1; its segme
 			wantErr: "cctvctl: convert 2026-11-18: cctvd ended the stream before the conversion finished (see cctvctl status)\n",
 			code:    2,
 		},
+	})
+}
+
+// --wait's progress as JSON lines, and as a bar on a terminal.
+func TestConvertWaitFormats(t *testing.T) {
+	runCases(t, "ConvertDay", []cliCase{
 		{
 			name:    "wait: JSON lines, one per message",
 			daemon:  &fakeDaemon{stream: []*cctvv1.ConvertDayResponse{fullRun()[2], fullRun()[10]}},
@@ -219,57 +252,7 @@ cctvctl: conversion of 2026-11-18 failed: ffmpeg exited with status 1; its segme
 				"\r\x1b[K2026-11-18 done: video.mp4\n" +
 				"2026-11-18: archived to video.mp4 (90.0 KiB), verified, sha512 abababababababab…\n",
 		},
-		{
-			name:    "a day still settling needs --force",
-			daemon:  &fakeDaemon{err: status.Error(codes.FailedPrecondition, "2026-11-18 is still settling until 2026-11-20 00:00; use --force")},
-			args:    []string{"convert", "2026-11-18"},
-			wantReq: &cctvv1.ConvertDayRequest{Date: "2026-11-18"},
-			wantErr: "cctvctl: convert 2026-11-18: 2026-11-18 is still settling until 2026-11-20 00:00; use --force\n",
-			code:    2,
-		},
-		{
-			name:    "malformed date: no request",
-			daemon:  &fakeDaemon{stream: fullRun()},
-			args:    []string{"convert", "18-11-2026", "--wait"},
-			wantErr: "cctvctl: convert: \"18-11-2026\": not a date (want YYYY-MM-DD)\n",
-			code:    2,
-		},
-		{
-			name:    "unknown flag: no request",
-			daemon:  &fakeDaemon{stream: fullRun()},
-			args:    []string{"convert", "2026-11-18", "--now"},
-			wantErr: "cctvctl: convert: flag provided but not defined: -now\n",
-			code:    2,
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, _, _ := cli(startDaemon(t, tt.daemon))
-			c.IsTerminal = tt.tty
-			res := run(t, c, tt.args...)
-			if res.code != tt.code || res.stdout != tt.wantOut || res.stderr != tt.wantErr {
-				t.Errorf("exit %d, stdout:\n%s\nstderr:\n%s\nwant exit %d, stdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr, tt.code, tt.wantOut, tt.wantErr)
-			}
-			if tt.wantReq == nil {
-				checkRequests(t, tt.daemon, "", nil)
-			} else {
-				checkRequests(t, tt.daemon, "ConvertDay", tt.wantReq)
-			}
-		})
-	}
-}
-
-// checkRequests checks that the daemon got exactly want (or nothing, if
-// want is nil).
-func checkRequests(t *testing.T, f *fakeDaemon, method string, want proto.Message) {
-	t.Helper()
-	calls := f.seen()
-	switch {
-	case want == nil && len(calls) > 0:
-		t.Errorf("daemon got %s, want no request at all", calls[0].method)
-	case want != nil && (len(calls) != 1 || calls[0].method != method || !proto.Equal(calls[0].req, want)):
-		t.Errorf("daemon got %v, want one %s %v", calls, method, want)
-	}
+	})
 }
 
 // signalWriter is a buffer that reports its first write.

@@ -56,7 +56,9 @@ func (f *fakeDaemon) seen() []rpcCall {
 	return append([]rpcCall(nil), f.calls...)
 }
 
-func answer[T any](ctx context.Context, f *fakeDaemon, resp T) (T, error) {
+// answer records req, then gives resp, f.err, or nothing until ctx ends.
+func answer[T any](ctx context.Context, f *fakeDaemon, method string, req proto.Message, resp T) (T, error) {
+	f.record(method, req)
 	var zero T
 	if f.err != nil {
 		return zero, f.err
@@ -69,23 +71,19 @@ func answer[T any](ctx context.Context, f *fakeDaemon, resp T) (T, error) {
 }
 
 func (f *fakeDaemon) GetStatus(ctx context.Context, req *cctvv1.GetStatusRequest) (*cctvv1.GetStatusResponse, error) {
-	f.record("GetStatus", req)
-	return answer(ctx, f, f.status)
+	return answer(ctx, f, "GetStatus", req, f.status)
 }
 
 func (f *fakeDaemon) ListDays(ctx context.Context, req *cctvv1.ListDaysRequest) (*cctvv1.ListDaysResponse, error) {
-	f.record("ListDays", req)
-	return answer(ctx, f, f.days)
+	return answer(ctx, f, "ListDays", req, f.days)
 }
 
 func (f *fakeDaemon) VerifyDay(ctx context.Context, req *cctvv1.VerifyDayRequest) (*cctvv1.VerifyDayResponse, error) {
-	f.record("VerifyDay", req)
-	return answer(ctx, f, f.verify)
+	return answer(ctx, f, "VerifyDay", req, f.verify)
 }
 
 func (f *fakeDaemon) CancelConversion(ctx context.Context, req *cctvv1.CancelConversionRequest) (*cctvv1.CancelConversionResponse, error) {
-	f.record("CancelConversion", req)
-	return answer(ctx, f, f.cancel)
+	return answer(ctx, f, "CancelConversion", req, f.cancel)
 }
 
 func (f *fakeDaemon) ConvertDay(req *cctvv1.ConvertDayRequest, stream grpc.ServerStreamingServer[cctvv1.ConvertDayResponse]) error {
@@ -115,18 +113,29 @@ func startDaemon(t *testing.T, f cctvv1.CctvServiceServer) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := grpc.NewServer()
+	serveGRPC(t, lis, f)
+	return "unix://" + sock
+}
+
+// serveGRPC serves f on lis until the test ends.
+func serveGRPC(t *testing.T, lis net.Listener, f cctvv1.CctvServiceServer, opts ...grpc.ServerOption) {
+	s := grpc.NewServer(opts...)
 	cctvv1.RegisterCctvServiceServer(s, f)
+	serving(t, func() { s.Serve(lis) }, s.Stop)
+}
+
+// serving runs serve until the test ends, then stop, and waits for serve
+// to return.
+func serving(t *testing.T, serve, stop func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		s.Serve(lis)
+		serve()
 	}()
 	t.Cleanup(func() {
-		s.Stop()
+		stop()
 		<-done
 	})
-	return "unix://" + sock
 }
 
 // result is one cctvctl run.
@@ -160,6 +169,54 @@ func runCtx(ctx context.Context, c *CLI, args ...string) result {
 		stdout: c.Stdout.(*bytes.Buffer).String(),
 		stderr: c.Stderr.(*bytes.Buffer).String(),
 		code:   ExitCode(err),
+	}
+}
+
+// expect checks a run's exit code and its whole stdout and stderr.
+func (r result) expect(t *testing.T, code int, stdout, stderr string) {
+	t.Helper()
+	if r.code != code || r.stdout != stdout || r.stderr != stderr {
+		t.Errorf("exit %d, stdout:\n%s\nstderr:\n%s\nwant exit %d, stdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr, code, stdout, stderr)
+	}
+}
+
+// cliCase is one cctvctl run against a fake daemon: what it prints, what
+// it exits with, and the one request the daemon gets (none if wantReq is
+// nil).
+type cliCase struct {
+	name    string
+	daemon  *fakeDaemon
+	args    []string
+	tty     bool
+	wantReq proto.Message
+	wantOut string
+	wantErr string
+	code    int
+}
+
+// runCases runs each case on a fresh daemon; method is the RPC wantReq is for.
+func runCases(t *testing.T, method string, tests []cliCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _, _ := cli(startDaemon(t, tt.daemon))
+			c.IsTerminal = tt.tty
+			run(t, c, tt.args...).expect(t, tt.code, tt.wantOut, tt.wantErr)
+			checkRequests(t, tt.daemon, method, tt.wantReq)
+		})
+	}
+}
+
+// checkRequests checks that the daemon got exactly want (or nothing, if
+// want is nil).
+func checkRequests(t *testing.T, f *fakeDaemon, method string, want proto.Message) {
+	t.Helper()
+	calls := f.seen()
+	switch {
+	case want == nil && len(calls) > 0:
+		t.Errorf("daemon got %s, want no request at all", calls[0].method)
+	case want != nil && (len(calls) != 1 || calls[0].method != method || !proto.Equal(calls[0].req, want)):
+		t.Errorf("daemon got %v, want one %s %v", calls, method, want)
 	}
 }
 

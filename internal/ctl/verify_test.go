@@ -22,30 +22,23 @@ func messyVerify() *cctvv1.VerifyDayResponse {
 	}
 }
 
+// A day's findings are printed, or sent as JSON, and make the exit code 1.
 func TestVerify(t *testing.T) {
-	tests := []struct {
-		name       string
-		daemon     *fakeDaemon
-		args       []string
-		wantOut    string
-		wantErr    string // in stderr
-		code       int
-		wantCalled bool
-	}{
+	runCases(t, "VerifyDay", []cliCase{
 		{
 			name: "clean day of segments",
 			daemon: &fakeDaemon{verify: &cctvv1.VerifyDayResponse{
 				Date: "2026-11-16", State: cctvv1.DayState_DAY_STATE_SETTLING, SegmentCount: 8640, Bytes: 4400 << 20,
 			}},
-			args:       []string{"verify", "2026-11-16"},
-			wantOut:    "2026-11-16 (settling): clean in 8640 segments (4.3 GiB)\n",
-			code:       0,
-			wantCalled: true,
+			args:    []string{"verify", "2026-11-16"},
+			wantReq: &cctvv1.VerifyDayRequest{Date: "2026-11-16"},
+			wantOut: "2026-11-16 (settling): clean in 8640 segments (4.3 GiB)\n",
 		},
 		{
-			name:   "findings name their files",
-			daemon: &fakeDaemon{verify: messyVerify()},
-			args:   []string{"verify", "2026-11-16"},
+			name:    "findings name their files",
+			daemon:  &fakeDaemon{verify: messyVerify()},
+			args:    []string{"verify", "2026-11-16"},
+			wantReq: &cctvv1.VerifyDayRequest{Date: "2026-11-16"},
 			wantOut: `2026-11-16 (settling): 4 findings in 12 segments (6.0 MiB)
 
 KIND       AT        LENGTH  FILES             DETAIL
@@ -54,9 +47,8 @@ restart    00:01:50  -       seg9.ts           timestamps start again: camera re
 truncated  -         -       seg11.ts          ends 80 bytes into a packet
 in-flight  -         -       .seg15.ts.Xy9k2Q  rsync temp file
 `,
-			wantErr:    "cctvctl: 2026-11-16: 4 findings\n",
-			code:       1,
-			wantCalled: true,
+			wantErr: "cctvctl: 2026-11-16: 4 findings\n",
+			code:    1,
 		},
 		{
 			name: "archived day with a bad checksum",
@@ -71,33 +63,39 @@ in-flight  -         -       .seg15.ts.Xy9k2Q  rsync temp file
 					Detail: "sha512 is 9f86d081…, the checksum file says 2c26b46b…",
 				}},
 			}},
-			args: []string{"verify", "2026-11-15"},
+			args:    []string{"verify", "2026-11-15"},
+			wantReq: &cctvv1.VerifyDayRequest{Date: "2026-11-15"},
 			wantOut: `2026-11-15 (archived): 1 finding in video.mp4
   video.mp4: 310.0 MiB, hevc, 2160000 frames, 24h0m0s, checksum mismatch
 
 KIND               AT  LENGTH  FILES                           DETAIL
 checksum-mismatch  -   -       video.mp4, video.mp4.sha512sum  sha512 is 9f86d081…, the checksum file says 2c26b46b…
 `,
-			wantErr:    "cctvctl: 2026-11-15: 1 finding\n",
-			code:       1,
-			wantCalled: true,
+			wantErr: "cctvctl: 2026-11-15: 1 finding\n",
+			code:    1,
 		},
 		{
-			name:       "findings as JSON still exit 1",
-			daemon:     &fakeDaemon{verify: &cctvv1.VerifyDayResponse{Date: "2026-11-16", Findings: messyVerify().Findings[2:3]}},
-			args:       []string{"verify", "--json", "2026-11-16"},
-			wantOut:    "{\n  \"date\": \"2026-11-16\",\n  \"findings\": [\n    {\n      \"kind\": \"FINDING_KIND_TRUNCATED\",\n      \"files\": [\n        \"seg11.ts\"\n      ],\n      \"detail\": \"ends 80 bytes into a packet\"\n    }\n  ]\n}\n",
-			wantErr:    `{"error":"2026-11-16: 1 finding","exit_code":1}` + "\n",
-			code:       1,
-			wantCalled: true,
+			name:    "findings as JSON still exit 1",
+			daemon:  &fakeDaemon{verify: &cctvv1.VerifyDayResponse{Date: "2026-11-16", Findings: messyVerify().Findings[2:3]}},
+			args:    []string{"verify", "--json", "2026-11-16"},
+			wantReq: &cctvv1.VerifyDayRequest{Date: "2026-11-16"},
+			wantOut: "{\n  \"date\": \"2026-11-16\",\n  \"findings\": [\n    {\n      \"kind\": \"FINDING_KIND_TRUNCATED\",\n      \"files\": [\n        \"seg11.ts\"\n      ],\n      \"detail\": \"ends 80 bytes into a packet\"\n    }\n  ]\n}\n",
+			wantErr: `{"error":"2026-11-16: 1 finding","exit_code":1}` + "\n",
+			code:    1,
 		},
+	})
+}
+
+// What cctvd or the arguments refuse exits 2; a bad argument sends nothing.
+func TestVerifyRefused(t *testing.T) {
+	runCases(t, "VerifyDay", []cliCase{
 		{
-			name:       "unknown day",
-			daemon:     &fakeDaemon{err: status.Error(codes.NotFound, "no day folder 2026-11-01")},
-			args:       []string{"verify", "2026-11-01"},
-			wantErr:    "cctvctl: verify 2026-11-01: not found: no day folder 2026-11-01\n",
-			code:       2,
-			wantCalled: true,
+			name:    "unknown day",
+			daemon:  &fakeDaemon{err: status.Error(codes.NotFound, "no day folder 2026-11-01")},
+			args:    []string{"verify", "2026-11-01"},
+			wantReq: &cctvv1.VerifyDayRequest{Date: "2026-11-01"},
+			wantErr: "cctvctl: verify 2026-11-01: not found: no day folder 2026-11-01\n",
+			code:    2,
 		},
 		{
 			name:    "malformed date",
@@ -120,23 +118,5 @@ checksum-mismatch  -   -       video.mp4, video.mp4.sha512sum  sha512 is 9f86d08
 			wantErr: "cctvctl: verify: unexpected argument \"2026-11-17\" (usage: cctvctl verify DATE)\n",
 			code:    2,
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			res := runAgainst(t, tt.daemon, tt.args...)
-			if res.code != tt.code || res.stdout != tt.wantOut || res.stderr != tt.wantErr {
-				t.Errorf("exit %d, stdout:\n%s\nstderr:\n%s\nwant exit %d, stdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr, tt.code, tt.wantOut, tt.wantErr)
-			}
-			calls := tt.daemon.seen()
-			if called := len(calls) > 0; called != tt.wantCalled {
-				t.Fatalf("daemon got %d requests, want called=%v", len(calls), tt.wantCalled)
-			}
-			if tt.wantCalled {
-				date := tt.args[len(tt.args)-1]
-				if req, ok := calls[0].req.(*cctvv1.VerifyDayRequest); !ok || len(calls) != 1 || req.GetDate() != date {
-					t.Errorf("requests %v, want one VerifyDay of %s", calls, date)
-				}
-			}
-		})
-	}
+	})
 }

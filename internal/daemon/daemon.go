@@ -16,6 +16,7 @@ import (
 	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/demo"
 	"github.com/cctvd/cctvd/internal/encode"
+	"github.com/cctvd/cctvd/internal/logring"
 	"github.com/cctvd/cctvd/internal/metrics"
 	"github.com/cctvd/cctvd/internal/thumbs"
 	"github.com/cctvd/cctvd/internal/ts"
@@ -25,7 +26,7 @@ import (
 // Run serves the footage root until ctx ends: it builds the components,
 // runs them, and closes them in reverse order.
 func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
-	errlog := control.NewErrorLog(log.Handler(), 20)
+	errlog := logring.New(log.Handler(), 20)
 	log = slog.New(errlog)
 	if cfg.Demo {
 		if err := fillDemo(ctx, cfg, log); err != nil {
@@ -59,7 +60,7 @@ type components struct {
 
 // build makes the components in order, each from the ones before, and
 // binds the listeners; on an error it closes what it made.
-func build(cfg Config, log *slog.Logger, errlog *control.ErrorLog) (*components, error) {
+func build(cfg Config, log *slog.Logger, errlog *logring.Handler) (*components, error) {
 	c := &components{cfg: cfg, log: log}
 	if err := c.build(errlog); err != nil {
 		c.close()
@@ -68,7 +69,7 @@ func build(cfg Config, log *slog.Logger, errlog *control.ErrorLog) (*components,
 	return c, nil
 }
 
-func (c *components) build(errlog *control.ErrorLog) error {
+func (c *components) build(errlog *logring.Handler) error {
 	cfg, log := c.cfg, c.log
 	if err := os.MkdirAll(cfg.StateDir, 0o750); err != nil {
 		return fmt.Errorf("state folder: %w", err)
@@ -78,11 +79,14 @@ func (c *components) build(errlog *control.ErrorLog) error {
 	// counts days by state exists.
 	met := metrics.New()
 	c.met = met
+	// One calendar for the archiver and the control plane: they must agree
+	// on when a day ends and when it is due.
+	cal := day.Calendar{Location: time.Local, Settle: cfg.Settle}
 	arc, err := archive.New(archive.Config{
 		OnRunEnd: func(e archive.RunEnd) {
 			met.ArchiveRun(e.Result, e.Elapsed, e.Footage, e.BytesIn, e.BytesOut, time.Now())
 		},
-		Root: cfg.Root, State: cfg.StateDir, Settle: cfg.Settle, Jobs: cfg.Jobs, ChunkSegments: cfg.ChunkSegments,
+		Root: cfg.Root, State: cfg.StateDir, Calendar: cal, Jobs: cfg.Jobs, ChunkSegments: cfg.ChunkSegments,
 		Encode: encode.Settings{FFmpeg: cfg.FFmpeg, FFprobe: cfg.FFprobe, Preset: cfg.Preset, CRF: cfg.CRF,
 			X265Params: cfg.X265Params, Nice: cfg.Nice},
 	}, log)
@@ -110,8 +114,8 @@ func (c *components) build(errlog *control.ErrorLog) error {
 	c.site, c.closers = site, append(c.closers, site.Close)
 	ctl, err := control.New(control.Config{
 		Addr: cfg.GRPC, TLSCert: cfg.GRPCTLSCert, TLSKey: cfg.GRPCTLSKey, TokenFile: cfg.GRPCTokenFile,
-		Version: Version(), Root: cfg.Root, Settle: cfg.Settle,
-	}, control.Deps{Days: control.FromCatalog(cat, arc), Archiver: control.FromArchiver(arc), Errors: errlog,
+		Version: Version(), Root: cfg.Root, Calendar: cal,
+	}, control.Deps{Days: control.FromCatalog(cat, arc), Archiver: arc, Errors: errlog,
 		Misplaced: cat}, log)
 	if err != nil {
 		return err

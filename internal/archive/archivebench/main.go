@@ -98,7 +98,7 @@ func archiveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if *verbose {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	a, err := archive.New(archive.Config{Root: *root, Location: time.UTC, Settle: archive.DefaultSettle,
+	a, err := archive.New(archive.Config{Root: *root, Calendar: day.Calendar{Location: time.UTC, Settle: archive.DefaultSettle},
 		ChunkSegments: *chunk, Encode: s, Rescan: time.Hour,
 		Now: func() time.Time { return d.End(time.UTC).Add(archive.DefaultSettle) }}, log)
 	if err != nil {

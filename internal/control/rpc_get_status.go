@@ -2,42 +2,39 @@ package control
 
 import (
 	"context"
-	"time"
 
+	"github.com/cctvd/cctvd/internal/archive"
+	"github.com/cctvd/cctvd/internal/logring"
 	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
 )
 
+// RecentErrors reports the errors the daemon logged lately: *logring.Handler.
+type RecentErrors interface {
+	// Recent lists them, newest first.
+	Recent() []logring.Entry
+}
+
 // GetStatus is the daemon at a glance.
 func (s *service) GetStatus(ctx context.Context, req *cctvv1.GetStatusRequest) (*cctvv1.GetStatusResponse, error) {
-	now := s.cal.now()
 	resp := &cctvv1.GetStatusResponse{
 		Version:   s.vers,
 		StartTime: timeProto(s.start),
-		Uptime:    durProto(now.Sub(s.start)),
+		Uptime:    durProto(s.now().Sub(s.start)),
 		Root:      s.root,
-		Settle:    durProto(s.cal.settle),
+		Settle:    durProto(s.cal.Settle),
 		Misplaced: misplacedProto(s.misplaced()),
+		Pending:   pendingProto(s.arc.Pending()),
 	}
-	jobs := s.jobs()
-	counts := map[cctvv1.DayState]int32{}
-	var rootBytes uint64
-	for _, info := range s.days.Days() {
-		counts[s.cal.dayState(&info, jobs[info.Date])]++
-		rootBytes += uint64(info.Bytes + info.archiveBytes())
-	}
+	counts, rootBytes := s.dayStates()
 	for st := cctvv1.DayState_DAY_STATE_RECORDING; st <= cctvv1.DayState_DAY_STATE_PARTIAL; st++ {
 		if counts[st] > 0 {
 			resp.DayCounts = append(resp.DayCounts, &cctvv1.DayStateCount{State: st, Count: counts[st]})
 		}
 	}
-	for _, j := range s.arc.Status() {
-		if j.active() {
+	for _, j := range s.arc.Status().Days {
+		if active(&j) {
 			resp.Conversions = append(resp.Conversions, progressProto(&j.Progress))
 		}
-	}
-	for _, p := range s.arc.Pending() {
-		resp.Pending = append(resp.Pending, &cctvv1.PendingConversion{Date: p.Date.String(), Forced: p.Forced,
-			ChunksDone: int32(p.ChunksDone), ChunkCount: int32(p.Chunks), Committing: p.Committing})
 	}
 	if u, err := s.disk(s.root); err != nil {
 		s.log.Warn("cannot measure the root's file system", "err", err)
@@ -53,18 +50,11 @@ func (s *service) GetStatus(ctx context.Context, req *cctvv1.GetStatusRequest) (
 	return resp, nil
 }
 
-// RecentErrors reports the errors the daemon logged lately.
-type RecentErrors interface {
-	// Recent lists them, newest first.
-	Recent() []RecentError
-}
-
-// RecentError is one error the daemon logged.
-type RecentError struct {
-	Time time.Time
-	// Day is the date it concerns (YYYY-MM-DD), if any.
-	Day string
-	// Component reported it: "archive", "http", "catalog", ...
-	Component string
-	Message   string
+func pendingProto(ps []archive.Pending) []*cctvv1.PendingConversion {
+	var out []*cctvv1.PendingConversion
+	for _, p := range ps {
+		out = append(out, &cctvv1.PendingConversion{Date: p.Date.String(), Forced: p.Forced,
+			ChunksDone: int32(p.ChunksDone), ChunkCount: int32(p.Chunks), Committing: p.Committing})
+	}
+	return out
 }

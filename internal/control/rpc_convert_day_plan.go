@@ -3,24 +3,30 @@ package control
 import (
 	"time"
 
+	"github.com/cctvd/cctvd/internal/archive"
 	"github.com/cctvd/cctvd/internal/ts"
 	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
 )
 
-func planProto(p *Plan) *cctvv1.Plan {
+// The plan a ConvertDay dry run sends.
+
+func planMsg(p *archive.Plan) *cctvv1.ConvertDayResponse {
+	return &cctvv1.ConvertDayResponse{Event: &cctvv1.ConvertDayResponse_Plan{Plan: planProto(p)}}
+}
+
+func planProto(p *archive.Plan) *cctvv1.Plan {
 	idx := indexSegments(&p.Plan)
 	out := &cctvv1.Plan{
-		Date:        p.Date.String(),
-		Output:      p.Output,
-		Segments:    make([]*cctvv1.PlanSegment, 0, len(p.Segments)),
-		Kept:        keptProto(&p.Plan),
-		Chunks:      make([]*cctvv1.Chunk, 0, len(p.Chunks)),
-		Findings:    findingsProto(p.Findings, idx),
-		Bytes:       p.Bytes(),
-		Frames:      int64(p.Frames()),
-		Duration:    durProto(footage(&p.Plan)),
-		Due:         p.Due,
-		EncoderArgs: p.EncoderArgs,
+		Date:     p.Date.String(),
+		Output:   p.Output,
+		Segments: make([]*cctvv1.PlanSegment, 0, len(p.Segments)),
+		Kept:     keptProto(&p.Plan),
+		Chunks:   make([]*cctvv1.Chunk, 0, len(p.Chunks)),
+		Findings: findingsProto(p.Findings, idx),
+		Bytes:    p.Bytes(),
+		Frames:   int64(p.Frames()),
+		Duration: durProto(footage(&p.Plan)),
+		Due:      p.Due,
 	}
 	for i := range p.Segments {
 		s := &p.Segments[i]
@@ -39,9 +45,11 @@ func planProto(p *Plan) *cctvv1.Plan {
 	return out
 }
 
-func chunkProto(p *ts.Plan, c Chunk) *cctvv1.Chunk {
+// chunkProto is c as the API numbers chunks: from 1, where the archiver's
+// Index counts from 0.
+func chunkProto(p *ts.Plan, c archive.Chunk) *cctvv1.Chunk {
 	out := &cctvv1.Chunk{
-		Index:        int32(c.Index),
+		Index:        int32(c.Index + 1),
 		SegmentCount: int32(c.Count),
 		Frames:       c.Frames,
 		Duration:     durProto(c.Duration),

@@ -1,4 +1,4 @@
-package control
+package logring
 
 import (
 	"bytes"
@@ -9,9 +9,9 @@ import (
 	"testing"
 )
 
-func TestErrorLog(t *testing.T) {
+func TestHandler(t *testing.T) {
 	var out bytes.Buffer
-	errs := NewErrorLog(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelWarn}), 3)
+	errs := New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelWarn}), 3)
 	log := slog.New(errs)
 	archive := log.With("component", "archive")
 
@@ -36,7 +36,7 @@ func TestErrorLog(t *testing.T) {
 		t.Errorf("passed on:\n%s", out.String())
 	}
 
-	errs = NewErrorLog(slog.DiscardHandler, 10)
+	errs = New(slog.DiscardHandler, 10)
 	slog.New(errs).With("component", "archive").Error("archiving failed", "day", "2026-11-20", "err", errors.New("ffmpeg exited 1"))
 	slog.New(errs).With("component", "http", "day", "2026-11-21").Error("cannot serve playlist")
 	got = errs.Recent()

@@ -1,49 +1,58 @@
-package control
+// Package logring keeps the last errors logged through slog, so that cctvctl status can show them.
+package logring
 
 import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 )
 
-// ErrorLog is a slog.Handler that passes every record on to another
-// handler and keeps the last errors (records at slog.LevelError and above)
-// for GetStatus. Wrap the daemon's handler in it and pass it as
-// Deps.Errors:
+// Entry is one error logged.
+type Entry struct {
+	Time time.Time
+	// Day is the date it concerns (YYYY-MM-DD), if any.
+	Day string
+	// Component reported it: "archive", "http", "catalog", ...
+	Component string
+	// Message is the record's message, then ": " and its "err" if it has one.
+	Message string
+}
+
+// Handler is a slog.Handler that passes every record on to another
+// handler and keeps the last errors (records at slog.LevelError and
+// above). Wrap the daemon's handler in it:
 //
-//	errs := control.NewErrorLog(slog.NewTextHandler(os.Stderr, nil), 20)
+//	errs := logring.New(slog.NewTextHandler(os.Stderr, nil), 20)
 //	log := slog.New(errs)
-type ErrorLog struct {
+type Handler struct {
 	next  slog.Handler
-	ring  *errorRing
+	ring  *ring
 	attrs []slog.Attr // top-level attributes from WithAttrs: component, day
 	group bool        // attributes now go into a group
 }
 
-var (
-	_ slog.Handler = (*ErrorLog)(nil)
-	_ RecentErrors = (*ErrorLog)(nil)
-)
+var _ slog.Handler = (*Handler)(nil)
 
-type errorRing struct {
+type ring struct {
 	mu   sync.Mutex
-	errs []RecentError // oldest first
+	errs []Entry // oldest first
 	max  int
 }
 
-// NewErrorLog keeps the last n errors logged through next.
-func NewErrorLog(next slog.Handler, n int) *ErrorLog {
-	return &ErrorLog{next: next, ring: &errorRing{max: max(n, 1)}}
+// New keeps the last n errors logged through next.
+func New(next slog.Handler, n int) *Handler {
+	return &Handler{next: next, ring: &ring{max: max(n, 1)}}
 }
 
 // Enabled is true for errors, which are always kept, and for whatever the
 // next handler takes.
-func (h *ErrorLog) Enabled(ctx context.Context, l slog.Level) bool {
+func (h *Handler) Enabled(ctx context.Context, l slog.Level) bool {
 	return l >= slog.LevelError || h.next.Enabled(ctx, l)
 }
 
 // Handle keeps an error, then passes the record on.
-func (h *ErrorLog) Handle(ctx context.Context, r slog.Record) error {
+func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 	if r.Level >= slog.LevelError {
 		h.keep(r)
 	}
@@ -55,8 +64,8 @@ func (h *ErrorLog) Handle(ctx context.Context, r slog.Record) error {
 
 // keep records r with its "err" in the message and its "component" and
 // "day" attributes, from the record or from WithAttrs.
-func (h *ErrorLog) keep(r slog.Record) {
-	e := RecentError{Time: r.Time, Message: r.Message}
+func (h *Handler) keep(r slog.Record) {
+	e := Entry{Time: r.Time, Message: r.Message}
 	var errText string
 	take := func(a slog.Attr) bool {
 		switch a.Key {
@@ -81,7 +90,7 @@ func (h *ErrorLog) keep(r slog.Record) {
 	h.ring.add(e)
 }
 
-func (h *ErrorLog) WithAttrs(attrs []slog.Attr) slog.Handler {
+func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	c := *h
 	c.next = h.next.WithAttrs(attrs)
 	if !h.group {
@@ -90,7 +99,7 @@ func (h *ErrorLog) WithAttrs(attrs []slog.Attr) slog.Handler {
 	return &c
 }
 
-func (h *ErrorLog) WithGroup(name string) slog.Handler {
+func (h *Handler) WithGroup(name string) slog.Handler {
 	c := *h
 	c.next = h.next.WithGroup(name)
 	c.group = c.group || name != ""
@@ -98,11 +107,11 @@ func (h *ErrorLog) WithGroup(name string) slog.Handler {
 }
 
 // Recent lists the errors kept, newest first.
-func (h *ErrorLog) Recent() []RecentError {
+func (h *Handler) Recent() []Entry {
 	return h.ring.recent()
 }
 
-func (r *errorRing) add(e RecentError) {
+func (r *ring) add(e Entry) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(r.errs) == r.max {
@@ -111,10 +120,10 @@ func (r *errorRing) add(e RecentError) {
 	r.errs = append(r.errs, e)
 }
 
-func (r *errorRing) recent() []RecentError {
+func (r *ring) recent() []Entry {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make([]RecentError, len(r.errs))
+	out := make([]Entry, len(r.errs))
 	for i, e := range r.errs {
 		out[len(r.errs)-1-i] = e
 	}

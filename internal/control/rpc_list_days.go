@@ -1,15 +1,56 @@
 package control
 
 import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/cctvd/cctvd/internal/archive"
 	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
 )
 
-// dayProto is a day as ListDays shows it; job is nil when the archiver
-// has not dealt with the day.
-func (c calendar) dayProto(info *DayInfo, job *Job) *cctvv1.Day {
+// ListDays lists the day folders, oldest first, optionally only some states.
+func (s *service) ListDays(ctx context.Context, req *cctvv1.ListDaysRequest) (*cctvv1.ListDaysResponse, error) {
+	want, err := stateFilter(req.GetStates())
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	jobs, now := s.jobs(), s.now()
+	days := s.days.Days()
+	slices.SortFunc(days, func(a, b DayInfo) int { return a.Date.Compare(b.Date) })
+	resp := &cctvv1.ListDaysResponse{Days: make([]*cctvv1.Day, 0, len(days))}
+	for i := range days {
+		s.checked.fill(&days[i], jobs[days[i].Date])
+		d := s.dayProto(now, &days[i], jobs[days[i].Date])
+		if want == nil || want[d.State] {
+			resp.Days = append(resp.Days, d)
+		}
+	}
+	return resp, nil
+}
+
+// stateFilter is the set of states asked for; nil means all.
+func stateFilter(states []cctvv1.DayState) (map[cctvv1.DayState]bool, error) {
+	if len(states) == 0 {
+		return nil, nil
+	}
+	want := map[cctvv1.DayState]bool{}
+	for _, st := range states {
+		if _, ok := cctvv1.DayState_name[int32(st)]; !ok || st == cctvv1.DayState_DAY_STATE_UNSPECIFIED {
+			return nil, markAs(fmt.Errorf("states: %d is not a day state", st), errInvalid)
+		}
+		want[st] = true
+	}
+	return want, nil
+}
+
+// dayProto is a day as ListDays shows it at now; job is nil when the
+// archiver has not dealt with the day.
+func (s *service) dayProto(now time.Time, info *DayInfo, job *archive.DayStatus) *cctvv1.Day {
 	d := &cctvv1.Day{
 		Date:                info.Date.String(),
-		State:               c.dayState(info, job),
+		State:               dayState(s.cal, now, info, job),
 		SegmentCount:        int32(info.Segments),
 		Bytes:               info.Bytes,
 		Covered:             durProto(info.Covered + info.ArchivedCovered),
@@ -22,7 +63,7 @@ func (c calendar) dayProto(info *DayInfo, job *Job) *cctvv1.Day {
 		ArchiveBytes:        info.archiveBytes(),
 		ArchivedSourceBytes: info.ArchivedSourceBytes,
 		ChecksumState:       daySums(info.Archives),
-		DueTime:             timeProto(c.due(info.Date)),
+		DueTime:             timeProto(s.cal.Due(info.Date)),
 	}
 	for _, a := range info.Archives {
 		d.ArchiveFiles = append(d.ArchiveFiles, a.Name)
@@ -30,10 +71,10 @@ func (c calendar) dayProto(info *DayInfo, job *Job) *cctvv1.Day {
 	if d.ArchiveBytes > 0 && d.ArchivedSourceBytes > 0 {
 		d.ReductionRatio = float64(d.ArchiveBytes) / float64(d.ArchivedSourceBytes)
 	}
-	if job != nil && (job.State == JobFailed || job.State == JobCancelled) {
+	if job != nil && (job.State == archive.StateFailed || job.State == archive.StateCancelled) {
 		d.LastError = errText(firstErr(job.Err, job.Progress.Err))
 	}
-	if job != nil && job.State == JobFailed {
+	if job != nil && job.State == archive.StateFailed {
 		d.NextAttemptTime = timeProto(job.NextAttempt)
 	}
 	return d

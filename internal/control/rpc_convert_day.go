@@ -2,22 +2,25 @@ package control
 
 import (
 	"context"
-	"errors"
+	"strings"
 	"time"
 
 	"google.golang.org/grpc"
 
+	"github.com/cctvd/cctvd/internal/archive"
+	"github.com/cctvd/cctvd/internal/day"
 	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
 )
 
-// errNoPlan reports an archiver that answered a dry run without a plan.
-var errNoPlan = errors.New("dry run gave no plan")
+// progressEvery is how often a ConvertDay stream reports progress at most,
+// phase changes aside.
+const progressEvery = time.Second
 
 // ConvertDay queues a day and streams its progress until it ends; with
 // dry_run it sends the plan and changes nothing. The conversion goes on if
 // the client goes away.
 func (s *service) ConvertDay(req *cctvv1.ConvertDayRequest, stream grpc.ServerStreamingServer[cctvv1.ConvertDayResponse]) error {
-	d, err := parseDate(req.GetDate())
+	d, err := day.Parse(req.GetDate())
 	if err != nil {
 		return toStatus(err)
 	}
@@ -33,8 +36,8 @@ func (s *service) ConvertDay(req *cctvv1.ConvertDayRequest, stream grpc.ServerSt
 		msg := planMsg(plan)
 		// Whether force could convert the day now is the calendar's, so
 		// that a dry run never suggests what Convert then refuses.
-		msg.GetPlan().Recording = !d.Before(s.cal.today())
-		msg.GetPlan().DueTime = timeProto(s.cal.due(d))
+		msg.GetPlan().Recording = !d.Before(s.cal.Today(s.now()))
+		msg.GetPlan().DueTime = timeProto(s.cal.Due(d))
 		return stream.Send(msg)
 	}
 	ch, stop, err := s.arc.Watch(d)
@@ -43,23 +46,23 @@ func (s *service) ConvertDay(req *cctvv1.ConvertDayRequest, stream grpc.ServerSt
 	}
 	defer stop()
 	s.log.Info("following conversion", "day", d.String(), "force", req.GetForce())
-	return toStatus(s.follow(ctx, ch, func(p *Progress) error { return stream.Send(progressMsg(p)) }))
+	return toStatus(s.follow(ctx, ch, func(p *archive.Progress) error { return stream.Send(progressMsg(p)) }))
 }
 
 // follow passes a conversion's progress to send until its final report:
 // every phase change at once, other reports at most one per s.every, and
 // the last one always. It ends early when ctx ends (the client went away)
 // or the server stops; the conversion goes on either way.
-func (s *service) follow(ctx context.Context, ch <-chan Progress, send func(*Progress) error) error {
+func (s *service) follow(ctx context.Context, ch <-chan archive.Progress, send func(*archive.Progress) error) error {
 	var (
-		last    Progress
+		last    archive.Progress
 		sent    time.Time // when last was sent; zero before the first
-		pending *Progress
+		pending *archive.Progress
 		timer   = time.NewTimer(time.Hour)
 	)
 	timer.Stop() // armed when a report is held back
 	defer timer.Stop()
-	flush := func(p *Progress) error {
+	flush := func(p *archive.Progress) error {
 		last, sent, pending = *p, time.Now(), nil
 		return send(p)
 	}
@@ -83,8 +86,8 @@ func (s *service) follow(ctx context.Context, ch <-chan Progress, send func(*Pro
 				return flush(pending)
 			case !ok:
 				return nil
-			case sent.IsZero() || p.Phase != last.Phase || p.Phase.final():
-				if err := flush(&p); err != nil || p.Phase.final() {
+			case sent.IsZero() || p.Phase != last.Phase || p.Phase.Final():
+				if err := flush(&p); err != nil || p.Phase.Final() {
 					return err
 				}
 			case time.Since(sent) >= s.every:
@@ -101,16 +104,35 @@ func (s *service) follow(ctx context.Context, ch <-chan Progress, send func(*Pro
 	}
 }
 
-// CancelConversion stops a day's conversion; the segments stay as they were.
-func (s *service) CancelConversion(ctx context.Context, req *cctvv1.CancelConversionRequest) (*cctvv1.CancelConversionResponse, error) {
-	d, err := parseDate(req.GetDate())
-	if err != nil {
-		return nil, toStatus(err)
+// phaseProto is p's enum value, the one of the same name; UNSPECIFIED for
+// a phase this API lacks. The names are the archiver's, so a phase added
+// there is sent as soon as the API has its name.
+func phaseProto(p archive.Phase) cctvv1.ConversionPhase {
+	return cctvv1.ConversionPhase(cctvv1.ConversionPhase_value["CONVERSION_PHASE_"+strings.ToUpper(string(p))])
+}
+
+func progressProto(p *archive.Progress) *cctvv1.ConversionProgress {
+	return &cctvv1.ConversionProgress{
+		Date:         p.Date.String(),
+		Phase:        phaseProto(p.Phase),
+		Chunk:        int32(p.Chunk),
+		ChunkCount:   int32(p.Chunks),
+		Frames:       p.Frames,
+		TotalFrames:  p.TotalFrames,
+		OutTime:      durProto(p.OutTime),
+		TotalTime:    durProto(p.TotalTime),
+		Speed:        p.Speed,
+		Eta:          optDurProto(p.ETA),
+		StartTime:    timeProto(p.Started),
+		UpdateTime:   timeProto(p.Updated),
+		Error:        errText(p.Err),
+		StderrTail:   p.StderrTail,
+		ArchiveFile:  p.Archive,
+		ArchiveBytes: p.ArchiveBytes,
+		Sha512:       p.SHA512,
 	}
-	c, err := s.arc.Cancel(ctx, d)
-	if err != nil {
-		return nil, toStatus(err)
-	}
-	s.log.Info("conversion cancelled", "day", d.String(), "phase", string(c.Phase), "removed", c.Removed)
-	return &cctvv1.CancelConversionResponse{Date: d.String(), Phase: phaseProto(c.Phase), RemovedFiles: int32(c.Removed)}, nil
+}
+
+func progressMsg(p *archive.Progress) *cctvv1.ConvertDayResponse {
+	return &cctvv1.ConvertDayResponse{Event: &cctvv1.ConvertDayResponse_Progress{Progress: progressProto(p)}}
 }
