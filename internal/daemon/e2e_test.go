@@ -1,12 +1,10 @@
 package daemon_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -14,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -29,103 +26,21 @@ import (
 // socket in the state folder.
 var bin string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "cctvd-e2e-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	bin = dir
-	if _, _, err := testbin.Build(context.Background(), dir); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testbin.Main(m, &bin) }
 
-type proc struct {
-	cmd  *exec.Cmd
-	http string
-	grpc string // the control plane's address as it logs it
-	sock string
-	done chan error
-}
-
-// start runs cctvd and waits until it serves HTTP and the control plane,
-// reading its JSON log.
-func start(t *testing.T, root string, args ...string) *proc {
+// start runs cctvd on root and waits until it serves HTTP and the control plane.
+func start(t *testing.T, root string, args ...string) *testbin.Daemon {
 	t.Helper()
-	d := &proc{sock: filepath.Join(root, ".cctvd", "cctvd.sock"), done: make(chan error, 1)}
-	args = append([]string{"--root", root, "--http", "127.0.0.1:0", "--log-format", "json"}, args...)
-	d.cmd = exec.Command(filepath.Join(bin, "cctvd"), args...)
-	stderr, err := d.cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.cmd.Process.Kill(); <-d.done })
-	httpReady, grpcReady := make(chan string, 1), make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			var line struct{ Msg, Addr, Component string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil {
-				switch {
-				case line.Msg == "serving http" && line.Component == "http":
-					httpReady <- line.Addr
-				case line.Msg == "control plane listening":
-					grpcReady <- line.Addr
-				}
-			}
-			t.Log(sc.Text())
-		}
-		d.done <- d.cmd.Wait()
-	}()
-	timeout := time.After(30 * time.Second)
-	for d.http == "" || d.grpc == "" {
-		select {
-		case d.http = <-httpReady:
-		case d.grpc = <-grpcReady:
-		case err := <-d.done:
-			d.done <- err
-			t.Fatalf("cctvd exited before serving: %v", err)
-		case <-timeout:
-			t.Fatal("cctvd did not serve HTTP and the control plane within 30 s")
-		}
-	}
-	return d
+	return testbin.Start(t, bin, nil, append([]string{"--root", root}, args...)...)
 }
 
-// ctl runs cctvctl against the daemon and returns its stdout, stderr and exit code.
-func (d *proc) ctl(t *testing.T, args ...string) (string, string, int) {
-	t.Helper()
-	cmd := exec.Command(filepath.Join(bin, "cctvctl"), append([]string{"--addr", d.grpc}, args...)...)
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return stdout.String(), stderr.String(), code
-}
+var get = testbin.Get
 
-func get(t *testing.T, url string) (int, string, http.Header) {
+// waitFor polls f until it reports done, for what a running daemon does in
+// its own time; it fails the test after 20 s.
+func waitFor(t *testing.T, f func() (string, bool)) string {
 	t.Helper()
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b), resp.Header
+	return testbin.WaitFor(t, "the daemon", 20*time.Second, f)
 }
 
 func grepLines(text string, prefixes ...string) string {
@@ -138,26 +53,6 @@ func grepLines(text string, prefixes ...string) string {
 		}
 	}
 	return strings.Join(out, "\n")
-}
-
-// waitFor polls f until it reports done, for what a running daemon does in
-// its own time; it fails the test after 20 s.
-func waitFor(t *testing.T, f func() (string, bool)) string {
-	t.Helper()
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(20 * time.Second)
-	for {
-		v, done := f()
-		if done {
-			return v
-		}
-		select {
-		case <-tick.C:
-		case <-deadline:
-			t.Fatalf("gave up waiting; last: %s", v)
-		}
-	}
 }
 
 func TestEndToEnd(t *testing.T) {
@@ -205,11 +100,11 @@ func TestEndToEnd(t *testing.T) {
 type e2e struct {
 	root       string
 	old, today day.Date
-	d          *proc
+	d          *testbin.Daemon
 }
 
 func (e *e2e) http(t *testing.T) {
-	base, old, today := "http://"+e.d.http, e.old, e.today
+	base, old, today := e.d.Base(), e.old, e.today
 	code, body, _ := get(t, base+"/")
 	if code != 200 || !strings.Contains(body, old.String()) || !strings.Contains(body, today.String()) {
 		t.Errorf("index: %d, lists both days: %v", code, strings.Contains(body, old.String()))
@@ -240,7 +135,7 @@ func (e *e2e) http(t *testing.T) {
 
 func (e *e2e) cctvctl(t *testing.T) {
 	d, root, old, today := e.d, e.root, e.old, e.today
-	out, errOut, code := d.ctl(t, "days", "--json")
+	out, errOut, code := d.Ctl(t, "days", "--json")
 	if code != 0 || !strings.Contains(out, old.String()) {
 		t.Fatalf("days --json: exit %d\n%s%s", code, out, errOut)
 	}
@@ -248,13 +143,13 @@ func (e *e2e) cctvctl(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &days); err != nil {
 		t.Errorf("days --json is not JSON: %v", err)
 	}
-	if _, errOut, code = d.ctl(t, "convert", today.String()); code != 2 {
+	if _, errOut, code = d.Ctl(t, "convert", today.String()); code != 2 {
 		t.Errorf("convert today without --force: exit %d, want 2 (%s)", code, errOut)
 	}
-	if _, errOut, code = d.ctl(t, "verify", "2024-13-45"); code != 2 || !strings.Contains(errOut, "2024-13-45") {
+	if _, errOut, code = d.Ctl(t, "verify", "2024-13-45"); code != 2 || !strings.Contains(errOut, "2024-13-45") {
 		t.Errorf("verify of a bad date: exit %d: %s", code, errOut)
 	}
-	out, errOut, code = d.ctl(t, "convert", old.String(), "--dry-run")
+	out, errOut, code = d.Ctl(t, "convert", old.String(), "--dry-run")
 	if code != 0 || !strings.Contains(out, "seg3.ts") {
 		t.Errorf("dry run: exit %d\n%s%s", code, out, errOut)
 	}
@@ -270,7 +165,7 @@ func (e *e2e) cctvctl(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, errOut, code = d.ctl(t, "convert", old.String(), "--force", "--wait")
+	out, errOut, code = d.Ctl(t, "convert", old.String(), "--force", "--wait")
 	if code != 0 {
 		t.Fatalf("convert --force --wait: exit %d\n%s%s", code, out, errOut)
 	}
@@ -284,25 +179,25 @@ func (e *e2e) cctvctl(t *testing.T) {
 		t.Errorf("archived day holds %q, want notes.txt and the archive", got)
 	}
 	// notes.txt stays behind and is reported: a finding, exit 1.
-	out, errOut, code = d.ctl(t, "verify", old.String())
+	out, errOut, code = d.Ctl(t, "verify", old.String())
 	if code != 1 || !strings.Contains(out, "checksum verified") || !strings.Contains(out, "notes.txt") {
 		t.Errorf("verify archived day: exit %d, want 1\n%s%s", code, out, errOut)
 	}
 	// The index page draws the archived day's timeline from the runs
 	// the archiver recorded, and seeks in its mp4.
-	if _, body, _ := get(t, "http://"+d.http+"/"); !strings.Contains(body, `data-file="`+old.String()+`/video.mp4"`) {
+	if _, body, _ := get(t, d.Base()+"/"); !strings.Contains(body, `data-file="`+old.String()+`/video.mp4"`) {
 		t.Errorf("the index page has no timeline for the archived day %s", old)
 	}
-	if _, body, _ := get(t, "http://"+d.http+"/metrics"); !strings.Contains(body, `cctvd_archive_runs_total{result="ok"} 1`) ||
+	if _, body, _ := get(t, d.Base()+"/metrics"); !strings.Contains(body, `cctvd_archive_runs_total{result="ok"} 1`) ||
 		!strings.Contains(body, `cctvd_days{state="archived"} 1`) {
 		t.Errorf("metrics do not show the archive run:\n%s", grepLines(body, "cctvd_archive_runs_total", "cctvd_days"))
 	}
 	// The size reduction is known once the day is archived.
-	if out, _, code = d.ctl(t, "days", "--json"); code != 0 || !strings.Contains(out, `"archived_source_bytes"`) ||
+	if out, _, code = d.Ctl(t, "days", "--json"); code != 0 || !strings.Contains(out, `"archived_source_bytes"`) ||
 		!strings.Contains(out, `"reduction_ratio"`) {
 		t.Errorf("days --json after archiving lacks the size reduction:\n%s", out)
 	}
-	if out, _, code = d.ctl(t, "status"); code != 0 || !strings.Contains(out, root) {
+	if out, _, code = d.Ctl(t, "status"); code != 0 || !strings.Contains(out, root) {
 		t.Errorf("status: exit %d\n%s", code, out)
 	}
 	e.resend(t, dir, seg1, seg2)
@@ -311,7 +206,7 @@ func (e *e2e) cctvctl(t *testing.T) {
 // resend sends archived segments again, as a camera retrying and a backlog
 // re-sent by rsync do: nothing is stored or shown as the day's footage.
 func (e *e2e) resend(t *testing.T, dir string, seg1, seg2 []byte) {
-	d, old, base := e.d, e.old, "http://"+e.d.http
+	d, old, base := e.d, e.old, e.d.Base()
 	// A camera retries an upload of an archived segment: 200, and
 	// nothing is stored.
 	req, err := http.NewRequest(http.MethodPut, base+"/"+old.String()+"/seg1.ts", bytes.NewReader(seg1))
@@ -349,23 +244,9 @@ func (e *e2e) resend(t *testing.T, dir string, seg1, seg2 []byte) {
 	if code, _, h := get(t, base+"/playlist.m3u8?date="+old.String()); code != 302 || h.Get("Location") != "/"+old.String()+"/video.mp4" {
 		t.Errorf("the archived day's playlist with a copy back: %d to %q, want 302 to its video.mp4", code, h.Get("Location"))
 	}
-	if out, _, _ := d.ctl(t, "days", "--json"); !strings.Contains(out, "DAY_STATE_ARCHIVED") || strings.Contains(out, "DAY_STATE_PARTIAL") {
+	if out, _, _ := d.Ctl(t, "days", "--json"); !strings.Contains(out, "DAY_STATE_ARCHIVED") || strings.Contains(out, "DAY_STATE_PARTIAL") {
 		t.Errorf("the day with a copy back is not archived:\n%s", out)
 	}
 }
 
-func (e *e2e) shutdown(t *testing.T) {
-	d := e.d
-	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-d.done:
-		d.done <- err
-		if err != nil {
-			t.Errorf("cctvd exited with %v after SIGTERM", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Error("cctvd still running 15 s after SIGTERM")
-	}
-}
+func (e *e2e) shutdown(t *testing.T) { e.d.Stop(t, 15*time.Second) }

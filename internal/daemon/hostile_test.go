@@ -49,14 +49,15 @@ func TestHostileControlPlane(t *testing.T) {
 	})
 
 	t.Run("unix socket is 0660 in a 0750 folder", func(t *testing.T) {
-		d := start(t, t.TempDir())
-		if d.grpc != "unix://"+d.sock {
-			t.Errorf("control plane on %s, want the default socket %s", d.grpc, d.sock)
+		root := t.TempDir()
+		d, sock := start(t, root), filepath.Join(root, ".cctvd", "cctvd.sock")
+		if d.GRPC != "unix://"+sock {
+			t.Errorf("control plane on %s, want the default socket %s", d.GRPC, sock)
 		}
 		for _, c := range []struct {
 			path string
 			mode os.FileMode
-		}{{d.sock, os.ModeSocket | 0o660}, {filepath.Dir(d.sock), os.ModeDir | 0o750}} {
+		}{{sock, os.ModeSocket | 0o660}, {filepath.Dir(sock), os.ModeDir | 0o750}} {
 			if fi, err := os.Stat(c.path); err != nil || fi.Mode() != c.mode {
 				t.Errorf("%s: %v %v, want %v", c.path, fi.Mode(), err, c.mode)
 			}
@@ -75,7 +76,7 @@ func TestHostileControlPlane(t *testing.T) {
 			{name: "right token", args: []string{"--token-file", secret}, code: 0},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
-				stdout, stderr, code := d.ctl(t, append(tt.args, "status")...)
+				stdout, stderr, code := d.Ctl(t, append(tt.args, "status")...)
 				if code != tt.code {
 					t.Fatalf("cctvctl status: exit %d, want %d\n%s%s", code, tt.code, stdout, stderr)
 				}

@@ -8,7 +8,7 @@
 package field
 
 import (
-	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -29,20 +29,40 @@ const zone = "Europe/Berlin"
 // binDir holds cctvd and cctvctl, built once as a user builds them.
 var binDir string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "cctvd-field-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+func TestMain(m *testing.M) { testbin.Main(m, &binDir) }
+
+// startDaemon runs cctvd on root in the camera owner's time zone and waits
+// until it serves HTTP and the control plane.
+func startDaemon(t *testing.T, root string, args ...string) *testbin.Daemon {
+	t.Helper()
+	return testbin.Start(t, binDir, []string{"TZ=" + zone}, append([]string{"--root", root}, args...)...)
+}
+
+// dayStates asks cctvctl for every day's state.
+func dayStates(t *testing.T, d *testbin.Daemon) map[string]string {
+	t.Helper()
+	out, errOut, code := d.Ctl(t, "days", "--json")
+	if code != 0 {
+		t.Fatalf("cctvctl days --json: exit %d: %s", code, errOut)
 	}
-	binDir = dir
-	if _, _, err := testbin.Build(context.Background(), dir); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+	var resp struct {
+		Days []struct{ Date, State string }
 	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	if err := json.Unmarshal([]byte(out), &resp); err != nil {
+		t.Fatalf("cctvctl days --json: %v\n%s", err, out)
+	}
+	states := map[string]string{}
+	for _, day := range resp.Days {
+		states[day.Date] = strings.TrimPrefix(day.State, "DAY_STATE_")
+	}
+	return states
+}
+
+var get = testbin.Get
+
+func waitFor(t *testing.T, what string, limit time.Duration, f func() (string, bool)) string {
+	t.Helper()
+	return testbin.WaitFor(t, what, limit, f)
 }
 
 // at is a wall-clock time of day d in the owner's zone, with a fraction.
@@ -121,16 +141,13 @@ func TestField(t *testing.T) {
 		t.Fatal(err)
 	}
 	args := []string{"--upload-token-file", token, "--chunk-segments", "2", "--jobs", "1"}
-	d := startDaemon(t, root, args...)
-	defer func() {
-		if d != nil {
-			d.kill()
-		}
-	}()
+	// Started on the whole test's t: restarts inside a step live on after it.
+	tf := t
+	d := startDaemon(tf, root, args...)
 
 	t.Run("past day archives with a camera's fractional times", func(t *testing.T) {
 		waitFor(t, past.String()+" archived", 5*time.Minute, func() (string, bool) {
-			s := d.dayStates(t)[past.String()]
+			s := dayStates(t, d)[past.String()]
 			return s, s == "ARCHIVED"
 		})
 		sha512sumCheck(t, pastDir, "video.mp4.sha512sum")
@@ -147,17 +164,17 @@ func TestField(t *testing.T) {
 			t.Errorf("segments left after archiving: %v", ts)
 		}
 		// A player asking for the day's playlist gets the archive.
-		if got := frames(t, d.http+"/playlist.m3u8?date="+past.String()); got != pastFrames {
+		if got := frames(t, d.Base()+"/playlist.m3u8?date="+past.String()); got != pastFrames {
 			t.Errorf("the day's playlist plays %d frames, want %d", got, pastFrames)
 		}
-		if _, out, code := d.ctl(t, "verify", past.String()); code != 0 {
+		if _, out, code := d.Ctl(t, "verify", past.String()); code != 0 {
 			t.Errorf("cctvctl verify %s: exit %d\n%s", past, code, out)
 		}
 	})
 
 	t.Run("today arrives by rsync and curl while cctvd runs", func(t *testing.T) {
 		rsync(t, todayRun, todayNames[2:4], todayDir)
-		url := fmt.Sprintf("%s/%s/%s", d.http, today, todayNames[4])
+		url := fmt.Sprintf("%s/%s/%s", d.Base(), today, todayNames[4])
 		if code := curlPut(t, filepath.Join(todayRun, todayNames[4]), url, token); code != 201 {
 			t.Errorf("curl -T %s: %d, want 201", todayNames[4], code)
 		}
@@ -166,7 +183,7 @@ func TestField(t *testing.T) {
 			t.Errorf("curl -T %s again: %d, want 200", todayNames[4], code)
 		}
 		pl := waitFor(t, "today's playlist to list 5 segments", time.Minute, func() (string, bool) {
-			_, body, _ := get(t, d.http+"/playlist.m3u8?date="+today.String())
+			_, body, _ := get(t, d.Base()+"/playlist.m3u8?date="+today.String())
 			return body, strings.Count(body, "#EXTINF") == 5
 		})
 		checkTodayPlaylist(t, d, pl, todayRun, todayNames[:5])
@@ -179,16 +196,16 @@ func TestField(t *testing.T) {
 		// complete: a slow link stalls longer than any such rule.
 		stall := time.NewTimer(5 * time.Second)
 		<-stall.C
-		_, pl, _ := get(t, d.http+"/playlist.m3u8?date="+today.String())
+		_, pl, _ := get(t, d.Base()+"/playlist.m3u8?date="+today.String())
 		if strings.Contains(pl, name) {
 			t.Errorf("today's playlist lists the half-written %s:\n%s", name, pl)
 		}
-		if code, _, h := get(t, fmt.Sprintf("%s/%s/%s", d.http, today, name)); code == 200 && publicCache(h) {
+		if code, _, h := get(t, fmt.Sprintf("%s/%s/%s", d.Base(), today, name)); code == 200 && publicCache(h) {
 			t.Errorf("the half-written %s is served with Cache-Control %q: a cache would pin the truncated body", name, h.Get("Cache-Control"))
 		}
 		finish()
 		pl = waitFor(t, "today's playlist to list the finished copy", time.Minute, func() (string, bool) {
-			_, body, _ := get(t, d.http+"/playlist.m3u8?date="+today.String())
+			_, body, _ := get(t, d.Base()+"/playlist.m3u8?date="+today.String())
 			return body, strings.Contains(body, name)
 		})
 		checkTodayPlaylist(t, d, pl, todayRun, todayNames)
@@ -196,17 +213,17 @@ func TestField(t *testing.T) {
 
 	t.Run("an upload retried after its day was archived stores nothing", func(t *testing.T) {
 		name := pastRuns[0].names[1]
-		code := curlPut(t, filepath.Join(pastRuns[0].dir, name), fmt.Sprintf("%s/%s/%s", d.http, past, name), token)
+		code := curlPut(t, filepath.Join(pastRuns[0].dir, name), fmt.Sprintf("%s/%s/%s", d.Base(), past, name), token)
 		if code != 200 {
 			t.Errorf("re-upload of archived %s: %d, want 200 (already archived)", name, code)
 		}
 		if _, err := os.Stat(filepath.Join(pastDir, name)); !os.IsNotExist(err) {
 			t.Errorf("re-upload of archived %s was stored in the day folder (%v)", name, err)
 		}
-		if s := d.dayStates(t)[past.String()]; s != "ARCHIVED" {
+		if s := dayStates(t, d)[past.String()]; s != "ARCHIVED" {
 			t.Errorf("%s is %s after the retry, want ARCHIVED", past, s)
 		}
-		if got := frames(t, d.http+"/playlist.m3u8?date="+past.String()); got != pastFrames {
+		if got := frames(t, d.Base()+"/playlist.m3u8?date="+past.String()); got != pastFrames {
 			t.Errorf("after the retry the day's playlist plays %d frames, want the archive's %d", got, pastFrames)
 		}
 	})
@@ -216,7 +233,7 @@ func TestField(t *testing.T) {
 		rsync(t, lateRun, lateNames, pastDir)
 		// The day is long due: cctvd archives the backlog on its own.
 		waitFor(t, "the backlog archived", 5*time.Minute, func() (string, bool) {
-			s := d.dayStates(t)[past.String()]
+			s := dayStates(t, d)[past.String()]
 			_, err := os.Stat(filepath.Join(pastDir, "video-2.mp4.sha512sum"))
 			return s, s == "ARCHIVED" && err == nil
 		})
@@ -231,10 +248,10 @@ func TestField(t *testing.T) {
 		}
 		// The main archive stays what the day's playlist plays, and the page
 		// lists both archives in order.
-		if got := frames(t, d.http+"/playlist.m3u8?date="+past.String()); got != pastFrames {
+		if got := frames(t, d.Base()+"/playlist.m3u8?date="+past.String()); got != pastFrames {
 			t.Errorf("the day's playlist plays %d frames, want video.mp4's %d", got, pastFrames)
 		}
-		_, page, _ := get(t, d.http+"/")
+		_, page, _ := get(t, d.Base()+"/")
 		main, second := strings.Index(page, past.String()+"/video.mp4"), strings.Index(page, past.String()+"/video-2.mp4")
 		if main < 0 || second < 0 || second < main {
 			t.Errorf("index page: video.mp4 at %d, video-2.mp4 at %d: want both, in order", main, second)
@@ -244,11 +261,11 @@ func TestField(t *testing.T) {
 	t.Run("a camera clock a day ahead does not take over live viewing", func(t *testing.T) {
 		tomorrow := today.Next()
 		src := filepath.Join(todayRun, todayNames[0])
-		if code := curlPut(t, src, fmt.Sprintf("%s/%s/ahead1.ts", d.http, tomorrow), token); code != 201 {
+		if code := curlPut(t, src, fmt.Sprintf("%s/%s/ahead1.ts", d.Base(), tomorrow), token); code != 201 {
 			t.Errorf("upload into tomorrow (%s): %d, want 201 (kept, a camera on another zone)", tomorrow, code)
 		}
 		for _, bad := range []string{"0001-01-01", "1969-12-31", "9999-12-30", today.AddDays(30).String()} {
-			if code := curlPut(t, src, fmt.Sprintf("%s/%s/odd.ts", d.http, bad), token); code < 400 || code > 499 {
+			if code := curlPut(t, src, fmt.Sprintf("%s/%s/odd.ts", d.Base(), bad), token); code < 400 || code > 499 {
 				t.Errorf("upload into %s: %d, want a 4xx", bad, code)
 			}
 			if _, err := os.Stat(filepath.Join(root, bad)); !os.IsNotExist(err) {
@@ -261,40 +278,40 @@ func TestField(t *testing.T) {
 		rsync(t, todayRun, todayNames[:1], mkdir(today.AddDays(5)))
 		rsync(t, todayRun, todayNames[:1], filepath.Join(root, "9999-12-31"))
 		waitFor(t, "the wrong-clock folders to be seen", time.Minute, func() (string, bool) {
-			states := d.dayStates(t)
+			states := dayStates(t, d)
 			_, ahead := states[tomorrow.String()]
 			_, far := states[farOff]
 			_, end := states["9999-12-31"]
 			return fmt.Sprint(states), ahead && far && end
 		})
-		code, _, h := get(t, d.http+"/playlist.m3u8?live=1")
+		code, _, h := get(t, d.Base()+"/playlist.m3u8?live=1")
 		if want := "date=" + today.String(); code != 302 || !strings.Contains(h.Get("Location"), want) {
 			t.Errorf("?live=1: %d to %q, want 302 to %s", code, h.Get("Location"), want)
 		}
-		_, live, _ := get(t, d.http+"/playlist.m3u8?live=1&date="+today.String())
+		_, live, _ := get(t, d.Base()+"/playlist.m3u8?live=1&date="+today.String())
 		if strings.Contains(live, tomorrow.String()) {
 			t.Errorf("today's live playlist runs on into tomorrow's wrong-clock footage:\n%s", live)
 		}
 	})
 
 	t.Run("a forced conversion interrupted by SIGTERM resumes", func(t *testing.T) {
-		if out, errOut, code := d.ctl(t, "convert", settling.String(), "--force"); code != 0 {
+		if out, errOut, code := d.Ctl(t, "convert", settling.String(), "--force"); code != 0 {
 			t.Fatalf("cctvctl convert %s --force: exit %d\n%s%s", settling, code, out, errOut)
 		}
 		// Stop cctvd once the first of the day's four chunks is encoded.
 		waitFor(t, "the first chunk", 2*time.Minute, func() (string, bool) {
-			out, _, _ := d.ctl(t, "status", "--json")
+			out, _, _ := d.Ctl(t, "status", "--json")
 			return out, regexp.MustCompile(`"chunk":\s*[2-9]`).MatchString(out)
 		})
-		d.stop(t)
-		d = startDaemon(t, root, args...)
-		if s := d.dayStates(t)[settling.String()]; s == "SETTLING" {
-			if out, _, _ := d.ctl(t, "status"); !strings.Contains(out, settling.String()) {
+		d.Stop(t, time.Minute)
+		d = startDaemon(tf, root, args...)
+		if s := dayStates(t, d)[settling.String()]; s == "SETTLING" {
+			if out, _, _ := d.Ctl(t, "status"); !strings.Contains(out, settling.String()) {
 				t.Errorf("cctvctl status does not mention the interrupted conversion of %s:\n%s", settling, out)
 			}
 		}
 		waitFor(t, settling.String()+" archived after the restart", 5*time.Minute, func() (string, bool) {
-			s := d.dayStates(t)[settling.String()]
+			s := dayStates(t, d)[settling.String()]
 			return s, s == "ARCHIVED"
 		})
 		sha512sumCheck(t, settlingDir, "video.mp4.sha512sum")
@@ -312,10 +329,10 @@ func TestField(t *testing.T) {
 		// scan after the restart must happen before its playlist is final.
 		fresh := today.AddDays(-2)
 		freshRun, freshNames := cam.film(at(loc, fresh, 10, 0, 0, 500_000_042), 6, 1)
-		d.stop(t)
+		d.Stop(t, time.Minute)
 		rsync(t, freshRun, freshNames, mkdir(fresh))
-		d = startDaemon(t, root, args...)
-		code, pl, h := get(t, d.http+"/playlist.m3u8?date="+fresh.String())
+		d = startDaemon(tf, root, args...)
+		code, pl, h := get(t, d.Base()+"/playlist.m3u8?date="+fresh.String())
 		switch {
 		case code == 503 && h.Get("Retry-After") != "":
 		case code == 200 && strings.Contains(pl, "#EXT-X-ENDLIST") && strings.Count(pl, "#EXTINF") != len(freshNames):
@@ -325,21 +342,20 @@ func TestField(t *testing.T) {
 			t.Errorf("right after start-up the day's playlist: %d", code)
 		}
 		pl = waitFor(t, "the fresh day's playlist", time.Minute, func() (string, bool) {
-			_, body, _ := get(t, d.http+"/playlist.m3u8?date="+fresh.String())
+			_, body, _ := get(t, d.Base()+"/playlist.m3u8?date="+fresh.String())
 			return body, strings.Count(body, "#EXTINF") == len(freshNames)
 		})
 		want := 0
 		for _, n := range freshNames {
 			want += frames(t, filepath.Join(freshRun, n))
 		}
-		if got := frames(t, d.http+"/playlist.m3u8?date="+fresh.String()); got != want {
+		if got := frames(t, d.Base()+"/playlist.m3u8?date="+fresh.String()); got != want {
 			t.Errorf("ffprobe reads %d frames through the playlist, want %d:\n%s", got, want, pl)
 		}
 	})
 
 	t.Run("every archive checks out and nothing is left behind", func(t *testing.T) {
-		d.stop(t)
-		d = nil
+		d.Stop(t, time.Minute)
 		sums, _ := filepath.Glob(filepath.Join(root, "*", "*.sha512sum"))
 		if len(sums) < 3 {
 			t.Errorf("%d checksum files, want 3 or more: %v", len(sums), sums)
@@ -363,7 +379,7 @@ func TestField(t *testing.T) {
 // checkTodayPlaylist reads today's EVENT playlist as a player does: each
 // segment it lists is fetched and probed, and must be exactly the camera's
 // file, at the camera's duration.
-func checkTodayPlaylist(t *testing.T, d *daemon, pl, src string, names []string) {
+func checkTodayPlaylist(t *testing.T, d *testbin.Daemon, pl, src string, names []string) {
 	t.Helper()
 	if strings.Contains(pl, "#EXT-X-ENDLIST") {
 		t.Errorf("today's playlist is final:\n%s", pl)
@@ -373,7 +389,7 @@ func checkTodayPlaylist(t *testing.T, d *daemon, pl, src string, names []string)
 		if strings.HasSuffix(l, ".ts") {
 			listed = append(listed, filepath.Base(l))
 			want := frames(t, filepath.Join(src, filepath.Base(l)))
-			if got := frames(t, d.http+"/"+l); got != want {
+			if got := frames(t, d.Base()+"/"+l); got != want {
 				t.Errorf("%s: ffprobe reads %d frames over HTTP, the camera filmed %d", l, got, want)
 			}
 		}
