@@ -58,10 +58,7 @@ var phaseOrder = []Phase{PhaseQueued, PhasePlanning, PhaseEncoding, PhaseJoining
 	PhaseChecksumming, PhaseCommitting, PhaseDone}
 
 func TestConvert(t *testing.T) {
-	t.Parallel()
-	if testing.Short() {
-		t.Skip("-short: encodes footage with ffmpeg")
-	}
+	slowTest(t, "encodes footage with ffmpeg")
 	root, cfg, _, s := controlRoot(t)
 	a := start(t, cfg)
 	s.waitIdle(t)
@@ -204,10 +201,7 @@ func checkPhases(t *testing.T, seen []Progress) {
 }
 
 func TestCancel(t *testing.T) {
-	t.Parallel()
-	if testing.Short() {
-		t.Skip("-short: encodes footage with ffmpeg")
-	}
+	slowTest(t, "encodes footage with ffmpeg")
 	root, cfg, c, s := controlRoot(t)
 	encoding := make(chan struct{}, 1)
 	cfg.AfterStep = func(st Step) {
@@ -276,13 +270,8 @@ func TestCancel(t *testing.T) {
 // TestRecoverUnverifiedArchive: an archive without checksum that no manifest
 // accounts for is set aside, and the day archived anew.
 func TestRecoverUnverifiedArchive(t *testing.T) {
-	t.Parallel()
-	if testing.Short() {
-		t.Skip("-short: encodes footage with ffmpeg")
-	}
-	root := t.TempDir()
-	copyDay(t, "clean", root, cleanDay)
-	dir := filepath.Join(root, cleanDay.String())
+	slowTest(t, "encodes footage with ffmpeg")
+	root, dir := cleanRoot(t)
 	if err := os.WriteFile(filepath.Join(dir, "video.mp4"), []byte("not what it seems"), 0o644); err != nil {
 		t.Fatal(err)
 	}

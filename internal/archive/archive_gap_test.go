@@ -20,10 +20,7 @@ import (
 // for half an hour) must still be archived, with the gap kept in the
 // archive's timestamps.
 func TestArchiveLongGap(t *testing.T) {
-	t.Parallel()
-	if testing.Short() {
-		t.Skip("-short: encodes footage with ffmpeg")
-	}
+	slowTest(t, "encodes footage with ffmpeg")
 	root := t.TempDir()
 	dir := filepath.Join(root, cleanDay.String())
 	if err := os.MkdirAll(dir, 0o755); err != nil {

@@ -15,10 +15,7 @@ import (
 // at start although the day is not due, reuses the finished chunks and
 // archives the day; nothing is pending afterwards.
 func TestForcedConversionResumesAfterShutdown(t *testing.T) {
-	t.Parallel()
-	if testing.Short() {
-		t.Skip("-short: encodes footage with ffmpeg")
-	}
+	slowTest(t, "encodes footage with ffmpeg")
 	tests := []struct {
 		name  string
 		step  string // the daemon is stopped after this step of the day
