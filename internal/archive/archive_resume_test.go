@@ -33,33 +33,7 @@ func TestForcedConversionResumesAfterShutdown(t *testing.T) {
 			cfg.ChunkSegments = 1             // the young day's 2 segments: 2 chunks
 			dir := filepath.Join(root, youngDay.String())
 			segs := names(t, dir)
-			ctx, sigterm := context.WithCancel(t.Context())
-			defer sigterm()
-			cfg.AfterStep = func(st Step) {
-				if st.Date == youngDay && st.Name == tt.step && st.Chunk == tt.chunk {
-					sigterm()
-				}
-				s.hook(st)
-			}
-			a, err := New(cfg, testLogger(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() { done <- a.Run(ctx) }()
-			s.waitIdle(t)
-			if _, err := a.Convert(t.Context(), youngDay, true, false); err != nil {
-				t.Fatal(err)
-			}
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Fatal(err)
-				}
-			case <-time.After(5 * time.Minute):
-				t.Fatal("archiver did not stop")
-			}
-			a.Close()
+			stopForcedConversion(t, cfg, s, tt.step, tt.chunk)
 			if got := names(t, dir); !slices.Equal(got, segs) {
 				t.Fatalf("after the stop the day holds %v, want %v", got, segs)
 			}
@@ -94,4 +68,38 @@ func TestForcedConversionResumesAfterShutdown(t *testing.T) {
 			}
 		})
 	}
+}
+
+// stopForcedConversion runs an archiver, forces the young day's conversion
+// and stops the archiver as SIGTERM stops cctvd (Run's context ends) after
+// step of chunk.
+func stopForcedConversion(t *testing.T, cfg Config, s *steps, step string, chunk int) {
+	t.Helper()
+	ctx, sigterm := context.WithCancel(t.Context())
+	defer sigterm()
+	cfg.AfterStep = func(st Step) {
+		if st.Date == youngDay && st.Name == step && st.Chunk == chunk {
+			sigterm()
+		}
+		s.hook(st)
+	}
+	a, err := New(cfg, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	s.waitIdle(t)
+	if _, err := a.Convert(t.Context(), youngDay, true, false); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Minute):
+		t.Fatal("archiver did not stop")
+	}
+	a.Close()
 }
