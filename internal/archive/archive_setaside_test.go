@@ -42,7 +42,7 @@ func TestUndecodableSegmentIsSetAside(t *testing.T) {
 		t.Errorf("video.mp4 is %s with %d frames, want hevc with the other five segments' %d", codec, frames, 5*250)
 	}
 	d := dayStatus(t, a, cleanDay)
-	if d.State != StateArchived || !slices.Contains(d.Kept, ts.Kept{Name: bad, Reason: ts.Undecodable}) {
+	if d.State != StateArchived || !slices.Contains(d.Kept, ts.Kept{Name: bad, Reason: ts.Undecodable, Size: r.Size}) {
 		t.Errorf("day %s, kept %v; want archived with %s kept as undecodable", d.State, d.Kept, bad)
 	}
 	if !slices.ContainsFunc(d.Findings, func(f ts.Finding) bool { return f.Kind == ts.Undecodable && slices.Contains(f.Files, bad) }) {

@@ -106,7 +106,7 @@ func TestTruncatedSegmentFramesAreArchived(t *testing.T) {
 	if len(rep.Archives) != 1 || rep.Archives[0].Err != nil || rep.Archives[0].Info.Frames != wantFrames {
 		t.Errorf("verify archives %+v, want one sound archive of %d frames", rep.Archives, wantFrames)
 	}
-	if len(rep.Plan.Segments) != 0 || !slices.Equal(rep.Plan.Kept, []ts.Kept{{Name: cut, Reason: ts.Truncated}}) {
+	if len(rep.Plan.Segments) != 0 || !slices.Equal(rep.Plan.Kept, []ts.Kept{{Name: cut, Reason: ts.Truncated, Size: int64(len(truncated))}}) {
 		t.Errorf("verify: %d segments to archive, kept %v; want none, and %s kept as truncated", len(rep.Plan.Segments), rep.Plan.Kept, cut)
 	}
 	if !slices.ContainsFunc(rep.Plan.Findings, func(f ts.Finding) bool {
@@ -118,7 +118,7 @@ func TestTruncatedSegmentFramesAreArchived(t *testing.T) {
 	// A restarted archiver plans the day, finds the truncated file
 	// archived and leaves the day alone.
 	stop()
-	if d := restartChangesNothing(t, root, dir, c); d.State != StateIdle || !slices.Contains(d.Kept, ts.Kept{Name: cut, Reason: ts.Truncated}) {
+	if d := restartChangesNothing(t, root, dir, c); d.State != StateIdle || !slices.Contains(d.Kept, ts.Kept{Name: cut, Reason: ts.Truncated, Size: int64(len(truncated))}) {
 		t.Errorf("second archiver: day %s (%v), kept %v; want idle with %s kept as truncated", d.State, d.Err, d.Kept, cut)
 	}
 }
