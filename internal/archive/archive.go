@@ -5,17 +5,28 @@
 // timeline), encodes it in chunks of segments into a work folder under
 // Config.State, joins the chunks losslessly into a hidden temporary mp4 in
 // the day folder, verifies it (HEVC, every frame once, the plan's duration),
-// and commits it:
+// and commits it. Every durable step, in order:
 //
-//	temp mp4 → fsync → manifest records its SHA-512 → rename to video.mp4
+//	STATE/forced/DATE, if Convert forced a day that is not due yet
+//	→ STATE/work/DATE/manifest.json (the plan), then each chunk, recorded in it
+//	→ temp mp4 → fsync → manifest records its SHA-512 (phase verified)
+//	→ rename to video.mp4 → fsync folder
 //	→ video.mp4.sha512sum (temp, fsync, rename) → fsync folder
+//	→ index STATE/archived/DATE.json, then its summary DATE.summary.json
+//	→ manifest phase committed
 //	→ delete exactly the segments that went in → fsync folder
+//	→ remove the work folder → fsync → remove STATE/forced/DATE
 //
-// The work folder's manifest (plan fingerprint, settings, finished chunks,
-// phase) makes every step resumable: a restart continues with the first
-// unfinished chunk, or finishes a commit that was under way. At any moment
-// a day holds all its segments or a verified archive, never neither, and
-// no video.mp4 that looks final but is not.
+// Files of the state folder (manifest, index, summary, forced record) are
+// written whole: temp file, fsync, rename, fsync folder. The manifest
+// (plan fingerprint, settings, finished chunks, phase) makes every step
+// resumable: a restart continues with the first unfinished chunk, or
+// finishes a commit that was under way, each commit step checking what
+// the interrupted run did (archive_commit.go). A summary older than its
+// index is made again; a forced record that outlived its conversion
+// makes a run that finds the day archived. At any moment a day holds all its segments or a
+// verified archive, never neither, and no video.mp4 that looks final but
+// is not. Where a day is, in memory and on disk, is told in job.go.
 //
 // Files that cannot go in (junk, truncated, duplicate, zero-byte, hidden
 // and foreign files) are never deleted; they are logged and reported.
@@ -111,7 +122,8 @@ type Config struct {
 	AfterStep func(Step)
 }
 
-// Step is a point of the pipeline, reported to Config.AfterStep.
+// Step is a point the pipeline passed, reported to Config.AfterStep; it
+// is no state (job.go tells the names of where a day is).
 type Step struct {
 	Date day.Date
 	// Name is one of the Step* constants.
@@ -187,11 +199,10 @@ type Archiver struct {
 	kick     chan struct{}
 	finished chan struct{}
 
-	mu      sync.Mutex
-	days    map[day.Date]*job
-	running int
-	runCtx  context.Context // set by Run; jobs derive from it
-	wg      sync.WaitGroup
+	mu     sync.Mutex
+	days   map[day.Date]*job
+	runCtx context.Context // set by Run; jobs derive from it
+	wg     sync.WaitGroup
 
 	summariesMu sync.Mutex
 	summaries   map[day.Date]indexSummary // by day: what SourceBytes and Runs read

@@ -111,7 +111,6 @@ func (a *Archiver) commit(j *job, m *manifest, hashed bool) (*result, error) {
 	if err := a.placeArchive(j, m, out, tmp, hashed); err != nil {
 		return nil, err
 	}
-	a.setPhase(j, PhaseCommitting)
 	if err := a.placeChecksum(j.date, m); err != nil {
 		return nil, err
 	}
@@ -147,7 +146,7 @@ func (a *Archiver) placeArchive(j *job, m *manifest, out, tmp string, hashed boo
 	_, err := a.root.Lstat(out)
 	switch {
 	case err == nil:
-		a.setCommitting(j)
+		a.setPhase(j, PhaseCommitting)
 		if !hashed {
 			if err := a.checkHash(out, m.SHA512); err != nil {
 				return err
@@ -167,7 +166,7 @@ func (a *Archiver) placeArchive(j *job, m *manifest, out, tmp string, hashed boo
 			return fmt.Errorf("%w: %w", errRejoin, err)
 		}
 	}
-	a.setCommitting(j)
+	a.setPhase(j, PhaseCommitting)
 	if err := renameNew(a.root, tmp, out); err != nil {
 		return fmt.Errorf("day %s: %w", m.Date, err)
 	}
@@ -176,12 +175,6 @@ func (a *Archiver) placeArchive(j *job, m *manifest, out, tmp string, hashed boo
 	}
 	a.step(j.date, StepRenamed, 0)
 	return nil
-}
-
-func (a *Archiver) setCommitting(j *job) {
-	a.mu.Lock()
-	j.committing = true
-	a.mu.Unlock()
 }
 
 // checkHash checks a file of the root against the manifest's SHA-512.

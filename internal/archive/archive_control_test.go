@@ -57,19 +57,39 @@ func follow(t *testing.T, a *Archiver, date day.Date) []Progress {
 var phaseOrder = []Phase{PhaseQueued, PhasePlanning, PhaseEncoding, PhaseJoining, PhaseVerifying,
 	PhaseChecksumming, PhaseCommitting, PhaseDone}
 
+// TestConvert takes one archiver through what Convert does, each step on
+// the clean day as the steps before left it.
 func TestConvert(t *testing.T) {
-	t.Parallel()
-	if testing.Short() {
-		t.Skip("-short: encodes footage with ffmpeg")
-	}
+	slowTest(t, "encodes footage with ffmpeg")
 	root, cfg, _, s := controlRoot(t)
-	a := start(t, cfg)
+	r := &convertRun{a: start(t, cfg), dir: filepath.Join(root, cleanDay.String())}
 	s.waitIdle(t)
-	ctx := context.Background()
-	dir := filepath.Join(root, cleanDay.String())
-	before := listing(t, dir)
+	for _, step := range []struct {
+		name string
+		run  func(*convertRun, *testing.T)
+	}{
+		{name: "refusals", run: (*convertRun).refusals},
+		{name: "dry run", run: (*convertRun).dryRun},
+		{name: "forced before due", run: (*convertRun).forced},
+		{name: "late arrivals", run: (*convertRun).lateArrivals},
+		{name: "holds", run: (*convertRun).holds},
+		{name: "verify", run: (*convertRun).verify},
+	} {
+		if !t.Run(step.name, func(t *testing.T) { step.run(r, t) }) {
+			return
+		}
+	}
+}
 
-	refusals := []struct {
+// convertRun is what TestConvert's steps share.
+type convertRun struct {
+	a   *Archiver
+	dir string // the clean day's folder
+	sum string // the SHA-512 reported for video.mp4
+}
+
+func (r *convertRun) refusals(t *testing.T) {
+	tests := []struct {
 		name  string
 		date  day.Date
 		force bool
@@ -79,15 +99,18 @@ func TestConvert(t *testing.T) {
 		{name: "settling", date: youngDay, want: ErrTooYoung},
 		{name: "no folder", date: day.Date{Year: 2026, Month: 11, Day: 1}, force: true, want: ErrUnknownDay},
 	}
-	for _, tt := range refusals {
+	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := a.Convert(ctx, tt.date, tt.force, false); !errors.Is(err, tt.want) {
+			if _, err := r.a.Convert(t.Context(), tt.date, tt.force, false); !errors.Is(err, tt.want) {
 				t.Errorf("Convert = %v, want %v", err, tt.want)
 			}
 		})
 	}
+}
 
-	p, err := a.Convert(ctx, cleanDay, false, true)
+func (r *convertRun) dryRun(t *testing.T) {
+	before := listing(t, r.dir)
+	p, err := r.a.Convert(t.Context(), cleanDay, false, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,57 +118,63 @@ func TestConvert(t *testing.T) {
 		t.Errorf("dry run plan: %d segments, %d chunks, output %s, due %v, frames %d",
 			len(p.Segments), len(p.Chunks), p.Output, p.Due, p.Frames())
 	}
-	if got := listing(t, dir); !maps.Equal(got, before) || exists(a.workDir(cleanDay)) {
+	if got := listing(t, r.dir); !maps.Equal(got, before) || exists(r.a.workDir(cleanDay)) {
 		t.Error("dry run changed something")
 	}
+}
 
-	if _, err := a.Convert(ctx, cleanDay, true, false); err != nil {
+func (r *convertRun) forced(t *testing.T) {
+	if _, err := r.a.Convert(t.Context(), cleanDay, true, false); err != nil {
 		t.Fatal(err)
 	}
-	seen := follow(t, a, cleanDay)
+	seen := follow(t, r.a, cleanDay)
 	last := seen[len(seen)-1]
 	if last.Phase != PhaseDone || last.Archive != "video.mp4" || last.ArchiveBytes == 0 || last.Frames != 1500 {
 		t.Fatalf("last report %+v, want done with video.mp4", last)
 	}
+	r.sum = last.SHA512
 	checkPhases(t, seen)
-	sha512sumCheck(t, dir, "video.mp4")
-	r, _ := os.OpenRoot(dir)
-	defer r.Close()
-	if sum, _, _ := hashRoot(r, "video.mp4"); sum != last.SHA512 {
-		t.Errorf("reported sha512 %s, file has %s", last.SHA512, sum)
+	sha512sumCheck(t, r.dir, "video.mp4")
+	if sum, _, _ := hashRoot(mustOpenRoot(t, r.dir), "video.mp4"); sum != r.sum {
+		t.Errorf("reported sha512 %s, file has %s", r.sum, sum)
 	}
 	// Archived before it was due: that it is archived is the answer,
 	// forced or not, not that it is still settling.
 	for _, force := range []bool{false, true} {
-		_, err := a.Convert(ctx, cleanDay, force, false)
+		_, err := r.a.Convert(t.Context(), cleanDay, force, false)
 		if !errors.Is(err, ErrArchived) || !strings.HasSuffix(err.Error(), "already archived in video.mp4") {
 			t.Errorf("converting an archived day (force %v): %v, want ErrArchived naming video.mp4", force, err)
 		}
 	}
+}
 
-	// Late arrivals: a copy of an archived segment stays out as a
-	// duplicate; new footage goes into video-2.mp4.
-	copyFile(t, filepath.Join(fixtureDir(t), "clean", "seg1.ts"), filepath.Join(dir, "seg1.ts"))
-	copyFile(t, filepath.Join(fixtureDir(t), "young", "seg1.ts"), filepath.Join(dir, "seg7.ts"))
-	if _, err := a.Convert(ctx, cleanDay, true, false); err != nil {
+// lateArrivals: a copy of an archived segment stays out as a duplicate;
+// new footage goes into video-2.mp4.
+func (r *convertRun) lateArrivals(t *testing.T) {
+	copyFile(t, filepath.Join(fixtureDir(t), "clean", "seg1.ts"), filepath.Join(r.dir, "seg1.ts"))
+	copyFile(t, filepath.Join(fixtureDir(t), "young", "seg1.ts"), filepath.Join(r.dir, "seg7.ts"))
+	if _, err := r.a.Convert(t.Context(), cleanDay, true, false); err != nil {
 		t.Fatal(err)
 	}
-	if last := follow(t, a, cleanDay); last[len(last)-1].Archive != "video-2.mp4" {
+	if last := follow(t, r.a, cleanDay); last[len(last)-1].Archive != "video-2.mp4" {
 		t.Fatalf("late segment archived as %+v, want video-2.mp4", last[len(last)-1])
 	}
 	want := []string{"seg1.ts", "video-2.mp4", "video-2.mp4.sha512sum", "video.mp4", "video.mp4.sha512sum"}
-	if got := names(t, dir); !slices.Equal(got, want) {
+	if got := names(t, r.dir); !slices.Equal(got, want) {
 		t.Errorf("day holds %v, want %v", got, want)
 	}
-	sha512sumCheck(t, dir, "video.mp4")
-	sha512sumCheck(t, dir, "video-2.mp4")
-	if sum, _, _ := hashRoot(r, "video.mp4"); sum != last.SHA512 {
+	sha512sumCheck(t, r.dir, "video.mp4")
+	sha512sumCheck(t, r.dir, "video-2.mp4")
+	if sum, _, _ := hashRoot(mustOpenRoot(t, r.dir), "video.mp4"); sum != r.sum {
 		t.Error("video.mp4 changed")
 	}
-	if d := dayStatus(t, a, cleanDay); !slices.ContainsFunc(d.Kept, func(k ts.Kept) bool { return k.Name == "seg1.ts" && k.Reason == ts.Duplicate && k.Size > 0 }) {
+	if d := dayStatus(t, r.a, cleanDay); !slices.ContainsFunc(d.Kept, func(k ts.Kept) bool { return k.Name == "seg1.ts" && k.Reason == ts.Duplicate && k.Size > 0 }) {
 		t.Errorf("kept %v, want seg1.ts as a duplicate", d.Kept)
 	}
-	// The index answers for both archives, as the catalog and uploads ask it.
+}
+
+// holds: the index answers for both archives, as the catalog and uploads ask it.
+func (r *convertRun) holds(t *testing.T) {
 	for _, tt := range []struct{ fixture, archive, name string }{
 		{fixture: "clean/seg1.ts", archive: "video.mp4", name: "seg1.ts"},
 		{fixture: "young/seg1.ts", archive: "video-2.mp4", name: "seg7.ts"},
@@ -159,12 +188,14 @@ func TestConvert(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if h, ok := a.Holds(cleanDay, &rep); !ok || h != (Held{Archive: tt.archive, Name: tt.name}) {
+		if h, ok := r.a.Holds(cleanDay, &rep); !ok || h != (Held{Archive: tt.archive, Name: tt.name}) {
 			t.Errorf("Holds(%s) = %+v, %v; want %s in %s", tt.fixture, h, ok, tt.name, tt.archive)
 		}
 	}
+}
 
-	rep, err := a.Verify(ctx, cleanDay)
+func (r *convertRun) verify(t *testing.T) {
+	rep, err := r.a.Verify(t.Context(), cleanDay)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,8 +208,8 @@ func TestConvert(t *testing.T) {
 			t.Errorf("verify %s: %+v", c.File, c)
 		}
 	}
-	flipLastByte(t, filepath.Join(dir, "video.mp4"))
-	rep, err = a.Verify(ctx, cleanDay)
+	flipLastByte(t, filepath.Join(r.dir, "video.mp4"))
+	rep, err = r.a.Verify(t.Context(), cleanDay)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,10 +235,7 @@ func checkPhases(t *testing.T, seen []Progress) {
 }
 
 func TestCancel(t *testing.T) {
-	t.Parallel()
-	if testing.Short() {
-		t.Skip("-short: encodes footage with ffmpeg")
-	}
+	slowTest(t, "encodes footage with ffmpeg")
 	root, cfg, c, s := controlRoot(t)
 	encoding := make(chan struct{}, 1)
 	cfg.AfterStep = func(st Step) {
@@ -276,13 +304,8 @@ func TestCancel(t *testing.T) {
 // TestRecoverUnverifiedArchive: an archive without checksum that no manifest
 // accounts for is set aside, and the day archived anew.
 func TestRecoverUnverifiedArchive(t *testing.T) {
-	t.Parallel()
-	if testing.Short() {
-		t.Skip("-short: encodes footage with ffmpeg")
-	}
-	root := t.TempDir()
-	copyDay(t, "clean", root, cleanDay)
-	dir := filepath.Join(root, cleanDay.String())
+	slowTest(t, "encodes footage with ffmpeg")
+	root, dir := cleanRoot(t)
 	if err := os.WriteFile(filepath.Join(dir, "video.mp4"), []byte("not what it seems"), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -140,10 +140,7 @@ func (a *Archiver) plan(ctx context.Context, j *job) (*Plan, error) {
 		log.Warn("file kept out of the archive", "file", k.Name, "reason", string(k.Reason))
 	}
 	a.mu.Lock()
-	j.kept, j.findings = p.Kept, p.Findings
-	if len(p.Segments) == 0 {
-		j.listing = p.listing
-	}
+	j.planned(p)
 	a.mu.Unlock()
 	a.step(j.date, StepPlanned, 0)
 	if len(p.Segments) == 0 {
@@ -348,7 +345,7 @@ func (a *Archiver) encodeProgress(j *job, p *Plan, c Chunk, done int64, ep encod
 // at fault). It returns how many files it removed.
 func (a *Archiver) cleanUp(j *job, err error, cancelled bool) int {
 	a.mu.Lock()
-	committing := j.committing
+	committing := j.committing()
 	a.mu.Unlock()
 	if committing {
 		return 0 // the manifest knows how to finish; recovery does it

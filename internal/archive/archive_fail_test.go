@@ -29,10 +29,7 @@ func fakeFFmpeg(t *testing.T, body string) string {
 }
 
 func TestFailuresLeaveTheDayAsItWas(t *testing.T) {
-	t.Parallel()
-	if testing.Short() {
-		t.Skip("-short: runs ffmpeg")
-	}
+	slowTest(t, "runs ffmpeg")
 	tests := []struct {
 		name string
 		// script is the fake ffmpeg's behaviour when it encodes or joins.
@@ -56,9 +53,7 @@ func TestFailuresLeaveTheDayAsItWas(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			root := t.TempDir()
-			copyDay(t, "clean", root, cleanDay)
-			dir := filepath.Join(root, cleanDay.String())
+			root, dir := cleanRoot(t)
 			before := listing(t, dir)
 			c := fakeclock.New(testNow)
 			s := newSteps()
@@ -119,10 +114,7 @@ func dayStatus(t *testing.T, a *Archiver, date day.Date) DayStatus {
 // TestDiskFull archives a day on a small tmpfs that is full: it fails
 // with nothing deleted and succeeds on the retry once there is room.
 func TestDiskFull(t *testing.T) {
-	t.Parallel()
-	if testing.Short() {
-		t.Skip("-short: runs ffmpeg and mounts a tmpfs")
-	}
+	slowTest(t, "runs ffmpeg and mounts a tmpfs")
 	root := diskfull.Mount(t, "16m")
 	copyDay(t, "clean", root, cleanDay)
 	dir := filepath.Join(root, cleanDay.String())

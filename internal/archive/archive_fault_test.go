@@ -59,10 +59,7 @@ func TestHelperProcess(t *testing.T) {
 }
 
 func TestKillAndResume(t *testing.T) {
-	t.Parallel()
-	if testing.Short() {
-		t.Skip("-short: encodes footage with ffmpeg")
-	}
+	slowTest(t, "encodes footage with ffmpeg")
 	tests := []struct {
 		name  string
 		kill  string

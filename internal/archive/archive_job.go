@@ -14,74 +14,14 @@ import (
 	"github.com/cctvd/cctvd/internal/ts"
 )
 
-// State is where a day is, as far as this process knows.
-type State string
-
-// States.
-const (
-	StateQueued     State = "queued"
-	StateConverting State = "converting"
-	// StateFailed days are retried at DayStatus.NextAttempt.
-	StateFailed State = "failed"
-	// StateCancelled days wait for Convert (or a restart of cctvd).
-	StateCancelled State = "cancelled"
-	// StateArchived days were archived by this process; kept files may remain.
-	StateArchived State = "archived"
-	// StateIdle days have no segments to archive, only kept files.
-	StateIdle State = "idle"
-)
-
-// job is a day the archiver has dealt with.
-type job struct {
-	date        day.Date
-	state       State
-	force       bool
-	attempts    int
-	nextAttempt time.Time
-	err         error
-	stderr      []string
-	progress    Progress
-	kept        []ts.Kept
-	findings    []ts.Finding
-	// listing is the folder's fingerprint when the day was last found
-	// archived or idle: the same folder needs no new look.
-	listing uint64
-
-	cancel     context.CancelCauseFunc
-	committing bool
-	done       chan struct{} // closed when a running conversion ended
-	removed    int           // files removed by a cancel
-	watchers   map[*watcher]struct{}
-}
-
-func (j *job) active() bool { return j.state == StateQueued || j.state == StateConverting }
-
 // jobLocked returns date's job, made if needed. a.mu is held.
 func (a *Archiver) jobLocked(date day.Date) *job {
 	j := a.days[date]
 	if j == nil {
-		j = &job{date: date, watchers: map[*watcher]struct{}{}}
+		j = newJob(date)
 		a.days[date] = j
 	}
 	return j
-}
-
-// publishLocked records p as j's progress and passes it to the watchers;
-// a final phase closes them. a.mu is held.
-func (a *Archiver) publishLocked(j *job, p Progress) {
-	p.Date = j.date
-	p.Updated = a.cfg.Now()
-	if p.Started.IsZero() {
-		p.Started = j.progress.Started
-	}
-	j.progress = p
-	for w := range j.watchers {
-		w.send(p)
-		if p.Phase.Final() {
-			close(w.ch)
-			delete(j.watchers, w)
-		}
-	}
 }
 
 // update changes j's progress under the lock.
@@ -90,7 +30,7 @@ func (a *Archiver) update(j *job, f func(p *Progress)) {
 	defer a.mu.Unlock()
 	p := j.progress
 	f(&p)
-	a.publishLocked(j, p)
+	j.publish(p, a.cfg.Now())
 }
 
 func (a *Archiver) setPhase(j *job, ph Phase) {
@@ -134,7 +74,7 @@ func (a *Archiver) Convert(ctx context.Context, date day.Date, force, dryRun boo
 		}
 		j.force = j.force || force
 		return nil, nil
-	case !hasWork, j != nil && (j.state == StateIdle || j.state == StateArchived) && j.listing == l.sum:
+	case !hasWork, j.unchanged(l.sum):
 		if len(archived) > 0 {
 			return nil, archivedErr(date, archived)
 		}
@@ -144,7 +84,7 @@ func (a *Archiver) Convert(ctx context.Context, date day.Date, force, dryRun boo
 		// Before it is queued, so that the job's end always finds it.
 		a.markForced(date)
 	}
-	a.queueLocked(a.jobLocked(date), force)
+	a.jobLocked(date).queue(force, a.cfg.Now())
 	a.Kick()
 	return nil, nil
 }
@@ -168,12 +108,6 @@ func (a *Archiver) dryRun(ctx context.Context, date day.Date) (*Plan, error) {
 		}
 	}
 	return p, nil
-}
-
-func (a *Archiver) queueLocked(j *job, force bool) {
-	j.state, j.force = StateQueued, force
-	j.nextAttempt = time.Time{}
-	a.publishLocked(j, Progress{Phase: PhaseQueued, Started: a.cfg.Now()})
 }
 
 // Watch follows a day's conversion. The channel receives its progress,
@@ -223,18 +157,17 @@ func (a *Archiver) Cancel(ctx context.Context, date day.Date) (Cancelled, error)
 	case j == nil || !j.active():
 		a.mu.Unlock()
 		return Cancelled{}, fmt.Errorf("cancel %s: %w", date, ErrNotConverting)
-	case j.committing:
+	case j.committing():
 		a.mu.Unlock()
 		return Cancelled{}, fmt.Errorf("cancel %s: %w", date, ErrCommitting)
 	case j.state == StateQueued:
-		j.state = StateCancelled
 		a.unmarkForced(date)
-		a.publishLocked(j, Progress{Phase: PhaseCancelled, Err: ErrCancelled})
+		j.cancel(0, a.cfg.Now())
 		a.mu.Unlock()
 		return Cancelled{Phase: PhaseQueued}, nil
 	}
 	phase, done := j.progress.Phase, j.done
-	j.cancel(ErrCancelled)
+	j.stop(ErrCancelled)
 	a.mu.Unlock()
 	select {
 	case <-done:

@@ -33,8 +33,6 @@ type Plan struct {
 	DueTime time.Time
 	// Settings are the encoder settings the archive is made with.
 	Settings encode.Settings
-
-	listing uint64 // fingerprint of the folder's entries
 }
 
 // Chunk is a run of consecutive segments encoded into one file.
@@ -176,7 +174,7 @@ func (a *Archiver) planDay(ctx context.Context, date day.Date) (*Plan, error) {
 	// A day is archived once it is settled (due, or forced, which says it
 	// is): a truncated file's whole frames go in.
 	p := &Plan{Date: date, Plan: ts.NewSettledPlan(files), Output: nextOutput(l.files), Settings: a.cfg.Encode,
-		DueTime: a.due(date), listing: l.sum}
+		DueTime: a.due(date)}
 	p.Due = !a.cfg.Now().Before(p.DueTime)
 	p.CheckDay(date.Start(a.cfg.Location), date.End(a.cfg.Location))
 	p.Kept = append(p.Kept, dups...)

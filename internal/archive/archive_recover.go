@@ -80,21 +80,17 @@ func (a *Archiver) recoverWork(d day.Date) bool {
 	log.Info("finishing an interrupted commit", "phase", m.Phase, "archive", m.Output)
 	a.mu.Lock()
 	j := a.jobLocked(d)
-	j.state, j.done, j.cancel = StateConverting, make(chan struct{}), func(error) {}
-	a.publishLocked(j, Progress{Phase: PhaseCommitting, Started: a.cfg.Now()})
-	a.running++
+	ctx := a.startLocked(j, PhaseCommitting)
 	a.mu.Unlock()
 	res, err := a.commit(j, m, false)
 	if errors.Is(err, errRejoin) {
 		log.Warn("verified archive missing; the day will be joined again", "err", err)
 		a.mu.Lock()
-		a.running--
-		close(j.done)
-		a.queueLocked(j, true)
+		j.queue(true, a.cfg.Now())
 		a.mu.Unlock()
 		return false
 	}
-	a.endJob(context.Background(), j, res, err, 0)
+	a.endJob(ctx, j, res, err, 0)
 	return err != nil
 }
 

@@ -15,10 +15,7 @@ import (
 // at start although the day is not due, reuses the finished chunks and
 // archives the day; nothing is pending afterwards.
 func TestForcedConversionResumesAfterShutdown(t *testing.T) {
-	t.Parallel()
-	if testing.Short() {
-		t.Skip("-short: encodes footage with ffmpeg")
-	}
+	slowTest(t, "encodes footage with ffmpeg")
 	tests := []struct {
 		name  string
 		step  string // the daemon is stopped after this step of the day
@@ -36,33 +33,7 @@ func TestForcedConversionResumesAfterShutdown(t *testing.T) {
 			cfg.ChunkSegments = 1             // the young day's 2 segments: 2 chunks
 			dir := filepath.Join(root, youngDay.String())
 			segs := names(t, dir)
-			ctx, sigterm := context.WithCancel(t.Context())
-			defer sigterm()
-			cfg.AfterStep = func(st Step) {
-				if st.Date == youngDay && st.Name == tt.step && st.Chunk == tt.chunk {
-					sigterm()
-				}
-				s.hook(st)
-			}
-			a, err := New(cfg, testLogger(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() { done <- a.Run(ctx) }()
-			s.waitIdle(t)
-			if _, err := a.Convert(t.Context(), youngDay, true, false); err != nil {
-				t.Fatal(err)
-			}
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Fatal(err)
-				}
-			case <-time.After(5 * time.Minute):
-				t.Fatal("archiver did not stop")
-			}
-			a.Close()
+			stopForcedConversion(t, cfg, s, tt.step, tt.chunk)
 			if got := names(t, dir); !slices.Equal(got, segs) {
 				t.Fatalf("after the stop the day holds %v, want %v", got, segs)
 			}
@@ -97,4 +68,38 @@ func TestForcedConversionResumesAfterShutdown(t *testing.T) {
 			}
 		})
 	}
+}
+
+// stopForcedConversion runs an archiver, forces the young day's conversion
+// and stops the archiver as SIGTERM stops cctvd (Run's context ends) after
+// step of chunk.
+func stopForcedConversion(t *testing.T, cfg Config, s *steps, step string, chunk int) {
+	t.Helper()
+	ctx, sigterm := context.WithCancel(t.Context())
+	defer sigterm()
+	cfg.AfterStep = func(st Step) {
+		if st.Date == youngDay && st.Name == step && st.Chunk == chunk {
+			sigterm()
+		}
+		s.hook(st)
+	}
+	a, err := New(cfg, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	s.waitIdle(t)
+	if _, err := a.Convert(t.Context(), youngDay, true, false); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Minute):
+		t.Fatal("archiver did not stop")
+	}
+	a.Close()
 }

@@ -96,17 +96,12 @@ func (a *Archiver) queueIfWork(d day.Date) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	j := a.days[d]
-	switch {
-	case l.candidates == 0 && !manifest:
-		return
-	case j != nil && (j.state == StateIdle || j.state == StateArchived) && j.listing == l.sum:
-		return
-	case j != nil && j.state == StateFailed:
-		j.state = StateQueued
-		a.publishLocked(j, Progress{Phase: PhaseQueued, Started: a.cfg.Now()})
+	if l.candidates == 0 && !manifest || j.unchanged(l.sum) {
 		return
 	}
-	a.queueLocked(a.jobLocked(d), false)
+	// A failed day keeps its force for the retry.
+	j = a.jobLocked(d)
+	j.queue(j.force, a.cfg.Now())
 }
 
 // listDays lists the root's day folders, oldest first.
@@ -131,33 +126,39 @@ func (a *Archiver) listDays() []day.Date {
 func (a *Archiver) startJobs() {
 	a.mu.Lock()
 	dates := slices.SortedFunc(maps.Keys(a.days), day.Date.Compare)
-	queued := 0
+	running, queued := 0, 0
+	for _, j := range a.days {
+		if j.state == StateConverting {
+			running++
+		}
+	}
 	for _, d := range dates {
 		j := a.days[d]
 		if j.state != StateQueued {
 			continue
 		}
-		if a.running >= a.cfg.Jobs {
+		if running >= a.cfg.Jobs {
 			queued++
 			continue
 		}
-		a.startLocked(j)
+		ctx := a.startLocked(j, PhasePlanning)
+		running++
+		a.wg.Add(1)
+		go a.runJob(ctx, j)
 	}
-	idle := a.running == 0 && queued == 0
+	idle := running == 0 && queued == 0
 	a.mu.Unlock()
 	if idle {
 		a.step(day.Date{}, StepIdle, 0)
 	}
 }
 
-func (a *Archiver) startLocked(j *job) {
-	ctx, cancel := context.WithCancelCause(a.runCtx)
-	j.state, j.cancel, j.done = StateConverting, cancel, make(chan struct{})
-	j.committing, j.removed = false, 0
-	a.running++
-	a.wg.Add(1)
-	a.publishLocked(j, Progress{Phase: PhasePlanning, Started: a.cfg.Now()})
-	go a.runJob(ctx, j)
+// startLocked starts a run of j at phase and returns its context; the
+// run ends in endJob. a.mu is held.
+func (a *Archiver) startLocked(j *job, phase Phase) context.Context {
+	ctx, stop := context.WithCancelCause(a.runCtx)
+	j.start(stop, phase, a.cfg.Now())
+	return ctx
 }
 
 // runJob archives one day and records how it went.
@@ -197,6 +198,8 @@ type RunEnd struct {
 	BytesIn, BytesOut int64
 }
 
+// endJob ends j's run the way it went: archived, idle, cancelled,
+// interrupted by shutdown, or failed.
 func (a *Archiver) endJob(ctx context.Context, j *job, res *result, err error, removed int) {
 	log := a.log.With("day", j.date.String())
 	listing := uint64(0)
@@ -207,10 +210,6 @@ func (a *Archiver) endJob(ctx context.Context, j *job, res *result, err error, r
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	defer close(j.done)
-	a.running--
-	j.cancel(nil)
-	j.committing = false
 	now := a.cfg.Now()
 	switch {
 	case err == nil:
@@ -220,37 +219,26 @@ func (a *Archiver) endJob(ctx context.Context, j *job, res *result, err error, r
 			"speed", ratio(int64(j.progress.TotalTime), int64(elapsed)), "sha512", res.sha512)
 		a.runEnd(RunEnd{Date: j.date, Result: "ok", Elapsed: elapsed, Footage: j.progress.TotalTime,
 			BytesIn: res.sourceBytes, BytesOut: res.bytes})
-		j.state, j.listing, j.attempts, j.err, j.stderr, j.force = StateArchived, listing, 0, nil, nil, false
 		a.unmarkForced(j.date)
-		a.publishLocked(j, Progress{Phase: PhaseDone, Frames: j.progress.TotalFrames, TotalFrames: j.progress.TotalFrames,
-			OutTime: j.progress.TotalTime, TotalTime: j.progress.TotalTime, Chunk: j.progress.Chunks, Chunks: j.progress.Chunks,
-			Archive: res.output, ArchiveBytes: res.bytes, SHA512: res.sha512})
+		j.archived(res, listing, now)
 	case errors.Is(err, ErrNothingToDo):
 		log.Info("nothing to archive")
-		j.state, j.listing, j.attempts, j.err, j.stderr, j.force = StateIdle, listing, 0, nil, nil, false
 		a.unmarkForced(j.date)
-		a.publishLocked(j, Progress{Phase: PhaseDone, Err: err})
+		j.idle(err, listing, now)
 	case errors.Is(context.Cause(ctx), ErrCancelled):
 		log.Info("archiving cancelled", "removed", removed)
 		a.runEnd(RunEnd{Date: j.date, Result: "cancelled", Elapsed: now.Sub(j.progress.Started)})
-		j.state, j.removed = StateCancelled, removed
 		a.unmarkForced(j.date)
-		a.publishLocked(j, Progress{Phase: PhaseCancelled, Err: ErrCancelled})
+		j.cancel(removed, now)
 	case a.runCtx.Err() != nil:
 		// A forced day's record stays: the next start takes it up again.
 		log.Info("archiving stopped by shutdown; it resumes at the next start", "err", err, "forced", j.force)
-		j.state = StateQueued
-		a.publishLocked(j, Progress{Phase: PhaseCancelled, Err: err})
+		j.interrupt(err, now)
 	default:
-		j.attempts++
-		j.state, j.err, j.stderr = StateFailed, err, stderrTail(err)
-		j.nextAttempt = now.Add(a.backoff(j.attempts))
 		a.runEnd(RunEnd{Date: j.date, Result: "failed", Elapsed: now.Sub(j.progress.Started)})
+		j.fail(err, a.backoff, now)
 		log.Error("archiving failed; the segments are intact", "err", err, "attempt", j.attempts,
 			"retry", j.nextAttempt, "stderr", j.stderr)
-		a.publishLocked(j, Progress{Phase: PhaseFailed, Err: err, StderrTail: j.stderr,
-			Chunk: j.progress.Chunk, Chunks: j.progress.Chunks, Frames: j.progress.Frames,
-			TotalFrames: j.progress.TotalFrames, TotalTime: j.progress.TotalTime})
 	}
 }
 

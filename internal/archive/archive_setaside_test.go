@@ -1,8 +1,6 @@
 package archive
 
 import (
-	"context"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,13 +17,8 @@ import (
 // rest of the day; the segment stays in the folder, reported, and no later
 // run tries it again.
 func TestUndecodableSegmentIsSetAside(t *testing.T) {
-	t.Parallel()
-	if testing.Short() {
-		t.Skip("-short: encodes footage with ffmpeg")
-	}
-	root := t.TempDir()
-	copyDay(t, "clean", root, cleanDay)
-	dir := filepath.Join(root, cleanDay.String())
+	slowTest(t, "encodes footage with ffmpeg")
+	root, dir := cleanRoot(t)
 	const bad = "seg5.ts"
 	if err := footage.Scramble(dir, bad, 0.3, 3); err != nil {
 		t.Fatal(err)
@@ -37,13 +30,7 @@ func TestUndecodableSegmentIsSetAside(t *testing.T) {
 
 	c := fakeclock.New(testNow)
 	s := newSteps()
-	a, err := New(testConfig(root, c, s), testLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
+	a, stop := startStoppable(t, testConfig(root, c, s))
 	s.waitIdle(t)
 
 	want := []string{bad, "video.mp4", "video.mp4.sha512sum"}
@@ -55,28 +42,16 @@ func TestUndecodableSegmentIsSetAside(t *testing.T) {
 		t.Errorf("video.mp4 is %s with %d frames, want hevc with the other five segments' %d", codec, frames, 5*250)
 	}
 	d := dayStatus(t, a, cleanDay)
-	if d.State != StateArchived || !slices.ContainsFunc(d.Kept, func(k ts.Kept) bool { return isKept(k, bad, ts.Undecodable) }) {
+	if d.State != StateArchived || !slices.Contains(d.Kept, ts.Kept{Name: bad, Reason: ts.Undecodable, Size: r.Size}) {
 		t.Errorf("day %s, kept %v; want archived with %s kept as undecodable", d.State, d.Kept, bad)
 	}
 	if !slices.ContainsFunc(d.Findings, func(f ts.Finding) bool { return f.Kind == ts.Undecodable && slices.Contains(f.Files, bad) }) {
 		t.Errorf("findings %v do not report %s", d.Findings, bad)
 	}
 
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	a.Close()
-
 	// A restarted archiver reads the record and leaves the day alone.
-	before := listing(t, dir)
-	s2 := newSteps()
-	a2 := start(t, testConfig(root, c, s2))
-	s2.waitIdle(t)
-	if got := listing(t, dir); !maps.Equal(got, before) {
-		t.Errorf("a second archiver changed the day: %v", got)
-	}
-	if d := dayStatus(t, a2, cleanDay); d.State == StateFailed {
+	stop()
+	if d := restartChangesNothing(t, root, dir, c); d.State == StateFailed {
 		t.Errorf("second archiver: day failed: %v", d.Err)
 	}
 }

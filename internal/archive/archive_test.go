@@ -12,10 +12,7 @@ import (
 )
 
 func TestArchiveEndToEnd(t *testing.T) {
-	t.Parallel()
-	if testing.Short() {
-		t.Skip("-short: encodes footage with ffmpeg")
-	}
+	slowTest(t, "encodes footage with ffmpeg")
 	root := newRoot(t)
 	young := listing(t, filepath.Join(root, youngDay.String()))
 	today := listing(t, filepath.Join(root, todayDay.String()))

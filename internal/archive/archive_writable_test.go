@@ -39,13 +39,8 @@ func readOnly(t *testing.T, dir string) {
 // before anything is encoded, with an error naming the folder, and leaves
 // the day as it was.
 func TestReadOnlyDayFolderFailsFast(t *testing.T) {
-	t.Parallel()
-	if testing.Short() {
-		t.Skip("-short: mounts a folder read-only")
-	}
-	root := t.TempDir()
-	copyDay(t, "clean", root, cleanDay)
-	dir := filepath.Join(root, cleanDay.String())
+	slowTest(t, "mounts a folder read-only")
+	root, dir := cleanRoot(t)
 	before := listing(t, dir)
 	readOnly(t, dir)
 

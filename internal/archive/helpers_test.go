@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,7 +22,6 @@ import (
 	"github.com/cctvd/cctvd/internal/fakeclock"
 	"github.com/cctvd/cctvd/internal/footage"
 	"github.com/cctvd/cctvd/internal/testfs"
-	"github.com/cctvd/cctvd/internal/ts"
 )
 
 // The test calendar: two old days are due, a young one is settling and
@@ -263,8 +263,36 @@ func exists(name string) bool {
 	return !errors.Is(err, fs.ErrNotExist)
 }
 
-// isKept reports whether k keeps name out for reason, with the file's size
-// (a kept file's size is what the dry run shows its owner).
-func isKept(k ts.Kept, name string, reason ts.Kind) bool {
-	return k.Name == name && k.Reason == reason && k.Size > 0
+// slowTest marks a test that runs ffmpeg or mounts a file system (why):
+// it runs in parallel, and -short skips it.
+func slowTest(t *testing.T, why string) {
+	t.Helper()
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("-short: " + why)
+	}
+}
+
+// cleanRoot makes a root with only the clean day, and returns it and the
+// day's folder.
+func cleanRoot(t *testing.T) (root, dir string) {
+	t.Helper()
+	root = t.TempDir()
+	copyDay(t, "clean", root, cleanDay)
+	return root, filepath.Join(root, cleanDay.String())
+}
+
+// restartChangesNothing runs a new archiver on root, once the last one
+// stopped, and checks that it leaves the clean day's folder dir as it is;
+// it returns the day's status.
+func restartChangesNothing(t *testing.T, root, dir string, c *fakeclock.Clock) DayStatus {
+	t.Helper()
+	before := listing(t, dir)
+	s := newSteps()
+	a := start(t, testConfig(root, c, s))
+	s.waitIdle(t)
+	if got := listing(t, dir); !maps.Equal(got, before) {
+		t.Errorf("a second archiver changed the day: %v", got)
+	}
+	return dayStatus(t, a, cleanDay)
 }

@@ -25,29 +25,30 @@ func fullDayIndex(file string, runs []ts.Run) *archiveIndex {
 	return x
 }
 
-// TestIndexSummary checks what SourceBytes and Runs read: the small
-// summary file while it matches its index, the index otherwise.
-func TestIndexSummary(t *testing.T) {
-	d := day.Date{Year: 2026, Month: 11, Day: 20}
+// indexDay is the day the index tests write; dayBytes is its full day's
+// segments' size.
+var indexDay = day.Date{Year: 2026, Month: 11, Day: 20}
+
+const dayBytes = 8640 * 480_000
+
+// summaryCase prepares a state folder's archived/ files and says what
+// SourceBytes and Runs must read from them.
+type summaryCase struct {
+	name      string
+	prepare   func(t *testing.T, a *Archiver)
+	wantBytes int64
+	wantRuns  map[string]int // runs per archive file
+}
+
+func summaryCases() []summaryCase {
 	morning := []ts.Run{{Start: time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC), Len: time.Hour}}
 	evening := []ts.Run{{Start: time.Date(2026, 11, 20, 20, 0, 0, 0, time.UTC), Len: time.Minute}}
-	const dayBytes = 8640 * 480_000
-	tests := []struct {
-		name string
-		// prepare writes the state folder's archived/ files.
-		prepare   func(t *testing.T, a *Archiver)
-		wantBytes int64
-		wantRuns  map[string]int // runs per archive file
-	}{
+	d := indexDay
+	return []summaryCase{
+		{name: "no index", prepare: func(t *testing.T, a *Archiver) {}},
 		{
-			name:    "no index",
-			prepare: func(t *testing.T, a *Archiver) {},
-		},
-		{
-			name: "index without a summary",
-			prepare: func(t *testing.T, a *Archiver) {
-				writeIndex(t, a, d, fullDayIndex("video.mp4", morning))
-			},
+			name:      "index without a summary",
+			prepare:   func(t *testing.T, a *Archiver) { writeIndex(t, a, d, fullDayIndex("video.mp4", morning)) },
 			wantBytes: dayBytes, wantRuns: map[string]int{"video.mp4": 1},
 		},
 		{
@@ -55,19 +56,7 @@ func TestIndexSummary(t *testing.T) {
 			prepare: func(t *testing.T, a *Archiver) {
 				writeIndex(t, a, d, fullDayIndex("video.mp4", morning))
 				a.summary(d) // writes the summary
-				// Spoil the index but keep its size and time: only the
-				// summary can still give the answer.
-				name := a.indexPath(d)
-				fi, err := os.Stat(name)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(name, make([]byte, fi.Size()), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.Chtimes(name, fi.ModTime(), fi.ModTime()); err != nil {
-					t.Fatal(err)
-				}
+				spoilKeepingStat(t, a.indexPath(d))
 			},
 			wantBytes: dayBytes, wantRuns: map[string]int{"video.mp4": 1},
 		},
@@ -98,14 +87,34 @@ func TestIndexSummary(t *testing.T) {
 			wantBytes: dayBytes, wantRuns: map[string]int{"video.mp4": 1},
 		},
 		{
-			name: "an archive from before runs were recorded",
-			prepare: func(t *testing.T, a *Archiver) {
-				writeIndex(t, a, d, fullDayIndex("video.mp4", nil))
-			},
+			name:      "an archive from before runs were recorded",
+			prepare:   func(t *testing.T, a *Archiver) { writeIndex(t, a, d, fullDayIndex("video.mp4", nil)) },
 			wantBytes: dayBytes,
 		},
 	}
-	for _, tt := range tests {
+}
+
+// spoilKeepingStat overwrites a file with zeros, keeping its size and
+// time: only a summary made from it can still tell what it held.
+func spoilKeepingStat(t *testing.T, name string) {
+	t.Helper()
+	fi, err := os.Stat(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(name, make([]byte, fi.Size()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(name, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestIndexSummary checks what SourceBytes and Runs read: the small
+// summary file while it matches its index, the index otherwise.
+func TestIndexSummary(t *testing.T) {
+	d := indexDay
+	for _, tt := range summaryCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			state := t.TempDir()
 			tt.prepare(t, newIndexReader(state))

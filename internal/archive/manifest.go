@@ -22,7 +22,8 @@ const (
 	manifestVersion = 1
 )
 
-// Phases of a manifest. Segments are deleted only in phaseCommitted.
+// Phases of a manifest: the run on disk (job.go). Segments are deleted
+// only in phaseCommitted.
 const (
 	// phaseEncoding: chunks are being encoded; the day folder is untouched.
 	phaseEncoding = "encoding"

@@ -65,7 +65,7 @@ func (a *Archiver) resumeForced() {
 		a.mu.Lock()
 		if j := a.jobLocked(d); !j.active() {
 			a.log.Info("taking up a forced conversion again", "day", d.String())
-			a.queueLocked(j, true)
+			j.queue(true, a.cfg.Now())
 		}
 		a.mu.Unlock()
 	}

@@ -6,7 +6,7 @@ import (
 	"github.com/cctvd/cctvd/internal/day"
 )
 
-// Phase is the step a conversion is at; they follow in this order.
+// Phase is how far a run is (job.go); phases follow in this order.
 type Phase string
 
 // Phases. Done, Failed and Cancelled end a conversion.
