@@ -116,6 +116,27 @@ func (a *Archiver) listDay(date day.Date) (dayListing, error) {
 	return l, nil
 }
 
+// newSince names the segment candidates of l that were not in before, or
+// were there with another size or time.
+func (l dayListing) newSince(before dayListing) []string {
+	type seen struct {
+		size  int64
+		mtime time.Time
+	}
+	known := make(map[string]seen, len(before.files))
+	for _, f := range before.files {
+		known[f.Name] = seen{f.Size, f.ModTime}
+	}
+	var news []string
+	for _, f := range l.files {
+		k, ok := known[f.Name]
+		if ts.IsCandidate(f.Name, f.Mode) && f.Size > 0 && (!ok || k.size != f.Size || !k.mtime.Equal(f.ModTime)) {
+			news = append(news, f.Name)
+		}
+	}
+	return news
+}
+
 // archives names the day's archive files (not their checksum files).
 func (l *dayListing) archives() []string {
 	var names []string

@@ -90,7 +90,9 @@ func (a *Archiver) recoverWork(d day.Date) bool {
 		a.mu.Unlock()
 		return false
 	}
-	a.endJob(ctx, j, res, err, 0)
+	// What arrived while the interrupted run encoded is not known: every
+	// segment left counts as new, so the day is planned once more.
+	a.endJob(ctx, j, res, err, 0, dayListing{})
 	return err != nil
 }
 

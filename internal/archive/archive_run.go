@@ -166,12 +166,13 @@ func (a *Archiver) runJob(ctx context.Context, j *job) {
 	defer a.wg.Done()
 	log := a.log.With("day", j.date.String())
 	log.Info("archiving day")
+	before, _ := a.listDay(j.date)
 	res, err := a.convert(ctx, j)
 	removed := 0
 	if err != nil {
 		removed = a.cleanUp(j, err, errors.Is(context.Cause(ctx), ErrCancelled))
 	}
-	a.endJob(ctx, j, res, err, removed)
+	a.endJob(ctx, j, res, err, removed, before)
 	a.step(j.date, StepDone, 0)
 	select {
 	case a.finished <- struct{}{}:
@@ -199,13 +200,21 @@ type RunEnd struct {
 }
 
 // endJob ends j's run the way it went: archived, idle, cancelled,
-// interrupted by shutdown, or failed.
-func (a *Archiver) endJob(ctx context.Context, j *job, res *result, err error, removed int) {
+// interrupted by shutdown, or failed. before is the day folder as the run
+// began.
+func (a *Archiver) endJob(ctx context.Context, j *job, res *result, err error, removed int, before dayListing) {
 	log := a.log.With("day", j.date.String())
 	listing := uint64(0)
 	if err == nil || errors.Is(err, ErrNothingToDo) {
+		// The folder as it is now says the day is done, unless a segment
+		// arrived (or changed) while the run encoded for hours: that one
+		// is in no archive, so the day must not look settled with it.
 		if l, lerr := a.listDay(j.date); lerr == nil {
-			listing = l.sum
+			if news := l.newSince(before); len(news) > 0 {
+				log.Info("segments arrived while the day was archived; they go into the next archive", "segments", news)
+			} else {
+				listing = l.sum
+			}
 		}
 	}
 	a.mu.Lock()

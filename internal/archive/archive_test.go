@@ -4,6 +4,7 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/cctvd/cctvd/internal/day"
@@ -77,5 +78,37 @@ func TestArchiveEndToEnd(t *testing.T) {
 	s.waitIdle(t)
 	if got := listing(t, filepath.Join(root, messyDay.String())); !maps.Equal(got, before) {
 		t.Errorf("second look changed the messy day: %v", got)
+	}
+}
+
+// A segment that arrives while its day is being encoded (a camera's
+// backlog coming in during hours of encoding) is in no archive when the run
+// ends: the day must not look settled with it. It goes into video-2.mp4
+// at the archiver's next look, without a restart or another change.
+func TestSegmentArrivingWhileArchivingIsArchivedNext(t *testing.T) {
+	slowTest(t, "archives a day twice with ffmpeg")
+	root, dir := cleanRoot(t)
+	s := newSteps()
+	cfg := testConfig(root, fakeclock.New(testNow), s)
+	var once sync.Once
+	record := cfg.AfterStep
+	cfg.AfterStep = func(st Step) {
+		if st.Date == cleanDay && st.Name == StepPlanned {
+			once.Do(func() {
+				copyFile(t, filepath.Join(fixtureDir(t), "young", "seg1.ts"), filepath.Join(dir, "seg7.ts"))
+			})
+		}
+		record(st)
+	}
+	a := start(t, cfg)
+	s.waitIdle(t)
+	want := []string{"video-2.mp4", "video-2.mp4.sha512sum", "video.mp4", "video.mp4.sha512sum"}
+	if got := names(t, dir); !slices.Equal(got, want) {
+		t.Fatalf("day holds %v, want %v: the segment that arrived during the run is in no archive", got, want)
+	}
+	sha512sumCheck(t, dir, "video.mp4")
+	sha512sumCheck(t, dir, "video-2.mp4")
+	if d := dayStatus(t, a, cleanDay); d.State != StateArchived {
+		t.Errorf("day %s, want archived", d.State)
 	}
 }
