@@ -50,25 +50,34 @@ func ffmpegCopy(t *testing.T, stream []byte) (progress map[string]string, warnin
 	return progress, stderr.String()
 }
 
+// videoPackets reads one field of every video packet, as ffprobe has it,
+// from input ("pipe:0": from stdin).
+func videoPackets[T any](t *testing.T, field, input string, stdin []byte, parse func(string) (T, error)) []T {
+	t.Helper()
+	cmd := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0",
+		"-show_entries", "packet="+field, "-of", "csv=p=0", "-i", input)
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v", input, err)
+	}
+	var vals []T
+	for _, l := range strings.Fields(string(out)) {
+		v, err := parse(strings.TrimSuffix(l, ","))
+		if err != nil {
+			t.Fatalf("ffprobe %s %q: %v", field, l, err)
+		}
+		vals = append(vals, v)
+	}
+	return vals
+}
+
 // dtsTimes lists the video packets' DTS in seconds, as ffprobe reads them.
 func dtsTimes(t *testing.T, stream []byte) []float64 {
 	t.Helper()
-	cmd := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0",
-		"-show_entries", "packet=dts_time", "-of", "csv=p=0", "-i", "pipe:0")
-	cmd.Stdin = bytes.NewReader(stream)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("ffprobe: %v", err)
-	}
-	var ts []float64
-	for _, l := range strings.Fields(string(out)) {
-		v, err := strconv.ParseFloat(strings.TrimSuffix(l, ","), 64)
-		if err != nil {
-			t.Fatalf("ffprobe dts %q: %v", l, err)
-		}
-		ts = append(ts, v)
-	}
-	return ts
+	return videoPackets(t, "dts_time", "pipe:0", stream, func(s string) (float64, error) { return strconv.ParseFloat(s, 64) })
 }
 
 func TestConcat(t *testing.T) {
@@ -118,50 +127,64 @@ func TestConcat(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if st.Frames != p.Frames() || st.Files != len(p.Segments) {
-				t.Errorf("wrote %d frames from %d files, plan has %d from %d", st.Frames, st.Files, p.Frames(), len(p.Segments))
-			}
-			if int64(out.Len()) != st.Bytes || out.Len()%packetSize != 0 {
-				t.Errorf("wrote %d bytes, stats say %d", out.Len(), st.Bytes)
-			}
-			// The output scans clean: no loss, no garbage, one run of timestamps.
-			r, err := Scan(bytes.NewReader(out.Bytes()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if r.CCErrors != 0 || r.Damaged() || r.Frames != p.Frames() {
-				t.Errorf("output scan: %d frames, %d CC errors, damaged %v", r.Frames, r.CCErrors, r.Damaged())
-			}
-			progress, warnings := ffmpegCopy(t, out.Bytes())
-			if progress["frame"] != strconv.Itoa(p.Frames()) {
-				t.Errorf("ffmpeg counted %s frames, want %d", progress["frame"], p.Frames())
-			}
-			if progress["dup_frames"] != "0" || progress["drop_frames"] != "0" {
-				t.Errorf("ffmpeg dup/drop = %s/%s", progress["dup_frames"], progress["drop_frames"])
-			}
-			if warnings != "" {
-				t.Errorf("ffmpeg warned on clean output:\n%s", warnings)
-			}
-			var jumps []float64
-			dts := dtsTimes(t, out.Bytes())
-			for i := 1; i < len(dts); i++ {
-				step := dts[i] - dts[i-1]
-				if step <= 0 {
-					t.Fatalf("DTS goes back at frame %d: %.3f → %.3f", i, dts[i-1], dts[i])
-				}
-				if step > 0.05 {
-					jumps = append(jumps, step-0.04)
-				}
-			}
-			if len(jumps) != len(gaps) {
-				t.Fatalf("timeline jumps %v, want gaps %v", jumps, gaps)
-			}
-			for i := range gaps {
-				if d := jumps[i] - gaps[i]; d > 0.001 || d < -0.001 {
-					t.Errorf("gap %d is %.3f s, want %.3f", i, jumps[i], gaps[i])
-				}
-			}
+			checkConcatClean(t, &p, out.Bytes(), st)
+			checkConcatGaps(t, out.Bytes(), gaps)
 		})
+	}
+}
+
+// checkConcatClean checks that out, p's concatenation, holds every planned
+// frame and nothing that scan or ffmpeg would complain of.
+func checkConcatClean(t *testing.T, p *Plan, out []byte, st ConcatStats) {
+	t.Helper()
+	if st.Frames != p.Frames() || st.Files != len(p.Segments) {
+		t.Errorf("wrote %d frames from %d files, plan has %d from %d", st.Frames, st.Files, p.Frames(), len(p.Segments))
+	}
+	if int64(len(out)) != st.Bytes || len(out)%packetSize != 0 {
+		t.Errorf("wrote %d bytes, stats say %d", len(out), st.Bytes)
+	}
+	// The output scans clean: no loss, no garbage, one run of timestamps.
+	r, err := Scan(bytes.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.CCErrors != 0 || r.Damaged() || r.Frames != p.Frames() {
+		t.Errorf("output scan: %d frames, %d CC errors, damaged %v", r.Frames, r.CCErrors, r.Damaged())
+	}
+	progress, warnings := ffmpegCopy(t, out)
+	if progress["frame"] != strconv.Itoa(p.Frames()) {
+		t.Errorf("ffmpeg counted %s frames, want %d", progress["frame"], p.Frames())
+	}
+	if progress["dup_frames"] != "0" || progress["drop_frames"] != "0" {
+		t.Errorf("ffmpeg dup/drop = %s/%s", progress["dup_frames"], progress["drop_frames"])
+	}
+	if warnings != "" {
+		t.Errorf("ffmpeg warned on clean output:\n%s", warnings)
+	}
+}
+
+// checkConcatGaps checks that out's DTS only go forward, a frame (40 ms)
+// at a time but for the gaps (in seconds) it must keep.
+func checkConcatGaps(t *testing.T, out []byte, gaps []float64) {
+	t.Helper()
+	var jumps []float64
+	dts := dtsTimes(t, out)
+	for i := 1; i < len(dts); i++ {
+		step := dts[i] - dts[i-1]
+		if step <= 0 {
+			t.Fatalf("DTS goes back at frame %d: %.3f → %.3f", i, dts[i-1], dts[i])
+		}
+		if step > 0.05 {
+			jumps = append(jumps, step-0.04)
+		}
+	}
+	if len(jumps) != len(gaps) {
+		t.Fatalf("timeline jumps %v, want gaps %v", jumps, gaps)
+	}
+	for i := range gaps {
+		if d := jumps[i] - gaps[i]; d > 0.001 || d < -0.001 {
+			t.Errorf("gap %d is %.3f s, want %.3f", i, jumps[i], gaps[i])
+		}
 	}
 }
 

@@ -273,11 +273,10 @@ func (p *Plan) add(f *File) bool {
 	}
 	prev := &p.Segments[len(p.Segments)-1]
 	step := signed33(r.FirstDTS - prev.Report.EndDTS())
-	half := prev.Report.FrameTicks / 2
 	switch {
-	case step >= -half && step <= half:
+	case FollowsOn(&prev.Report, r):
 		seg.Run, seg.Shift = prev.Run, prev.Shift
-	case step > half:
+	case step > 0: // beyond half a frame
 		seg.Run, seg.Shift, seg.Discontinuity = prev.Run, prev.Shift, true
 		p.Findings = append(p.Findings, Finding{Kind: Gap, Files: []string{prev.Name, f.Name},
 			Length: Ticks(step), Detail: fmt.Sprintf("%s missing", Ticks(step).Round(time.Millisecond))})

@@ -47,11 +47,10 @@ const (
 // piece is a stretch of a plan's segments that names and stream
 // timestamps agree on: no gap or restart inside.
 type piece struct {
-	lo, hi    int       // Segments[lo:hi]
-	from, to  time.Time // filmed from the first frame to the end of the last
-	clocked   bool      // from and to come from the camera's file times
-	first     int64     // first DTS of the first segment
-	end, half int64     // end DTS of the last segment, and half its frame
+	lo, hi     int       // Segments[lo:hi]
+	from, to   time.Time // filmed from the first frame to the end of the last
+	clocked    bool      // from and to come from the camera's file times
+	head, tail *Report   // of its first and last segments, in the plan
 }
 
 // orderPieces cuts the plan's segments at every gap and restart.
@@ -61,12 +60,12 @@ func (p *Plan) orderPieces() []piece {
 	for i := range p.Segments {
 		s := &p.Segments[i]
 		if i == 0 || s.Discontinuity {
-			ps = append(ps, piece{lo: i, from: s.Start, first: s.Report.FirstDTS,
+			ps = append(ps, piece{lo: i, from: s.Start, head: &s.Report,
 				clocked: clocked[s.Run] && !s.Start.IsZero()})
 		}
 		c := &ps[len(ps)-1]
 		c.hi, c.to = i+1, s.Start.Add(s.Report.Duration())
-		c.end, c.half = s.Report.EndDTS(), s.Report.FrameTicks/2
+		c.tail = &s.Report
 	}
 	return ps
 }
@@ -112,7 +111,7 @@ func before(a, b *piece) bool {
 
 // runsInto reports that b's stream timestamps start where a's end.
 func runsInto(a, b *piece) bool {
-	return signed33(b.first-a.end) >= -a.half && signed33(b.first-a.end) <= a.half
+	return FollowsOn(a.tail, b.head)
 }
 
 // filmingOrder is the pieces' order when the clocks make names wrong; nil

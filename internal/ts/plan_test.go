@@ -37,17 +37,43 @@ func planDir(t *testing.T, dir string) Plan {
 	return p
 }
 
+// TestPlanMessyDay plans footage.MakeMessy's day: every kind of trouble
+// a camera's uploads bring, each found, kept out or put on the timeline.
 func TestPlanMessyDay(t *testing.T) {
 	dir, m := messyDay(t)
 	p := planDir(t, dir)
+	t.Run("segments", func(t *testing.T) {
+		var names []string
+		for _, s := range p.Segments {
+			names = append(names, s.Name)
+		}
+		if !slices.Equal(names, m.Good) {
+			t.Errorf("segments = %v, want %v", names, m.Good)
+		}
+	})
+	t.Run("findings", func(t *testing.T) { checkMessyFindings(t, &p, m) })
+	t.Run("kept", func(t *testing.T) {
+		wantKept := map[string]Kind{m.InFlight: InFlight, m.Notes: Foreign, m.Duplicate: Duplicate,
+			m.Truncated: Truncated, m.ZeroByte: ZeroByte, m.Junk: NotTS}
+		if len(p.Kept) != len(wantKept) {
+			t.Errorf("kept = %v, want %v", p.Kept, wantKept)
+		}
+		for _, k := range p.Kept {
+			if wantKept[k.Name] != k.Reason {
+				t.Errorf("kept %s for %s, want %s", k.Name, k.Reason, wantKept[k.Name])
+			}
+		}
+	})
+	t.Run("timeline", func(t *testing.T) { checkMessyTimeline(t, &p, m) })
+	t.Run("runs", func(t *testing.T) { checkMessyRuns(t, &p, m) })
+	t.Run("deterministic", func(t *testing.T) {
+		if a, b := mustJSON(t, p), mustJSON(t, planDir(t, dir)); a != b {
+			t.Error("planning the same folder twice gave different plans")
+		}
+	})
+}
 
-	var names []string
-	for _, s := range p.Segments {
-		names = append(names, s.Name)
-	}
-	if !slices.Equal(names, m.Good) {
-		t.Errorf("segments = %v, want %v", names, m.Good)
-	}
+func checkMessyFindings(t *testing.T, p *Plan, m footage.Messy) {
 	type finding struct {
 		Kind  Kind
 		Files []string
@@ -75,74 +101,58 @@ func TestPlanMessyDay(t *testing.T) {
 			t.Errorf("gap %v is %v long, want 10s", f.Files, f.Length)
 		}
 	}
-	wantKept := map[string]Kind{m.InFlight: InFlight, m.Notes: Foreign, m.Duplicate: Duplicate,
-		m.Truncated: Truncated, m.ZeroByte: ZeroByte, m.Junk: NotTS}
-	if len(p.Kept) != len(wantKept) {
-		t.Errorf("kept = %v, want %v", p.Kept, wantKept)
+}
+
+func checkMessyTimeline(t *testing.T, p *Plan, m footage.Messy) {
+	for i := 1; i < len(p.Segments); i++ {
+		prev, s := &p.Segments[i-1], &p.Segments[i]
+		step := Ticks(s.OutDTS() - prev.OutDTS() - (prev.Report.LastDTS - prev.Report.FirstDTS + prev.Report.FrameTicks))
+		wantStep := time.Duration(0)
+		if s.Name == "seg6.ts" || s.Name == "seg12.ts" {
+			wantStep = 10 * time.Second // the gap stays a gap
+		}
+		if step != wantStep {
+			t.Errorf("%s starts %v after %s ends, want %v", s.Name, step, prev.Name, wantStep)
+		}
+		if s.Discontinuity != (wantStep > 0 || s.Name == m.Restart) {
+			t.Errorf("%s discontinuity = %v", s.Name, s.Discontinuity)
+		}
 	}
-	for _, k := range p.Kept {
-		if wantKept[k.Name] != k.Reason {
-			t.Errorf("kept %s for %s, want %s", k.Name, k.Reason, wantKept[k.Name])
-		}
+	if p.Segments[0].OutDTS() != TimelineStart {
+		t.Errorf("timeline starts at %d, want %d", p.Segments[0].OutDTS(), TimelineStart)
 	}
+	if !p.Segments[0].Start.Equal(messyStart) {
+		t.Errorf("first segment starts %v, want %v", p.Segments[0].Start, messyStart)
+	}
+	if got, want := p.Frames(), 10*250; got != want {
+		t.Errorf("frames = %d, want %d", got, want)
+	}
+	if got, want := p.Span(), 120*time.Second; got != want {
+		t.Errorf("span = %v, want %v", got, want)
+	}
+}
 
-	t.Run("timeline", func(t *testing.T) {
-		for i := 1; i < len(p.Segments); i++ {
-			prev, s := &p.Segments[i-1], &p.Segments[i]
-			step := Ticks(s.OutDTS() - prev.OutDTS() - (prev.Report.LastDTS - prev.Report.FirstDTS + prev.Report.FrameTicks))
-			wantStep := time.Duration(0)
-			if s.Name == "seg6.ts" || s.Name == "seg12.ts" {
-				wantStep = 10 * time.Second // the gap stays a gap
-			}
-			if step != wantStep {
-				t.Errorf("%s starts %v after %s ends, want %v", s.Name, step, prev.Name, wantStep)
-			}
-			if s.Discontinuity != (wantStep > 0 || s.Name == m.Restart) {
-				t.Errorf("%s discontinuity = %v", s.Name, s.Discontinuity)
+// checkMessyRuns: seg1–4, a 10-s gap, seg6–8, the restart, then to seg10,
+// a 10-s gap, seg12: 40 s, 30 s, 20 s and 10 s of footage.
+func checkMessyRuns(t *testing.T, p *Plan, m footage.Messy) {
+	start := func(name string) time.Time {
+		for _, s := range p.Segments {
+			if s.Name == name {
+				return s.Start
 			}
 		}
-		if p.Segments[0].OutDTS() != TimelineStart {
-			t.Errorf("timeline starts at %d, want %d", p.Segments[0].OutDTS(), TimelineStart)
-		}
-		if !p.Segments[0].Start.Equal(messyStart) {
-			t.Errorf("first segment starts %v, want %v", p.Segments[0].Start, messyStart)
-		}
-		if got, want := p.Frames(), 10*250; got != want {
-			t.Errorf("frames = %d, want %d", got, want)
-		}
-		if got, want := p.Span(), 120*time.Second; got != want {
-			t.Errorf("span = %v, want %v", got, want)
-		}
-	})
-
-	t.Run("runs", func(t *testing.T) {
-		// seg1–4, a 10-s gap, seg6–8, the restart, then to seg10, a 10-s
-		// gap, seg12: 40 s, 30 s, 20 s and 10 s of footage.
-		start := func(name string) time.Time {
-			for _, s := range p.Segments {
-				if s.Name == name {
-					return s.Start
-				}
-			}
-			t.Fatalf("no segment %s", name)
-			return time.Time{}
-		}
-		want := []Run{
-			{Start: messyStart, Pos: 0, Len: 40 * time.Second},
-			{Start: start("seg6.ts"), Pos: 50 * time.Second, Len: 30 * time.Second},
-			{Start: start(m.Restart), Pos: 80 * time.Second, Len: 20 * time.Second},
-			{Start: start("seg12.ts"), Pos: 110 * time.Second, Len: 10 * time.Second},
-		}
-		if got := p.Runs(); mustJSON(t, got) != mustJSON(t, want) {
-			t.Errorf("runs:\n got %s\nwant %s", mustJSON(t, got), mustJSON(t, want))
-		}
-	})
-
-	t.Run("deterministic", func(t *testing.T) {
-		if a, b := mustJSON(t, p), mustJSON(t, planDir(t, dir)); a != b {
-			t.Error("planning the same folder twice gave different plans")
-		}
-	})
+		t.Fatalf("no segment %s", name)
+		return time.Time{}
+	}
+	want := []Run{
+		{Start: messyStart, Pos: 0, Len: 40 * time.Second},
+		{Start: start("seg6.ts"), Pos: 50 * time.Second, Len: 30 * time.Second},
+		{Start: start(m.Restart), Pos: 80 * time.Second, Len: 20 * time.Second},
+		{Start: start("seg12.ts"), Pos: 110 * time.Second, Len: 10 * time.Second},
+	}
+	if got := p.Runs(); mustJSON(t, got) != mustJSON(t, want) {
+		t.Errorf("runs:\n got %s\nwant %s", mustJSON(t, got), mustJSON(t, want))
+	}
 }
 
 // Names that are not zero-padded must sort as numbers, and mtime must not

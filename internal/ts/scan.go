@@ -348,6 +348,15 @@ func signed33(d int64) int64 {
 	return d
 }
 
+// FollowsOn reports whether next's first frame comes where prev's last
+// frame ends, within half a frame, across a 33-bit roll-over too: the
+// camera carried on from one file into the next.
+func FollowsOn(prev, next *Report) bool {
+	half := prev.FrameTicks / 2
+	step := signed33(next.FirstDTS - prev.EndDTS())
+	return step >= -half && step <= half
+}
+
 // keyNAL reports whether a PES payload start holds an IDR (H.264) or IRAP (HEVC) picture.
 func keyNAL(codec string, b []byte) bool {
 	for i := 0; i+3 < len(b); i++ {

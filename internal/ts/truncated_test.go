@@ -6,11 +6,9 @@ import (
 	"errors"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -24,20 +22,7 @@ var truncStart = time.Date(2026, 11, 20, 8, 0, 0, 153192286, time.UTC)
 // frame, as ffprobe reads them: the oracle for which frames a cut leaves whole.
 func framePositions(t *testing.T, name string) []int64 {
 	t.Helper()
-	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0",
-		"-show_entries", "packet=pos", "-of", "csv=p=0", name).Output()
-	if err != nil {
-		t.Fatalf("ffprobe %s: %v", name, err)
-	}
-	var pos []int64
-	for _, l := range strings.Fields(string(out)) {
-		v, err := strconv.ParseInt(strings.TrimSuffix(l, ","), 10, 64)
-		if err != nil {
-			t.Fatalf("ffprobe pos %q: %v", l, err)
-		}
-		pos = append(pos, v)
-	}
-	return pos
+	return videoPackets(t, "pos", name, nil, func(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) })
 }
 
 // TestScanTruncated cuts a segment at several places and checks that the

@@ -30,190 +30,226 @@ func TestBrowser(t *testing.T) {
 		t.Skip("-short: drives chromium")
 	}
 	node, script := browserTools(t)
-	play := func(t *testing.T, kase, url string, args ...string) playReport {
-		return runPlay(t, node, script, kase, url, args...)
-	}
+	b := browser{node: node, script: script}
 
 	// The two servers' cases run side by side: most of their time is
 	// video playing in real time.
 	t.Run("days", func(t *testing.T) {
 		t.Parallel()
-		root := t.TempDir()
-		copyDir(t, root, messyDay)
-		// Two camera runs: four segments at 08:00, three at 14:00:05.
-		twoRuns := day.Date{Year: 2026, Month: 11, Day: 22}
-		morning, afternoon := twoRuns.Start(cet).Add(8*time.Hour), twoRuns.Start(cet).Add(14*time.Hour+5*time.Second)
-		dir := filepath.Join(root, twoRuns.String())
-		record(t, footage.Run{Dir: dir, Segments: 4, First: 1, Start: morning})
-		record(t, footage.Run{Dir: dir, Segments: 3, First: 5, Start: afternoon})
-		archived := day.Date{Year: 2026, Month: 11, Day: 19}
-		hevcMP4(t, filepath.Join(root, archived.String(), "video.mp4"))
-		// An archived day whose runs the archiver recorded: 10 s from
-		// 08:00, 10 s from 14:00, one after the other in the file. Its
-		// video.mp4 is an H.264 stand-in that this chromium plays.
-		seekable := day.Date{Year: 2026, Month: 11, Day: 18}
-		at8, at14 := seekable.Start(cet).Add(8*time.Hour), seekable.Start(cet).Add(14*time.Hour)
-		h264MP4(t, filepath.Join(root, seekable.String(), "video.mp4"), 20*time.Second)
-		runs := map[day.Date]map[string][]ts.Run{seekable: {"video.mp4": {
-			{Start: at8, Pos: 0, Len: 10 * time.Second}, {Start: at14, Pos: 10 * time.Second, Len: 10 * time.Second}}}}
-		// An archived day whose 14:00 footage came late and went into
-		// video-2.mp4: its timeline must seek there, not in video.mp4.
-		twoFiles := day.Date{Year: 2026, Month: 11, Day: 17}
-		late8, late14 := twoFiles.Start(cet).Add(8*time.Hour+153192286), twoFiles.Start(cet).Add(14*time.Hour+153192286)
-		h264MP4(t, filepath.Join(root, twoFiles.String(), "video.mp4"), 10*time.Second)
-		h264MP4(t, filepath.Join(root, twoFiles.String(), "video-2.mp4"), 10*time.Second)
-		runs[twoFiles] = map[string][]ts.Run{"video.mp4": {{Start: late8, Len: 10 * time.Second}},
-			"video-2.mp4": {{Start: late14, Len: 10 * time.Second}}}
-
-		l := start(t, root, liveOptions{thumbs: true, runs: runs})
-		l.waitThumbs(t, map[day.Date]uint32{messyDay: 1 << 8, twoRuns: 1<<8 | 1<<14})
-		if v, _ := l.cat.Day(archived); !v.Archived() {
-			t.Fatalf("%s is not taken as archived: %+v", archived, v)
-		}
-
+		f := newBrowserDays(t)
 		t.Run("play a day", func(t *testing.T) {
-			r := play(t, "day", l.url, messyDay.String())
+			r := b.play(t, "day", f.l.url, messyDay.String())
 			r.played(t)
 		})
-		t.Run("thumbnail seeks", func(t *testing.T) {
-			r := play(t, "thumb", l.url, twoRuns.String(), "14")
-			r.played(t)
-			r.thumbsLoaded(t, 2)
-			// 14:00 is in the gap before the afternoon run: the player
-			// lands where that footage starts, 40 s into the playlist.
-			want := afternoon.UnixMilli()
-			if w := r.First.Wallclock; w == nil || *w < want || *w > want+1500 {
-				t.Errorf("landed at wall clock %s, want %s", msTime(r.First.Wallclock), afternoon.Format(time.TimeOnly))
-			}
-			if ct := r.First.CurrentTime; ct < 40 || ct > 41.5 {
-				t.Errorf("landed at %.3f s of the playlist, want 40 s", ct)
-			}
-			// Times are shown as the server's clock has them (CET), not
-			// in the browser's zone (UTC).
-			if st := r.First.Status; !strings.HasPrefix(st, "Playing 2026-11-22 14:00:0") {
-				t.Errorf("status %q, want Playing 2026-11-22 14:00:0x", st)
-			}
-			r.clockFollows(t)
-		})
-		t.Run("timeline seeks", func(t *testing.T) {
-			at := afternoon.Add(15 * time.Second).UnixMilli()
-			r := play(t, "timeline", l.url, twoRuns.String(), fmt.Sprint(at))
-			r.played(t)
-			// A pixel of the timeline is about 90 s of the day: wherever
-			// the click falls around the afternoon run, the player lands in it.
-			end := afternoon.Add(30 * time.Second).UnixMilli()
-			if w := r.First.Wallclock; w == nil || *w < afternoon.UnixMilli() || *w >= end {
-				t.Errorf("clicked at %s, landed at %s; want in the afternoon run %s–%s", msTime(&r.ClickedMs),
-					msTime(r.First.Wallclock), afternoon.Format(time.TimeOnly), time.UnixMilli(end).In(cet).Format(time.TimeOnly))
-			}
-			if ct := r.First.CurrentTime; ct < 40 || ct > 70 {
-				t.Errorf("landed at %.3f s of the playlist, want in 40–70 s", ct)
-			}
-			r.clockFollows(t)
-		})
-		t.Run("archived day's timeline seeks in its mp4", func(t *testing.T) {
-			r := play(t, "archive-timeline", l.url, seekable.String(), fmt.Sprint(at14.Add(5*time.Second).UnixMilli()))
-			r.clean(t)
-			if !r.Reached || r.State.Player != "mp4" || r.State.Error != nil {
-				t.Fatalf("the mp4 did not play on: %+v", r.State)
-			}
-			// Wherever the click falls around 14:00 (a pixel is about
-			// 90 s), the player lands in the afternoon run: 10–20 s into
-			// the file, not in the morning's footage before it.
-			end := at14.Add(10 * time.Second).UnixMilli()
-			if w := r.First.Wallclock; w == nil || *w < at14.UnixMilli() || *w >= end {
-				t.Errorf("clicked at %s, landed at %s; want in the afternoon run 14:00:00–14:00:10",
-					msTime(&r.ClickedMs), msTime(r.First.Wallclock))
-			}
-			if ct := r.First.CurrentTime; ct < 10 || ct >= 20 {
-				t.Errorf("landed at %.3f s of video.mp4, want in 10–20 s", ct)
-			}
-			if st := r.First.Status; !strings.HasPrefix(st, "Playing 2026-11-18 14:00:") {
-				t.Errorf("status %q, want Playing 2026-11-18 14:00:xx", st)
-			}
-			r.clockFollows(t)
-		})
-		t.Run("a late archive's footage seeks in its own file", func(t *testing.T) {
-			r := play(t, "archive-timeline", l.url, twoFiles.String(), fmt.Sprint(late14.Add(5*time.Second).UnixMilli()))
-			r.clean(t)
-			if !r.Reached || r.State.Player != "mp4" || r.State.Error != nil {
-				t.Fatalf("the mp4 did not play on: %+v", r.State)
-			}
-			if src := r.First.Src; !strings.HasSuffix(src, "/"+twoFiles.String()+"/video-2.mp4") {
-				t.Errorf("playing %q, want the late archive video-2.mp4", src)
-			}
-			end := late14.Add(10 * time.Second).UnixMilli()
-			if w := r.First.Wallclock; w == nil || *w < late14.UnixMilli() || *w >= end {
-				t.Errorf("clicked at %s, landed at %s; want in the late run 14:00:00–14:00:10",
-					msTime(&r.ClickedMs), msTime(r.First.Wallclock))
-			}
-			if ct := r.First.CurrentTime; ct >= 10 {
-				t.Errorf("landed at %.3f s of video-2.mp4, want in its 10 s", ct)
-			}
-			r.clockFollows(t)
-		})
-		t.Run("archived H.265 day", func(t *testing.T) {
-			r := play(t, "archive", l.url, archived.String())
-			r.clean(t)
-			o := r.Offer
-			if o == nil || len(o.Buttons) != 1 || o.Note == nil {
-				t.Fatalf("no play button or note for the archive: %+v", o)
-			}
-			mp4 := archived.String() + "/video.mp4"
-			switch o.HEVC {
-			case "no":
-				t.Logf("this chromium does not decode HEVC: the page offers the download")
-				if o.Buttons[0].Visible || !o.Note.Visible || len(o.Note.Links) != 1 || o.Note.Links[0] != mp4 {
-					t.Errorf("without HEVC: play button shown %v, note %+v; want no button, the note and a download of %s",
-						o.Buttons[0].Visible, o.Note, mp4)
-				}
-			case "yes":
-				t.Logf("this chromium decodes HEVC: the page plays the mp4")
-				if !o.Buttons[0].Visible || o.Note.Visible {
-					t.Errorf("with HEVC: play button shown %v, note shown %v", o.Buttons[0].Visible, o.Note.Visible)
-				}
-				if !r.Reached || r.State.Player != "mp4" || r.State.Error != nil {
-					t.Errorf("the mp4 did not play: %+v", r.State)
-				}
-			default:
-				t.Errorf("page says HEVC %q", o.HEVC)
-			}
-		})
+		t.Run("thumbnail seeks", func(t *testing.T) { f.thumbnailSeeks(t, b) })
+		t.Run("timeline seeks", func(t *testing.T) { f.timelineSeeks(t, b) })
+		f.archiveTimelineSeeks(t, b)
+		t.Run("archived H.265 day", func(t *testing.T) { f.archivedHEVC(t, b) })
 	})
-
 	t.Run("live across midnight", func(t *testing.T) {
 		t.Parallel()
-		// One camera run from 23:59:30: three segments go into the
-		// evening's folder, two into the new day's, as delivered.
-		root := t.TempDir()
-		yesterday, today := day.Date{Year: 2026, Month: 11, Day: 23}, day.Date{Year: 2026, Month: 11, Day: 24}
-		midnight := today.Start(cet)
-		work := filepath.Join(root, ".camera")
-		names := record(t, footage.Run{Dir: work, Segments: 5, First: 8638, Start: midnight.Add(-30 * time.Second)})
-		for i, n := range names {
-			d := yesterday
-			if i >= 3 {
-				d = today
-			}
-			dst := filepath.Join(root, d.String())
-			if err := os.MkdirAll(dst, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.Rename(filepath.Join(work, n), filepath.Join(dst, n)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		l := start(t, root, liveOptions{now: midnight.Add(25 * time.Second)})
-		r := play(t, "live", l.url, fmt.Sprint(midnight.UnixMilli()))
-		r.played(t)
-		if r.MinWallclock == nil || *r.MinWallclock >= midnight.UnixMilli() {
-			t.Errorf("playing started at %s, not before midnight", msTime(r.MinWallclock))
-		}
-		if st := r.State.Status; !strings.HasPrefix(st, "Playing 2026-11-24 00:00:0") || !strings.HasSuffix(st, "(live)") {
-			t.Errorf("status %q, want Playing 2026-11-24 00:00:0x (live)", st)
-		}
-		t.Logf("played from %s to %s", msTime(r.MinWallclock), msTime(r.State.Wallclock))
+		liveAcrossMidnight(t, b)
 	})
+}
+
+// browser runs play.mjs with node.
+type browser struct{ node, script string }
+
+func (b browser) play(t *testing.T, kase, url string, args ...string) playReport {
+	t.Helper()
+	return runPlay(t, b.node, b.script, kase, url, args...)
+}
+
+// browserDays is the footage of the "days" cases, served with thumbnails.
+type browserDays struct {
+	l *live
+	// twoRuns has two camera runs: four segments at 08:00, three from afternoon.
+	twoRuns   day.Date
+	afternoon time.Time
+	// archived has an H.265 video.mp4.
+	archived day.Date
+	// seekable is archived with the runs the archiver recorded: 10 s from
+	// 08:00, 10 s from at14, one after the other in its video.mp4.
+	seekable day.Date
+	at14     time.Time
+	// twoFiles is archived with its 14:00 footage (from late14) come late
+	// and gone into video-2.mp4.
+	twoFiles day.Date
+	late14   time.Time
+}
+
+func newBrowserDays(t *testing.T) *browserDays {
+	root := t.TempDir()
+	copyDir(t, root, messyDay)
+	f := &browserDays{twoRuns: day.Date{Year: 2026, Month: 11, Day: 22}, archived: day.Date{Year: 2026, Month: 11, Day: 19},
+		seekable: day.Date{Year: 2026, Month: 11, Day: 18}, twoFiles: day.Date{Year: 2026, Month: 11, Day: 17}}
+	morning := f.twoRuns.Start(cet).Add(8 * time.Hour)
+	f.afternoon = f.twoRuns.Start(cet).Add(14*time.Hour + 5*time.Second)
+	dir := filepath.Join(root, f.twoRuns.String())
+	record(t, footage.Run{Dir: dir, Segments: 4, First: 1, Start: morning})
+	record(t, footage.Run{Dir: dir, Segments: 3, First: 5, Start: f.afternoon})
+	hevcMP4(t, filepath.Join(root, f.archived.String(), "video.mp4"))
+	// The seekable day's video.mp4 is an H.264 stand-in that this chromium plays.
+	at8 := f.seekable.Start(cet).Add(8 * time.Hour)
+	f.at14 = f.seekable.Start(cet).Add(14 * time.Hour)
+	h264MP4(t, filepath.Join(root, f.seekable.String(), "video.mp4"), 20*time.Second)
+	runs := map[day.Date]map[string][]ts.Run{f.seekable: {"video.mp4": {
+		{Start: at8, Pos: 0, Len: 10 * time.Second}, {Start: f.at14, Pos: 10 * time.Second, Len: 10 * time.Second}}}}
+	late8 := f.twoFiles.Start(cet).Add(8*time.Hour + 153192286)
+	f.late14 = f.twoFiles.Start(cet).Add(14*time.Hour + 153192286)
+	h264MP4(t, filepath.Join(root, f.twoFiles.String(), "video.mp4"), 10*time.Second)
+	h264MP4(t, filepath.Join(root, f.twoFiles.String(), "video-2.mp4"), 10*time.Second)
+	runs[f.twoFiles] = map[string][]ts.Run{"video.mp4": {{Start: late8, Len: 10 * time.Second}},
+		"video-2.mp4": {{Start: f.late14, Len: 10 * time.Second}}}
+
+	f.l = start(t, root, liveOptions{thumbs: true, runs: runs})
+	f.l.waitThumbs(t, map[day.Date]uint32{messyDay: 1 << 8, f.twoRuns: 1<<8 | 1<<14})
+	if v, _ := f.l.cat.Day(f.archived); !v.Archived() {
+		t.Fatalf("%s is not taken as archived: %+v", f.archived, v)
+	}
+	return f
+}
+
+func (f *browserDays) thumbnailSeeks(t *testing.T, b browser) {
+	r := b.play(t, "thumb", f.l.url, f.twoRuns.String(), "14")
+	r.played(t)
+	r.thumbsLoaded(t, 2)
+	// 14:00 is in the gap before the afternoon run: the player
+	// lands where that footage starts, 40 s into the playlist.
+	want := f.afternoon.UnixMilli()
+	if w := r.First.Wallclock; w == nil || *w < want || *w > want+1500 {
+		t.Errorf("landed at wall clock %s, want %s", msTime(r.First.Wallclock), f.afternoon.Format(time.TimeOnly))
+	}
+	if ct := r.First.CurrentTime; ct < 40 || ct > 41.5 {
+		t.Errorf("landed at %.3f s of the playlist, want 40 s", ct)
+	}
+	// Times are shown as the server's clock has them (CET), not
+	// in the browser's zone (UTC).
+	if st := r.First.Status; !strings.HasPrefix(st, "Playing 2026-11-22 14:00:0") {
+		t.Errorf("status %q, want Playing 2026-11-22 14:00:0x", st)
+	}
+	r.clockFollows(t)
+}
+
+func (f *browserDays) timelineSeeks(t *testing.T, b browser) {
+	at := f.afternoon.Add(15 * time.Second).UnixMilli()
+	r := b.play(t, "timeline", f.l.url, f.twoRuns.String(), fmt.Sprint(at))
+	r.played(t)
+	// A pixel of the timeline is about 90 s of the day: wherever
+	// the click falls around the afternoon run, the player lands in it.
+	end := f.afternoon.Add(30 * time.Second).UnixMilli()
+	if w := r.First.Wallclock; w == nil || *w < f.afternoon.UnixMilli() || *w >= end {
+		t.Errorf("clicked at %s, landed at %s; want in the afternoon run %s–%s", msTime(&r.ClickedMs),
+			msTime(r.First.Wallclock), f.afternoon.Format(time.TimeOnly), time.UnixMilli(end).In(cet).Format(time.TimeOnly))
+	}
+	if ct := r.First.CurrentTime; ct < 40 || ct > 70 {
+		t.Errorf("landed at %.3f s of the playlist, want in 40–70 s", ct)
+	}
+	r.clockFollows(t)
+}
+
+// archiveTimelineSeeks clicks an archived day's timeline 5 s into a
+// 10-second run. Wherever the click falls around it (a pixel is about
+// 90 s), the player lands in that run, in the file that holds it.
+func (f *browserDays) archiveTimelineSeeks(t *testing.T, b browser) {
+	tests := []struct {
+		name   string
+		date   day.Date
+		run    time.Time     // the run clicked into
+		file   string        // the archive that holds it
+		pos    time.Duration // where the run starts in file
+		status string        // prefix of the status shown; empty: not checked
+	}{
+		{name: "archived day's timeline seeks in its mp4", date: f.seekable, run: f.at14, file: "video.mp4",
+			pos: 10 * time.Second, status: "Playing 2026-11-18 14:00:"},
+		{name: "a late archive's footage seeks in its own file", date: f.twoFiles, run: f.late14, file: "video-2.mp4"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := b.play(t, "archive-timeline", f.l.url, tt.date.String(), fmt.Sprint(tt.run.Add(5*time.Second).UnixMilli()))
+			r.clean(t)
+			if !r.Reached || r.State.Player != "mp4" || r.State.Error != nil {
+				t.Fatalf("the mp4 did not play on: %+v", r.State)
+			}
+			if src := r.First.Src; !strings.HasSuffix(src, "/"+tt.date.String()+"/"+tt.file) {
+				t.Errorf("playing %q, want %s", src, tt.file)
+			}
+			end := tt.run.Add(10 * time.Second).UnixMilli()
+			if w := r.First.Wallclock; w == nil || *w < tt.run.UnixMilli() || *w >= end {
+				t.Errorf("clicked at %s, landed at %s; want in the run %s–%s", msTime(&r.ClickedMs),
+					msTime(r.First.Wallclock), tt.run.Format(time.TimeOnly), time.UnixMilli(end).In(cet).Format(time.TimeOnly))
+			}
+			if ct := r.First.CurrentTime; ct < tt.pos.Seconds() || ct >= (tt.pos+10*time.Second).Seconds() {
+				t.Errorf("landed at %.3f s of %s, want in %v–%v", ct, tt.file, tt.pos, tt.pos+10*time.Second)
+			}
+			if st := r.First.Status; !strings.HasPrefix(st, tt.status) {
+				t.Errorf("status %q, want %sxx", st, tt.status)
+			}
+			r.clockFollows(t)
+		})
+	}
+}
+
+func (f *browserDays) archivedHEVC(t *testing.T, b browser) {
+	r := b.play(t, "archive", f.l.url, f.archived.String())
+	r.clean(t)
+	o := r.Offer
+	if o == nil || len(o.Buttons) != 1 || o.Note == nil {
+		t.Fatalf("no play button or note for the archive: %+v", o)
+	}
+	mp4 := f.archived.String() + "/video.mp4"
+	switch o.HEVC {
+	case "no":
+		t.Logf("this chromium does not decode HEVC: the page offers the download")
+		if o.Buttons[0].Visible || !o.Note.Visible || len(o.Note.Links) != 1 || o.Note.Links[0] != mp4 {
+			t.Errorf("without HEVC: play button shown %v, note %+v; want no button, the note and a download of %s",
+				o.Buttons[0].Visible, o.Note, mp4)
+		}
+	case "yes":
+		t.Logf("this chromium decodes HEVC: the page plays the mp4")
+		if !o.Buttons[0].Visible || o.Note.Visible {
+			t.Errorf("with HEVC: play button shown %v, note shown %v", o.Buttons[0].Visible, o.Note.Visible)
+		}
+		if !r.Reached || r.State.Player != "mp4" || r.State.Error != nil {
+			t.Errorf("the mp4 did not play: %+v", r.State)
+		}
+	default:
+		t.Errorf("page says HEVC %q", o.HEVC)
+	}
+}
+
+// liveAcrossMidnight plays one camera run from 23:59:30 live: three
+// segments go into the evening's folder, two into the new day's, as
+// delivered.
+func liveAcrossMidnight(t *testing.T, b browser) {
+	root := t.TempDir()
+	yesterday, today := day.Date{Year: 2026, Month: 11, Day: 23}, day.Date{Year: 2026, Month: 11, Day: 24}
+	midnight := today.Start(cet)
+	work := filepath.Join(root, ".camera")
+	names := record(t, footage.Run{Dir: work, Segments: 5, First: 8638, Start: midnight.Add(-30 * time.Second)})
+	for i, n := range names {
+		d := yesterday
+		if i >= 3 {
+			d = today
+		}
+		dst := filepath.Join(root, d.String())
+		if err := os.MkdirAll(dst, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(filepath.Join(work, n), filepath.Join(dst, n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l := start(t, root, liveOptions{now: midnight.Add(25 * time.Second)})
+	r := b.play(t, "live", l.url, fmt.Sprint(midnight.UnixMilli()))
+	r.played(t)
+	if r.MinWallclock == nil || *r.MinWallclock >= midnight.UnixMilli() {
+		t.Errorf("playing started at %s, not before midnight", msTime(r.MinWallclock))
+	}
+	if st := r.State.Status; !strings.HasPrefix(st, "Playing 2026-11-24 00:00:0") || !strings.HasSuffix(st, "(live)") {
+		t.Errorf("status %q, want Playing 2026-11-24 00:00:0x (live)", st)
+	}
+	t.Logf("played from %s to %s", msTime(r.MinWallclock), msTime(r.State.Wallclock))
 }
 
 // browserTools finds node, chromium and playwright-core, or fails saying

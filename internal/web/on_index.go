@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/cctvd/cctvd/internal/bytesize"
@@ -73,16 +72,9 @@ type indexArchive struct {
 	Checksum               bool
 }
 
-// indexCache keeps the rendered index page, plain and gzipped, until a
-// day, the date or the thumbnails change.
-type indexCache struct {
-	mu       sync.Mutex
-	sig      uint64
-	body, gz []byte
-	etag     string // of body; gz's ends in -gz
-}
-
-// serveIndex answers the index page: every day, newest first.
+// serveIndex answers the index page: every day, newest first. The page is
+// made again when a day, the date, the failures, the thumbnails or the
+// misplaced footage change.
 func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
 	days := s.cat.Days()
 	today := s.today()
@@ -102,47 +94,27 @@ func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
 	}
 	misplaced := s.misplaced()
 	sig = mix(sig, misplacedSig(misplaced))
-	s.index.mu.Lock()
-	if s.index.body == nil || s.index.sig != sig {
+	p := s.index.get(struct{}{}, sig, func() *response {
 		var b bytes.Buffer
 		page := s.indexPage(days, live, failures)
 		page.Misplaced = misplaced
 		if err := indexTemplate.Execute(&b, page); err != nil {
-			s.index.mu.Unlock()
 			s.log.Error("index page", "err", err)
-			text(w, http.StatusInternalServerError, "internal error")
-			return
+			return nil
 		}
-		var gz bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&gz, gzip.DefaultCompression)
-		zw.Write(b.Bytes())
-		zw.Close()
-		s.index.sig, s.index.body, s.index.gz = sig, b.Bytes(), gz.Bytes()
-		s.index.etag = `"i` + strconv.FormatUint(sig, 36)
-	}
-	body, etag := s.index.body, s.index.etag+`"`
-	gzipped := acceptsGzip(r.Header.Get("Accept-Encoding"))
-	if gzipped {
-		body, etag = s.index.gz, s.index.etag+`-gz"`
-	}
-	s.index.mu.Unlock()
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("Content-Security-Policy", indexCSP)
-	h.Set("Vary", "Accept-Encoding")
-	h.Set("ETag", etag)
-	if etagMatch(r.Header.Get("If-None-Match"), etag) {
-		w.WriteHeader(http.StatusNotModified)
+		return newResponse(b.Bytes(), gzipped(b.Bytes(), gzip.DefaultCompression), "i"+strconv.FormatUint(sig, 36), indexHeader)
+	})
+	if p == nil {
+		text(w, http.StatusInternalServerError, "internal error")
 		return
 	}
-	if gzipped {
-		h.Set("Content-Encoding", "gzip")
-	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	if r.Method != http.MethodHead {
-		w.Write(body)
-	}
+	p.serve(w, r)
+}
+
+var indexHeader = http.Header{
+	"Content-Type":            {"text/html; charset=utf-8"},
+	"Cache-Control":           {"no-cache"},
+	"Content-Security-Policy": {indexCSP},
 }
 
 // indexCSP lets the page run its own scripts and nothing else: hls.js

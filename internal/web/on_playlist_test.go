@@ -105,7 +105,9 @@ func TestPlaylistGolden(t *testing.T) {
 	})
 }
 
-func TestPlaylistResponses(t *testing.T) {
+// responsesServer serves a closed day with a restart and a gap (22nd),
+// today (24th) and archived days.
+func responsesServer(t *testing.T) *Server {
 	cat := &fakeCatalog{}
 	cat.set(view(day22, restartAndGap(day22)))
 	cat.set(view(day24, run(1, 3, day24.Start(cet).Add(8*time.Hour), 126000)))
@@ -122,6 +124,11 @@ func TestPlaylistResponses(t *testing.T) {
 	waiting.Archives = []catalog.Archive{{Name: "video.mp4"}}
 	cat.set(waiting)
 	s, _ := fakeServer(t, cat, Config{})
+	return s
+}
+
+func TestPlaylistResponses(t *testing.T) {
+	s := responsesServer(t)
 	tests := []struct {
 		name, target string
 		code         int
@@ -377,7 +384,8 @@ func TestPlaylistRenderedOncePerVersion(t *testing.T) {
 	}
 }
 
-func BenchmarkPlaylistRequest(b *testing.B) {
+// benchServer serves a closed day of 8640 segments, a whole day's.
+func benchServer(b *testing.B) (*Server, *fakeCatalog) {
 	cat := &fakeCatalog{}
 	cat.set(view(day22, run(1, 8640, day22.Start(cet), 126000)))
 	clk := fakeclock.New(time.Date(2026, 11, 24, 12, 0, 0, 0, cet))
@@ -385,7 +393,12 @@ func BenchmarkPlaylistRequest(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer s.Close()
+	b.Cleanup(func() { s.Close() })
+	return s, cat
+}
+
+func BenchmarkPlaylistRequest(b *testing.B) {
+	s, _ := benchServer(b)
 	r := httptest.NewRequest("GET", "/playlist.m3u8?date=2026-11-22", nil)
 	r.Header.Set("Accept-Encoding", "gzip")
 	b.ReportAllocs()
@@ -396,14 +409,7 @@ func BenchmarkPlaylistRequest(b *testing.B) {
 }
 
 func BenchmarkPlaylistRender(b *testing.B) {
-	cat := &fakeCatalog{}
-	cat.set(view(day22, run(1, 8640, day22.Start(cet), 126000)))
-	clk := fakeclock.New(time.Date(2026, 11, 24, 12, 0, 0, 0, cet))
-	s, err := New(Config{Root: b.TempDir(), Now: clk.Now}, testLog(b), cat)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s, cat := benchServer(b)
 	v, _ := cat.Day(day22)
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {

@@ -1,14 +1,12 @@
 package web
 
 import (
-	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
 	"net/http"
 	"path"
-	"strconv"
 )
 
 // The index page's scripts, embedded. hls.light.min.js and its license are
@@ -25,9 +23,9 @@ const cacheImmutable = "public, max-age=31536000, immutable"
 
 // asset is one static file, ready to serve.
 type asset struct {
-	body, gz    []byte // gz is nil when compression does not pay
-	ctype, etag string
-	version     string // the v= of its URL: a hash of the body
+	// current answers its versioned URL, other any other.
+	current, other *response
+	version        string // the v= of its URL: a hash of the body
 }
 
 // assets are the files under /static/, by name.
@@ -47,15 +45,16 @@ func loadAssets() map[string]*asset {
 		}
 		sum := sha256.Sum256(b)
 		v := hex.EncodeToString(sum[:6])
-		a := &asset{body: b, ctype: ctype, etag: `"` + v + `"`, version: v}
-		var z bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&z, gzip.BestCompression)
-		zw.Write(b)
-		zw.Close()
-		if z.Len() < len(b)*9/10 {
-			a.gz = z.Bytes()
+		gz := gzipped(b, gzip.BestCompression)
+		if len(gz) >= len(b)*9/10 {
+			gz = nil // compression does not pay
 		}
-		m[name] = a
+		hdr := func(cc string) http.Header {
+			return http.Header{"Content-Type": {ctype}, "Cache-Control": {cc}}
+		}
+		m[name] = &asset{version: v,
+			current: newResponse(b, gz, v, hdr(cacheImmutable)),
+			other:   newResponse(b, gz, v, hdr("no-cache"))}
 	}
 	return m
 }
@@ -74,27 +73,9 @@ func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request, name string
 		text(w, http.StatusNotFound, "not found")
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", a.ctype)
-	h.Set("Vary", "Accept-Encoding")
 	if r.URL.RawQuery == "v="+a.version {
-		h.Set("Cache-Control", cacheImmutable)
+		a.current.serve(w, r)
 	} else {
-		h.Set("Cache-Control", "no-cache")
-	}
-	body, etag := a.body, a.etag
-	if a.gz != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
-		body, etag = a.gz, a.etag[:len(a.etag)-1]+`-gz"`
-		h.Set("Content-Encoding", "gzip")
-	}
-	h.Set("ETag", etag)
-	if etagMatch(r.Header.Get("If-None-Match"), etag) {
-		h.Del("Content-Encoding")
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	if r.Method != http.MethodHead {
-		w.Write(body)
+		a.other.serve(w, r)
 	}
 }

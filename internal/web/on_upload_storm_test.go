@@ -42,79 +42,122 @@ func TestUploadStorm(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: 50 concurrent uploaders")
 	}
-	const cameras, perCamera = 50, 4
 	root := t.TempDir()
 	// Registered before start, so it runs after the server has shut down
 	// and every handler, even one still reading a cut body, is done.
 	t.Cleanup(func() { checkNoUploadTemps(t, root) })
 	l := start(t, root, liveOptions{token: uploadToken})
-	pool := goodSegments(t)
-	junk := map[string][]byte{
-		"random.ts": randomBytes(60_000, 1),
-		"zero.ts":   {},
-		"text.ts":   []byte("not a segment\n"),
-		// One valid packet's worth: a PAT, but no video.
-		"tiny.ts": pool[0][:188],
-	}
-
-	behaviours := []string{"plain", "junk", "twice", "cut", "wrong token"}
-	want := map[string][]byte{} // what the day must hold at the end
-	var cams []uploader
-	for i := range cameras {
-		u := uploader{name: fmt.Sprintf("cam%02d", i), behaviour: behaviours[i%len(behaviours)]}
-		cams = append(cams, u)
-		if u.behaviour == "wrong token" {
-			continue
-		}
-		for k := range perCamera {
-			want[u.segment(k)] = pool[(i+k)%len(pool)]
-		}
-	}
-	shared := pool[1]
-	want["shared.ts"] = shared
-
-	answers := &tally{codes: map[int]int{}}
+	st := newStorm(t, 50, 4)
 	began := time.Now()
-	var wg sync.WaitGroup
-	errs := make(chan error, cameras*(perCamera+len(junk)+2))
-	for i, u := range cams {
-		wg.Go(func() {
-			c := &camera{base: l.url, token: uploadToken, rnd: rand.New(rand.NewPCG(uint64(i), 7)), answers: answers}
-			if u.behaviour == "wrong token" {
-				c.token = "not-the-token"
-			}
-			for k := range perCamera {
-				name, body := u.segment(k), pool[(i+k)%len(pool)]
-				errs <- u.upload(c, name, body, pool[(i+k+1)%len(pool)])
-			}
-			if u.behaviour == "junk" {
-				for name, body := range junk {
-					code, msg, err := c.put(u.name+"-"+name, body)
-					if err == nil && code != http.StatusUnprocessableEntity {
-						err = fmt.Errorf("%s: junk %s answered %d %q, want 422", u.name, name, code, msg)
-					}
-					errs <- err
-				}
-			}
-			if u.behaviour != "wrong token" {
-				code, err := c.putRetrying("shared.ts", shared)
-				if err == nil && code != http.StatusCreated && code != http.StatusOK {
-					err = fmt.Errorf("%s: shared segment answered %d, want 201 or 200", u.name, code)
-				}
-				errs <- err
-			}
-		})
-	}
-	wg.Wait()
-	took := time.Since(began)
-	close(errs)
-	for err := range errs {
+	for _, err := range st.run(l.url) {
 		if err != nil {
 			t.Error(err)
 		}
 	}
+	took := time.Since(began)
+	got := checkStored(t, filepath.Join(root, stormDay.String()), st.want)
+	requests := 0
+	for _, n := range st.answers.codes {
+		requests += n
+	}
+	t.Logf("%d cameras, %d requests in %v (%.0f/s) and %d cut connections; answers by status %v; %d good segments stored, %d files in the day folder",
+		len(st.cams), requests, took.Round(time.Millisecond), float64(requests)/took.Seconds(), st.answers.cuts, st.answers.codes, len(st.want), len(got))
 
-	dir := filepath.Join(root, stormDay.String())
+	// The catalog lists every stored segment (uploads tell it at once).
+	l.settle(t)
+	if v, ok := l.cat.Day(stormDay); !ok || v.Totals.Segments+v.Totals.Kept != len(st.want) {
+		t.Errorf("catalog lists %+v, want %d files as segments or kept", v.Totals, len(st.want))
+	}
+}
+
+// storm is what the storm's cameras send and what the day must hold after.
+type storm struct {
+	cams      []uploader
+	perCamera int
+	pool      [][]byte          // good segments
+	junk      map[string][]byte // what the junk cameras send besides, by name
+	shared    []byte            // shared.ts, which every camera with the token sends
+	want      map[string][]byte // what the day must hold at the end
+	answers   *tally
+}
+
+func newStorm(t *testing.T, cameras, perCamera int) *storm {
+	pool := goodSegments(t)
+	st := &storm{perCamera: perCamera, pool: pool, shared: pool[1], want: map[string][]byte{},
+		answers: &tally{codes: map[int]int{}}, junk: map[string][]byte{
+			"random.ts": randomBytes(60_000, 1),
+			"zero.ts":   {},
+			"text.ts":   []byte("not a segment\n"),
+			// One valid packet's worth: a PAT, but no video.
+			"tiny.ts": pool[0][:188],
+		}}
+	behaviours := []string{"plain", "junk", "twice", "cut", "wrong token"}
+	for i := range cameras {
+		u := uploader{name: fmt.Sprintf("cam%02d", i), behaviour: behaviours[i%len(behaviours)]}
+		st.cams = append(st.cams, u)
+		if u.behaviour == "wrong token" {
+			continue
+		}
+		for k := range perCamera {
+			st.want[u.segment(k)] = pool[(i+k)%len(pool)]
+		}
+	}
+	st.want["shared.ts"] = st.shared
+	return st
+}
+
+// run has every camera upload to the server at base at once; it returns
+// the errors of every upload (nil where the answer was right).
+func (st *storm) run(base string) []error {
+	var wg sync.WaitGroup
+	errs := make(chan error, len(st.cams)*(st.perCamera+len(st.junk)+2))
+	for i, u := range st.cams {
+		wg.Go(func() {
+			c := &camera{base: base, token: uploadToken, rnd: rand.New(rand.NewPCG(uint64(i), 7)), answers: st.answers}
+			if u.behaviour == "wrong token" {
+				c.token = "not-the-token"
+			}
+			st.send(c, i, u, errs)
+		})
+	}
+	wg.Wait()
+	close(errs)
+	var out []error
+	for err := range errs {
+		out = append(out, err)
+	}
+	return out
+}
+
+// send is camera i's uploads.
+func (st *storm) send(c *camera, i int, u uploader, errs chan<- error) {
+	pool := st.pool
+	for k := range st.perCamera {
+		name, body := u.segment(k), pool[(i+k)%len(pool)]
+		errs <- u.upload(c, name, body, pool[(i+k+1)%len(pool)])
+	}
+	if u.behaviour == "junk" {
+		for name, body := range st.junk {
+			code, msg, err := c.put(u.name+"-"+name, body)
+			if err == nil && code != http.StatusUnprocessableEntity {
+				err = fmt.Errorf("%s: junk %s answered %d %q, want 422", u.name, name, code, msg)
+			}
+			errs <- err
+		}
+	}
+	if u.behaviour != "wrong token" {
+		code, err := c.putRetrying("shared.ts", st.shared)
+		if err == nil && code != http.StatusCreated && code != http.StatusOK {
+			err = fmt.Errorf("%s: shared segment answered %d, want 201 or 200", u.name, code)
+		}
+		errs <- err
+	}
+}
+
+// checkStored checks dir holds exactly want, byte for byte; it returns the
+// names dir holds.
+func checkStored(t *testing.T, dir string, want map[string][]byte) []string {
+	t.Helper()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -133,18 +176,7 @@ func TestUploadStorm(t *testing.T) {
 			t.Errorf("good segment %s was not stored", name)
 		}
 	}
-	requests := 0
-	for _, n := range answers.codes {
-		requests += n
-	}
-	t.Logf("%d cameras, %d requests in %v (%.0f/s) and %d cut connections; answers by status %v; %d good segments stored, %d files in the day folder",
-		cameras, requests, took.Round(time.Millisecond), float64(requests)/took.Seconds(), answers.cuts, answers.codes, len(want), len(got))
-
-	// The catalog lists every stored segment (uploads tell it at once).
-	l.settle(t)
-	if v, ok := l.cat.Day(stormDay); !ok || v.Totals.Segments+v.Totals.Kept != len(want) {
-		t.Errorf("catalog lists %+v, want %d files as segments or kept", v.Totals, len(want))
-	}
+	return got
 }
 
 func (u uploader) segment(k int) string { return fmt.Sprintf("%s-seg%d.ts", u.name, k+1) }

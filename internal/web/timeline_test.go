@@ -10,25 +10,30 @@ import (
 	"github.com/cctvd/cctvd/internal/ts"
 )
 
+// timelineRun is a run of a timeline as a test sees it.
+type timelineRun struct{ title, x string }
+
+// dayTimelineCase is a day's segments and the timeline they must make.
+type dayTimelineCase struct {
+	name    string
+	date    day.Date
+	loc     *time.Location
+	segs    func(day.Date, *time.Location) []segSpec
+	len     int64
+	runs    []timelineRun
+	gaps    []string // titles
+	wantMap string
+	zone    string
+	ticks   int
+}
+
 func TestTimeline(t *testing.T) {
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
 		t.Fatal(err)
 	}
 	spring := day.Date{Year: 2026, Month: 3, Day: 29} // 23 hours in Berlin
-	type run struct{ title, x string }
-	tests := []struct {
-		name    string
-		date    day.Date
-		loc     *time.Location
-		segs    func(day.Date, *time.Location) []segSpec
-		len     int64
-		runs    []run
-		gaps    []string // titles
-		wantMap string
-		zone    string
-		ticks   int
-	}{
+	tests := []dayTimelineCase{
 		{
 			name: "restart joins, gap splits", date: day22, loc: cet,
 			segs: func(d day.Date, loc *time.Location) []segSpec {
@@ -36,7 +41,7 @@ func TestTimeline(t *testing.T) {
 				return []segSpec{{at, 4}, {at.Add(40 * time.Second), 3}, {at.Add(100 * time.Second), 3}}
 			},
 			len:  86400,
-			runs: []run{{"08:00:00–08:01:10", "33.333%"}, {"08:01:40–08:02:10", "33.449%"}},
+			runs: []timelineRun{{"08:00:00–08:01:10", "33.333%"}, {"08:01:40–08:02:10", "33.449%"}},
 			gaps: []string{"no footage 08:01:10–08:01:40"},
 			wantMap: ms(day22, cet, 8*time.Hour) + " 0.000 70.000," +
 				ms(day22, cet, 8*time.Hour+100*time.Second) + " 70.000 30.000",
@@ -49,7 +54,7 @@ func TestTimeline(t *testing.T) {
 				return []segSpec{{d.End(loc).Add(-15 * time.Second), 3}}
 			},
 			len:     86400,
-			runs:    []run{{"23:59:45–00:00:15", "99.850%"}}, // widened to minRun, kept inside the day
+			runs:    []timelineRun{{"23:59:45–00:00:15", "99.850%"}}, // widened to minRun, kept inside the day
 			wantMap: ms(day22, cet, 24*time.Hour-15*time.Second) + " 0.000 30.000",
 			zone:    ms(day22, cet, 0) + " 3600",
 			ticks:   8,
@@ -60,7 +65,7 @@ func TestTimeline(t *testing.T) {
 				return []segSpec{{time.Date(2026, 3, 29, 12, 0, 0, 0, loc), 360}}
 			},
 			len:     23 * 3600,
-			runs:    []run{{"12:00:00–13:00:00", "47.826%"}}, // 11 hours in
+			runs:    []timelineRun{{"12:00:00–13:00:00", "47.826%"}}, // 11 hours in
 			wantMap: "1774778400000 0.000 3600.000",
 			// CET until 02:00, then CEST.
 			zone:  ms(spring, berlin, 0) + " 3600," + ms(spring, berlin, 2*time.Hour) + " 7200",
@@ -69,41 +74,45 @@ func TestTimeline(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var segs = mkSegs(tt.segs(tt.date, tt.loc))
-			tl := dayTimeline(view(tt.date, segs), tt.loc)
+			tl := dayTimeline(view(tt.date, mkSegs(tt.segs(tt.date, tt.loc))), tt.loc)
 			if tl == nil {
 				t.Fatal("no timeline")
 			}
-			if tl.Len != tt.len || tl.Start != tt.date.Start(tt.loc).UnixMilli() {
-				t.Errorf("start %d len %d, want %d %d", tl.Start, tl.Len, tt.date.Start(tt.loc).UnixMilli(), tt.len)
-			}
-			var runs []run
-			for _, r := range tl.Runs {
-				runs = append(runs, run{r.Title, r.X})
-			}
-			if !slices.Equal(runs, tt.runs) {
-				t.Errorf("runs %v, want %v", runs, tt.runs)
-			}
-			var gaps []string
-			for _, g := range tl.Gaps {
-				gaps = append(gaps, g.Title)
-			}
-			if !slices.Equal(gaps, tt.gaps) {
-				t.Errorf("gaps %v, want %v", gaps, tt.gaps)
-			}
-			if tl.Map != tt.wantMap {
-				t.Errorf("map %q, want %q", tl.Map, tt.wantMap)
-			}
-			if tl.Zone != tt.zone {
-				t.Errorf("zone %q, want %q", tl.Zone, tt.zone)
-			}
-			if len(tl.Ticks) != tt.ticks || tl.Ticks[0].X != "0.000%" || tl.Ticks[0].Label != "00:00" {
-				t.Errorf("ticks %v", tl.Ticks)
-			}
+			tt.check(t, tl)
 		})
 	}
 	if tl := dayTimeline(view(day22, nil), cet); tl != nil {
 		t.Errorf("a day without segments has a timeline: %+v", tl)
+	}
+}
+
+func (tt *dayTimelineCase) check(t *testing.T, tl *timeline) {
+	t.Helper()
+	if tl.Len != tt.len || tl.Start != tt.date.Start(tt.loc).UnixMilli() {
+		t.Errorf("start %d len %d, want %d %d", tl.Start, tl.Len, tt.date.Start(tt.loc).UnixMilli(), tt.len)
+	}
+	var runs []timelineRun
+	for _, r := range tl.Runs {
+		runs = append(runs, timelineRun{r.Title, r.X})
+	}
+	if !slices.Equal(runs, tt.runs) {
+		t.Errorf("runs %v, want %v", runs, tt.runs)
+	}
+	var gaps []string
+	for _, g := range tl.Gaps {
+		gaps = append(gaps, g.Title)
+	}
+	if !slices.Equal(gaps, tt.gaps) {
+		t.Errorf("gaps %v, want %v", gaps, tt.gaps)
+	}
+	if tl.Map != tt.wantMap {
+		t.Errorf("map %q, want %q", tl.Map, tt.wantMap)
+	}
+	if tl.Zone != tt.zone {
+		t.Errorf("zone %q, want %q", tl.Zone, tt.zone)
+	}
+	if len(tl.Ticks) != tt.ticks || tl.Ticks[0].X != "0.000%" || tl.Ticks[0].Label != "00:00" {
+		t.Errorf("ticks %v", tl.Ticks)
 	}
 }
 
@@ -123,16 +132,7 @@ func TestArchiveTimeline(t *testing.T) {
 	}
 	late := []ts.Run{{Start: at(10, 0, 0), Pos: 0, Len: 10 * time.Second}} // a segment of the gap, uploaded late
 	evening := []ts.Run{{Start: at(20, 0, 0), Pos: 0, Len: 20 * time.Second}}
-	tests := []struct {
-		name    string
-		files   []string
-		runs    [][]ts.Run
-		titles  []string // of the runs
-		gaps    []string
-		wantMap string
-		files2  string // timeline.Files
-		missing time.Duration
-	}{
+	tests := []archiveTimelineCase{
 		{
 			name: "one archive", files: []string{"f1"}, runs: [][]ts.Run{main},
 			titles:  []string{"08:00:00–10:00:00", "10:05:00–12:00:00"},
@@ -164,31 +164,49 @@ func TestArchiveTimeline(t *testing.T) {
 			if tl == nil {
 				t.Fatal("no timeline")
 			}
-			var titles, gaps []string
-			for _, r := range tl.Runs {
-				titles = append(titles, r.Title)
-			}
-			for _, g := range tl.Gaps {
-				gaps = append(gaps, g.Title)
-			}
-			if !slices.Equal(titles, tt.titles) || !slices.Equal(gaps, tt.gaps) {
-				t.Errorf("runs %q gaps %q, want %q %q", titles, gaps, tt.titles, tt.gaps)
-			}
-			if tl.Map != tt.wantMap {
-				t.Errorf("map\n %q, want\n %q", tl.Map, tt.wantMap)
-			}
-			if tl.File != "f1" || tl.Files != tt.files2 {
-				t.Errorf("file %q files %q, want f1 and %q", tl.File, tl.Files, tt.files2)
-			}
-			if tl.missing != tt.missing {
-				t.Errorf("missing %v, want %v", tl.missing, tt.missing)
-			}
+			tt.check(t, tl)
 		})
 	}
 	// An archive without runs (made before they were recorded): its
 	// footage cannot be placed, so there is no timeline.
 	if tl := archiveTimeline(day22, []string{"f1", "f2"}, [][]ts.Run{nil, late}, cet); tl != nil {
 		t.Errorf("a timeline without the main archive's runs: %+v", tl)
+	}
+}
+
+// archiveTimelineCase is a day's archives with their runs and the
+// timeline they must make.
+type archiveTimelineCase struct {
+	name    string
+	files   []string
+	runs    [][]ts.Run
+	titles  []string // of the runs
+	gaps    []string
+	wantMap string
+	files2  string // timeline.Files
+	missing time.Duration
+}
+
+func (tt *archiveTimelineCase) check(t *testing.T, tl *timeline) {
+	t.Helper()
+	var titles, gaps []string
+	for _, r := range tl.Runs {
+		titles = append(titles, r.Title)
+	}
+	for _, g := range tl.Gaps {
+		gaps = append(gaps, g.Title)
+	}
+	if !slices.Equal(titles, tt.titles) || !slices.Equal(gaps, tt.gaps) {
+		t.Errorf("runs %q gaps %q, want %q %q", titles, gaps, tt.titles, tt.gaps)
+	}
+	if tl.Map != tt.wantMap {
+		t.Errorf("map\n %q, want\n %q", tl.Map, tt.wantMap)
+	}
+	if tl.File != "f1" || tl.Files != tt.files2 {
+		t.Errorf("file %q files %q, want f1 and %q", tl.File, tl.Files, tt.files2)
+	}
+	if tl.missing != tt.missing {
+		t.Errorf("missing %v, want %v", tl.missing, tt.missing)
 	}
 }
 

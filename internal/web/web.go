@@ -132,9 +132,9 @@ type Server struct {
 	root  *os.Root
 	token []byte // nil: uploads are off
 
-	playlists playlistCache
+	playlists responseCache[playlistKey]
 	events    published
-	index     indexCache
+	index     responseCache[struct{}]
 	uploads   sync.Map // "date/name" of uploads under way → struct{}
 }
 
