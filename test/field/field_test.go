@@ -82,10 +82,57 @@ func untilMidnight(t *testing.T, loc *time.Location) time.Time {
 	return now
 }
 
+// site is a camera owner's root and the cctvd serving it, shared by the
+// field test's steps in order.
+type site struct {
+	tf            *testing.T // the whole test's: a daemon restarted in a step lives on after it
+	loc           *time.Location
+	root          string
+	cam           *camera
+	today         day.Date
+	past          day.Date // archived by cctvd on its own
+	settling      day.Date // forced, interrupted, resumed
+	pastDir       string
+	settlingDir   string
+	todayDir      string
+	pastRuns      []run
+	pastFrames    int
+	firstFilmed   time.Time
+	settlingRun   string
+	settlingNames []string
+	todayRun      string
+	todayNames    []string
+	token         string
+	args          []string
+	d             *testbin.Daemon
+}
+
+// run is a camera run's staged files.
+type run struct {
+	dir   string
+	names []string
+}
+
 func TestField(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the field test films, uploads and archives for a few minutes")
 	}
+	s := newSite(t)
+	t.Run("past day archives with a camera's fractional times", s.pastDay)
+	t.Run("today arrives by rsync and curl while cctvd runs", s.rsyncAndCurl)
+	t.Run("a stalled scp-like copy is never published half", s.stalledCopy)
+	t.Run("an upload retried after its day was archived stores nothing", s.retryAfterArchive)
+	t.Run("a late backlog is archived beside the day's archive", s.lateBacklog)
+	t.Run("a camera clock a day ahead does not take over live viewing", s.clockAhead)
+	t.Run("a forced conversion interrupted by SIGTERM resumes", s.forcedResume)
+	t.Run("a restart during the first scan never ends a day's playlist early", s.firstScan)
+	t.Run("every archive checks out and nothing is left behind", s.finalCheck)
+}
+
+// newSite makes the root as a camera owner has it before cctvd starts — a
+// past day filmed in three runs (two camera restarts), a settling day, and
+// today's first minutes — and starts cctvd on it.
+func newSite(t *testing.T) *site {
 	ensureTools(t)
 	loc, err := time.LoadLocation(zone)
 	if err != nil {
@@ -99,18 +146,7 @@ func TestField(t *testing.T) {
 	// The root exists before cctvd starts: a past day filmed in three runs
 	// (two camera restarts), a settling day, and today's first minutes.
 	root := t.TempDir()
-	mkdir := func(d day.Date) string {
-		dir := filepath.Join(root, d.String())
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		return dir
-	}
-	pastDir, settlingDir, todayDir := mkdir(past), mkdir(settling), mkdir(today)
-	type run struct {
-		dir   string
-		names []string
-	}
+	pastDir, settlingDir, todayDir := mkdir(t, root, past), mkdir(t, root, settling), mkdir(t, root, today)
 	var pastRuns []run
 	firstFilmed := at(loc, past, 6, 12, 3, 417_305_112)
 	for i, r := range []struct {
@@ -141,239 +177,260 @@ func TestField(t *testing.T) {
 		t.Fatal(err)
 	}
 	args := []string{"--upload-token-file", token, "--chunk-segments", "2", "--jobs", "1"}
-	// Started on the whole test's t: restarts inside a step live on after it.
-	tf := t
-	d := startDaemon(tf, root, args...)
+	return &site{tf: t, loc: loc, root: root, cam: cam, today: today, past: past, settling: settling,
+		pastDir: pastDir, settlingDir: settlingDir, todayDir: todayDir, pastRuns: pastRuns, pastFrames: pastFrames,
+		firstFilmed: firstFilmed, settlingRun: settlingRun, settlingNames: settlingNames, todayRun: todayRun,
+		todayNames: todayNames, token: token, args: args, d: startDaemon(t, root, args...)}
 
-	t.Run("past day archives with a camera's fractional times", func(t *testing.T) {
-		waitFor(t, past.String()+" archived", 5*time.Minute, func() (string, bool) {
-			s := dayStates(t, d)[past.String()]
-			return s, s == "ARCHIVED"
-		})
-		sha512sumCheck(t, pastDir, "video.mp4.sha512sum")
-		mp4 := filepath.Join(pastDir, "video.mp4")
-		if got := frames(t, mp4); got != pastFrames {
-			t.Errorf("video.mp4 holds %d frames, the camera filmed %d", got, pastFrames)
-		}
-		// The files tell the first frame's time to within the camera's
-		// latency (under a second); the mp4 holds whole seconds.
-		if got := creationTime(t, mp4); got.Before(firstFilmed.Truncate(time.Second)) || got.After(firstFilmed.Add(time.Second)) {
-			t.Errorf("creation_time %v, want the second of the first frame, filmed at %v", got, firstFilmed.UTC())
-		}
-		if ts, _ := filepath.Glob(filepath.Join(pastDir, "*.ts")); len(ts) != 0 {
-			t.Errorf("segments left after archiving: %v", ts)
-		}
-		// A player asking for the day's playlist gets the archive.
-		if got := frames(t, d.Base()+"/playlist.m3u8?date="+past.String()); got != pastFrames {
-			t.Errorf("the day's playlist plays %d frames, want %d", got, pastFrames)
-		}
-		if _, out, code := d.Ctl(t, "verify", past.String()); code != 0 {
-			t.Errorf("cctvctl verify %s: exit %d\n%s", past, code, out)
-		}
-	})
+}
 
-	t.Run("today arrives by rsync and curl while cctvd runs", func(t *testing.T) {
-		rsync(t, todayRun, todayNames[2:4], todayDir)
-		url := fmt.Sprintf("%s/%s/%s", d.Base(), today, todayNames[4])
-		if code := curlPut(t, filepath.Join(todayRun, todayNames[4]), url, token); code != 201 {
-			t.Errorf("curl -T %s: %d, want 201", todayNames[4], code)
-		}
-		// A camera's retry of the same upload is safe.
-		if code := curlPut(t, filepath.Join(todayRun, todayNames[4]), url, token); code != 200 {
-			t.Errorf("curl -T %s again: %d, want 200", todayNames[4], code)
-		}
-		pl := waitFor(t, "today's playlist to list 5 segments", time.Minute, func() (string, bool) {
-			_, body, _ := get(t, d.Base()+"/playlist.m3u8?date="+today.String())
-			return body, strings.Count(body, "#EXTINF") == 5
-		})
-		checkTodayPlaylist(t, d, pl, todayRun, todayNames[:5])
-	})
+// mkdir makes day d's folder under root.
+func mkdir(t *testing.T, root string, d day.Date) string {
+	t.Helper()
+	dir := filepath.Join(root, d.String())
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
 
-	t.Run("a stalled scp-like copy is never published half", func(t *testing.T) {
-		name := todayNames[5]
-		finish := stalledCopy(t, filepath.Join(todayRun, name), filepath.Join(todayDir, name))
-		// Longer than the 3 s a file may stand still before it counts as
-		// complete: a slow link stalls longer than any such rule.
-		stall := time.NewTimer(5 * time.Second)
-		<-stall.C
-		_, pl, _ := get(t, d.Base()+"/playlist.m3u8?date="+today.String())
-		if strings.Contains(pl, name) {
-			t.Errorf("today's playlist lists the half-written %s:\n%s", name, pl)
-		}
-		if code, _, h := get(t, fmt.Sprintf("%s/%s/%s", d.Base(), today, name)); code == 200 && publicCache(h) {
-			t.Errorf("the half-written %s is served with Cache-Control %q: a cache would pin the truncated body", name, h.Get("Cache-Control"))
-		}
-		finish()
-		pl = waitFor(t, "today's playlist to list the finished copy", time.Minute, func() (string, bool) {
-			_, body, _ := get(t, d.Base()+"/playlist.m3u8?date="+today.String())
-			return body, strings.Contains(body, name)
-		})
-		checkTodayPlaylist(t, d, pl, todayRun, todayNames)
+func (s *site) pastDay(t *testing.T) {
+	past, pastDir, pastFrames, firstFilmed := s.past, s.pastDir, s.pastFrames, s.firstFilmed
+	waitFor(t, past.String()+" archived", 5*time.Minute, func() (string, bool) {
+		st := dayStates(t, s.d)[past.String()]
+		return st, st == "ARCHIVED"
 	})
+	sha512sumCheck(t, pastDir, "video.mp4.sha512sum")
+	mp4 := filepath.Join(pastDir, "video.mp4")
+	if got := frames(t, mp4); got != pastFrames {
+		t.Errorf("video.mp4 holds %d frames, the camera filmed %d", got, pastFrames)
+	}
+	// The files tell the first frame's time to within the camera's
+	// latency (under a second); the mp4 holds whole seconds.
+	if got := creationTime(t, mp4); got.Before(firstFilmed.Truncate(time.Second)) || got.After(firstFilmed.Add(time.Second)) {
+		t.Errorf("creation_time %v, want the second of the first frame, filmed at %v", got, firstFilmed.UTC())
+	}
+	if ts, _ := filepath.Glob(filepath.Join(pastDir, "*.ts")); len(ts) != 0 {
+		t.Errorf("segments left after archiving: %v", ts)
+	}
+	// A player asking for the day's playlist gets the archive.
+	if got := frames(t, s.d.Base()+"/playlist.m3u8?date="+past.String()); got != pastFrames {
+		t.Errorf("the day's playlist plays %d frames, want %d", got, pastFrames)
+	}
+	if _, out, code := s.d.Ctl(t, "verify", past.String()); code != 0 {
+		t.Errorf("cctvctl verify %s: exit %d\n%s", past, code, out)
+	}
+}
 
-	t.Run("an upload retried after its day was archived stores nothing", func(t *testing.T) {
-		name := pastRuns[0].names[1]
-		code := curlPut(t, filepath.Join(pastRuns[0].dir, name), fmt.Sprintf("%s/%s/%s", d.Base(), past, name), token)
-		if code != 200 {
-			t.Errorf("re-upload of archived %s: %d, want 200 (already archived)", name, code)
-		}
-		if _, err := os.Stat(filepath.Join(pastDir, name)); !os.IsNotExist(err) {
-			t.Errorf("re-upload of archived %s was stored in the day folder (%v)", name, err)
-		}
-		if s := dayStates(t, d)[past.String()]; s != "ARCHIVED" {
-			t.Errorf("%s is %s after the retry, want ARCHIVED", past, s)
-		}
-		if got := frames(t, d.Base()+"/playlist.m3u8?date="+past.String()); got != pastFrames {
-			t.Errorf("after the retry the day's playlist plays %d frames, want the archive's %d", got, pastFrames)
-		}
+func (s *site) rsyncAndCurl(t *testing.T) {
+	today, todayDir, todayRun, todayNames, token := s.today, s.todayDir, s.todayRun, s.todayNames, s.token
+	rsync(t, todayRun, todayNames[2:4], todayDir)
+	url := fmt.Sprintf("%s/%s/%s", s.d.Base(), today, todayNames[4])
+	if code := curlPut(t, filepath.Join(todayRun, todayNames[4]), url, token); code != 201 {
+		t.Errorf("curl -T %s: %d, want 201", todayNames[4], code)
+	}
+	// A camera's retry of the same upload is safe.
+	if code := curlPut(t, filepath.Join(todayRun, todayNames[4]), url, token); code != 200 {
+		t.Errorf("curl -T %s again: %d, want 200", todayNames[4], code)
+	}
+	pl := waitFor(t, "today's playlist to list 5 segments", time.Minute, func() (string, bool) {
+		_, body, _ := get(t, s.d.Base()+"/playlist.m3u8?date="+today.String())
+		return body, strings.Count(body, "#EXTINF") == 5
 	})
+	checkTodayPlaylist(t, s.d, pl, todayRun, todayNames[:5])
+}
 
-	t.Run("a late backlog is archived beside the day's archive", func(t *testing.T) {
-		lateRun, lateNames := cam.film(at(loc, past, 18, 30, 12, 612_000_333), 2, 50)
-		rsync(t, lateRun, lateNames, pastDir)
-		// The day is long due: cctvd archives the backlog on its own.
-		waitFor(t, "the backlog archived", 5*time.Minute, func() (string, bool) {
-			s := dayStates(t, d)[past.String()]
-			_, err := os.Stat(filepath.Join(pastDir, "video-2.mp4.sha512sum"))
-			return s, s == "ARCHIVED" && err == nil
-		})
-		sha512sumCheck(t, pastDir, "video.mp4.sha512sum")
-		sha512sumCheck(t, pastDir, "video-2.mp4.sha512sum")
-		late := 0
-		for _, n := range lateNames {
-			late += frames(t, filepath.Join(lateRun, n))
-		}
-		if got := frames(t, filepath.Join(pastDir, "video-2.mp4")); got != late {
-			t.Errorf("video-2.mp4 holds %d frames, the backlog %d", got, late)
-		}
-		// The main archive stays what the day's playlist plays, and the page
-		// lists both archives in order.
-		if got := frames(t, d.Base()+"/playlist.m3u8?date="+past.String()); got != pastFrames {
-			t.Errorf("the day's playlist plays %d frames, want video.mp4's %d", got, pastFrames)
-		}
-		_, page, _ := get(t, d.Base()+"/")
-		main, second := strings.Index(page, past.String()+"/video.mp4"), strings.Index(page, past.String()+"/video-2.mp4")
-		if main < 0 || second < 0 || second < main {
-			t.Errorf("index page: video.mp4 at %d, video-2.mp4 at %d: want both, in order", main, second)
-		}
+func (s *site) stalledCopy(t *testing.T) {
+	today, todayDir, todayRun, todayNames := s.today, s.todayDir, s.todayRun, s.todayNames
+	name := todayNames[5]
+	finish := stalledCopy(t, filepath.Join(todayRun, name), filepath.Join(todayDir, name))
+	// Longer than the 3 s a file may stand still before it counts as
+	// complete: a slow link stalls longer than any such rule.
+	stall := time.NewTimer(5 * time.Second)
+	<-stall.C
+	_, pl, _ := get(t, s.d.Base()+"/playlist.m3u8?date="+today.String())
+	if strings.Contains(pl, name) {
+		t.Errorf("today's playlist lists the half-written %s:\n%s", name, pl)
+	}
+	if code, _, h := get(t, fmt.Sprintf("%s/%s/%s", s.d.Base(), today, name)); code == 200 && publicCache(h) {
+		t.Errorf("the half-written %s is served with Cache-Control %q: a cache would pin the truncated body", name, h.Get("Cache-Control"))
+	}
+	finish()
+	pl = waitFor(t, "today's playlist to list the finished copy", time.Minute, func() (string, bool) {
+		_, body, _ := get(t, s.d.Base()+"/playlist.m3u8?date="+today.String())
+		return body, strings.Contains(body, name)
 	})
+	checkTodayPlaylist(t, s.d, pl, todayRun, todayNames)
+}
 
-	t.Run("a camera clock a day ahead does not take over live viewing", func(t *testing.T) {
-		tomorrow := today.Next()
-		src := filepath.Join(todayRun, todayNames[0])
-		if code := curlPut(t, src, fmt.Sprintf("%s/%s/ahead1.ts", d.Base(), tomorrow), token); code != 201 {
-			t.Errorf("upload into tomorrow (%s): %d, want 201 (kept, a camera on another zone)", tomorrow, code)
-		}
-		for _, bad := range []string{"0001-01-01", "1969-12-31", "9999-12-30", today.AddDays(30).String()} {
-			if code := curlPut(t, src, fmt.Sprintf("%s/%s/odd.ts", d.Base(), bad), token); code < 400 || code > 499 {
-				t.Errorf("upload into %s: %d, want a 4xx", bad, code)
-			}
-			if _, err := os.Stat(filepath.Join(root, bad)); !os.IsNotExist(err) {
-				t.Errorf("upload into %s made its folder (%v)", bad, err)
-			}
-		}
-		// A camera whose clock is far off, copying by rsync: its folders
-		// are kept and listed, and take nothing over.
-		farOff := today.AddDays(5).String()
-		rsync(t, todayRun, todayNames[:1], mkdir(today.AddDays(5)))
-		rsync(t, todayRun, todayNames[:1], filepath.Join(root, "9999-12-31"))
-		waitFor(t, "the wrong-clock folders to be seen", time.Minute, func() (string, bool) {
-			states := dayStates(t, d)
-			_, ahead := states[tomorrow.String()]
-			_, far := states[farOff]
-			_, end := states["9999-12-31"]
-			return fmt.Sprint(states), ahead && far && end
-		})
-		code, _, h := get(t, d.Base()+"/playlist.m3u8?live=1")
-		if want := "date=" + today.String(); code != 302 || !strings.Contains(h.Get("Location"), want) {
-			t.Errorf("?live=1: %d to %q, want 302 to %s", code, h.Get("Location"), want)
-		}
-		_, live, _ := get(t, d.Base()+"/playlist.m3u8?live=1&date="+today.String())
-		if strings.Contains(live, tomorrow.String()) {
-			t.Errorf("today's live playlist runs on into tomorrow's wrong-clock footage:\n%s", live)
-		}
-	})
+func (s *site) retryAfterArchive(t *testing.T) {
+	past, pastDir, pastRuns, pastFrames, token := s.past, s.pastDir, s.pastRuns, s.pastFrames, s.token
+	name := pastRuns[0].names[1]
+	code := curlPut(t, filepath.Join(pastRuns[0].dir, name), fmt.Sprintf("%s/%s/%s", s.d.Base(), past, name), token)
+	if code != 200 {
+		t.Errorf("re-upload of archived %s: %d, want 200 (already archived)", name, code)
+	}
+	if _, err := os.Stat(filepath.Join(pastDir, name)); !os.IsNotExist(err) {
+		t.Errorf("re-upload of archived %s was stored in the day folder (%v)", name, err)
+	}
+	if st := dayStates(t, s.d)[past.String()]; st != "ARCHIVED" {
+		t.Errorf("%s is %s after the retry, want ARCHIVED", past, st)
+	}
+	if got := frames(t, s.d.Base()+"/playlist.m3u8?date="+past.String()); got != pastFrames {
+		t.Errorf("after the retry the day's playlist plays %d frames, want the archive's %d", got, pastFrames)
+	}
+}
 
-	t.Run("a forced conversion interrupted by SIGTERM resumes", func(t *testing.T) {
-		if out, errOut, code := d.Ctl(t, "convert", settling.String(), "--force"); code != 0 {
-			t.Fatalf("cctvctl convert %s --force: exit %d\n%s%s", settling, code, out, errOut)
-		}
-		// Stop cctvd once the first of the day's four chunks is encoded.
-		waitFor(t, "the first chunk", 2*time.Minute, func() (string, bool) {
-			out, _, _ := d.Ctl(t, "status", "--json")
-			return out, regexp.MustCompile(`"chunk":\s*[2-9]`).MatchString(out)
-		})
-		d.Stop(t, time.Minute)
-		d = startDaemon(tf, root, args...)
-		if s := dayStates(t, d)[settling.String()]; s == "SETTLING" {
-			if out, _, _ := d.Ctl(t, "status"); !strings.Contains(out, settling.String()) {
-				t.Errorf("cctvctl status does not mention the interrupted conversion of %s:\n%s", settling, out)
-			}
-		}
-		waitFor(t, settling.String()+" archived after the restart", 5*time.Minute, func() (string, bool) {
-			s := dayStates(t, d)[settling.String()]
-			return s, s == "ARCHIVED"
-		})
-		sha512sumCheck(t, settlingDir, "video.mp4.sha512sum")
-		want := 0
-		for _, n := range settlingNames {
-			want += frames(t, filepath.Join(settlingRun, n))
-		}
-		if got := frames(t, filepath.Join(settlingDir, "video.mp4")); got != want {
-			t.Errorf("%s/video.mp4 holds %d frames, want %d", settling, got, want)
-		}
+func (s *site) lateBacklog(t *testing.T) {
+	loc, past, cam, pastDir, pastFrames := s.loc, s.past, s.cam, s.pastDir, s.pastFrames
+	lateRun, lateNames := cam.film(at(loc, past, 18, 30, 12, 612_000_333), 2, 50)
+	rsync(t, lateRun, lateNames, pastDir)
+	// The day is long due: cctvd archives the backlog on its own.
+	waitFor(t, "the backlog archived", 5*time.Minute, func() (string, bool) {
+		st := dayStates(t, s.d)[past.String()]
+		_, err := os.Stat(filepath.Join(pastDir, "video-2.mp4.sha512sum"))
+		return st, st == "ARCHIVED" && err == nil
 	})
+	sha512sumCheck(t, pastDir, "video.mp4.sha512sum")
+	sha512sumCheck(t, pastDir, "video-2.mp4.sha512sum")
+	late := 0
+	for _, n := range lateNames {
+		late += frames(t, filepath.Join(lateRun, n))
+	}
+	if got := frames(t, filepath.Join(pastDir, "video-2.mp4")); got != late {
+		t.Errorf("video-2.mp4 holds %d frames, the backlog %d", got, late)
+	}
+	// The main archive stays what the day's playlist plays, and the page
+	// lists both archives in order.
+	if got := frames(t, s.d.Base()+"/playlist.m3u8?date="+past.String()); got != pastFrames {
+		t.Errorf("the day's playlist plays %d frames, want video.mp4's %d", got, pastFrames)
+	}
+	_, page, _ := get(t, s.d.Base()+"/")
+	main, second := strings.Index(page, past.String()+"/video.mp4"), strings.Index(page, past.String()+"/video-2.mp4")
+	if main < 0 || second < 0 || second < main {
+		t.Errorf("index page: video.mp4 at %d, video-2.mp4 at %d: want both, in order", main, second)
+	}
+}
 
-	t.Run("a restart during the first scan never ends a day's playlist early", func(t *testing.T) {
-		// A settling day cctvd has never seen, and no scan cache: the first
-		// scan after the restart must happen before its playlist is final.
-		fresh := today.AddDays(-2)
-		freshRun, freshNames := cam.film(at(loc, fresh, 10, 0, 0, 500_000_042), 6, 1)
-		d.Stop(t, time.Minute)
-		rsync(t, freshRun, freshNames, mkdir(fresh))
-		d = startDaemon(tf, root, args...)
-		code, pl, h := get(t, d.Base()+"/playlist.m3u8?date="+fresh.String())
-		switch {
-		case code == 503 && h.Get("Retry-After") != "":
-		case code == 200 && strings.Contains(pl, "#EXT-X-ENDLIST") && strings.Count(pl, "#EXTINF") != len(freshNames):
-			t.Errorf("right after start-up the day's playlist is final with %d of %d segments:\n%s",
-				strings.Count(pl, "#EXTINF"), len(freshNames), pl)
-		case code != 200:
-			t.Errorf("right after start-up the day's playlist: %d", code)
+func (s *site) clockAhead(t *testing.T) {
+	root, today, todayRun, todayNames, token := s.root, s.today, s.todayRun, s.todayNames, s.token
+	tomorrow := today.Next()
+	src := filepath.Join(todayRun, todayNames[0])
+	if code := curlPut(t, src, fmt.Sprintf("%s/%s/ahead1.ts", s.d.Base(), tomorrow), token); code != 201 {
+		t.Errorf("upload into tomorrow (%s): %d, want 201 (kept, a camera on another zone)", tomorrow, code)
+	}
+	for _, bad := range []string{"0001-01-01", "1969-12-31", "9999-12-30", today.AddDays(30).String()} {
+		if code := curlPut(t, src, fmt.Sprintf("%s/%s/odd.ts", s.d.Base(), bad), token); code < 400 || code > 499 {
+			t.Errorf("upload into %s: %d, want a 4xx", bad, code)
 		}
-		pl = waitFor(t, "the fresh day's playlist", time.Minute, func() (string, bool) {
-			_, body, _ := get(t, d.Base()+"/playlist.m3u8?date="+fresh.String())
-			return body, strings.Count(body, "#EXTINF") == len(freshNames)
-		})
-		want := 0
-		for _, n := range freshNames {
-			want += frames(t, filepath.Join(freshRun, n))
+		if _, err := os.Stat(filepath.Join(root, bad)); !os.IsNotExist(err) {
+			t.Errorf("upload into %s made its folder (%v)", bad, err)
 		}
-		if got := frames(t, d.Base()+"/playlist.m3u8?date="+fresh.String()); got != want {
-			t.Errorf("ffprobe reads %d frames through the playlist, want %d:\n%s", got, want, pl)
-		}
+	}
+	// A camera whose clock is far off, copying by rsync: its folders
+	// are kept and listed, and take nothing over.
+	farOff := today.AddDays(5).String()
+	rsync(t, todayRun, todayNames[:1], mkdir(t, root, today.AddDays(5)))
+	rsync(t, todayRun, todayNames[:1], filepath.Join(root, "9999-12-31"))
+	waitFor(t, "the wrong-clock folders to be seen", time.Minute, func() (string, bool) {
+		states := dayStates(t, s.d)
+		_, ahead := states[tomorrow.String()]
+		_, far := states[farOff]
+		_, end := states["9999-12-31"]
+		return fmt.Sprint(states), ahead && far && end
 	})
+	code, _, h := get(t, s.d.Base()+"/playlist.m3u8?live=1")
+	if want := "date=" + today.String(); code != 302 || !strings.Contains(h.Get("Location"), want) {
+		t.Errorf("?live=1: %d to %q, want 302 to %s", code, h.Get("Location"), want)
+	}
+	_, live, _ := get(t, s.d.Base()+"/playlist.m3u8?live=1&date="+today.String())
+	if strings.Contains(live, tomorrow.String()) {
+		t.Errorf("today's live playlist runs on into tomorrow's wrong-clock footage:\n%s", live)
+	}
+}
 
-	t.Run("every archive checks out and nothing is left behind", func(t *testing.T) {
-		d.Stop(t, time.Minute)
-		sums, _ := filepath.Glob(filepath.Join(root, "*", "*.sha512sum"))
-		if len(sums) < 3 {
-			t.Errorf("%d checksum files, want 3 or more: %v", len(sums), sums)
-		}
-		for _, s := range sums {
-			sha512sumCheck(t, filepath.Dir(s), filepath.Base(s))
-		}
-		var leftovers []string
-		filepath.WalkDir(root, func(p string, e os.DirEntry, err error) error {
-			if err == nil && !e.IsDir() && (strings.HasSuffix(p, ".tmp") || strings.HasPrefix(e.Name(), ".") && !strings.Contains(p, "/.cctvd/")) {
-				leftovers = append(leftovers, p)
-			}
-			return nil
-		})
-		if len(leftovers) != 0 {
-			t.Errorf("temporary files left: %v", leftovers)
-		}
+func (s *site) forcedResume(t *testing.T) {
+	settling, settlingDir, settlingRun, settlingNames := s.settling, s.settlingDir, s.settlingRun, s.settlingNames
+	if out, errOut, code := s.d.Ctl(t, "convert", settling.String(), "--force"); code != 0 {
+		t.Fatalf("cctvctl convert %s --force: exit %d\n%s%s", settling, code, out, errOut)
+	}
+	// Stop cctvd once the first of the day's four chunks is encoded.
+	waitFor(t, "the first chunk", 2*time.Minute, func() (string, bool) {
+		out, _, _ := s.d.Ctl(t, "status", "--json")
+		return out, regexp.MustCompile(`"chunk":\s*[2-9]`).MatchString(out)
 	})
+	s.d.Stop(t, time.Minute)
+	s.d = startDaemon(s.tf, s.root, s.args...)
+	if st := dayStates(t, s.d)[settling.String()]; st == "SETTLING" {
+		if out, _, _ := s.d.Ctl(t, "status"); !strings.Contains(out, settling.String()) {
+			t.Errorf("cctvctl status does not mention the interrupted conversion of %s:\n%s", settling, out)
+		}
+	}
+	waitFor(t, settling.String()+" archived after the restart", 5*time.Minute, func() (string, bool) {
+		st := dayStates(t, s.d)[settling.String()]
+		return st, st == "ARCHIVED"
+	})
+	sha512sumCheck(t, settlingDir, "video.mp4.sha512sum")
+	want := 0
+	for _, n := range settlingNames {
+		want += frames(t, filepath.Join(settlingRun, n))
+	}
+	if got := frames(t, filepath.Join(settlingDir, "video.mp4")); got != want {
+		t.Errorf("%s/video.mp4 holds %d frames, want %d", settling, got, want)
+	}
+}
+
+func (s *site) firstScan(t *testing.T) {
+	loc, root, today, cam := s.loc, s.root, s.today, s.cam
+	// A settling day cctvd has never seen, and no scan cache: the first
+	// scan after the restart must happen before its playlist is final.
+	fresh := today.AddDays(-2)
+	freshRun, freshNames := cam.film(at(loc, fresh, 10, 0, 0, 500_000_042), 6, 1)
+	s.d.Stop(t, time.Minute)
+	rsync(t, freshRun, freshNames, mkdir(t, root, fresh))
+	s.d = startDaemon(s.tf, s.root, s.args...)
+	code, pl, h := get(t, s.d.Base()+"/playlist.m3u8?date="+fresh.String())
+	switch {
+	case code == 503 && h.Get("Retry-After") != "":
+	case code == 200 && strings.Contains(pl, "#EXT-X-ENDLIST") && strings.Count(pl, "#EXTINF") != len(freshNames):
+		t.Errorf("right after start-up the day's playlist is final with %d of %d segments:\n%s",
+			strings.Count(pl, "#EXTINF"), len(freshNames), pl)
+	case code != 200:
+		t.Errorf("right after start-up the day's playlist: %d", code)
+	}
+	pl = waitFor(t, "the fresh day's playlist", time.Minute, func() (string, bool) {
+		_, body, _ := get(t, s.d.Base()+"/playlist.m3u8?date="+fresh.String())
+		return body, strings.Count(body, "#EXTINF") == len(freshNames)
+	})
+	want := 0
+	for _, n := range freshNames {
+		want += frames(t, filepath.Join(freshRun, n))
+	}
+	if got := frames(t, s.d.Base()+"/playlist.m3u8?date="+fresh.String()); got != want {
+		t.Errorf("ffprobe reads %d frames through the playlist, want %d:\n%s", got, want, pl)
+	}
+}
+
+func (s *site) finalCheck(t *testing.T) {
+	root := s.root
+	s.d.Stop(t, time.Minute)
+	sums, _ := filepath.Glob(filepath.Join(root, "*", "*.sha512sum"))
+	if len(sums) < 3 {
+		t.Errorf("%d checksum files, want 3 or more: %v", len(sums), sums)
+	}
+	for _, s := range sums {
+		sha512sumCheck(t, filepath.Dir(s), filepath.Base(s))
+	}
+	var leftovers []string
+	filepath.WalkDir(root, func(p string, e os.DirEntry, err error) error {
+		if err == nil && !e.IsDir() && (strings.HasSuffix(p, ".tmp") || strings.HasPrefix(e.Name(), ".") && !strings.Contains(p, "/.cctvd/")) {
+			leftovers = append(leftovers, p)
+		}
+		return nil
+	})
+	if len(leftovers) != 0 {
+		t.Errorf("temporary files left: %v", leftovers)
+	}
 }
 
 // checkTodayPlaylist reads today's EVENT playlist as a player does: each
