@@ -98,6 +98,21 @@ func (h *byHand) checkListed(what string, want []string, full bool) {
 	}
 }
 
+// startSeg2 puts a complete seg1 in the day and creates seg2 after it,
+// empty: it returns seg2's file and the bytes it is to hold.
+func (h *byHand) startSeg2() (*os.File, []byte) {
+	copyFile(h.t, filepath.Join(fixtures, "run", "seg1.ts"), filepath.Join(h.dir, "seg1.ts"))
+	h.event("seg1.ts", opMovedIn)
+	h.work()
+	b := h.fixture("seg2.ts")
+	f, err := os.Create(filepath.Join(h.dir, "seg2.ts"))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.event("seg2.ts", opCreate)
+	return f, b
+}
+
 // half is where a half of segment b ends, on a packet boundary.
 func half(b []byte) int { return len(b) / 2 / 188 * 188 }
 
@@ -171,16 +186,8 @@ func TestCompleteRule(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newByHand(t)
-			copyFile(t, filepath.Join(fixtures, "run", "seg1.ts"), filepath.Join(h.dir, "seg1.ts"))
-			h.event("seg1.ts", opMovedIn)
-			h.work()
-			b := h.fixture("seg2.ts")
-			f, err := os.Create(filepath.Join(h.dir, "seg2.ts"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			f, b := h.startSeg2()
 			defer f.Close()
-			h.event("seg2.ts", opCreate)
 			for _, st := range tt.steps {
 				st.do(h, f, b)
 				h.work()
