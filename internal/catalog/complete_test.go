@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -66,6 +67,55 @@ func (h *byHand) fixture(name string) []byte {
 	return b
 }
 
+// write appends p to f and tells the catalog, as a write event would.
+func (h *byHand) write(f *os.File, p []byte) {
+	h.t.Helper()
+	if _, err := f.Write(p); err != nil {
+		h.t.Fatal(err)
+	}
+	h.event(filepath.Base(f.Name()), opWrite)
+}
+
+// closeFile closes f and tells the catalog its writer is done.
+func (h *byHand) closeFile(f *os.File) {
+	h.t.Helper()
+	if err := f.Close(); err != nil {
+		h.t.Fatal(err)
+	}
+	h.event(filepath.Base(f.Name()), opClosed)
+}
+
+// checkListed fails unless exactly want is listed after the step what and,
+// with full, seg2 (if listed) is listed at its whole duration.
+func (h *byHand) checkListed(what string, want []string, full bool) {
+	h.t.Helper()
+	got := h.listed()
+	if names := slices.Sorted(maps.Keys(got)); !slices.Equal(names, want) {
+		h.t.Fatalf("after %s: listed %v, want %v", what, names, want)
+	}
+	if d, ok := got["seg2.ts"]; ok && full && d < 9*time.Second {
+		h.t.Fatalf("after %s: seg2 listed at %v, want its whole 10 s", what, d)
+	}
+}
+
+// startSeg2 puts a complete seg1 in the day and creates seg2 after it,
+// empty: it returns seg2's file and the bytes it is to hold.
+func (h *byHand) startSeg2() (*os.File, []byte) {
+	copyFile(h.t, filepath.Join(fixtures, "run", "seg1.ts"), filepath.Join(h.dir, "seg1.ts"))
+	h.event("seg1.ts", opMovedIn)
+	h.work()
+	b := h.fixture("seg2.ts")
+	f, err := os.Create(filepath.Join(h.dir, "seg2.ts"))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.event("seg2.ts", opCreate)
+	return f, b
+}
+
+// half is where a half of segment b ends, on a packet boundary.
+func half(b []byte) int { return len(b) / 2 / 188 * 188 }
+
 // TestCompleteRule: a segment goes into the plan only when its writer is
 // known to be done with it (complete.go). Each case writes seg2 the way
 // some writer does, with seg1 complete before it, and checks what is
@@ -77,21 +127,6 @@ func TestCompleteRule(t *testing.T) {
 		do   func(h *byHand, f *os.File, b []byte)
 		want []string // seg2 listed?
 	}
-	half := func(b []byte) int { return len(b) / 2 / 188 * 188 }
-	write := func(h *byHand, f *os.File, p []byte) {
-		h.t.Helper()
-		if _, err := f.Write(p); err != nil {
-			h.t.Fatal(err)
-		}
-		h.event("seg2.ts", opWrite)
-	}
-	closeIt := func(h *byHand, f *os.File) {
-		h.t.Helper()
-		if err := f.Close(); err != nil {
-			h.t.Fatal(err)
-		}
-		h.event("seg2.ts", opClosed)
-	}
 	one, both := []string{"seg1.ts"}, []string{"seg1.ts", "seg2.ts"}
 	tests := []struct {
 		name  string
@@ -100,17 +135,17 @@ func TestCompleteRule(t *testing.T) {
 		wantFull bool
 	}{
 		{name: "half written, held open past StableFor, then finished and closed", wantFull: true, steps: []step{
-			{"half written", func(h *byHand, f *os.File, b []byte) { write(h, f, b[:half(b)]) }, one},
+			{"half written", func(h *byHand, f *os.File, b []byte) { h.write(f, b[:half(b)]) }, one},
 			{"stalled 8 s", func(h *byHand, f *os.File, b []byte) { h.clk.Advance(8*time.Second + 153192286) }, one},
 			{"the rest written and closed", func(h *byHand, f *os.File, b []byte) {
-				write(h, f, b[half(b):])
-				closeIt(h, f)
+				h.write(f, b[half(b):])
+				h.closeFile(f)
 			}, both},
 		}},
 		{name: "half written, closed (a dropped link), then resumed", wantFull: true, steps: []step{
 			{"half written and closed", func(h *byHand, f *os.File, b []byte) {
-				write(h, f, b[:half(b)])
-				closeIt(h, f)
+				h.write(f, b[:half(b)])
+				h.closeFile(f)
 			}, one},
 			{"stalled 8 s", func(h *byHand, f *os.File, b []byte) { h.clk.Advance(8*time.Second + 153192286) }, one},
 			{"resumed to the end and closed", func(h *byHand, f *os.File, b []byte) {
@@ -118,17 +153,14 @@ func TestCompleteRule(t *testing.T) {
 				if err != nil {
 					h.t.Fatal(err)
 				}
-				write(h, g, b[half(b):])
-				if err := g.Close(); err != nil {
-					h.t.Fatal(err)
-				}
-				h.event("seg2.ts", opClosed)
+				h.write(g, b[half(b):])
+				h.closeFile(g)
 			}, both},
 		}},
 		{name: "half written and closed, then the camera moves on", steps: []step{
 			{"half written and closed", func(h *byHand, f *os.File, b []byte) {
-				write(h, f, b[:half(b)])
-				closeIt(h, f)
+				h.write(f, b[:half(b)])
+				h.closeFile(f)
 			}, one},
 			{"seg3 created", func(h *byHand, f *os.File, b []byte) {
 				g, err := os.Create(filepath.Join(h.dir, "seg3.ts"))
@@ -140,47 +172,26 @@ func TestCompleteRule(t *testing.T) {
 			}, both},
 		}},
 		{name: "whole but held open, then quiet for QuietFor", wantFull: true, steps: []step{
-			{"written", func(h *byHand, f *os.File, b []byte) { write(h, f, b) }, one},
+			{"written", func(h *byHand, f *os.File, b []byte) { h.write(f, b) }, one},
 			{"stable for StableFor", func(h *byHand, f *os.File, b []byte) { h.clk.Advance(3*time.Second + 153192286) }, one},
 			{"quiet for QuietFor", func(h *byHand, f *os.File, b []byte) { h.clk.Advance(time.Minute) }, both},
 		}},
 		{name: "whole and closed", wantFull: true, steps: []step{
 			{"written and closed", func(h *byHand, f *os.File, b []byte) {
-				write(h, f, b)
-				closeIt(h, f)
+				h.write(f, b)
+				h.closeFile(f)
 			}, both},
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newByHand(t)
-			copyFile(t, filepath.Join(fixtures, "run", "seg1.ts"), filepath.Join(h.dir, "seg1.ts"))
-			h.event("seg1.ts", opMovedIn)
-			h.work()
-			b := h.fixture("seg2.ts")
-			f, err := os.Create(filepath.Join(h.dir, "seg2.ts"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			f, b := h.startSeg2()
 			defer f.Close()
-			h.event("seg2.ts", opCreate)
 			for _, st := range tt.steps {
 				st.do(h, f, b)
 				h.work()
-				got := h.listed()
-				names := slices.Sorted(func(yield func(string) bool) {
-					for n := range got {
-						if !yield(n) {
-							return
-						}
-					}
-				})
-				if !slices.Equal(names, st.want) {
-					t.Fatalf("after %s: listed %v, want %v", st.what, names, st.want)
-				}
-				if d, ok := got["seg2.ts"]; ok && tt.wantFull && d < 9*time.Second {
-					t.Fatalf("after %s: seg2 listed at %v, want its whole 10 s", st.what, d)
-				}
+				h.checkListed(st.what, st.want, tt.wantFull)
 			}
 		})
 	}

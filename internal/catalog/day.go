@@ -279,36 +279,27 @@ func (c *Catalog) handleRoot(ev event) {
 	}
 }
 
+// fileChange is what one event found of a file, beside what was known of it.
+type fileChange struct {
+	name  string
+	e     *entry // the file's entry, made anew when it is new or of another kind or type
+	info  fs.FileInfo
+	known bool // e was known before this event
+	same  bool // and its size, modification time and type are unchanged
+}
+
+// handleFile applies one event on a file of a day folder: what the event
+// means is decided by looking at the file (lookFile), then the entry moves
+// on as its writer's event says.
 func (c *Catalog) handleFile(ds *dayState, ev event) {
-	name := ev.name
-	e, known := ds.files[name]
-	if ev.op == opGone {
-		if known {
-			c.forget(ds, name)
-		}
+	f, ok := c.lookFile(ds, ev)
+	if !ok {
 		return
 	}
-	info, err := c.root.Lstat(path.Join(ds.name, name))
-	if err != nil {
-		if known && errors.Is(err, fs.ErrNotExist) {
-			c.forget(ds, name)
-		}
-		return
-	}
-	mode := info.Mode().Type()
-	same := known && e.size == info.Size() && e.mtime.Equal(info.ModTime()) && e.mode == mode
-	k := kindOf(name, info.Mode())
-	if !known || e.kind != k || e.mode != mode {
-		e = &entry{kind: k, mode: mode, state: stDone}
-		if old, ok := ds.files[name]; ok {
-			e.gen = old.gen + 1
-		}
-		ds.files[name] = e
-		known, same = false, false
-	}
-	if k != kindSegment && k != kindArchive {
-		if !same {
-			e.size, e.mtime = info.Size(), info.ModTime()
+	if f.e.kind != kindSegment && f.e.kind != kindArchive {
+		// Not scanned: only listed, so only its size and time matter.
+		if !f.same {
+			f.e.size, f.e.mtime = f.info.Size(), f.info.ModTime()
 			c.changedDay(ds)
 		}
 		return
@@ -316,59 +307,112 @@ func (c *Catalog) handleFile(ds *dayState, ev event) {
 	now := c.cfg.Now()
 	switch ev.op {
 	case opCreate, opWrite:
-		if same && e.state != stWriting && ev.op == opCreate {
-			return // a link to a file already taken in (an upload's hard link)
-		}
-		if e.state == stDone {
-			c.changedDay(ds) // it leaves the plan until it is complete again
-			if known && !same {
-				c.changedAfterTaken(ds, name, e, info)
-			}
-		}
-		e.gen++
-		e.size, e.mtime = info.Size(), info.ModTime()
-		c.startWriting(ds, name, e, now)
-		if !known {
-			c.promote(ds, now) // the camera may have moved on from a held file
-		}
+		c.fileWritten(ds, f, ev.op, now)
 	case opClosed, opMovedIn:
-		v := viaClose
-		if ev.op == opMovedIn {
-			v = viaRename
-		}
-		if same && e.state == stHeld {
-			e.via = max(e.via, v) // closed without a further write: its scan stands
-			c.promote(ds, now)
-			return
-		}
-		if same && e.state != stWriting {
-			return // nothing new: already queued, scanning or scanned
-		}
-		if e.state == stDone && known {
-			c.changedAfterTaken(ds, name, e, info)
-		}
-		e.gen++
-		e.size, e.mtime = info.Size(), info.ModTime()
-		e.seen, e.via = now, v
-		c.changedDay(ds)
-		c.enqueue(ds, name, e)
+		c.fileClosed(ds, f, ev.op, now)
 	case opAttrib:
-		if same {
-			return
-		}
-		if e.size != info.Size() || e.state != stDone {
-			e.size, e.mtime = info.Size(), info.ModTime()
-			if e.state == stWriting {
-				e.seen = now
-			}
-			return
-		}
-		// Only the modification time changed (scp -p, touch): the report
-		// stands, but the wall clock is estimated from it.
-		e.mtime = info.ModTime()
-		c.changedDay(ds)
-		c.persist(ds)
+		c.fileAttrib(ds, f, now)
 	}
+}
+
+// lookFile finds the file an event names and its entry. A file that is
+// gone is forgotten and ok is false; one that changed its kind or type
+// gets a new entry, so nothing of the old file's scan is kept.
+func (c *Catalog) lookFile(ds *dayState, ev event) (f fileChange, ok bool) {
+	name := ev.name
+	e, known := ds.files[name]
+	if ev.op == opGone {
+		if known {
+			c.forget(ds, name)
+		}
+		return f, false
+	}
+	info, err := c.root.Lstat(path.Join(ds.name, name))
+	if err != nil {
+		if known && errors.Is(err, fs.ErrNotExist) {
+			c.forget(ds, name)
+		}
+		return f, false
+	}
+	mode := info.Mode().Type()
+	same := known && e.size == info.Size() && e.mtime.Equal(info.ModTime()) && e.mode == mode
+	if k := kindOf(name, info.Mode()); !known || e.kind != k || e.mode != mode {
+		e = &entry{kind: k, mode: mode, state: stDone}
+		if old, ok := ds.files[name]; ok {
+			e.gen = old.gen + 1
+		}
+		ds.files[name] = e
+		known, same = false, false
+	}
+	return fileChange{name: name, e: e, info: info, known: known, same: same}, true
+}
+
+// fileWritten takes a sign of writing: the file is not complete until its
+// writer says so or it settles.
+func (c *Catalog) fileWritten(ds *dayState, f fileChange, o op, now time.Time) {
+	e := f.e
+	if f.same && e.state != stWriting && o == opCreate {
+		return // a link to a file already taken in (an upload's hard link)
+	}
+	if e.state == stDone {
+		c.changedDay(ds) // it leaves the plan until it is complete again
+		if f.known && !f.same {
+			c.changedAfterTaken(ds, f.name, e, f.info)
+		}
+	}
+	e.gen++
+	e.size, e.mtime = f.info.Size(), f.info.ModTime()
+	c.startWriting(ds, f.name, e, now)
+	if !f.known {
+		c.promote(ds, now) // the camera may have moved on from a held file
+	}
+}
+
+// fileClosed takes its writer's word that the file is complete (a close
+// after writing, or a rename into the folder) and queues it for a scan.
+func (c *Catalog) fileClosed(ds *dayState, f fileChange, o op, now time.Time) {
+	e := f.e
+	v := viaClose
+	if o == opMovedIn {
+		v = viaRename
+	}
+	if f.same && e.state == stHeld {
+		e.via = max(e.via, v) // closed without a further write: its scan stands
+		c.promote(ds, now)
+		return
+	}
+	if f.same && e.state != stWriting {
+		return // nothing new: already queued, scanning or scanned
+	}
+	if e.state == stDone && f.known {
+		c.changedAfterTaken(ds, f.name, e, f.info)
+	}
+	e.gen++
+	e.size, e.mtime = f.info.Size(), f.info.ModTime()
+	e.seen, e.via = now, v
+	c.changedDay(ds)
+	c.enqueue(ds, f.name, e)
+}
+
+// fileAttrib takes a change of metadata, which says nothing of whether the
+// writer is done.
+func (c *Catalog) fileAttrib(ds *dayState, f fileChange, now time.Time) {
+	e := f.e
+	if f.same {
+		return
+	}
+	if e.size != f.info.Size() || e.state != stDone {
+		e.size, e.mtime = f.info.Size(), f.info.ModTime()
+		if e.state == stWriting {
+			e.seen = now
+		}
+		return
+	}
+	// Only the modification time changed (scp -p, touch): the report
+	// stands, but the wall clock is estimated from it.
+	e.mtime = f.info.ModTime()
+	c.changedDay(ds)
+	c.persist(ds)
 }
 
 // changedAfterTaken reports a segment that was complete by the rule and

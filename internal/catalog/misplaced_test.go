@@ -47,10 +47,12 @@ func (w *warnings) count(name string) int {
 	return w.names[name]
 }
 
-func TestMisplacedFootage(t *testing.T) {
-	root := t.TempDir()
-	day := mkdir(t, filepath.Join(root, "2026-11-20"))
-	have := runDay(t, day, 2)
+// messyRoot fills root with a day of footage and, beside it, footage in
+// the wrong places and names that are not footage. It returns the day
+// folder and its segments.
+func messyRoot(t *testing.T, root string) (day string, have []string) {
+	day = mkdir(t, filepath.Join(root, "2026-11-20"))
+	have = runDay(t, day, 2)
 	seg := filepath.Join(fixtures, "run", "seg3.ts")
 	copyFile(t, seg, filepath.Join(root, "seg15.ts"))                                       // day folder forgotten
 	copyFile(t, seg, filepath.Join(mkdir(t, filepath.Join(root, "2026-02-30")), "seg1.ts")) // no such date
@@ -65,7 +67,35 @@ func TestMisplacedFootage(t *testing.T) {
 	mkdir(t, filepath.Join(root, "notes"))
 	copyFile(t, seg, filepath.Join(root, ".seg16.ts.Xy9k2Q"))
 	writeFile(t, filepath.Join(root, "README.txt"), []byte("camera 2 moved\n"))
+	return day, have
+}
 
+// misplacedItem is what TestMisplacedFootage compares of a Misplaced entry.
+type misplacedItem struct {
+	Name string
+	Kind MisplacedKind
+	Date string
+}
+
+// misplacedOf lists what c reports as misplaced; every entry must say why.
+func misplacedOf(t *testing.T, c *Catalog) []misplacedItem {
+	var out []misplacedItem
+	for _, m := range c.Misplaced() {
+		it := misplacedItem{Name: m.Name, Kind: m.Kind}
+		if !m.Date.IsZero() {
+			it.Date = m.Date.String()
+		}
+		if m.Detail == "" {
+			t.Errorf("%s has no detail", m.Name)
+		}
+		out = append(out, it)
+	}
+	return out
+}
+
+func TestMisplacedFootage(t *testing.T) {
+	root := t.TempDir()
+	day, have := messyRoot(t, root)
 	w := &warnings{names: map[string]int{}, next: testLog(t).Handler()}
 	c, err := New(Config{Root: root, Now: newClock().Now}, slog.New(w))
 	if err != nil {
@@ -74,33 +104,14 @@ func TestMisplacedFootage(t *testing.T) {
 	start(t, c)
 	waitFor(t, c, "the real day", settled(c, "2026-11-20", have...))
 
-	type item struct {
-		Name string
-		Kind MisplacedKind
-		Date string
-	}
-	list := func() []item {
-		var out []item
-		for _, m := range c.Misplaced() {
-			it := item{Name: m.Name, Kind: m.Kind}
-			if !m.Date.IsZero() {
-				it.Date = m.Date.String()
-			}
-			if m.Detail == "" {
-				t.Errorf("%s has no detail", m.Name)
-			}
-			out = append(out, it)
-		}
-		return out
-	}
-	want := []item{
+	want := []misplacedItem{
 		{"2026-02-30", NotADate, ""},
 		{"2026-11-19", NotAFolder, "2026-11-19"},
 		{"2026-11-25.bak", DaySuffix, "2026-11-25"},
 		{"20261124", NotADate, ""},
 		{"seg15.ts", StraySegment, ""},
 	}
-	if got := list(); !slices.Equal(got, want) {
+	if got := misplacedOf(t, c); !slices.Equal(got, want) {
 		t.Errorf("misplaced at start-up:\n got %v\nwant %v", got, want)
 	}
 
@@ -110,21 +121,21 @@ func TestMisplacedFootage(t *testing.T) {
 	if err := os.Rename(filepath.Join(root, "seg15.ts"), filepath.Join(day, "seg15.ts")); err != nil {
 		t.Fatal(err)
 	}
-	want = []item{
+	want = []misplacedItem{
 		{"2026-02-30", NotADate, ""},
 		{"2026-11-19", NotAFolder, "2026-11-19"},
 		{"2026-11-20 copy", DaySuffix, "2026-11-20"},
 		{"2026-11-25.bak", DaySuffix, "2026-11-25"},
 		{"20261124", NotADate, ""},
 	}
-	waitFor(t, c, "the new misplaced list", func() bool { return slices.Equal(list(), want) })
+	waitFor(t, c, "the new misplaced list", func() bool { return slices.Equal(misplacedOf(t, c), want) })
 	c.notes <- event{op: opOverflow}
 	mkdir(t, filepath.Join(root, "2026-11-21"))
 	waitFor(t, c, "the listing after the overflow", func() bool { return dayOf(c, "2026-11-21") != nil })
-	if got := list(); !slices.Equal(got, want) {
+	if got := misplacedOf(t, c); !slices.Equal(got, want) {
 		t.Errorf("misplaced after listing again:\n got %v\nwant %v", got, want)
 	}
-	for _, it := range append(want, item{Name: "seg15.ts"}) {
+	for _, it := range append(want, misplacedItem{Name: "seg15.ts"}) {
 		if n := w.count(it.Name); n != 1 {
 			t.Errorf("%s warned about %d times, want once", it.Name, n)
 		}

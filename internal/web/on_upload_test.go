@@ -141,18 +141,7 @@ func TestUploadAfterArchiving(t *testing.T) {
 		return b
 	}
 	// video.mp4 holds seg1.ts and seg2.ts of the day; seg3.ts came late.
-	held := map[[3]int64]string{}
-	for _, name := range []string{"seg1.ts", "seg2.ts"} {
-		r, err := ts.Scan(bytes.NewReader(seg(name)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		held[[3]int64{r.Size, r.FirstDTS, int64(r.CRC32C)}] = name
-	}
-	index := func(d day.Date, r *ts.Report) (string, string, bool) {
-		orig, ok := held[[3]int64{r.Size, r.FirstDTS, int64(r.CRC32C)}]
-		return "video.mp4", orig, ok && d == archived
-	}
+	index := archiveIndex(t, archived, seg, "seg1.ts", "seg2.ts")
 	tests := []struct {
 		name       string
 		date       day.Date
@@ -174,15 +163,7 @@ func TestUploadAfterArchiving(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			root := t.TempDir()
-			dir := filepath.Join(root, archived.String())
-			if err := os.Mkdir(dir, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			copyFile(t, filepath.Join(fixtures, "video.mp4"), filepath.Join(dir, "video.mp4"))
-			if err := os.WriteFile(filepath.Join(dir, "video.mp4.sha512sum"), []byte("00  video.mp4\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			root := archivedRoot(t, archived)
 			l := start(t, root, liveOptions{token: uploadToken, archived: index})
 			changed := l.cat.Changed()
 			code, _, msg := raw(t, l.url, "PUT", "/"+tt.date.String()+"/"+tt.file,
@@ -218,6 +199,39 @@ func TestUploadAfterArchiving(t *testing.T) {
 			}
 		})
 	}
+}
+
+// archiveIndex answers the catalog's question "is this footage archived?"
+// as the archive package's index would for day d archived into video.mp4
+// holding the named segments, whose bytes seg reads.
+func archiveIndex(t *testing.T, d day.Date, seg func(string) []byte, names ...string) func(day.Date, *ts.Report) (string, string, bool) {
+	held := map[[3]int64]string{}
+	for _, name := range names {
+		r, err := ts.Scan(bytes.NewReader(seg(name)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		held[[3]int64{r.Size, r.FirstDTS, int64(r.CRC32C)}] = name
+	}
+	return func(at day.Date, r *ts.Report) (string, string, bool) {
+		orig, ok := held[[3]int64{r.Size, r.FirstDTS, int64(r.CRC32C)}]
+		return "video.mp4", orig, ok && at == d
+	}
+}
+
+// archivedRoot is a root whose day d was archived into video.mp4 and its
+// segments deleted.
+func archivedRoot(t *testing.T, d day.Date) string {
+	root := t.TempDir()
+	dir := filepath.Join(root, d.String())
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	copyFile(t, filepath.Join(fixtures, "video.mp4"), filepath.Join(dir, "video.mp4"))
+	if err := os.WriteFile(filepath.Join(dir, "video.mp4.sha512sum"), []byte("00  video.mp4\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return root
 }
 
 // waitListed waits until the catalog lists name in day d's folder, as a
