@@ -129,7 +129,7 @@ func TestVersionFlag(t *testing.T) {
 		t.Fatalf("cctvd --version: %v", err)
 	}
 	// The test binary's own Version() can differ: go test stamps no VCS revision.
-	if f := strings.Fields(string(out)); len(f) != 3 || f[0] != "cctvd" || !strings.HasPrefix(f[2], "(go") {
+	if f := strings.Fields(string(out)); len(f) != 4 || f[0] != "cctvd" || !strings.HasPrefix(f[2], "(go") || !strings.HasSuffix(f[3], ")") {
 		t.Errorf("cctvd --version printed %q, want cctvd VERSION (goX.Y OS/ARCH)", out)
 	}
 }
