@@ -61,8 +61,8 @@ cleanup() {
     rmdir "$root_dir" || echo "package-check: cleanup: $root_dir is not empty, left as it is" >&2
   fi
   if [ "$made_user" = yes ] && id cctvd >/dev/null 2>&1; then
-    deluser --system --quiet cctvd >/dev/null
-    ! getent group cctvd >/dev/null || delgroup --system --quiet cctvd >/dev/null
+    deluser --system --quiet cctvd >/dev/null 2>&1 || echo "package-check: cleanup: deluser cctvd failed" >&2
+    ! getent group cctvd >/dev/null || delgroup --system --quiet cctvd >/dev/null 2>&1
   fi
   rm -rf "$work"
   [ "$rc" -eq 0 ] && echo "package-check: ok ($((SECONDS - start)) s)"
@@ -70,14 +70,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The mtimes have fractions of a second, as a camera's do.
+# One camera run cut in two, as a camera does; the mtimes (each segment's
+# end) have fractions of a second, as a camera's do.
 footage=$work/footage/$day
 mkdir -p "$footage"
-for i in 1 2; do
-  ffmpeg -hide_banner -loglevel error -f lavfi -i "testsrc2=size=320x240:rate=25" -t 10 \
-    -c:v libx264 -preset ultrafast -g 50 -f mpegts "$footage/seg$i.ts"
-  touch -d "$day 12:00:$((i * 10)).153192286" "$footage/seg$i.ts"
-done
+ffmpeg -hide_banner -loglevel error -f lavfi -i "testsrc2=size=320x240:rate=25" -t 20 \
+  -c:v libx264 -preset ultrafast -g 50 -f segment -segment_time 10 -segment_start_number 1 \
+  "$footage/seg%d.ts"
+for i in 1 2; do touch -d "$day 12:00:$((i * 10)).153192286" "$footage/seg$i.ts"; done
 
 # 1. Build, twice.
 t=$SECONDS

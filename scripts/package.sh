@@ -81,8 +81,9 @@ for arch in arm64 armhf amd64; do
     go build -trimpath -buildvcs=false -ldflags "$ldflags" -o "$bin/" ./cmd/cctvd ./cmd/cctvctl ||
     die "go build for $arch failed"
   deb=$out/cctvd_${VERSION}_$arch.deb
-  CCTVD_ARCH=$arch CCTVD_VERSION=$VERSION CCTVD_STAGE=$bin \
-    "$nfpm" package --config contrib/deb/nfpm.yaml --packager deb --target "$deb" >/dev/null ||
-    die "nfpm for $arch failed"
+  # nfpm says what went wrong on stdout.
+  log=$(CCTVD_ARCH=$arch CCTVD_VERSION=$VERSION CCTVD_STAGE=$bin \
+    "$nfpm" package --config contrib/deb/nfpm.yaml --packager deb --target "$deb" 2>&1) ||
+    die "nfpm for $arch failed: $log"
   echo "$deb"
 done
