@@ -33,8 +33,9 @@ if [ -z "${VERSION:-}" ]; then
     # ~ sorts before anything: a first tag v0.1 is newer than these.
     VERSION=0.0~git$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y%m%d).${rev:0:12}
   fi
-  # Uncommitted changes are not in the commit the version names.
-  [ -z "$(git status --porcelain --untracked-files=no)" ] || VERSION+=+dirty
+  # Uncommitted changes (untracked files too: a stray .go file is built in)
+  # are not in the commit the version names.
+  [ -z "$(git status --porcelain)" ] || VERSION+=+dirty
 fi
 [[ $VERSION =~ ^[0-9][A-Za-z0-9.+~]*$ ]] || die "version $VERSION: not a Debian native version"
 
