@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs what cctvd and its tests need on Debian, when missing.
+# CCTVD_DEPS=test: also the tests' tools; CCTVD_DEPS=package: also what
+# scripts/package-check.sh needs (lintian, qemu-user-static).
 set -euo pipefail
 need=()
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need+=(ffmpeg)
@@ -10,6 +12,13 @@ if [ "${CCTVD_DEPS:-}" = test ]; then
   command -v curl >/dev/null || need+=(curl)
   command -v gst-launch-1.0 >/dev/null || need+=(gstreamer1.0-tools gstreamer1.0-plugins-base
     gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav)
+fi
+if [ "${CCTVD_DEPS:-}" = package ]; then   # scripts/package-check.sh
+  command -v lintian >/dev/null || need+=(lintian)
+  command -v qemu-aarch64-static >/dev/null && command -v qemu-arm-static >/dev/null || need+=(qemu-user-static)
+  command -v systemd-analyze >/dev/null || need+=(systemd)
+  command -v curl >/dev/null || need+=(curl)
+  command -v adduser >/dev/null || need+=(adduser)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=""

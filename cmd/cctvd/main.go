@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 
 	"github.com/cctvd/cctvd/internal/daemon"
@@ -21,6 +22,20 @@ func main() {
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "cctvd: %v\n", err)
 		os.Exit(2)
+	}
+	if cfg.ShowVersion {
+		fmt.Printf("cctvd %s (%s %s/%s)\n", daemon.Version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		return
+	}
+	if cfg.CheckConfig {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		err := cfg.Check(ctx, os.Stdout)
+		stop()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "cctvd: check config: %v\n", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if cfg.PrintConfig {
 		if err := cfg.WriteTOML(os.Stdout); err != nil {

@@ -50,7 +50,13 @@ type Config struct {
 
 	ConfigFile  string
 	PrintConfig bool
+	CheckConfig bool
+	ShowVersion bool
 }
+
+// onlyFlags are the flags that say what to do with a configuration rather
+// than being part of one: a config file may not set them.
+var onlyFlags = map[string]bool{"config": true, "print-config": true, "check-config": true, "version": true}
 
 func (c *Config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Root, "root", "", "footage root: one folder per day, YYYY-MM-DD (required)")
@@ -89,11 +95,16 @@ func ParseFlags(args []string, stderr io.Writer) (Config, error) {
 	c.flags(fs)
 	fs.StringVar(&c.ConfigFile, "config", "", "TOML file with the same keys as these flags (flags win)")
 	fs.BoolVar(&c.PrintConfig, "print-config", false, "print the effective configuration as TOML and exit")
+	fs.BoolVar(&c.CheckConfig, "check-config", false, "check the configuration (file, values, root folder), say what was checked and exit")
+	fs.BoolVar(&c.ShowVersion, "version", false, "print cctvd's version and exit")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if c.ShowVersion { // needs no root
+		return c, nil
 	}
 	if c.ConfigFile != "" {
 		if err := applyFile(fs, c.ConfigFile); err != nil {
@@ -148,7 +159,7 @@ func applyFile(fs *flag.FlagSet, path string) error {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if k == "config" || k == "print-config" || fs.Lookup(k) == nil {
+		if onlyFlags[k] || fs.Lookup(k) == nil {
 			return fmt.Errorf("config %s: unknown key %q", path, k)
 		}
 		if given[k] {

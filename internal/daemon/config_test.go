@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/cctvd/cctvd/internal/daemon"
@@ -56,5 +57,79 @@ func TestPrintConfigRoundTrip(t *testing.T) {
 				t.Errorf("read back\n%+v\nwant\n%+v\nfrom\n%s", got, want, out)
 			}
 		})
+	}
+}
+
+// cctvd --check-config says what it checked and exits 0, or names what is
+// wrong and exits non-zero, without starting.
+func TestCheckConfig(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root")
+	if err := os.Mkdir(root, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	notDir := filepath.Join(dir, "file")
+	if err := os.WriteFile(notDir, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		file string // config file contents; none if empty
+		args []string
+		// want is in stdout when ok, in stderr when not
+		want string
+		ok   bool
+	}{
+		{name: "file", file: "root = '" + root + "'\nhttp = '0.0.0.0:8080'\n", ok: true,
+			want: "root    " + root + ": a folder\nstate   " + filepath.Join(root, ".cctvd") + "\nhttp    0.0.0.0:8080\n"},
+		{name: "flags", args: []string{"--root", root, "--http", ""}, ok: true, want: "http    off\n"},
+		{name: "unknown key", file: "root = '" + root + "'\nroots = 'x'\n", want: `unknown key "roots"`},
+		{name: "version in a file", file: "root = '" + root + "'\nversion = true\n", want: `unknown key "version"`},
+		{name: "bad value", file: "root = '" + root + "'\njobs = 0\n", want: "--jobs: 0"},
+		{name: "no root folder", args: []string{"--root", filepath.Join(dir, "missing")}, want: "--root: stat"},
+		{name: "root is a file", args: []string{"--root", notDir}, want: "is not a folder"},
+		{name: "bad log level", args: []string{"--root", root, "--log-level", "loud"}, want: "--log-level"},
+		{name: "no ffmpeg", args: []string{"--root", root, "--ffmpeg", filepath.Join(dir, "missing")}, want: "check ffmpeg"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"--check-config"}, tc.args...)
+			if tc.file != "" {
+				file := filepath.Join(t.TempDir(), "cctvd.toml")
+				if err := os.WriteFile(file, []byte(tc.file), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				args = append(args, "--config", file)
+			}
+			cmd := exec.Command(filepath.Join(bin, "cctvd"), args...)
+			var stdout, stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			switch {
+			case tc.ok && err != nil:
+				t.Fatalf("cctvd %q: %v\n%s", args, err, stderr.String())
+			case !tc.ok && err == nil:
+				t.Fatalf("cctvd %q passed the check:\n%s", args, stdout.String())
+			case tc.ok && !strings.Contains(stdout.String(), tc.want):
+				t.Errorf("cctvd %q printed\n%s\nwant %q in it", args, stdout.String(), tc.want)
+			case !tc.ok && !strings.Contains(stderr.String(), tc.want):
+				t.Errorf("cctvd %q said\n%s\nwant %q in it", args, stderr.String(), tc.want)
+			}
+			if _, err := os.Stat(filepath.Join(root, ".cctvd")); !os.IsNotExist(err) {
+				t.Errorf("the check made the state folder (or stat failed: %v)", err)
+			}
+		})
+	}
+}
+
+// cctvd --version needs no root; a packaged build prints what
+// scripts/package.sh stamped (scripts/package-check.sh checks that).
+func TestVersionFlag(t *testing.T) {
+	out, err := exec.Command(filepath.Join(bin, "cctvd"), "--version").Output()
+	if err != nil {
+		t.Fatalf("cctvd --version: %v", err)
+	}
+	// The test binary's own Version() can differ: go test stamps no VCS revision.
+	if f := strings.Fields(string(out)); len(f) != 4 || f[0] != "cctvd" || !strings.HasPrefix(f[2], "(go") || !strings.HasSuffix(f[3], ")") {
+		t.Errorf("cctvd --version printed %q, want cctvd VERSION (goX.Y OS/ARCH)", out)
 	}
 }

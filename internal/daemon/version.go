@@ -2,8 +2,16 @@ package daemon
 
 import "runtime/debug"
 
-// Version is cctvd's version: the module version, or the VCS revision of a development build.
+// version is stamped at link time by scripts/package.sh:
+// -ldflags "-X github.com/cctvd/cctvd/internal/daemon.version=1.2.3".
+var version string
+
+// Version is cctvd's version: the one stamped at link time, else the module
+// version, or the VCS revision of a development build.
 func Version() string {
+	if version != "" {
+		return version
+	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "devel"
