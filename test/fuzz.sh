@@ -15,6 +15,7 @@ FUZZTIME=${FUZZTIME:-10m}
 PARALLEL=${PARALLEL:-1}
 targets=(
 	"./internal/ts FuzzScan"
+	"./internal/ts FuzzPlanOrder"
 	"./internal/web FuzzPath"
 	"./internal/web FuzzThumbPath"
 	"./internal/web FuzzPlaylistQuery"

@@ -137,8 +137,9 @@ func (c *Config) fill() error {
 		return fmt.Errorf("--jobs: %d, want at least 1", c.Jobs)
 	case c.ChunkSegments < 1:
 		return fmt.Errorf("--chunk-segments: %d, want at least 1", c.ChunkSegments)
-	case c.CRF < 0 || c.CRF > 51:
-		return fmt.Errorf("--crf: %d, want 0 to 51", c.CRF)
+	case c.CRF < 1 || c.CRF > 51:
+		// The encoder reads 0 as "the default", so 0 would encode at 28.
+		return fmt.Errorf("--crf: %d, want 1 to 51", c.CRF)
 	case c.UploadMaxBytes < 1:
 		return fmt.Errorf("--upload-max-bytes: %d, want at least 1", c.UploadMaxBytes)
 	}

@@ -86,6 +86,7 @@ func TestCheckConfig(t *testing.T) {
 		{name: "unknown key", file: "root = '" + root + "'\nroots = 'x'\n", want: `unknown key "roots"`},
 		{name: "version in a file", file: "root = '" + root + "'\nversion = true\n", want: `unknown key "version"`},
 		{name: "bad value", file: "root = '" + root + "'\njobs = 0\n", want: "--jobs: 0"},
+		{name: "crf 0 (the encoder's default, not lossless)", file: "root = '" + root + "'\ncrf = 0\n", want: "--crf: 0, want 1 to 51"},
 		{name: "no root folder", args: []string{"--root", filepath.Join(dir, "missing")}, want: "--root: stat"},
 		{name: "root is a file", args: []string{"--root", notDir}, want: "is not a folder"},
 		{name: "bad log level", args: []string{"--root", root, "--log-level", "loud"}, want: "--log-level"},
