@@ -51,6 +51,14 @@ func goldenPlaylists() []struct {
 	live[4].ProgramDateTime = live[4].ProgramDateTime.Add(2 * time.Second)
 	live[5].ProgramDateTime = time.Time{}
 
+	// A real camera's times: never on a whole second. PROGRAM-DATE-TIME is
+	// cut to the millisecond as the page's timeline map cuts it (UnixMilli),
+	// so 23:59:59.9996 stays in its day and second, not 00:00:00.000.
+	camera := day("2026-11-26", time.Date(2026, 11, 26, 8, 0, 3, 153_192_286, cet), 1, 2, 10*time.Second)
+	late := day("2026-11-26", time.Date(2026, 11, 26, 23, 59, 59, 999_600_000, cet), 3, 1, 9_960*time.Millisecond)
+	late[0].Discontinuity = true
+	camera = append(camera, late...)
+
 	return []struct {
 		name string
 		pl   Playlist
@@ -60,6 +68,7 @@ func goldenPlaylists() []struct {
 		{name: "restart_and_gap", pl: Playlist{Type: VOD, Segments: restart}},
 		{name: "today_event", pl: Playlist{Type: Event, TargetDuration: 10, Segments: day("2026-11-24", at8(24), 1, 2, 10*time.Second)}},
 		{name: "live_across_midnight", pl: Playlist{Type: Live, MediaSequence: 178_435_437, DiscontinuitySequence: 3, Segments: live}},
+		{name: "camera_fractions", pl: Playlist{Type: VOD, Segments: camera}},
 	}
 }
 
