@@ -36,6 +36,10 @@ var (
 )
 
 // cet is the zone the tests' clock runs in.
+// cameraFraction puts fixture footage off the whole second, as a real
+// camera's always is (whole-second footage hid a bug that failed every real day).
+const cameraFraction = 153_192_286 * time.Nanosecond
+
 var cet = time.FixedZone("CET", 3600)
 
 func TestMain(m *testing.M) {
@@ -65,10 +69,10 @@ func makeFixtures(dir string) error {
 			return err
 		}
 	}
-	if _, err := footage.MakeMessy(ctx, messy, messyDay.Start(cet).Add(8*time.Hour)); err != nil {
+	if _, err := footage.MakeMessy(ctx, messy, messyDay.Start(cet).Add(8*time.Hour+cameraFraction)); err != nil {
 		return err
 	}
-	if _, err := footage.Record(ctx, footage.Run{Dir: clean, Segments: 3, First: 1, Start: cleanDay.Start(cet).Add(9 * time.Hour)}); err != nil {
+	if _, err := footage.Record(ctx, footage.Run{Dir: clean, Segments: 3, First: 1, Start: cleanDay.Start(cet).Add(9*time.Hour + cameraFraction)}); err != nil {
 		return err
 	}
 	out, err := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi",
