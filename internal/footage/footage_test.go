@@ -51,7 +51,7 @@ func TestRecord(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			tt.run.Dir = dir
-			tt.run.Start = time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+			tt.run.Start = time.Date(2026, 11, 20, 8, 0, 0, 153192286, time.UTC) // a camera's times have fractions
 			names, err := Record(context.Background(), tt.run)
 			if err != nil {
 				t.Fatal(err)
@@ -103,7 +103,7 @@ func TestRunTimestampsContinueAndRestart(t *testing.T) {
 
 func TestMakeMessy(t *testing.T) {
 	dir := t.TempDir()
-	m, err := MakeMessy(context.Background(), dir, time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC))
+	m, err := MakeMessy(context.Background(), dir, time.Date(2026, 11, 20, 8, 0, 0, 153192286, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}
