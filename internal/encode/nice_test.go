@@ -2,6 +2,7 @@ package encode
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"os"
 	"os/exec"
@@ -20,9 +21,11 @@ import (
 func TestStartNicedEveryThread(t *testing.T) {
 	needFFmpeg(t)
 	own := niceness(t, "/proc/thread-self/stat")
-	want := min(own+5, 19)
-	if want == own {
-		t.Skipf("this test runs at niceness %d: no higher one to set", own)
+	// Any niceness other than the caller's shows inheritance; one under
+	// the caller's needs privilege (CI runs as root, at 0).
+	want := own + 5
+	if want > 19 {
+		want = own - 5
 	}
 	runtime.LockOSThread() // so that /proc/thread-self is the caller's thread
 	defer runtime.UnlockOSThread()
@@ -101,12 +104,26 @@ func TestStartNicedErrors(t *testing.T) {
 			t.Errorf("StartNiced = %v, want permission denied", err)
 		}
 	})
-	t.Run("lowering needs privilege", func(t *testing.T) {
-		if os.Geteuid() == 0 {
-			t.Skip("root may lower its niceness")
+	t.Run("below zero only with privilege", func(t *testing.T) {
+		// The child reads its own niceness: cat prints /proc/self/stat.
+		var stat bytes.Buffer
+		cmd := exec.Command("cat", "/proc/self/stat")
+		cmd.Stdout = &stat
+		wait, err := StartNiced(cmd, -1)
+		if os.Geteuid() != 0 {
+			if !errors.Is(err, errNice) || !errors.Is(err, syscall.EACCES) {
+				t.Errorf("StartNiced = %v, want set nice: permission denied", err)
+			}
+			return
 		}
-		if _, err := StartNiced(exec.Command("true"), -1); !errors.Is(err, errNice) || !errors.Is(err, syscall.EACCES) {
-			t.Errorf("StartNiced = %v, want set nice: permission denied", err)
+		if err != nil {
+			t.Fatalf("StartNiced as root = %v, want the child at niceness -1", err)
+		}
+		if err := wait(); err != nil {
+			t.Fatal(err)
+		}
+		if got := parseNiceness(t, "cat's stat", stat.String()); got != -1 {
+			t.Errorf("the child runs at niceness %d, want -1", got)
 		}
 	})
 }
@@ -118,13 +135,20 @@ func niceness(t *testing.T, stat string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Field 19 is the niceness; field 2, the command, is in parentheses
-	// and may hold spaces.
-	s := string(b)
+	return parseNiceness(t, stat, string(b))
+}
+
+// parseNiceness reads the niceness from the text of a /proc stat file:
+// field 19; field 2, the command, is in parentheses and may hold spaces.
+func parseNiceness(t *testing.T, name, s string) int {
+	t.Helper()
 	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(fields) < 19-2 {
+		t.Fatalf("%s: %q is not a stat line", name, s)
+	}
 	n, err := strconv.Atoi(fields[19-3])
 	if err != nil {
-		t.Fatalf("%s: %v", stat, err)
+		t.Fatalf("%s: %v", name, err)
 	}
 	return n
 }
