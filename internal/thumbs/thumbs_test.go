@@ -352,9 +352,10 @@ func TestLoadAndPrune(t *testing.T) {
 	}
 }
 
-// TestRun follows the catalog: a day that appears gets its thumbnails.
-func TestRun(t *testing.T) {
-	root, state := t.TempDir(), t.TempDir()
+// rootOf22And23 is a root with a segment in day22's and day23's folders.
+func rootOf22And23(t *testing.T) string {
+	t.Helper()
+	root := t.TempDir()
 	for _, d := range []day.Date{day22, day23} {
 		dir := filepath.Join(root, d.String())
 		if err := os.Mkdir(dir, 0o755); err != nil {
@@ -364,6 +365,12 @@ func TestRun(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	return root
+}
+
+// TestRun follows the catalog: a day that appears gets its thumbnails.
+func TestRun(t *testing.T) {
+	root, state := rootOf22And23(t), t.TempDir()
 	bin, _ := fakeFFmpeg(t)
 	cat := newCatalog(view(day22, seg{"seg1.ts", at(day22, 8, 0, 0)}))
 	th := newThumbs(t, Config{Root: root, StateDir: state, Catalog: cat, FFmpeg: bin})
@@ -441,16 +448,7 @@ func BenchmarkGrab(b *testing.B) {
 // that the page's labels follow the zone; one made before moments were
 // recorded is taken as made in the zone of the first start.
 func TestZoneChange(t *testing.T) {
-	root, state := t.TempDir(), t.TempDir()
-	for _, d := range []day.Date{day22, day23} {
-		dir := filepath.Join(root, d.String())
-		if err := os.Mkdir(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "seg1.ts"), []byte("good"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	root, state := rootOf22And23(t), t.TempDir()
 	bin, _ := fakeFFmpeg(t)
 	utc := func() time.Time { return time.Date(2026, 11, 24, 12, 0, 0, 153192286, time.UTC) }
 	// In UTC: 08:00:03 and 23:30:07 on the 22nd, and a thumbnail of 05:00 on
