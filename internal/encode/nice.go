@@ -24,26 +24,29 @@ var errNice = errors.New("set nice")
 // goroutine that never unlocks it, and forks from there (os/exec documents
 // that a child inherits a locked thread's state). That thread waits for
 // the child and then ends with its goroutine, so no other goroutine ever
-// runs niced, and a Pdeathsig (sent when the forking thread ends) cannot
-// fire while the child runs.
+// runs niced.
+//
+// Every child starts this way, at niceness 0 too, because of Pdeathsig: the
+// kernel sends it when the thread that forked the child ends, not the
+// process. Had a child been forked from an ordinary thread, a later
+// StartNiced could lock that same thread and end it, and the child would be
+// killed in the middle of its work (a real archive failed with "ffmpeg:
+// signal: killed" that way). A thread locked for one child's whole life
+// forks no other child and ends only after its child has.
 //
 // Not nice(1): it adds to cctvd's own niceness where the setting is
 // absolute, it only warns and runs the program at full priority when the
 // niceness cannot be set, and it is one more program that must be on PATH.
 func StartNiced(cmd *exec.Cmd, nice int) (wait func() error, err error) {
-	if nice == 0 {
-		if err := cmd.Start(); err != nil {
-			return nil, err
-		}
-		return cmd.Wait, nil
-	}
 	started := make(chan error, 1)
 	waited := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread() // never unlocked: the thread ends with this goroutine
-		if err := syscall.Setpriority(syscall.PRIO_PROCESS, syscall.Gettid(), nice); err != nil {
-			started <- fmt.Errorf("%w %d: %w", errNice, nice, err)
-			return
+		if nice != 0 {
+			if err := syscall.Setpriority(syscall.PRIO_PROCESS, syscall.Gettid(), nice); err != nil {
+				started <- fmt.Errorf("%w %d: %w", errNice, nice, err)
+				return
+			}
 		}
 		if err := cmd.Start(); err != nil {
 			started <- err

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestStartNicedEveryThread starts a real ffmpeg whose x265 encoder runs
@@ -151,4 +153,60 @@ func parseNiceness(t *testing.T, name, s string) int {
 		t.Fatalf("%s: %v", name, err)
 	}
 	return n
+}
+
+// TestStartNicedOutlivesTheCallersThread starts a child that dies with the
+// thread that forked it (Pdeathsig, as every ffmpeg of cctvd) from a
+// goroutine whose thread then ends, as a StartNiced thread ends when its
+// ffmpeg is done. The child must live on until it is stopped.
+func TestStartNicedOutlivesTheCallersThread(t *testing.T) {
+	for _, nice := range []int{0, 5} {
+		t.Run("at nice "+strconv.Itoa(nice), func(t *testing.T) {
+			cmd, err := command(t.Context(), "sleep", "60")
+			if err != nil {
+				t.Fatal(err)
+			}
+			type started struct {
+				wait func() error
+				err  error
+				tid  int
+			}
+			done := make(chan started, 1)
+			var s started
+			for s.tid == 0 {
+				go func() {
+					runtime.LockOSThread()
+					if syscall.Gettid() == os.Getpid() {
+						// The main thread never ends; try another.
+						runtime.UnlockOSThread()
+						done <- started{}
+						return
+					}
+					wait, err := StartNiced(cmd, nice)
+					done <- started{wait, err, syscall.Gettid()} // the thread ends with this goroutine
+				}()
+				s = <-done
+			}
+			if s.err != nil {
+				t.Fatal(s.err)
+			}
+			task := fmt.Sprintf("/proc/self/task/%d", s.tid)
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+				if _, err := os.Stat(task); errors.Is(err, os.ErrNotExist) {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("the caller's thread %d did not end", s.tid)
+				}
+			}
+			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatalf("the child is gone once the caller's thread ended: %v", err)
+			}
+			var exit *exec.ExitError
+			err = s.wait()
+			if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGTERM {
+				t.Errorf("the child ended with %v, want our SIGTERM (SIGKILL is its Pdeathsig)", err)
+			}
+		})
+	}
 }

@@ -48,9 +48,8 @@ func command(ctx context.Context, bin string, args ...string) (*exec.Cmd, error)
 		return nil, fmt.Errorf("%w: %w", ErrFFmpegMissing, err)
 	}
 	cmd := exec.CommandContext(ctx, path, args...)
-	// Pdeathsig fires when the thread that started the child exits; the Go
-	// runtime only ends threads locked with runtime.LockOSThread, which
-	// this package never does.
+	// Pdeathsig fires when the thread that forked the child ends, so the
+	// child must be started with StartNiced, never cmd.Start.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = waitDelay

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cctvd/cctvd/internal/encode"
 )
 
 // Main builds cctvd and cctvctl once into a temporary folder, sets *dir to
@@ -63,16 +65,25 @@ func Start(t testing.TB, bin string, env []string, args ...string) *Daemon {
 	d.cmd.Env = append(os.Environ(), env...)
 	// cctvd must not outlive the test, whatever ends it.
 	d.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	stderr, err := d.cmd.StderrPipe()
+	// Not StderrPipe: its reader is closed by Wait, which would lose the
+	// last lines of the log; Wait waits for this writer to be drained.
+	stderr, logWriter := io.Pipe()
+	d.cmd.Stderr = logWriter
+	// Pdeathsig is sent when the forking thread ends: StartNiced forks
+	// from a thread that lives as long as cctvd.
+	wait, err := encode.StartNiced(d.cmd, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := d.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(d.Kill)
+	exited := make(chan error, 1)
+	go func() {
+		err := wait()
+		logWriter.Close()
+		exited <- err
+	}()
 	httpReady, grpcReady := make(chan string, 1), make(chan string, 1)
-	go d.readLog(t, stderr, httpReady, grpcReady)
+	go d.readLog(t, stderr, exited, httpReady, grpcReady)
 	timeout := time.After(60 * time.Second)
 	for d.HTTP == "" || d.GRPC == "" {
 		select {
@@ -88,7 +99,7 @@ func Start(t testing.TB, bin string, env []string, args ...string) *Daemon {
 	return d
 }
 
-func (d *Daemon) readLog(t testing.TB, r io.Reader, httpReady, grpcReady chan<- string) {
+func (d *Daemon) readLog(t testing.TB, r io.Reader, exited <-chan error, httpReady, grpcReady chan<- string) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
@@ -108,7 +119,8 @@ func (d *Daemon) readLog(t testing.TB, r io.Reader, httpReady, grpcReady chan<- 
 		}
 		t.Log(sc.Text())
 	}
-	d.done <- d.cmd.Wait()
+	io.Copy(io.Discard, r) // a line too long for the scanner must not block cctvd
+	d.done <- <-exited
 }
 
 // Logged counts the log lines at level whose message contains msg.

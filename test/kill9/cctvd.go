@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cctvd/cctvd/internal/encode"
 	"golang.org/x/sys/unix"
 )
 
@@ -38,11 +39,14 @@ func startDaemon(bin string, args []string, logFile io.Writer) (*daemon, error) 
 	// cctvd must not outlive this program, whatever ends it.
 	d.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	d.cmd.WaitDelay = 5 * time.Second
-	if err := d.cmd.Start(); err != nil {
+	// Pdeathsig is sent when the forking thread ends: StartNiced forks
+	// from a thread that lives as long as cctvd.
+	wait, err := encode.StartNiced(d.cmd, 0)
+	if err != nil {
 		return nil, fmt.Errorf("start cctvd: %w", err)
 	}
 	go func() {
-		d.err = d.cmd.Wait()
+		d.err = wait()
 		close(d.exited)
 	}()
 	return d, nil
