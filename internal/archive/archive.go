@@ -101,6 +101,9 @@ type Config struct {
 	day.Calendar
 	// Jobs is how many days are archived at a time; default 1.
 	Jobs int
+	// Slots, if set, are shared with other archivers (other cameras): a
+	// job starts only with one of them, besides being one of Jobs.
+	Slots *Slots
 	// ChunkSegments is how many segments go into one resumable chunk;
 	// default 360 (an hour).
 	ChunkSegments int

@@ -137,7 +137,7 @@ func (a *Archiver) startJobs() {
 		if j.state != StateQueued {
 			continue
 		}
-		if running >= a.cfg.Jobs {
+		if running >= a.cfg.Jobs || a.cfg.Slots != nil && !a.cfg.Slots.take(a) {
 			queued++
 			continue
 		}
@@ -148,6 +148,9 @@ func (a *Archiver) startJobs() {
 	}
 	idle := running == 0 && queued == 0
 	a.mu.Unlock()
+	if queued == 0 && a.cfg.Slots != nil {
+		a.cfg.Slots.leave(a)
+	}
 	if idle {
 		a.step(day.Date{}, StepIdle, 0)
 	}
@@ -164,6 +167,9 @@ func (a *Archiver) startLocked(j *job, phase Phase) context.Context {
 // runJob archives one day and records how it went.
 func (a *Archiver) runJob(ctx context.Context, j *job) {
 	defer a.wg.Done()
+	if a.cfg.Slots != nil {
+		defer a.cfg.Slots.release()
+	}
 	log := a.log.With("day", j.date.String())
 	log.Info("archiving day")
 	before, _ := a.listDay(j.date)

@@ -77,7 +77,7 @@ func (s *Server) servePlaylist(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !q.live && len(v.Archives) > 0 {
-		redirectToArchives(w, r, v)
+		s.redirectToArchives(w, r, v)
 		return
 	}
 	var p *response
@@ -94,13 +94,14 @@ func (s *Server) servePlaylist(w http.ResponseWriter, r *http.Request) {
 
 // redirectToArchives sends a player to a day's first archive, naming all
 // of them when there are several.
-func redirectToArchives(w http.ResponseWriter, r *http.Request, v *catalog.DayView) {
+func (s *Server) redirectToArchives(w http.ResponseWriter, r *http.Request, v *catalog.DayView) {
+	dir := s.cfg.Prefix + "/" + v.Date.String() + "/"
 	if len(v.Archives) > 1 {
 		for _, a := range v.Archives {
-			w.Header().Add("Link", "</"+v.Date.String()+"/"+url.PathEscape(a.Name)+`>; rel="item"`)
+			w.Header().Add("Link", "<"+dir+url.PathEscape(a.Name)+`>; rel="item"`)
 		}
 	}
-	http.Redirect(w, r, "/"+v.Date.String()+"/"+url.PathEscape(v.Archives[0].Name), http.StatusFound)
+	http.Redirect(w, r, dir+url.PathEscape(v.Archives[0].Name), http.StatusFound)
 }
 
 // retryAfter is the Retry-After, in seconds, of a playlist whose files

@@ -35,7 +35,7 @@ import (
 // full, so the camera keeps the segment and tries again later. Nothing is
 // left behind by a failed upload.
 func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request, fp filePath) {
-	if s.token == nil {
+	if len(s.tokens) == 0 {
 		w.Header().Set("Allow", "GET, HEAD")
 		text(w, http.StatusMethodNotAllowed, "uploads are off")
 		return

@@ -57,13 +57,21 @@ const DefaultScanWait = 2 * time.Second
 
 // Config configures a Server.
 type Config struct {
-	// Root is the footage root.
+	// Root is the camera's folder: the footage root for the default
+	// camera, ROOT/NAME for camera NAME.
 	Root string
+	// Prefix is where the camera's routes are, such as /cameras/front;
+	// "" for the default camera. Requests come with it (ServeHTTP cuts
+	// it), and the redirects and links that cannot be relative carry it.
+	Prefix string
 	// Addr is where Run listens, such as 127.0.0.1:8080.
 	Addr string
 	// UploadTokenFile holds the Bearer token uploads need; empty turns
-	// uploads off.
+	// uploads off unless CameraTokenFile is set.
 	UploadTokenFile string
+	// CameraTokenFile holds a token that is accepted too: the camera's
+	// own, which writes this camera's folders only.
+	CameraTokenFile string
 	// UploadMaxBytes bounds an upload's body; default DefaultUploadMaxBytes.
 	UploadMaxBytes int64
 	// UploadIdle is how long an upload's body may send nothing; default
@@ -130,7 +138,7 @@ type Server struct {
 	log   *slog.Logger
 	cat   dayIndex
 	root  *os.Root
-	token []byte // nil: uploads are off
+	tokens [][]byte // none: uploads are off
 
 	playlists responseCache[playlistKey]
 	events    published
@@ -159,12 +167,15 @@ func New(cfg Config, log *slog.Logger, cat dayIndex) (*Server, error) {
 		cfg.Now = time.Now
 	}
 	s := &Server{cfg: cfg, log: log.With("component", "web"), cat: cat}
-	if cfg.UploadTokenFile != "" {
-		tok, err := token.Read(cfg.UploadTokenFile)
+	for _, f := range []string{cfg.UploadTokenFile, cfg.CameraTokenFile} {
+		if f == "" {
+			continue
+		}
+		tok, err := token.Read(f)
 		if err != nil {
 			return nil, fmt.Errorf("web: upload token file: %w", err)
 		}
-		s.token = []byte(tok)
+		s.tokens = append(s.tokens, []byte(tok))
 	}
 	root, err := os.OpenRoot(cfg.Root)
 	if err != nil {
@@ -183,7 +194,7 @@ func (s *Server) Close() error { return s.root.Close() }
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
-	p := r.URL.EscapedPath()
+	p := strings.TrimPrefix(r.URL.EscapedPath(), s.cfg.Prefix)
 	switch p {
 	case "/", "/index.php":
 		if allow(w, r, http.MethodGet, http.MethodHead) {
@@ -262,7 +273,11 @@ func text(w http.ResponseWriter, code int, msg string) {
 // authorized checks the request's Bearer token in constant time.
 func (s *Server) authorized(r *http.Request) bool {
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	return ok && subtle.ConstantTimeCompare([]byte(tok), s.token) == 1
+	match := 0
+	for _, want := range s.tokens {
+		match |= subtle.ConstantTimeCompare([]byte(tok), want)
+	}
+	return ok && match == 1
 }
 
 // today is the current date in the clock's location.
