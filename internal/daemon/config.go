@@ -36,6 +36,7 @@ type Config struct {
 	GRPCTokenFile string
 
 	Settle        time.Duration
+	SilentAfter   time.Duration
 	Jobs          int
 	ChunkSegments int
 	Preset        string
@@ -47,6 +48,10 @@ type Config struct {
 
 	LogFormat string
 	LogLevel  string
+
+	// Cameras are the named cameras' own settings, by name: a config
+	// file's [cameras.NAME] tables. A camera needs none to be served.
+	Cameras map[string]CameraConfig
 
 	ConfigFile  string
 	PrintConfig bool
@@ -74,7 +79,8 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.GRPCTokenFile, "grpc-token-file", "", "file holding the Bearer token every control call needs; required off loopback")
 
 	fs.DurationVar(&c.Settle, "settle", archive.DefaultSettle, "how long after its end a day is archived")
-	fs.IntVar(&c.Jobs, "jobs", archive.DefaultJobs, "days archived at a time")
+	fs.DurationVar(&c.SilentAfter, "silent-after", DefaultSilentAfter, "a camera that sent nothing for this long is reported silent")
+	fs.IntVar(&c.Jobs, "jobs", archive.DefaultJobs, "days archived at a time, over all cameras")
 	fs.IntVar(&c.ChunkSegments, "chunk-segments", archive.DefaultChunkSegments, "segments per resumable encode chunk")
 	fs.StringVar(&c.Preset, "preset", encode.DefaultPreset, "x265 preset")
 	fs.IntVar(&c.CRF, "crf", encode.DefaultCRF, "x265 constant rate factor (lower: better and bigger)")
@@ -107,7 +113,7 @@ func ParseFlags(args []string, stderr io.Writer) (Config, error) {
 		return c, nil
 	}
 	if c.ConfigFile != "" {
-		if err := applyFile(fs, c.ConfigFile); err != nil {
+		if err := c.applyFile(fs, c.ConfigFile); err != nil {
 			return c, err
 		}
 	}
@@ -142,12 +148,20 @@ func (c *Config) fill() error {
 		return fmt.Errorf("--crf: %d, want 1 to 51", c.CRF)
 	case c.UploadMaxBytes < 1:
 		return fmt.Errorf("--upload-max-bytes: %d, want at least 1", c.UploadMaxBytes)
+	case c.SilentAfter <= 0:
+		return fmt.Errorf("--silent-after: %v, want more than 0", c.SilentAfter)
+	}
+	for name, cc := range c.Cameras {
+		if err := cc.check(name); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-// applyFile sets every key of the file that the command line did not set.
-func applyFile(fs *flag.FlagSet, path string) error {
+// applyFile sets every key of the file that the command line did not set,
+// and reads the cameras' tables.
+func (c *Config) applyFile(fs *flag.FlagSet, path string) error {
 	var raw map[string]any
 	if _, err := toml.DecodeFile(path, &raw); err != nil {
 		return fmt.Errorf("config %s: %w", path, err)
@@ -160,6 +174,9 @@ func applyFile(fs *flag.FlagSet, path string) error {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
+		if k == "cameras" {
+			continue // tables, not a flag: read below
+		}
 		if onlyFlags[k] || fs.Lookup(k) == nil {
 			return fmt.Errorf("config %s: unknown key %q", path, k)
 		}
@@ -170,6 +187,11 @@ func applyFile(fs *flag.FlagSet, path string) error {
 			return fmt.Errorf("config %s: key %q: %w", path, k, err)
 		}
 	}
+	cams, err := readCameras(path)
+	if err != nil {
+		return err
+	}
+	c.Cameras = cams
 	return nil
 }
 
@@ -198,6 +220,9 @@ func (c Config) WriteTOML(w io.Writer) error {
 	})
 	if err != nil {
 		return err
+	}
+	if len(c.Cameras) > 0 {
+		keys["cameras"] = c.Cameras
 	}
 	return toml.NewEncoder(w).Encode(keys)
 }

@@ -8,17 +8,18 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/cctvd/cctvd/internal/archive"
+	"github.com/cctvd/cctvd/internal/camera"
 	"github.com/cctvd/cctvd/internal/catalog"
 	"github.com/cctvd/cctvd/internal/control"
 	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/demo"
-	"github.com/cctvd/cctvd/internal/encode"
 	"github.com/cctvd/cctvd/internal/logring"
 	"github.com/cctvd/cctvd/internal/metrics"
-	"github.com/cctvd/cctvd/internal/thumbs"
 	"github.com/cctvd/cctvd/internal/ts"
 	"github.com/cctvd/cctvd/internal/web"
 )
@@ -43,19 +44,28 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 // components are cctvd's parts, built and wired but not running.
 type components struct {
-	cfg  Config
-	log  *slog.Logger
-	met  *metrics.Metrics
-	cat  *catalog.Catalog
-	arc  *archive.Archiver
-	th   *thumbs.Thumbs
-	site *web.Server
-	ctl  *control.Server
+	cfg   Config
+	log   *slog.Logger
+	met   *metrics.Metrics
+	cal   day.Calendar
+	slots *archive.Slots
+	cams  cameras
+	// def is the default camera's stack: the root's own day folders.
+	def    *stack
+	finder *camera.Finder
+	site   *web.Site
+	ctl    *control.Server
 	// httpLn and metricsLn are nil where no address is asked for.
 	httpLn, metricsLn net.Listener
 	// closers close what was built, in the order built; ctl and the
 	// listeners are not among them: run hands them to what serves them.
 	closers []func() error
+
+	// started is set once run has started the stacks; a camera found
+	// later is run in g.
+	mu      sync.Mutex
+	started bool
+	g       *group
 }
 
 // build makes the components in order, each from the ones before, and
@@ -74,54 +84,35 @@ func (c *components) build(errlog *logring.Handler) error {
 	if err := os.MkdirAll(cfg.StateDir, 0o750); err != nil {
 		return fmt.Errorf("state folder: %w", err)
 	}
-	// Metrics come first so that the archiver can report its runs to them;
-	// what they read of the root is attached once the control plane that
-	// counts days by state exists.
-	met := metrics.New()
-	c.met = met
-	// One calendar for the archiver and the control plane: they must agree
-	// on when a day ends and when it is due.
-	cal := day.Calendar{Location: time.Local, Settle: cfg.Settle}
-	arc, err := archive.New(archive.Config{
-		OnRunEnd: func(e archive.RunEnd) {
-			met.ArchiveRun(e.Result, e.Elapsed, e.Footage, e.BytesIn, e.BytesOut, time.Now())
-		},
-		Root: cfg.Root, State: cfg.StateDir, Calendar: cal, Jobs: cfg.Jobs, ChunkSegments: cfg.ChunkSegments,
-		Encode: encode.Settings{FFmpeg: cfg.FFmpeg, FFprobe: cfg.FFprobe, Preset: cfg.Preset, CRF: cfg.CRF,
-			X265Params: cfg.X265Params, Nice: cfg.Nice},
-	}, log)
+	// Metrics come first so that the archivers can report their runs to
+	// them; what they read of the root is attached once the control plane
+	// that counts days by state exists.
+	c.met = metrics.New()
+	// One calendar for the archivers and the control plane: they must
+	// agree on when a day ends and when it is due.
+	c.cal = day.Calendar{Location: time.Local, Settle: cfg.Settle}
+	// One set of job slots for every camera's archiver, taken in turns.
+	c.slots = archive.NewSlots(cfg.Jobs)
+	def, err := c.buildStack(camera.Default)
 	if err != nil {
 		return err
 	}
-	c.arc, c.closers = arc, append(c.closers, arc.Close)
-	// The catalog asks the archiver's index which files are copies of
-	// archived footage, so the archiver comes first.
-	cat, err := catalog.New(catalog.Config{Root: cfg.Root, StateDir: cfg.StateDir, Archived: archivedIn(arc)}, log)
-	if err != nil {
+	c.def, c.closers = def, append(c.closers, func() error { def.close(); return nil })
+	c.cams.add(def)
+	if err := c.findCameras(); err != nil {
 		return err
 	}
-	c.cat, c.closers = cat, append(c.closers, cat.Close)
-	th, err := thumbs.New(thumbs.Config{Root: cfg.Root, StateDir: cfg.StateDir, Catalog: cat, FFmpeg: cfg.FFmpeg, Nice: cfg.Nice}, log)
-	if err != nil {
-		return err
-	}
-	c.th, c.closers = th, append(c.closers, th.Close)
-	site, err := web.New(web.Config{Root: cfg.Root, UploadTokenFile: cfg.UploadTokenFile, UploadMaxBytes: cfg.UploadMaxBytes,
-		Thumbs: th, ArchiveRuns: arc.Runs, Archived: archivedIn(arc), Failures: failures(arc)}, log, cat)
-	if err != nil {
-		return err
-	}
-	c.site, c.closers = site, append(c.closers, site.Close)
+	c.site = &web.Site{Default: def.site, Cameras: c.siteCameras, Now: time.Now}
 	ctl, err := control.New(control.Config{
 		Addr: cfg.GRPC, TLSCert: cfg.GRPCTLSCert, TLSKey: cfg.GRPCTLSKey, TokenFile: cfg.GRPCTokenFile,
-		Version: Version(), Root: cfg.Root, Calendar: cal,
-	}, control.Deps{Days: control.FromCatalog(cat, arc), Archiver: arc, Errors: errlog,
-		Misplaced: cat}, log)
+		Version: Version(), Root: cfg.Root, Calendar: c.cal,
+	}, control.Deps{Days: control.FromCatalog(def.cat, def.arc), Archiver: def.arc, Errors: errlog,
+		Misplaced: def.cat}, log)
 	if err != nil {
 		return err
 	}
 	c.ctl = ctl
-	met.ReadStored(func() metrics.Stored { return stored(cat, ctl) })
+	c.met.ReadStored(c.stored)
 
 	// Listeners are bound before anything runs: a taken port fails start-up
 	// at once, and systemd hears READY only when cctvd answers.
@@ -132,23 +123,98 @@ func (c *components) build(errlog *logring.Handler) error {
 	return nil
 }
 
+// findCameras makes the folders of the configured cameras, builds the
+// stacks of the camera folders there are, and readies the watch for more.
+func (c *components) findCameras() error {
+	for name := range c.cfg.Cameras {
+		if err := os.MkdirAll(filepath.Join(c.cfg.Root, name), 0o755); err != nil {
+			return fmt.Errorf("camera %q: %w", name, err)
+		}
+	}
+	f, err := camera.NewFinder(c.cfg.Root, c.ownFolder, c.addCamera, c.log.With("component", "cameras"))
+	if err != nil {
+		return err
+	}
+	c.finder, c.closers = f, append(c.closers, f.Close)
+	f.Scan()
+	return nil
+}
+
+// ownFolder tells the state folder, when it is in the root, from a camera.
+func (c *components) ownFolder(name string) bool {
+	state, err1 := filepath.Abs(c.cfg.StateDir)
+	own, err2 := filepath.Abs(filepath.Join(c.cfg.Root, name))
+	return err1 != nil || err2 != nil || state == own
+}
+
+// addCamera builds and, once cctvd runs, starts camera name's stack; it
+// reports whether the camera is taken (false: tried again later).
+func (c *components) addCamera(name string) bool {
+	s, err := c.buildStack(name)
+	if err != nil {
+		c.log.Error("camera cannot start; tried again at the next scan", "camera", name, "err", err)
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closers = append(c.closers, func() error { s.close(); return nil })
+	c.cams.add(s)
+	if c.started {
+		s.run(c.g)
+	}
+	c.log.Info("camera found", "camera", name, "folder", filepath.Join(c.cfg.Root, name))
+	return true
+}
+
+// siteCameras are the cameras as the site shows them.
+func (c *components) siteCameras() []web.Camera {
+	list := c.cams.shown()
+	out := make([]web.Camera, 0, len(list))
+	for _, s := range list {
+		out = append(out, web.Camera{Name: s.name, Title: s.title, Server: s.site, LastSegment: s.lastSegment(), Silent: s.silent.Load()})
+	}
+	return out
+}
+
+// stored is what every camera's folders hold, for the metrics.
+func (c *components) stored() []metrics.Stored {
+	var out []metrics.Stored
+	for _, s := range c.cams.all() {
+		var states map[string]int
+		if s == c.def {
+			states = c.ctl.DayStates()
+		}
+		out = append(out, s.stored(states))
+	}
+	return out
+}
+
 // close closes what build made, in reverse order.
 func (c *components) close() {
-	for i := len(c.closers) - 1; i >= 0; i-- {
-		c.closers[i]()
+	c.mu.Lock()
+	closers := c.closers
+	c.mu.Unlock()
+	for i := len(closers) - 1; i >= 0; i-- {
+		closers[i]()
 	}
 }
 
 // run runs the components until ctx ends or one of them fails.
 func (c *components) run(ctx context.Context) error {
 	cfg, log := c.cfg, c.log
-	var g group
+	g := &group{}
 	ctx = g.init(ctx)
-	g.run(c.cat.Run)
-	g.run(c.arc.Run)
-	g.run(c.th.Run)
+	c.mu.Lock()
+	c.g, c.started = g, true
+	for _, s := range c.cams.all() {
+		s.run(g)
+	}
+	c.mu.Unlock()
+	g.run(c.finder.Run)
+	g.run(func(ctx context.Context) error {
+		return watchSilence(ctx, &c.cams, cfg.SilentAfter, silenceCheckEvery, time.Now, log.With("component", "cameras"))
+	})
 	g.run(c.ctl.Serve)
-	g.run(func(ctx context.Context) error { return kickOnChange(ctx, c.cat, c.arc) })
 	if c.httpLn != nil {
 		h := c.met.Instrument(withMetrics(c.site, c.met, cfg.Metrics == ""))
 		g.run(func(ctx context.Context) error { return web.Serve(ctx, c.httpLn, h, log.With("component", "http")) })
@@ -158,7 +224,7 @@ func (c *components) run(ctx context.Context) error {
 			return web.Serve(ctx, c.metricsLn, c.met.Handler(), log.With("component", "metrics"))
 		})
 	}
-	log.Info("cctvd running", "root", cfg.Root, "state", cfg.StateDir, "grpc", cfg.GRPC, "version", Version())
+	log.Info("cctvd running", "root", cfg.Root, "state", cfg.StateDir, "grpc", cfg.GRPC, "cameras", len(c.cams.all()), "version", Version())
 	if cfg.Demo && cfg.HTTP != "" {
 		log.Info("demo ready: open http://" + cfg.HTTP + "/ in a browser")
 	}
@@ -174,6 +240,10 @@ func (c *components) run(ctx context.Context) error {
 	})
 	return g.wait()
 }
+
+// silenceCheckEvery is how often cameras are checked for silence: well
+// within a segment's length, so that silence is reported promptly.
+const silenceCheckEvery = 5 * time.Second
 
 // listenHTTP binds the HTTP and metrics addresses that are asked for; a
 // nil listener is one that is not.
@@ -229,18 +299,6 @@ func kickOnChange(ctx context.Context, cat *catalog.Catalog, arc *archive.Archiv
 			arc.Kick()
 		}
 	}
-}
-
-func stored(cat *catalog.Catalog, ctl *control.Server) metrics.Stored {
-	s := metrics.Stored{DaysByState: ctl.DayStates(), Ingested: cat.Ingested()}
-	for _, v := range cat.Days() {
-		s.Segments += v.Totals.Segments
-		s.Bytes += v.Totals.Bytes
-		for _, a := range v.Archives {
-			s.ArchiveBytes += a.Size
-		}
-	}
-	return s
 }
 
 // withMetrics serves /metrics beside the site when no separate address is asked for.

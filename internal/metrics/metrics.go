@@ -13,8 +13,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Stored is what the footage root holds at one moment.
+// Stored is what one camera's folders hold at one moment.
 type Stored struct {
+	// Camera is the camera's name, "" for the default camera.
+	Camera string
 	// DaysByState counts days per state name (recording, settling, archived…).
 	DaysByState map[string]int
 	// Segments and Bytes are the segments waiting in day folders.
@@ -24,6 +26,10 @@ type Stored struct {
 	ArchiveBytes int64
 	// Ingested counts segments taken in since start-up.
 	Ingested int64
+	// LastSegment is when the newest segment ends; zero: none yet.
+	LastSegment time.Time
+	// Silent reports a camera that has sent nothing for too long.
+	Silent bool
 }
 
 // Metrics holds cctvd's collectors in a registry of its own.
@@ -33,11 +39,11 @@ type Metrics struct {
 	httpRequests    *prometheus.CounterVec
 	uploadsRejected *prometheus.CounterVec
 	archiveRuns     *prometheus.CounterVec
-	encodeSeconds   prometheus.Counter
-	realtime        prometheus.Gauge
-	archivedIn      prometheus.Counter
-	archivedOut     prometheus.Counter
-	lastArchive     prometheus.Gauge
+	encodeSeconds   *prometheus.CounterVec
+	realtime        *prometheus.GaugeVec
+	archivedIn      *prometheus.CounterVec
+	archivedOut     *prometheus.CounterVec
+	lastArchive     *prometheus.GaugeVec
 }
 
 // New registers the collectors; ReadStored adds what the root holds.
@@ -46,12 +52,13 @@ func New() *Metrics {
 	f := factory{m.reg}
 	m.httpRequests = f.counterVec("cctvd_http_requests_total", "HTTP requests by route and status code.", "route", "code")
 	m.uploadsRejected = f.counterVec("cctvd_uploads_rejected_total", "Uploads refused, by reason.", "reason")
-	m.archiveRuns = f.counterVec("cctvd_archive_runs_total", "Archive runs by result (ok, failed, cancelled).", "result")
-	m.encodeSeconds = f.counter("cctvd_encode_seconds_total", "Wall-clock seconds spent encoding archives.")
-	m.realtime = f.gauge("cctvd_encode_realtime_factor", "Footage seconds encoded per wall-clock second, last archive run.")
-	m.archivedIn = f.counter("cctvd_archive_input_bytes_total", "Segment bytes that went into archives.")
-	m.archivedOut = f.counter("cctvd_archive_output_bytes_total", "Archive bytes written.")
-	m.lastArchive = f.gauge("cctvd_last_archive_success_timestamp_seconds", "When the last archive run succeeded (Unix time).")
+	// The archive series have a camera label ("" for the default camera).
+	m.archiveRuns = f.counterVec("cctvd_archive_runs_total", "Archive runs by camera and result (ok, failed, cancelled).", "camera", "result")
+	m.encodeSeconds = f.counterVec("cctvd_encode_seconds_total", "Wall-clock seconds spent encoding archives.", "camera")
+	m.realtime = f.gaugeVec("cctvd_encode_realtime_factor", "Footage seconds encoded per wall-clock second, last archive run.", "camera")
+	m.archivedIn = f.counterVec("cctvd_archive_input_bytes_total", "Segment bytes that went into archives.", "camera")
+	m.archivedOut = f.counterVec("cctvd_archive_output_bytes_total", "Archive bytes written.", "camera")
+	m.lastArchive = f.gaugeVec("cctvd_last_archive_success_timestamp_seconds", "When the last archive run succeeded (Unix time).", "camera")
 	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -60,7 +67,7 @@ func New() *Metrics {
 // root holds are never stale and nothing is counted twice. Call it once,
 // before serving: it comes apart from New because what it reads is built
 // after the parts that report to the metrics.
-func (m *Metrics) ReadStored(read func() Stored) {
+func (m *Metrics) ReadStored(read func() []Stored) {
 	m.reg.MustRegister(&storedCollector{read: read})
 }
 
@@ -69,19 +76,19 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
 
-// ArchiveRun records the end of an archive run.
-func (m *Metrics) ArchiveRun(result string, encode, footage time.Duration, bytesIn, bytesOut int64, at time.Time) {
-	m.archiveRuns.WithLabelValues(result).Inc()
+// ArchiveRun records the end of an archive run of a camera's day.
+func (m *Metrics) ArchiveRun(camera, result string, encode, footage time.Duration, bytesIn, bytesOut int64, at time.Time) {
+	m.archiveRuns.WithLabelValues(camera, result).Inc()
 	if result != "ok" {
 		return
 	}
-	m.encodeSeconds.Add(encode.Seconds())
+	m.encodeSeconds.WithLabelValues(camera).Add(encode.Seconds())
 	if encode > 0 {
-		m.realtime.Set(footage.Seconds() / encode.Seconds())
+		m.realtime.WithLabelValues(camera).Set(footage.Seconds() / encode.Seconds())
 	}
-	m.archivedIn.Add(float64(bytesIn))
-	m.archivedOut.Add(float64(bytesOut))
-	m.lastArchive.Set(float64(at.Unix()))
+	m.archivedIn.WithLabelValues(camera).Add(float64(bytesIn))
+	m.archivedOut.WithLabelValues(camera).Add(float64(bytesOut))
+	m.lastArchive.WithLabelValues(camera).Set(float64(at.Unix()))
 }
 
 // Instrument counts the requests h answers, by route and status code, and
@@ -102,6 +109,11 @@ func (m *Metrics) Instrument(h http.Handler) http.Handler {
 // that hostile paths cannot blow up the metric's cardinality.
 func Route(r *http.Request) string {
 	p := r.URL.Path
+	if rest, ok := strings.CutPrefix(p, "/cameras/"); ok {
+		// A camera's routes are the default camera's under its prefix.
+		_, p, _ = strings.Cut(rest, "/")
+		p = "/" + p
+	}
 	switch {
 	case r.Method == http.MethodPut:
 		return "upload"
@@ -178,8 +190,8 @@ func (f factory) counter(name, help string) prometheus.Counter {
 	return c
 }
 
-func (f factory) gauge(name, help string) prometheus.Gauge {
-	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
+func (f factory) gaugeVec(name, help string, labels ...string) *prometheus.GaugeVec {
+	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels)
 	f.reg.MustRegister(g)
 	return g
 }

@@ -11,12 +11,17 @@ import (
 
 func TestMetrics(t *testing.T) {
 	m := New()
-	m.ReadStored(func() Stored {
-		return Stored{DaysByState: map[string]int{"archived": 3, "recording": 1}, Segments: 42, Bytes: 1 << 20, ArchiveBytes: 5000, Ingested: 7}
+	m.ReadStored(func() []Stored {
+		return []Stored{
+			{DaysByState: map[string]int{"archived": 3, "recording": 1}, Segments: 42, Bytes: 1 << 20, ArchiveBytes: 5000, Ingested: 7,
+				LastSegment: time.Unix(1_700_000_000, 153192286)},
+			{Camera: "front", DaysByState: map[string]int{"recording": 1}, Segments: 2, Silent: true},
+		}
 	})
 	app := http.NewServeMux()
 	app.HandleFunc("GET /playlist.m3u8", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "bad date", 400) })
 	app.HandleFunc("PUT /{day}/{name}", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(401) })
+	app.HandleFunc("PUT /cameras/{camera}/{day}/{name}", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(401) })
 	app.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "index") })
 	srv := httptest.NewServer(m.Instrument(app))
 	defer srv.Close()
@@ -27,6 +32,7 @@ func TestMetrics(t *testing.T) {
 		{"GET", "/"},
 		{"GET", "/playlist.m3u8?date=x"},
 		{"PUT", "/2026-11-20/seg1.ts"},
+		{"PUT", "/cameras/front/2026-11-20/seg1.ts"},
 		{"GET", "/../../etc/passwd-" + strings.Repeat("x", 100)},
 	}
 	for _, r := range requests {
@@ -37,8 +43,8 @@ func TestMetrics(t *testing.T) {
 		}
 		resp.Body.Close()
 	}
-	m.ArchiveRun("ok", 100*time.Second, 400*time.Second, 4000, 400, time.Unix(1_700_000_000, 0))
-	m.ArchiveRun("failed", 0, 0, 0, 0, time.Time{})
+	m.ArchiveRun("", "ok", 100*time.Second, 400*time.Second, 4000, 400, time.Unix(1_700_000_000, 0))
+	m.ArchiveRun("front", "failed", 0, 0, 0, 0, time.Time{})
 
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
@@ -46,17 +52,22 @@ func TestMetrics(t *testing.T) {
 	for _, want := range []string{
 		`cctvd_http_requests_total{code="200",route="index"} 1`,
 		`cctvd_http_requests_total{code="400",route="playlist"} 1`,
-		`cctvd_http_requests_total{code="401",route="upload"} 1`,
-		`cctvd_uploads_rejected_total{reason="unauthorized"} 1`,
-		`cctvd_archive_runs_total{result="ok"} 1`,
-		`cctvd_archive_runs_total{result="failed"} 1`,
-		`cctvd_encode_realtime_factor 4`,
-		`cctvd_archive_output_bytes_total 400`,
-		`cctvd_last_archive_success_timestamp_seconds 1.7e+09`,
-		`cctvd_days{state="archived"} 3`,
-		`cctvd_segments_stored 42`,
-		`cctvd_bytes_stored{kind="segments"} 1.048576e+06`,
-		`cctvd_segments_ingested_total 7`,
+		`cctvd_http_requests_total{code="401",route="upload"} 2`,
+		`cctvd_uploads_rejected_total{reason="unauthorized"} 2`,
+		`cctvd_archive_runs_total{camera="",result="ok"} 1`,
+		`cctvd_archive_runs_total{camera="front",result="failed"} 1`,
+		`cctvd_encode_realtime_factor{camera=""} 4`,
+		`cctvd_archive_output_bytes_total{camera=""} 400`,
+		`cctvd_last_archive_success_timestamp_seconds{camera=""} 1.7e+09`,
+		`cctvd_days{camera="",state="archived"} 3`,
+		`cctvd_days{camera="front",state="recording"} 1`,
+		`cctvd_segments_stored{camera=""} 42`,
+		`cctvd_segments_stored{camera="front"} 2`,
+		`cctvd_bytes_stored{camera="",kind="segments"} 1.048576e+06`,
+		`cctvd_segments_ingested_total{camera=""} 7`,
+		`cctvd_camera_last_segment_timestamp_seconds{camera=""} 1.7000000001531923e+09`,
+		`cctvd_camera_silent{camera=""} 0`,
+		`cctvd_camera_silent{camera="front"} 1`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)

@@ -123,17 +123,28 @@ func (d *Daemon) readLog(t testing.TB, r io.Reader, exited <-chan error, httpRea
 	d.done <- <-exited
 }
 
-// Logged counts the log lines at level whose message contains msg.
-func (d *Daemon) Logged(level, msg string) int {
+// Logged counts the log lines at level whose message contains msg and
+// that have the attributes attrs, given as key, value, key, value…
+func (d *Daemon) Logged(level, msg string, attrs ...string) int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	n := 0
 	for _, l := range d.log {
-		if m, _ := l["msg"].(string); l["level"] == level && strings.Contains(m, msg) {
+		if m, _ := l["msg"].(string); l["level"] == level && strings.Contains(m, msg) && hasAttrs(l, attrs) {
 			n++
 		}
 	}
 	return n
+}
+
+// hasAttrs reports a log line with every key, value pair of attrs.
+func hasAttrs(line map[string]any, attrs []string) bool {
+	for i := 0; i+1 < len(attrs); i += 2 {
+		if fmt.Sprint(line[attrs[i]]) != attrs[i+1] {
+			return false
+		}
+	}
+	return true
 }
 
 // Stop sends SIGTERM and wants a clean exit within limit.
