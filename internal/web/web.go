@@ -137,10 +137,10 @@ type arrivals interface {
 
 // Server answers HTTP requests; it is an http.Handler.
 type Server struct {
-	cfg   Config
-	log   *slog.Logger
-	cat   dayIndex
-	root  *os.Root
+	cfg    Config
+	log    *slog.Logger
+	cat    dayIndex
+	root   *os.Root
 	tokens [][]byte // none: uploads are off
 
 	playlists responseCache[playlistKey]
