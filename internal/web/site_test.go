@@ -35,9 +35,15 @@ func startSite(t *testing.T, root, rootToken string, named ...siteCamera) *site 
 	t.Helper()
 	s := &site{root: root, cams: map[string]*live{}}
 	s.def = newLive(t, root, liveOptions{token: rootToken})
-	var list []Camera
+	// The cameras as the daemon lists them: each one's last segment is
+	// where its newest day's footage ends.
+	type cam struct {
+		name string
+		l    *live
+	}
+	var cams []cam
 	if len(s.def.cat.Days()) > 0 {
-		list = append(list, Camera{Server: s.def.srv})
+		cams = append(cams, cam{l: s.def})
 	}
 	for _, c := range named {
 		dir := filepath.Join(root, c.name)
@@ -47,9 +53,23 @@ func startSite(t *testing.T, root, rootToken string, named ...siteCamera) *site 
 		c.opt.prefix, c.opt.token, c.opt.cameraToken = strings.TrimSuffix(CamerasPrefix, "/")+"/"+c.name, rootToken, c.token
 		l := newLive(t, dir, c.opt)
 		s.cams[c.name] = l
-		list = append(list, Camera{Name: c.name, Server: l.srv})
+		cams = append(cams, cam{name: c.name, l: l})
 	}
-	s.site = &Site{Default: s.def.srv, Cameras: func() []Camera { return list }, Now: s.def.clk.Now}
+	list := func() []Camera {
+		var out []Camera
+		for _, c := range cams {
+			ci := Camera{Name: c.name, Server: c.l.srv}
+			for _, v := range c.l.cat.Days() {
+				if v.Totals.Segments > 0 {
+					ci.LastSegment = v.Totals.Last
+					break
+				}
+			}
+			out = append(out, ci)
+		}
+		return out
+	}
+	s.site = &Site{Default: s.def.srv, Cameras: list, Now: s.def.clk.Now}
 	s.url = serve(t, s.site)
 	s.def.settle(t)
 	for _, l := range s.cams {
