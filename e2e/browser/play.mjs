@@ -10,6 +10,9 @@
 //	timeline DATE MS   click DATE's timeline where it shows wall-clock MS (Unix ms)
 //	live MS            press "watch live"; wait until the playing wall clock passes MS + 2 s
 //	archive DATE       say whether the page offers DATE's H.265 mp4 or its download
+//	overview           on the cameras' overview, press "watch all live"; wait
+//	                   until every tile's player has played 3 s on from when
+//	                   all were first playing at once
 //	archive-timeline DATE MS
 //	                   click archived DATE's timeline where it shows MS: the
 //	                   player seeks in its mp4. The page is told this chromium
@@ -31,7 +34,7 @@ const flags = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-const report = { case: kase, args, console: [], pageErrors: [], httpErrors: [], steps: {} };
+const report = { case: kase, args, console: [], pageErrors: [], httpErrors: [], segments: [], steps: {} };
 const started = Date.now();
 const step = (name) => { report.steps[name] = Date.now() - started; };
 const profile = mkdtempSync(join(tmpdir(), 'cctvd-chromium-')); // a fresh --user-data-dir
@@ -67,6 +70,47 @@ async function until(page, done, seen = () => {}) {
     if (s.currentTime > 0 && !('playing' in report.steps)) step('playing');
     if (done(s)) return { reached: true, state: s };
     if (s.error || s.fatal || Date.now() > end) return { reached: false, state: s };
+    await page.waitForTimeout(100);
+  }
+}
+
+// tiles is what the overview shows of each camera's player.
+function tiles(page) {
+  return page.evaluate(() => Array.from(document.querySelectorAll('.cam')).map((li) => {
+    const v = li.querySelector('video');
+    if (!v) return { camera: li.getAttribute('data-camera') };
+    return {
+      camera: li.getAttribute('data-camera'),
+      player: v.getAttribute('data-player'),
+      currentTime: v.currentTime,
+      paused: v.paused,
+      readyState: v.readyState,
+      error: v.error ? { code: v.error.code, message: v.error.message } : null,
+      fatal: v.getAttribute('data-fatal'),
+      frag: v.getAttribute('data-frag'),
+      wallclock: v.hasAttribute('data-wallclock') ? Number(v.getAttribute('data-wallclock')) : null,
+      src: v.currentSrc,
+      visible: !v.hidden,
+      status: li.querySelector('.status').textContent,
+    };
+  }));
+}
+
+// untilTiles polls the overview's players until done(tiles) holds, one
+// fails, or the deadline passes; every fragment a tile plays goes into
+// report.frags[camera].
+async function untilTiles(page, done) {
+  const end = Date.now() + deadline;
+  report.frags = report.frags || {};
+  for (;;) {
+    const ts = await tiles(page);
+    for (const t of ts) {
+      if (!t.frag) continue;
+      const seen = report.frags[t.camera] = report.frags[t.camera] || [];
+      if (!seen.includes(t.frag)) seen.push(t.frag);
+    }
+    if (done(ts)) return { reached: true, tiles: ts };
+    if (ts.some((t) => t.error || t.fatal) || Date.now() > end) return { reached: false, tiles: ts };
     await page.waitForTimeout(100);
   }
 }
@@ -119,6 +163,7 @@ try {
   }
   page.on('console', (m) => { if (m.type() === 'error') report.console.push(m.text()); });
   page.on('pageerror', (e) => report.pageErrors.push(String(e)));
+  page.on('request', (r) => { if (/\.ts(\?|$)/.test(r.url())) report.segments.push(r.url()); });
   page.on('response', (r) => { if (r.status() >= 400) report.httpErrors.push(r.status() + ' ' + r.url()); });
   await page.goto(url, { waitUntil: 'load' });
   report.title = await page.title();
@@ -160,6 +205,19 @@ try {
       Object.assign(report, await until(page, (s) => s.wallclock != null && s.wallclock > midnight + 2000,
         (s) => { if (s.wallclock != null) min = Math.min(min, s.wallclock); }));
       report.minWallclock = Number.isFinite(min) ? min : null;
+      break;
+    }
+    case 'overview': {
+      const all = (ts) => ts.filter((t) => t.player);
+      await page.click('#all');
+      const first = await untilTiles(page, (ts) => all(ts).length > 0 && all(ts).every((t) => !t.paused && t.currentTime > 0));
+      report.firstTiles = first.tiles;
+      if (!first.reached) {
+        Object.assign(report, first);
+        break;
+      }
+      const from = Object.fromEntries(first.tiles.map((t) => [t.camera, t.currentTime]));
+      Object.assign(report, await untilTiles(page, (ts) => all(ts).every((t) => !t.paused && t.currentTime > from[t.camera] + 3)));
       break;
     }
     case 'archive': {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +50,10 @@ func TestBrowser(t *testing.T) {
 	t.Run("live across midnight", func(t *testing.T) {
 		t.Parallel()
 		liveAcrossMidnight(t, b)
+	})
+	t.Run("two cameras live at once", func(t *testing.T) {
+		t.Parallel()
+		twoCamerasLive(t, b)
 	})
 }
 
@@ -252,6 +257,85 @@ func liveAcrossMidnight(t *testing.T, b browser) {
 	t.Logf("played from %s to %s", msTime(r.MinWallclock), msTime(r.State.Wallclock))
 }
 
+// twoCamerasLive presses "watch all live" on the overview of a root with
+// two cameras filming now, and checks both players play at once, each
+// its own camera's segments.
+func twoCamerasLive(t *testing.T, b browser) {
+	root := t.TempDir()
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, cet)
+	today := day.Of(now).String()
+	type camera struct {
+		name  string
+		start time.Time
+		names []string
+	}
+	cams := []*camera{
+		{name: "front", start: now.Add(-50*time.Second + 153192286)},
+		{name: "back", start: now.Add(-60*time.Second + 862718475)},
+	}
+	var named []siteCamera
+	for i, c := range cams {
+		c.names = record(t, footage.Run{Dir: filepath.Join(root, c.name, today), Prefix: c.name, Segments: 5,
+			First: 100 * (i + 1), Start: c.start})
+		named = append(named, siteCamera{name: c.name, opt: liveOptions{now: now}})
+	}
+	s := startSite(t, root, "", named...)
+	r := b.play(t, "overview", s.url+"/")
+	r.clean(t)
+	if !r.Reached {
+		t.Errorf("the cameras did not play on together: %+v", r.Tiles)
+	}
+	if len(r.Tiles) != len(cams) {
+		t.Fatalf("%d tiles, want %d: %+v", len(r.Tiles), len(cams), r.Tiles)
+	}
+	for i, c := range cams {
+		first, last := r.FirstTiles[i], r.Tiles[i]
+		if last.Camera != c.name {
+			t.Errorf("tile %d is %q, want %q", i, last.Camera, c.name)
+			continue
+		}
+		if last.Player != "hls.js" || !strings.HasPrefix(last.Src, "blob:") || !last.Visible {
+			t.Errorf("%s: played by %q from %q (shown %v), want hls.js through Media Source Extensions", c.name, last.Player, last.Src, last.Visible)
+		}
+		if last.Error != nil || last.Fatal != "" {
+			t.Errorf("%s: media error %+v, hls.js %q", c.name, last.Error, last.Fatal)
+		}
+		if last.Paused || last.CurrentTime < first.CurrentTime+3 {
+			t.Errorf("%s: played from %.3f s to %.3f s (paused %v), want 3 s on", c.name, first.CurrentTime, last.CurrentTime, last.Paused)
+		}
+		if w := last.Wallclock; w == nil || *w < c.start.UnixMilli() || *w > c.start.Add(50*time.Second).UnixMilli() {
+			t.Errorf("%s: playing wall clock %s, want in its footage from %s", c.name, msTime(w), c.start.Format(time.TimeOnly))
+		}
+		// Every fragment the camera's player played is the camera's.
+		frags := r.Frags[c.name]
+		if len(frags) == 0 {
+			t.Errorf("%s: no fragment played", c.name)
+		}
+		for _, f := range frags {
+			if !ownSegment(f, s.url+"/cameras/"+c.name+"/"+today+"/", c.names) {
+				t.Errorf("%s played %s, not one of its segments %v", c.name, f, c.names)
+			}
+		}
+		t.Logf("%s played %.1f s → %.1f s, at %s: %v", c.name, first.CurrentTime, last.CurrentTime, msTime(last.Wallclock), frags)
+	}
+	// Every segment fetched is one of the camera's whose folder it is in.
+	for _, u := range r.Segments {
+		ok := false
+		for _, c := range cams {
+			ok = ok || ownSegment(u, s.url+"/cameras/"+c.name+"/"+today+"/", c.names)
+		}
+		if !ok {
+			t.Errorf("fetched %s: no camera's segment", u)
+		}
+	}
+}
+
+// ownSegment reports whether url is dir followed by one of names.
+func ownSegment(url, dir string, names []string) bool {
+	name, ok := strings.CutPrefix(url, dir)
+	return ok && slices.Contains(names, name)
+}
+
 // browserTools finds node, chromium and playwright-core, or fails saying
 // how to get them.
 func browserTools(t *testing.T) (node, script string) {
@@ -304,9 +388,33 @@ type playReport struct {
 			Links   []string
 		}
 	}
+	// overview: each camera's player when all first played, and at the end;
+	// the fragments each played (absolute URLs) and every segment fetched.
+	FirstTiles, Tiles []tileState
+	Frags             map[string][]string
+	Segments          []string
+
 	Console, PageErrors, HTTPErrors []string
 	Exception                       string
 	MS                              int64
+}
+
+// tileState is a camera's player on the overview.
+type tileState struct {
+	Camera      string
+	Player      string
+	CurrentTime float64
+	Paused      bool
+	Error       *struct {
+		Code    int
+		Message string
+	}
+	Fatal     string
+	Frag      string
+	Wallclock *int64
+	Src       string
+	Visible   bool
+	Status    string
 }
 
 type playerState struct {

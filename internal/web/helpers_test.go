@@ -127,12 +127,15 @@ type live struct {
 }
 
 type liveOptions struct {
-	token  string // writes a token file: uploads on
-	max    int64
-	idle   time.Duration                    // UploadIdle
-	now    time.Time                        // the server's clock; default 2026-11-24 12:00 CET
-	thumbs bool                             // runs package thumbs, with ffmpeg
-	runs   map[day.Date]map[string][]ts.Run // the archives' runs (Config.ArchiveRuns)
+	token string // writes a token file: uploads on
+	// cameraToken writes Config.CameraTokenFile: the camera's own token.
+	cameraToken string
+	prefix      string // Config.Prefix
+	max         int64
+	idle        time.Duration                    // UploadIdle
+	now         time.Time                        // the server's clock; default 2026-11-24 12:00 CET
+	thumbs      bool                             // runs package thumbs, with ffmpeg
+	runs        map[day.Date]map[string][]ts.Run // the archives' runs (Config.ArchiveRuns)
 	// catClock runs the catalog on the server's clock too (default: the
 	// real one), so that a test decides when a file has been still for long.
 	catClock bool
@@ -143,6 +146,16 @@ type liveOptions struct {
 // start serves root until the test ends. Unless told otherwise the clock
 // says it is 2026-11-24 12:00 CET: the fixture days are closed.
 func start(t *testing.T, root string, opt liveOptions) *live {
+	t.Helper()
+	l := newLive(t, root, opt)
+	l.url = serve(t, l.srv)
+	l.settle(t)
+	return l
+}
+
+// newLive runs a catalog of root (and thumbnails) until the test ends and
+// makes the Server of it, not yet serving.
+func newLive(t *testing.T, root string, opt liveOptions) *live {
 	t.Helper()
 	if opt.now.IsZero() {
 		opt.now = time.Date(2026, 11, 24, 12, 0, 0, 0, cet)
@@ -159,7 +172,7 @@ func start(t *testing.T, root string, opt liveOptions) *live {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Root: root, Now: clk.Now, UploadMaxBytes: opt.max, UploadIdle: opt.idle,
+	cfg := Config{Root: root, Prefix: opt.prefix, Now: clk.Now, UploadMaxBytes: opt.max, UploadIdle: opt.idle,
 		ArchiveRuns: func(d day.Date) map[string][]ts.Run { return opt.runs[d] }, Archived: opt.archived}
 	var th *thumbs.Thumbs
 	if opt.thumbs {
@@ -169,9 +182,15 @@ func start(t *testing.T, root string, opt liveOptions) *live {
 		}
 		cfg.Thumbs = th
 	}
-	if opt.token != "" {
-		cfg.UploadTokenFile = filepath.Join(t.TempDir(), "token")
-		if err := os.WriteFile(cfg.UploadTokenFile, []byte(opt.token+"\n"), 0o600); err != nil {
+	for _, tf := range []struct {
+		token string
+		file  *string
+	}{{opt.token, &cfg.UploadTokenFile}, {opt.cameraToken, &cfg.CameraTokenFile}} {
+		if tf.token == "" {
+			continue
+		}
+		*tf.file = filepath.Join(t.TempDir(), "token")
+		if err := os.WriteFile(*tf.file, []byte(tf.token+"\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -179,14 +198,9 @@ func start(t *testing.T, root string, opt liveOptions) *live {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
-	catDone, srvDone, thDone := make(chan error, 1), make(chan error, 1), make(chan error, 1)
+	catDone, thDone := make(chan error, 1), make(chan error, 1)
 	go func() { catDone <- cat.Run(ctx) }()
-	go func() { srvDone <- srv.Serve(ctx, ln) }()
 	if th != nil {
 		go func() { thDone <- th.Run(ctx) }()
 	} else {
@@ -194,7 +208,7 @@ func start(t *testing.T, root string, opt liveOptions) *live {
 	}
 	t.Cleanup(func() {
 		cancel()
-		for _, done := range []chan error{srvDone, thDone, catDone} {
+		for _, done := range []chan error{thDone, catDone} {
 			if err := <-done; err != nil {
 				t.Error(err)
 			}
@@ -205,9 +219,27 @@ func start(t *testing.T, root string, opt liveOptions) *live {
 		}
 		cat.Close()
 	})
-	l := &live{root: root, url: "http://" + ln.Addr().String(), cat: cat, srv: srv, clk: clk, thumbs: th}
-	l.settle(t)
-	return l
+	return &live{root: root, cat: cat, srv: srv, clk: clk, thumbs: th}
+}
+
+// serve serves h on 127.0.0.1:0 until the test ends (before what it
+// serves is closed: cleanups run last first) and returns its URL.
+func serve(t *testing.T, h http.Handler) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, ln, h, testLog(t)) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+	return "http://" + ln.Addr().String()
 }
 
 // settle waits until the catalog has scanned everything it has seen.

@@ -11,10 +11,10 @@ import (
 
 // The index page's scripts, embedded. hls.light.min.js and its license are
 // copied unchanged from the hls.js package pinned in web/package.json
-// (npm ci && npm run vendor there); player.js and favicon.svg are the
-// page's own.
+// (npm ci && npm run vendor there); player.js, overview.js and
+// favicon.svg are the pages' own.
 //
-//go:embed assets/hls.light.min.js assets/hls.js.LICENSE assets/player.js assets/favicon.svg
+//go:embed assets/hls.light.min.js assets/hls.js.LICENSE assets/player.js assets/overview.js assets/favicon.svg
 var assetFiles embed.FS
 
 // cacheImmutable is for a static file asked for by its versioned URL
@@ -37,6 +37,7 @@ func loadAssets() map[string]*asset {
 		"hls.light.min.js": "text/javascript; charset=utf-8",
 		"hls.js.LICENSE":   "text/plain; charset=utf-8",
 		"player.js":        "text/javascript; charset=utf-8",
+		"overview.js":      "text/javascript; charset=utf-8",
 		"favicon.svg":      "image/svg+xml",
 	} {
 		b, err := assetFiles.ReadFile(path.Join("assets", name))

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"math/bits"
 	"net/http"
 	"os"
 	"strings"
@@ -55,6 +56,23 @@ func parseThumbPath(escaped string) (thumbPath, bool) {
 // thumbURL is the page's URL of a thumbnail.
 func thumbURL(d day.Date, hour int) string {
 	return fmt.Sprintf("thumb/%s/%02d.jpg", d, hour)
+}
+
+// LatestThumb is the URL of the camera's newest thumbnail, relative to
+// its pages (thumb/YYYY-MM-DD/HH.jpg), and its day and hour; "" when it
+// has none. Thumbnails lag their footage, so the newest day with one is
+// taken, not the newest day.
+func (s *Server) LatestThumb() (url, hour string) {
+	if s.cfg.Thumbs == nil {
+		return "", ""
+	}
+	for _, v := range s.cat.Days() { // newest first
+		if hours := s.cfg.Thumbs.Hours(v.Date); hours != 0 {
+			h := 31 - bits.LeadingZeros32(hours)
+			return thumbURL(v.Date, h), fmt.Sprintf("%s %02d:00", v.Date, h)
+		}
+	}
+	return "", ""
 }
 
 // serveThumb answers a thumbnail. A thumbnail is made once and never

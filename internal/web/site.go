@@ -1,8 +1,13 @@
 package web
 
 import (
+	"bytes"
+	"cmp"
+	_ "embed"
+	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -51,14 +56,38 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case name == "":
 		http.Redirect(w, r, "/", http.StatusFound)
+	case !plainName(name):
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		text(w, http.StatusBadRequest, "bad camera name: want /cameras/NAME/ with NAME a folder of the root (letters, digits, . _ -)")
 	case !found:
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		text(w, http.StatusNotFound, "no camera "+name+": a camera is a folder ROOT/NAME/ of day folders")
 	case !routed:
-		http.Redirect(w, r, CamerasPrefix+name+"/", http.StatusMovedPermanently)
+		loc := CamerasPrefix + name + "/"
+		if r.URL.RawQuery != "" {
+			loc += "?" + r.URL.RawQuery
+		}
+		http.Redirect(w, r, loc, http.StatusMovedPermanently)
 	default:
 		c.Server.ServeHTTP(w, r)
 	}
+}
+
+// plainName reports whether a path segment can name a camera: escapes
+// (%2e%2e, %2f) and dot names never do, so they cannot reach a camera's
+// server as structure.
+func plainName(name string) bool {
+	if name == "" || name[0] == '.' {
+		return false
+	}
+	for _, c := range []byte(name) {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '.', c == '_', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // camera finds a named camera by its name as it is in the path: names are
@@ -85,44 +114,96 @@ func (s *Site) named() bool {
 	return false
 }
 
-// overviewTile is one camera on the overview page.
-type overviewTile struct {
-	Name, Title, Page string
-	Silent            bool
-	Since             string
+//go:embed overview.html.tmpl
+var overviewSource string
+
+var overviewTemplate = template.Must(template.New("overview").Parse(overviewSource))
+
+type overviewPage struct {
+	Tiles []overviewTile
+	// Live says some camera has footage to watch live.
+	Live bool
+	// URLs of hls.js, the page's own script and its icon.
+	HLS, Script, Icon string
 }
 
-var overviewPage = template.Must(template.New("overview").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>cctvd: cameras</title></head><body>
-<h1>Cameras</h1>
-<ul>{{range .}}
-<li><a href="{{.Page}}">{{.Title}}</a>: {{if .Silent}}<strong>silent</strong>, {{end}}{{.Since}}</li>{{end}}
-</ul></body></html>
-`))
+// overviewTile is one camera on the overview page. Its URLs are relative
+// to /, where the overview is.
+type overviewTile struct {
+	Name, Title string
+	// Page is the camera's index page: its days, today first.
+	Page string
+	// Thumb is its latest hour's picture, of the hour ThumbHour; "" when none.
+	Thumb, ThumbHour string
+	// Live is its live playlist; "" when it has no footage.
+	Live   string
+	Since  string
+	Silent bool
+}
 
+// serveOverview answers the overview of the cameras: a tile each with its
+// latest picture, how long ago its last segment ended, whether it went
+// silent, and its live playlist; overview.js plays them side by side.
 func (s *Site) serveOverview(w http.ResponseWriter, r *http.Request) {
-	now := s.Now()
-	var tiles []overviewTile
-	for _, c := range s.Cameras() {
-		t := overviewTile{Name: c.Name, Title: c.Title, Page: "index.php", Silent: c.Silent, Since: "no footage yet"}
-		if c.Name != "" {
-			t.Page = strings.TrimPrefix(CamerasPrefix, "/") + c.Name + "/"
-		}
-		if t.Title == "" {
-			t.Title = c.Name
-		}
-		if t.Title == "" {
-			t.Title = "default camera"
-		}
-		if !c.LastSegment.IsZero() {
-			t.Since = "last segment " + now.Sub(c.LastSegment).Round(time.Second).String() + " ago"
-		}
-		tiles = append(tiles, t)
+	page := s.overview()
+	var b bytes.Buffer
+	if err := overviewTemplate.Execute(&b, page); err != nil {
+		s.Default.log.Error("overview page", "err", err)
+		text(w, http.StatusInternalServerError, "internal error")
+		return
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Content-Type-Options", "nosniff")
-	overviewPage.Execute(w, tiles)
+	h.Set("Content-Security-Policy", indexCSP)
+	if r.Method != http.MethodHead {
+		w.Write(b.Bytes())
+	}
+}
+
+func (s *Site) overview() overviewPage {
+	now := s.Now()
+	page := overviewPage{HLS: assetURL("hls.light.min.js"), Script: assetURL("overview.js"), Icon: assetURL("favicon.svg")}
+	for _, c := range s.Cameras() {
+		// The default camera's pages are at /, a named one's under its prefix.
+		base, page1 := "", "index.php"
+		if c.Name != "" {
+			base = strings.TrimPrefix(CamerasPrefix, "/") + url.PathEscape(c.Name) + "/"
+			page1 = base
+		}
+		t := overviewTile{Name: c.Name, Title: cmp.Or(c.Title, c.Name, "default camera"), Page: page1,
+			Silent: c.Silent, Since: "no footage yet"}
+		if c.Server != nil {
+			if u, hour := c.Server.LatestThumb(); u != "" {
+				t.Thumb, t.ThumbHour = base+u, hour
+			}
+		}
+		if !c.LastSegment.IsZero() {
+			t.Since = "last segment " + ago(now.Sub(c.LastSegment))
+			t.Live = base + "playlist.m3u8?live=1"
+			page.Live = true
+		}
+		page.Tiles = append(page.Tiles, t)
+	}
+	return page
+}
+
+// ago writes how long ago something was, as a person reads it: 12 s ago,
+// 3 min 4 s ago, 2 h 5 min ago, 3 days ago.
+func ago(d time.Duration) string {
+	if d < 0 {
+		return "ends after the server's clock (a camera's clock ahead?)"
+	}
+	d = d.Truncate(time.Second)
+	h, m, sec := int(d/time.Hour), int(d/time.Minute%60), int(d/time.Second%60)
+	switch {
+	case h >= 48:
+		return fmt.Sprintf("%d days ago", h/24)
+	case h > 0:
+		return fmt.Sprintf("%d h %d min ago", h, m)
+	case m > 0:
+		return fmt.Sprintf("%d min %d s ago", m, sec)
+	}
+	return fmt.Sprintf("%d s ago", sec)
 }

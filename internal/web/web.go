@@ -7,8 +7,11 @@
 //	GET  /YYYY-MM-DD/NAME               a segment (*.ts), video.mp4, video-N.mp4 or their .sha512sum
 //	PUT  /YYYY-MM-DD/NAME.ts            a camera's upload (Bearer token; off without a token file)
 //	GET  /healthz                       "ok"
-//	GET  /static/NAME                   the page's scripts (embedded: hls.js and player.js)
+//	GET  /static/NAME                   the pages' scripts (embedded: hls.js, player.js, overview.js)
 //	GET  /thumb/YYYY-MM-DD/HH.jpg       a thumbnail of an hour (Config.Thumbs)
+//
+// A Site puts several cameras' Servers under one root: camera NAME's
+// routes are these under /cameras/NAME, and / is an overview of them.
 //
 // The index page plays footage in the browser: hls.js where Media Source
 // Extensions are there, native HLS otherwise, an archived day's H.265 mp4
@@ -134,10 +137,10 @@ type arrivals interface {
 
 // Server answers HTTP requests; it is an http.Handler.
 type Server struct {
-	cfg   Config
-	log   *slog.Logger
-	cat   dayIndex
-	root  *os.Root
+	cfg    Config
+	log    *slog.Logger
+	cat    dayIndex
+	root   *os.Root
 	tokens [][]byte // none: uploads are off
 
 	playlists responseCache[playlistKey]
