@@ -90,7 +90,7 @@ upload-token-file = "`+tokens["front"]+`"
 			{name: "a refused folder", path: "/cameras/playlist/", code: 404},
 			{name: "a symlinked folder", path: "/cameras/escape/playlist.m3u8?date=" + today.String(), code: 404},
 			{name: "traversal through the camera", path: "/cameras/front/%2e%2e/" + today.String() + "/seg1.ts", code: 400},
-			{name: "traversal as the camera", path: "/cameras/%2e%2e/" + today.String() + "/seg1.ts", code: 404},
+			{name: "traversal as the camera", path: "/cameras/%2e%2e/" + today.String() + "/seg1.ts", code: 400, has: "bad camera name"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -177,12 +177,17 @@ upload-token-file = "`+tokens["front"]+`"
 				t.Errorf("%s: segments left after archiving: %v", dir, segs)
 			}
 		}
-		_, body, _ := get(t, base+"/metrics")
+		// Silence is checked every few seconds: side, filmed minutes ago,
+		// is found silent at the latest a check after its files are scanned.
 		for _, want := range []string{`cctvd_archive_runs_total{camera="front",result="ok"} 1`, `cctvd_archive_runs_total{camera="back",result="ok"} 1`,
 			`cctvd_camera_last_segment_timestamp_seconds{camera="front"}`, `cctvd_camera_silent{camera="side"} 1`} {
-			if !strings.Contains(body, want) {
-				t.Errorf("metrics lack %s", want)
-			}
+			waitFor(t, func() (string, bool) {
+				_, body, _ := get(t, base+"/metrics")
+				return "metrics with " + want, strings.Contains(body, want)
+			})
+		}
+		if d.Logged("WARN", "camera silent", "camera", "side") != 1 {
+			t.Error("not one WARN that side went silent")
 		}
 	})
 }
