@@ -4,9 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/cctvd/cctvd/internal/encode"
+	"github.com/cctvd/cctvd/internal/token"
 )
 
 // Check does what start-up checks before it binds or writes anything: the
@@ -29,6 +34,13 @@ func (c Config) Check(ctx context.Context, w io.Writer) error {
 		CRF: c.CRF, X265Params: c.X265Params, Nice: c.Nice}); err != nil {
 		return err
 	}
+	for _, name := range slices.Sorted(maps.Keys(c.Cameras)) {
+		if f := c.Cameras[name].UploadTokenFile; f != "" {
+			if _, err := token.Read(f); err != nil {
+				return fmt.Errorf("[cameras.%s] upload-token-file: %w", name, err)
+			}
+		}
+	}
 	from := "the command line"
 	if c.ConfigFile != "" {
 		from = c.ConfigFile + " and the command line"
@@ -45,5 +57,24 @@ grpc    %s
 ffmpeg  %s: runs, has libx265 (preset %s, crf %d); ffprobe %s: runs
 log     %s, %s
 `, from, c.Root, c.StateDir, http, c.GRPC, c.FFmpeg, c.Preset, c.CRF, c.FFprobe, c.LogFormat, c.LogLevel)
-	return err
+	if err != nil {
+		return err
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.Cameras)) {
+		cc := c.Cameras[name]
+		var notes []string
+		if cc.Title != "" {
+			notes = append(notes, fmt.Sprintf("title %q", cc.Title))
+		}
+		if cc.UploadTokenFile != "" {
+			notes = append(notes, "own upload token")
+		}
+		if cc.Settle.Duration != 0 || cc.Preset != "" || cc.CRF != 0 || cc.X265Params != "" {
+			notes = append(notes, "own archive settings")
+		}
+		if _, err = fmt.Fprintf(w, "camera  %s: %s\n", name, strings.Join(append(notes, "folder "+filepath.Join(c.Root, name)), ", ")); err != nil {
+			return err
+		}
+	}
+	return nil
 }
