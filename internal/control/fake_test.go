@@ -269,7 +269,7 @@ func serve(t *testing.T, cfg Config) *harness {
 	cfg.Root = t.TempDir()
 	cfg.Calendar, cfg.Now = cal, clock
 	disk := func(string) (disk.Usage, error) { return disk.Usage{Total: 1000, Used: 400, Free: 550}, nil }
-	srv, err := New(cfg, Deps{Days: days, Archiver: arc, Disk: disk, Errors: fixtureErrors{}}, testLogger(t))
+	srv, err := New(cfg, Deps{Cameras: OneCamera(days, arc, nil), Disk: disk, Errors: fixtureErrors{}}, testLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -115,8 +115,7 @@ func (c *components) build(errlog *logring.Handler) error {
 	ctl, err := control.New(control.Config{
 		Addr: cfg.GRPC, TLSCert: cfg.GRPCTLSCert, TLSKey: cfg.GRPCTLSKey, TokenFile: cfg.GRPCTokenFile,
 		Version: Version(), Root: cfg.Root, Calendar: cal,
-	}, control.Deps{Days: control.FromCatalog(cat, arc), Archiver: arc, Errors: errlog,
-		Misplaced: cat}, log)
+	}, control.Deps{Cameras: control.OneCamera(control.FromCatalog(cat, arc), arc, cat), Errors: errlog}, log)
 	if err != nil {
 		return err
 	}
