@@ -13,9 +13,9 @@ func cancelCmd() *command {
 		name:    "cancel",
 		args:    "[CAMERA/]DATE",
 		summary: "Stop a day's conversion; its segments stay as they were",
-		doc: "Stops the encoder of a queued or running conversion and removes its temporary\nfiles. The day's segments are not touched. DATE alone is the default camera's\nday; CAMERA/DATE or --camera CAMERA names another camera's.",
-		flags: func(fs *flag.FlagSet) { cam.register(fs, cameraUsage) },
-		run:   func(ctx context.Context, r *runner, args []string) error { return runCancel(ctx, r, args, cam) },
+		doc:     "Stops the encoder of a queued or running conversion and removes its temporary\nfiles. The day's segments are not touched. DATE alone is the default camera's\nday; CAMERA/DATE or --camera CAMERA names another camera's.",
+		flags:   func(fs *flag.FlagSet) { cam.register(fs, cameraUsage) },
+		run:     func(ctx context.Context, r *runner, args []string) error { return runCancel(ctx, r, args, cam) },
 	}
 }
 

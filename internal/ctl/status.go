@@ -19,7 +19,7 @@ func statusCmd() *command {
 			"on disk (resumed at start-up when forced), the most recent errors and footage in\n" +
 			"the wrong place under the root (a segment outside any day folder, a folder such\n" +
 			"as 2026-11-25.bak). Another camera's day is CAMERA/DATE.",
-		run:     runStatus,
+		run: runStatus,
 	}
 }
 
