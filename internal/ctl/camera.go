@@ -38,7 +38,8 @@ func checkCameraName(name string) error {
 func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 // cameraValue is --camera: a name, and whether it was given at all, for
-// "--camera ”" names the default camera where no flag means every camera.
+// an empty --camera names the default camera where no flag means every
+// camera.
 type cameraValue struct {
 	name string
 	set  bool
