@@ -3,6 +3,7 @@ package ctl
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
@@ -87,7 +88,7 @@ func (p *printer) printSilent(cams []*cctvv1.Camera) {
 		}
 	}
 	if len(cams) > 1 {
-		line := plural(len(cams), "camera")
+		line := strconv.Itoa(len(cams))
 		if silent > 0 {
 			line += fmt.Sprintf(", %d silent", silent)
 		}
