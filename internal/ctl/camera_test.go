@@ -84,7 +84,9 @@ func TestCameraDays(t *testing.T) {
 		{name: "convert --camera", args: []string{"convert", "--camera", "front", "2026-11-20"}, method: "ConvertDay",
 			wantReq: &cctvv1.ConvertDayRequest{Camera: "front", Date: "2026-11-20"}, askCameras: true, wantOut: queuedLine},
 		{name: "convert --wait names the camera's day", daemon: &fakeDaemon{cameras: cameras, stream: []*cctvv1.ConvertDayResponse{
-			progress(done, func(p *cctvv1.ConversionProgress) { p.Camera, p.ArchiveFile, p.ArchiveBytes = "front", "video.mp4", 90<<10 })}},
+			progress(done, func(p *cctvv1.ConversionProgress) {
+				p.Camera, p.ArchiveFile, p.ArchiveBytes = "front", "video.mp4", 90<<10
+			})}},
 			args: []string{"convert", "front/2026-11-18", "--wait"}, method: "ConvertDay",
 			wantReq: &cctvv1.ConvertDayRequest{Camera: "front", Date: "2026-11-18"}, askCameras: true,
 			wantOut: "front/2026-11-18 done: video.mp4\nfront/2026-11-18: archived to video.mp4 (90.0 KiB), verified, sha512 -\n"},
