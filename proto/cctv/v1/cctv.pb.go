@@ -1997,7 +1997,7 @@ type Camera struct {
 	// before its first segment.
 	SinceLastSegment *durationpb.Duration `protobuf:"bytes,4,opt,name=since_last_segment,json=sinceLastSegment,proto3" json:"since_last_segment,omitempty"`
 	// The camera has sent nothing for longer than the daemon's silence
-	// threshold (or nothing at all since the daemon started watching it).
+	// threshold: it needs a look.
 	Silent bool `protobuf:"varint,5,opt,name=silent,proto3" json:"silent,omitempty"`
 	// Number of its days in each state; states with no days are left out.
 	DayCounts []*DayStateCount `protobuf:"bytes,6,rep,name=day_counts,json=dayCounts,proto3" json:"day_counts,omitempty"`
