@@ -3,6 +3,7 @@ package control
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -351,8 +352,21 @@ func TestGetStatusCameras(t *testing.T) {
 	if len(got.Misplaced) != 1 || got.Misplaced[0].Camera != "front" || got.Misplaced[0].Name != "2026-11-23.bak" {
 		t.Errorf("misplaced %v", got.Misplaced)
 	}
-	if ds := c.srv.DayStates(); ds["archived"] != 3 || ds["recording"] != 2 || ds["partial"] != 1 {
-		t.Errorf("DayStates %v: not all cameras", ds)
+	for _, tt := range []struct {
+		camera string
+		want   map[string]int
+	}{
+		{camera: "", want: map[string]int{"recording": 1, "settling": 1, "queued": 1, "archived": 2, "failed": 1, "partial": 1}},
+		{camera: "front", want: map[string]int{"recording": 1, "settling": 1, "queued": 1, "archived": 1}},
+		{camera: "garage", want: map[string]int{}},
+		{camera: "porch"},
+	} {
+		if got := c.srv.DayStatesOf(tt.camera); !maps.Equal(got, tt.want) || (got == nil) != (tt.want == nil) {
+			t.Errorf("DayStatesOf(%q) = %v, want %v", tt.camera, got, tt.want)
+		}
+	}
+	if got := c.srv.DayStates(); !maps.Equal(got, c.srv.DayStatesOf("")) {
+		t.Errorf("DayStates %v is not the default camera's", got)
 	}
 
 	// Front's misplaced backup of a day is named by front's verify of it,

@@ -59,19 +59,6 @@ func (s *service) dayStates(now time.Time, c *Camera) (counts map[cctvv1.DayStat
 	return counts, bytes, archived
 }
 
-// allDayStates is dayStates over every camera.
-func (s *service) allDayStates(now time.Time) (counts map[cctvv1.DayState]int32, bytes int64) {
-	counts = map[cctvv1.DayState]int32{}
-	for _, c := range s.cameras() {
-		cc, b, _ := s.dayStates(now, &c)
-		for st, n := range cc {
-			counts[st] += n
-		}
-		bytes += b
-	}
-	return counts, bytes
-}
-
 // countsProto lists the states that have days, in the order of their life.
 func countsProto(counts map[cctvv1.DayState]int32) []*cctvv1.DayStateCount {
 	var out []*cctvv1.DayStateCount
@@ -83,11 +70,18 @@ func countsProto(counts map[cctvv1.DayState]int32) []*cctvv1.DayStateCount {
 	return out
 }
 
-// DayStates counts the days of all cameras by state, exactly as ListDays
-// reports them, with lower-case names ("recording", "archived", …) for
-// metrics and pages.
-func (s *Server) DayStates() map[string]int {
-	counts, _ := s.svc.allDayStates(s.svc.now())
+// DayStates counts the default camera's days by state, as DayStatesOf.
+func (s *Server) DayStates() map[string]int { return s.DayStatesOf("") }
+
+// DayStatesOf counts a camera's days by state ("" the default camera),
+// exactly as ListDays reports them, with lower-case names ("recording",
+// "archived", …) for metrics and pages; nil for a camera it does not have.
+func (s *Server) DayStatesOf(camera string) map[string]int {
+	c, err := s.svc.camera(camera)
+	if err != nil {
+		return nil
+	}
+	counts, _, _ := s.svc.dayStates(s.svc.now(), c)
 	out := make(map[string]int, len(counts))
 	for st, n := range counts {
 		out[strings.ToLower(strings.TrimPrefix(st.String(), "DAY_STATE_"))] = int(n)
