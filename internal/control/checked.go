@@ -23,7 +23,13 @@ var checksumStates = map[archive.ChecksumState]cctvv1.ChecksumState{
 // is unverified until it is checked again.
 type checkedArchives struct {
 	mu   sync.Mutex
-	days map[day.Date]map[string]checkedArchive // by day, then file name
+	days map[cameraDay]map[string]checkedArchive // by camera and day, then file name
+}
+
+// cameraDay is one camera's day.
+type cameraDay struct {
+	camera string
+	date   day.Date
 }
 
 type checkedArchive struct {
@@ -31,12 +37,12 @@ type checkedArchive struct {
 	state archive.ChecksumState
 }
 
-// record remembers a verify report's archives.
-func (c *checkedArchives) record(r *archive.Report) {
+// record remembers a verify report's archives of camera.
+func (c *checkedArchives) record(camera string, r *archive.Report) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.days == nil {
-		c.days = map[day.Date]map[string]checkedArchive{}
+		c.days = map[cameraDay]map[string]checkedArchive{}
 	}
 	m := map[string]checkedArchive{}
 	for _, a := range r.Archives {
@@ -44,19 +50,19 @@ func (c *checkedArchives) record(r *archive.Report) {
 			m[a.File] = checkedArchive{bytes: a.Bytes, state: a.Checksum}
 		}
 	}
-	c.days[r.Date] = m
+	c.days[cameraDay{camera, r.Date}] = m
 }
 
-// fill sets the Checked state of info's archives: what VerifyDay found,
+// fill sets the Checked state of camera's day info's archives: what VerifyDay found,
 // else verified for the archive that job's conversion wrote (it is
 // verified and hashed before it is committed). A file whose size changed
 // since is not the one that was checked.
-func (c *checkedArchives) fill(info *DayInfo, job *archive.DayStatus) {
+func (c *checkedArchives) fill(camera string, info *DayInfo, job *archive.DayStatus) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i := range info.Archives {
 		a := &info.Archives[i]
-		if ch, ok := c.days[info.Date][a.Name]; ok && ch.bytes == a.Bytes {
+		if ch, ok := c.days[cameraDay{camera, info.Date}][a.Name]; ok && ch.bytes == a.Bytes {
 			a.Checked = ch.state
 			continue
 		}

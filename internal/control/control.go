@@ -1,7 +1,11 @@
 // Package control serves the gRPC control API of cctvd.
 //
-// The service (cctv.v1.CctvService) reads what the catalog knows of each
-// day and asks the archiver to convert, cancel and verify days. It speaks
+// The service (cctv.v1.CctvService) serves the cameras Deps.Cameras lists,
+// each with its own catalog and archiver (camera.go): it reads what a
+// camera's catalog knows of each day and asks the camera's archiver to
+// convert, cancel and verify days. A request without a camera is the
+// default camera's (ROOT/YYYY-MM-DD), so clients older than cameras work
+// on as before; ListDays without one lists every camera's days. It speaks
 // the archiver's own types (archive.Plan, archive.Progress, archive.Report)
 // through Archiver, a consumer-side interface that *archive.Archiver
 // satisfies; Days fits the catalog to DayInfo (days.go). Each RPC has a

@@ -45,22 +45,40 @@ func dayState(cal day.Calendar, now time.Time, info *DayInfo, job *archive.DaySt
 	return cctvv1.DayState_DAY_STATE_QUEUED
 }
 
-// dayStates counts the days by state, as ListDays reports them, and adds
-// up the bytes they hold, segments and archives.
-func (s *service) dayStates() (counts map[cctvv1.DayState]int32, rootBytes uint64) {
-	jobs, now := s.jobs(), s.now()
+// dayStates counts a camera's days by state at now, as ListDays reports
+// them, and adds up the bytes they hold: segments and archives, and
+// archives alone.
+func (s *service) dayStates(now time.Time, c *Camera) (counts map[cctvv1.DayState]int32, bytes, archived int64) {
+	jobs := c.jobs()
 	counts = map[cctvv1.DayState]int32{}
-	for _, info := range s.days.Days() {
+	for _, info := range c.Days.Days() {
 		counts[dayState(s.cal, now, &info, jobs[info.Date])]++
-		rootBytes += uint64(info.Bytes + info.archiveBytes())
+		bytes += info.Bytes + info.archiveBytes()
+		archived += info.archiveBytes()
 	}
-	return counts, rootBytes
+	return counts, bytes, archived
 }
 
-// DayStates counts the days by state, exactly as ListDays reports them,
-// with lower-case names ("recording", "archived", …) for metrics and pages.
-func (s *Server) DayStates() map[string]int {
-	counts, _ := s.svc.dayStates()
+// countsProto lists the states that have days, in the order of their life.
+func countsProto(counts map[cctvv1.DayState]int32) []*cctvv1.DayStateCount {
+	var out []*cctvv1.DayStateCount
+	for st := cctvv1.DayState_DAY_STATE_RECORDING; st <= cctvv1.DayState_DAY_STATE_PARTIAL; st++ {
+		if counts[st] > 0 {
+			out = append(out, &cctvv1.DayStateCount{State: st, Count: counts[st]})
+		}
+	}
+	return out
+}
+
+// DayStatesOf counts a camera's days by state ("" the default camera),
+// exactly as ListDays reports them, with lower-case names ("recording",
+// "archived", …) for metrics and pages; nil for a camera it does not have.
+func (s *Server) DayStatesOf(camera string) map[string]int {
+	c, err := s.svc.camera(camera)
+	if err != nil {
+		return nil
+	}
+	counts, _, _ := s.svc.dayStates(s.svc.now(), c)
 	out := make(map[string]int, len(counts))
 	for st, n := range counts {
 		out[strings.ToLower(strings.TrimPrefix(st.String(), "DAY_STATE_"))] = int(n)

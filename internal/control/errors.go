@@ -34,6 +34,7 @@ var errorCodes = []struct {
 	{day.ErrBadDate, codes.InvalidArgument},
 	{errInvalid, codes.InvalidArgument},
 	{archive.ErrUnknownDay, codes.NotFound},
+	{errNoCamera, codes.NotFound},
 	{archive.ErrToday, codes.FailedPrecondition},
 	{archive.ErrTooYoung, codes.FailedPrecondition},
 	{archive.ErrNothingToDo, codes.FailedPrecondition},

@@ -86,6 +86,7 @@ type fakeArchiver struct {
 	jobs     map[day.Date]*archive.DayStatus
 	watches  map[day.Date]map[*fakeWatch]bool
 	queued   []day.Date // days Convert queued
+	calls    []string   // "Convert 2026-11-22", … for every Convert, Watch, Cancel and Verify
 	stops    int        // watches ended by their caller
 	watching chan struct{}
 }
@@ -95,7 +96,22 @@ func newFakeArchiver(t *testing.T, days *fakeDays) *fakeArchiver {
 		watching: make(chan struct{}, 16), entered: make(chan struct{}, 1)}
 }
 
+// called records a call of method for d.
+func (f *fakeArchiver) called(method string, d day.Date) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, method+" "+d.String())
+}
+
+// seen is the calls the archiver got.
+func (f *fakeArchiver) seen() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.calls)
+}
+
 func (f *fakeArchiver) Convert(ctx context.Context, d day.Date, force, dryRun bool) (*archive.Plan, error) {
+	f.called("Convert", d)
 	if f.err != nil {
 		return nil, f.err
 	}
@@ -129,6 +145,7 @@ type fakeWatch struct {
 }
 
 func (f *fakeArchiver) Watch(d day.Date) (<-chan archive.Progress, func(), error) {
+	f.called("Watch", d)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	j := f.jobs[d]
@@ -192,6 +209,7 @@ func (f *fakeArchiver) publish(t *testing.T, p archive.Progress) {
 }
 
 func (f *fakeArchiver) Cancel(ctx context.Context, d day.Date) (archive.Cancelled, error) {
+	f.called("Cancel", d)
 	if f.err != nil {
 		return archive.Cancelled{}, f.err
 	}
@@ -220,6 +238,7 @@ func (f *fakeArchiver) Status() archive.Status {
 func (f *fakeArchiver) Pending() []archive.Pending { return f.pending }
 
 func (f *fakeArchiver) Verify(ctx context.Context, d day.Date) (*archive.Report, error) {
+	f.called("Verify", d)
 	if f.err != nil {
 		return nil, f.err
 	}
@@ -269,7 +288,7 @@ func serve(t *testing.T, cfg Config) *harness {
 	cfg.Root = t.TempDir()
 	cfg.Calendar, cfg.Now = cal, clock
 	disk := func(string) (disk.Usage, error) { return disk.Usage{Total: 1000, Used: 400, Free: 550}, nil }
-	srv, err := New(cfg, Deps{Days: days, Archiver: arc, Disk: disk, Errors: fixtureErrors{}}, testLogger(t))
+	srv, err := New(cfg, Deps{Cameras: OneCamera(days, arc, nil), Disk: disk, Errors: fixtureErrors{}}, testLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -120,7 +120,7 @@ func TestTCPNeedsTLSAndTokenBeyondLoopback(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			days := fixtureDays()
-			srv, err := New(tt.cfg, Deps{Days: days, Archiver: newFakeArchiver(t, days)}, testLogger(t))
+			srv, err := New(tt.cfg, Deps{Cameras: OneCamera(days, newFakeArchiver(t, days), nil)}, testLogger(t))
 			if err == nil {
 				srv.Close()
 			}

@@ -11,8 +11,8 @@ import (
 	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
 )
 
-// Misplaced lists the root's entries that look like footage in the wrong
-// place: the catalog.
+// Misplaced lists the entries of a camera's folder that look like footage
+// in the wrong place: the camera's catalog.
 type Misplaced interface {
 	Misplaced() []catalog.Misplaced
 }
@@ -24,18 +24,10 @@ var misplacedKinds = map[catalog.MisplacedKind]cctvv1.MisplacedKind{
 	catalog.NotAFolder:   cctvv1.MisplacedKind_MISPLACED_KIND_NOT_A_FOLDER,
 }
 
-// misplaced is what s.misplaced lists; nil without a lister.
-func (s *service) misplaced() []catalog.Misplaced {
-	if s.mis == nil {
-		return nil
-	}
-	return s.mis.Misplaced()
-}
-
-func misplacedProto(ms []catalog.Misplaced) []*cctvv1.MisplacedEntry {
+func misplacedProto(camera string, ms []catalog.Misplaced) []*cctvv1.MisplacedEntry {
 	var out []*cctvv1.MisplacedEntry
 	for _, m := range ms {
-		e := &cctvv1.MisplacedEntry{Name: m.Name, Kind: misplacedKinds[m.Kind], Detail: m.Detail}
+		e := &cctvv1.MisplacedEntry{Camera: camera, Name: m.Name, Kind: misplacedKinds[m.Kind], Detail: m.Detail}
 		if !m.Date.IsZero() {
 			e.Date = m.Date.String()
 		}

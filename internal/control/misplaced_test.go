@@ -30,7 +30,7 @@ func TestMisplacedInStatusAndVerify(t *testing.T) {
 	h := &harness{days: days, arc: arc, sock: t.TempDir() + "/cctvd.sock"}
 	cfg := Config{Addr: "unix://" + h.sock, Version: "v1.2.3", Root: t.TempDir(), Calendar: cal, Now: clock}
 	usage := func(string) (disk.Usage, error) { return disk.Usage{Total: 1000, Used: 400, Free: 550}, nil }
-	srv, err := New(cfg, Deps{Days: days, Archiver: arc, Disk: usage, Misplaced: mis}, testLogger(t))
+	srv, err := New(cfg, Deps{Cameras: OneCamera(days, arc, mis), Disk: usage}, testLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}

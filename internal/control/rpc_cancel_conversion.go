@@ -13,10 +13,14 @@ func (s *service) CancelConversion(ctx context.Context, req *cctvv1.CancelConver
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	c, err := s.arc.Cancel(ctx, d)
+	cam, err := s.camera(req.GetCamera())
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	s.log.Info("conversion cancelled", "day", d.String(), "phase", string(c.Phase), "removed", c.Removed)
-	return &cctvv1.CancelConversionResponse{Date: d.String(), Phase: phaseProto(c.Phase), RemovedFiles: int32(c.Removed)}, nil
+	c, err := cam.Archiver.Cancel(ctx, d)
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	s.log.Info("conversion cancelled", "camera", cam.Name, "day", d.String(), "phase", string(c.Phase), "removed", c.Removed)
+	return &cctvv1.CancelConversionResponse{Camera: cam.Name, Date: d.String(), Phase: phaseProto(c.Phase), RemovedFiles: int32(c.Removed)}, nil
 }

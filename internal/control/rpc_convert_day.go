@@ -24,8 +24,12 @@ func (s *service) ConvertDay(req *cctvv1.ConvertDayRequest, stream grpc.ServerSt
 	if err != nil {
 		return toStatus(err)
 	}
+	cam, err := s.camera(req.GetCamera())
+	if err != nil {
+		return toStatus(err)
+	}
 	ctx := stream.Context()
-	plan, err := s.arc.Convert(ctx, d, req.GetForce(), req.GetDryRun())
+	plan, err := cam.Archiver.Convert(ctx, d, req.GetForce(), req.GetDryRun())
 	if err != nil {
 		return toStatus(err)
 	}
@@ -33,20 +37,20 @@ func (s *service) ConvertDay(req *cctvv1.ConvertDayRequest, stream grpc.ServerSt
 		if plan == nil {
 			return toStatus(errNoPlan)
 		}
-		msg := planMsg(plan)
+		msg := planMsg(cam.Name, plan)
 		// Whether force could convert the day now is the calendar's, so
 		// that a dry run never suggests what Convert then refuses.
 		msg.GetPlan().Recording = !d.Before(s.cal.Today(s.now()))
 		msg.GetPlan().DueTime = timeProto(s.cal.Due(d))
 		return stream.Send(msg)
 	}
-	ch, stop, err := s.arc.Watch(d)
+	ch, stop, err := cam.Archiver.Watch(d)
 	if err != nil {
 		return toStatus(err)
 	}
 	defer stop()
-	s.log.Info("following conversion", "day", d.String(), "force", req.GetForce())
-	return toStatus(s.follow(ctx, ch, func(p *archive.Progress) error { return stream.Send(progressMsg(p)) }))
+	s.log.Info("following conversion", "camera", cam.Name, "day", d.String(), "force", req.GetForce())
+	return toStatus(s.follow(ctx, ch, func(p *archive.Progress) error { return stream.Send(progressMsg(cam.Name, p)) }))
 }
 
 // follow passes a conversion's progress to send until its final report:
@@ -111,8 +115,9 @@ func phaseProto(p archive.Phase) cctvv1.ConversionPhase {
 	return cctvv1.ConversionPhase(cctvv1.ConversionPhase_value["CONVERSION_PHASE_"+strings.ToUpper(string(p))])
 }
 
-func progressProto(p *archive.Progress) *cctvv1.ConversionProgress {
+func progressProto(camera string, p *archive.Progress) *cctvv1.ConversionProgress {
 	return &cctvv1.ConversionProgress{
+		Camera:       camera,
 		Date:         p.Date.String(),
 		Phase:        phaseProto(p.Phase),
 		Chunk:        int32(p.Chunk),
@@ -133,6 +138,6 @@ func progressProto(p *archive.Progress) *cctvv1.ConversionProgress {
 	}
 }
 
-func progressMsg(p *archive.Progress) *cctvv1.ConvertDayResponse {
-	return &cctvv1.ConvertDayResponse{Event: &cctvv1.ConvertDayResponse_Progress{Progress: progressProto(p)}}
+func progressMsg(camera string, p *archive.Progress) *cctvv1.ConvertDayResponse {
+	return &cctvv1.ConvertDayResponse{Event: &cctvv1.ConvertDayResponse_Progress{Progress: progressProto(camera, p)}}
 }

@@ -10,13 +10,14 @@ import (
 
 // The plan a ConvertDay dry run sends.
 
-func planMsg(p *archive.Plan) *cctvv1.ConvertDayResponse {
-	return &cctvv1.ConvertDayResponse{Event: &cctvv1.ConvertDayResponse_Plan{Plan: planProto(p)}}
+func planMsg(camera string, p *archive.Plan) *cctvv1.ConvertDayResponse {
+	return &cctvv1.ConvertDayResponse{Event: &cctvv1.ConvertDayResponse_Plan{Plan: planProto(camera, p)}}
 }
 
-func planProto(p *archive.Plan) *cctvv1.Plan {
+func planProto(camera string, p *archive.Plan) *cctvv1.Plan {
 	idx := indexSegments(&p.Plan)
 	out := &cctvv1.Plan{
+		Camera:   camera,
 		Date:     p.Date.String(),
 		Output:   p.Output,
 		Segments: make([]*cctvv1.PlanSegment, 0, len(p.Segments)),

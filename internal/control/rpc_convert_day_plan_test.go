@@ -8,7 +8,7 @@ import (
 )
 
 func TestPlanProto(t *testing.T) {
-	p := planProto(fixturePlan())
+	p := planProto("", fixturePlan())
 	if p.Date != "2026-11-20" || p.Output != "video.mp4" || !p.Due || p.Bytes != 4_000_000 || p.Frames != 1000 ||
 		p.Duration.AsDuration() != 40*time.Second {
 		t.Errorf("plan header: %v", p)

@@ -250,7 +250,7 @@ func TestFollow(t *testing.T) {
 
 func TestProgressProto(t *testing.T) {
 	d := date("2026-11-22")
-	p := progressProto(&archive.Progress{Date: d, Phase: archive.PhaseEncoding, Chunk: 2, Chunks: 3, Frames: 10, TotalFrames: 30,
+	p := progressProto("", &archive.Progress{Date: d, Phase: archive.PhaseEncoding, Chunk: 2, Chunks: 3, Frames: 10, TotalFrames: 30,
 		OutTime: time.Minute, TotalTime: 3 * time.Minute, Speed: 2, Started: now, Updated: now.Add(time.Minute)})
 	if p.Date != "2026-11-22" || p.Phase != cctvv1.ConversionPhase_CONVERSION_PHASE_ENCODING || p.Chunk != 2 || p.ChunkCount != 3 ||
 		p.Eta != nil || p.OutTime.AsDuration() != time.Minute || p.UpdateTime.AsTime().Sub(p.StartTime.AsTime()) != time.Minute {

@@ -10,21 +10,34 @@ import (
 	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
 )
 
-// ListDays lists the day folders, oldest first, optionally only some states.
+// ListDays lists the day folders of every camera or of one, each camera's
+// oldest first, optionally only some states.
 func (s *service) ListDays(ctx context.Context, req *cctvv1.ListDaysRequest) (*cctvv1.ListDaysResponse, error) {
 	want, err := stateFilter(req.GetStates())
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	jobs, now := s.jobs(), s.now()
-	days := s.days.Days()
-	slices.SortFunc(days, func(a, b DayInfo) int { return a.Date.Compare(b.Date) })
-	resp := &cctvv1.ListDaysResponse{Days: make([]*cctvv1.Day, 0, len(days))}
-	for i := range days {
-		s.checked.fill(&days[i], jobs[days[i].Date])
-		d := s.dayProto(now, &days[i], jobs[days[i].Date])
-		if want == nil || want[d.State] {
-			resp.Days = append(resp.Days, d)
+	cams := s.cameras()
+	if req.Camera != nil {
+		c, err := s.camera(req.GetCamera())
+		if err != nil {
+			return nil, toStatus(err)
+		}
+		cams = []Camera{*c}
+	}
+	now := s.now()
+	resp := &cctvv1.ListDaysResponse{}
+	for _, c := range cams {
+		jobs := c.jobs()
+		days := c.Days.Days()
+		slices.SortFunc(days, func(a, b DayInfo) int { return a.Date.Compare(b.Date) })
+		for i := range days {
+			job := jobs[days[i].Date]
+			s.checked.fill(c.Name, &days[i], job)
+			d := s.dayProto(now, c.Name, &days[i], job)
+			if want == nil || want[d.State] {
+				resp.Days = append(resp.Days, d)
+			}
 		}
 	}
 	return resp, nil
@@ -45,10 +58,11 @@ func stateFilter(states []cctvv1.DayState) (map[cctvv1.DayState]bool, error) {
 	return want, nil
 }
 
-// dayProto is a day as ListDays shows it at now; job is nil when the
-// archiver has not dealt with the day.
-func (s *service) dayProto(now time.Time, info *DayInfo, job *archive.DayStatus) *cctvv1.Day {
+// dayProto is a day of camera as ListDays shows it at now; job is nil
+// when the archiver has not dealt with the day.
+func (s *service) dayProto(now time.Time, camera string, info *DayInfo, job *archive.DayStatus) *cctvv1.Day {
 	d := &cctvv1.Day{
+		Camera:              camera,
 		Date:                info.Date.String(),
 		State:               dayState(s.cal, now, info, job),
 		SegmentCount:        int32(info.Segments),

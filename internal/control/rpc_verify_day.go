@@ -16,16 +16,21 @@ func (s *service) VerifyDay(ctx context.Context, req *cctvv1.VerifyDayRequest) (
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	rep, err := s.arc.Verify(ctx, d)
+	cam, err := s.camera(req.GetCamera())
 	if err != nil {
-		return nil, toStatus(withMisplaced(err, s.misplaced(), d))
+		return nil, toStatus(err)
 	}
-	s.checked.record(rep)
+	rep, err := cam.Archiver.Verify(ctx, d)
+	if err != nil {
+		return nil, toStatus(withMisplaced(err, cam.misplaced(), d))
+	}
+	s.checked.record(cam.Name, rep)
 	// The state follows the fresh scan rather than the catalog, which does
 	// not know that a segment is a copy of one already archived.
 	info := reportInfo(rep)
-	resp := verifyProto(rep, dayState(s.cal, s.now(), &info, s.jobs()[d]))
-	resp.Findings = append(resp.Findings, misplacedFindings(s.misplaced(), d)...)
+	resp := verifyProto(rep, dayState(s.cal, s.now(), &info, cam.jobs()[d]))
+	resp.Camera = cam.Name
+	resp.Findings = append(resp.Findings, misplacedFindings(cam.misplaced(), d)...)
 	return resp, nil
 }
 

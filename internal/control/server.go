@@ -51,15 +51,15 @@ type Config struct {
 
 // Deps are what the service reads and controls.
 type Deps struct {
-	Days     Days
-	Archiver Archiver
+	// Cameras lists the cameras now (they appear while cctvd runs), the
+	// default one first when present; each needs Days and Archiver. It is
+	// called on every request, so it must be cheap and safe to call from
+	// any goroutine. OneCamera serves a root of the default camera alone.
+	Cameras func() []Camera
 	// Errors, if set, feeds GetStatus's recent errors.
 	Errors RecentErrors
 	// Disk measures the file system holding a path; nil means statfs(2).
 	Disk func(path string) (disk.Usage, error)
-	// Misplaced, if set, lists footage in the wrong place under the root
-	// for GetStatus and VerifyDay.
-	Misplaced Misplaced
 }
 
 // Server serves the control plane: CctvService, health and reflection.
@@ -77,8 +77,8 @@ type Server struct {
 // New checks the configuration, reads the TLS files and the token, and
 // listens, so that every mistake shows at start-up; Serve serves.
 func New(cfg Config, deps Deps, log *slog.Logger) (*Server, error) {
-	if deps.Days == nil || deps.Archiver == nil {
-		return nil, errors.New("control: days and archiver are required")
+	if err := deps.check(); err != nil {
+		return nil, fmt.Errorf("control: %w", err)
 	}
 	cfg = cfg.withDefaults()
 	a, err := parseAddress(cfg.Addr)
@@ -95,7 +95,7 @@ func New(cfg Config, deps Deps, log *slog.Logger) (*Server, error) {
 	}
 	s.gs = grpc.NewServer(append(opts, sec...)...)
 	svc := &service{
-		days: deps.Days, arc: deps.Archiver, errs: deps.Errors, disk: deps.Disk, mis: deps.Misplaced,
+		listCameras: deps.Cameras, errs: deps.Errors, disk: deps.Disk,
 		cal: cfg.Calendar, now: cfg.Now, root: cfg.Root, vers: cfg.Version, start: cfg.Now(), every: progressEvery,
 		closed: s.closed, log: log,
 	}
@@ -110,6 +110,20 @@ func New(cfg Config, deps Deps, log *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("control: %w", err)
 	}
 	return s, nil
+}
+
+// check refuses deps the service cannot work with, at start-up rather
+// than on the first request.
+func (d Deps) check() error {
+	if d.Cameras == nil {
+		return errors.New("cameras are required")
+	}
+	for _, c := range d.Cameras() {
+		if c.Days == nil || c.Archiver == nil {
+			return fmt.Errorf("camera %q: days and archiver are required", c.Name)
+		}
+	}
+	return nil
 }
 
 func (c Config) withDefaults() Config {

@@ -147,7 +147,7 @@ func TestShutdownCutsOffSlowCalls(t *testing.T) {
 func TestServeFailsOnClosedListener(t *testing.T) {
 	days := fixtureDays()
 	srv, err := New(Config{Addr: "unix://" + filepath.Join(t.TempDir(), "s.sock")},
-		Deps{Days: days, Archiver: newFakeArchiver(t, days)}, testLogger(t))
+		Deps{Cameras: OneCamera(days, newFakeArchiver(t, days), nil)}, testLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,39 +10,27 @@ import (
 	cctvv1 "github.com/cctvd/cctvd/proto/cctv/v1"
 )
 
-// service implements CctvService over the catalog and the archiver; each
-// RPC is in its rpc_NAME.go.
+// service implements CctvService over each camera's catalog and archiver;
+// each RPC is in its rpc_NAME.go.
 type service struct {
 	cctvv1.UnimplementedCctvServiceServer
 
-	days   Days
-	arc    Archiver
-	errs   RecentErrors // nil: none reported
-	mis    Misplaced    // nil: none reported
-	disk   func(path string) (disk.Usage, error)
-	cal    day.Calendar
-	now    func() time.Time
-	root   string
-	vers   string
-	start  time.Time
-	every  time.Duration   // at most one progress message per every, phase changes aside
-	closed <-chan struct{} // closed when the server stops: streams end
-	log    *slog.Logger
+	listCameras func() []Camera
+	errs        RecentErrors // nil: none reported
+	disk        func(path string) (disk.Usage, error)
+	cal         day.Calendar
+	now         func() time.Time
+	root        string
+	vers        string
+	start       time.Time
+	every       time.Duration   // at most one progress message per every, phase changes aside
+	closed      <-chan struct{} // closed when the server stops: streams end
+	log         *slog.Logger
 
 	checked checkedArchives
 }
 
 var _ cctvv1.CctvServiceServer = (*service)(nil)
-
-// jobs are the archiver's days by date.
-func (s *service) jobs() map[day.Date]*archive.DayStatus {
-	list := s.arc.Status().Days
-	m := make(map[day.Date]*archive.DayStatus, len(list))
-	for i := range list {
-		m[list[i].Date] = &list[i]
-	}
-	return m
-}
 
 // active reports a job queued or converting.
 func active(j *archive.DayStatus) bool {

@@ -20,19 +20,21 @@ func convertCmd() *command {
 	var o convertOptions
 	return &command{
 		name:    "convert",
-		args:    "DATE [--force] [--dry-run] [--wait]",
+		args:    "[CAMERA/]DATE [--force] [--dry-run] [--wait]",
 		summary: "Convert a day now instead of when it is due",
 		doc: "Without --wait, returns once cctvd has queued the day (the conversion goes on in\n" +
 			"the daemon). With --wait, follows it to the end and exits 0 only when the archive\n" +
 			"is verified and committed, 1 if it failed or was cancelled. Interrupting cctvctl\n" +
 			"does not stop the conversion; cctvctl cancel DATE does. A day already archived\n" +
-			"in full is said so, with its archives' names, and exits 0.",
+			"in full is said so, with its archives' names, and exits 0. DATE alone is the\n" +
+			"default camera's day; CAMERA/DATE or --camera CAMERA names another camera's.",
 		// A dry run scans the whole day before it answers.
 		timeout: 10 * time.Minute,
 		flags: func(fs *flag.FlagSet) {
 			fs.BoolVar(&o.force, "force", false, "skip the settle time (nothing else: today is never converted, nothing is deleted unverified)")
 			fs.BoolVar(&o.dryRun, "dry-run", false, "print the plan (segments in order, kept files, chunks) and change nothing")
 			fs.BoolVar(&o.wait, "wait", false, "follow the conversion until it ends: a progress bar on a terminal, plain lines otherwise")
+			o.camera.register(fs, cameraUsage)
 		},
 		run: func(ctx context.Context, r *runner, args []string) error {
 			return runConvert(ctx, r, args, o)
@@ -42,13 +44,14 @@ func convertCmd() *command {
 
 type convertOptions struct {
 	force, dryRun, wait bool
+	camera              cameraValue
 }
 
 // errNoAnswer cancels a stream whose first message does not come in time.
 var errNoAnswer = errors.New("no answer in time")
 
 func runConvert(ctx context.Context, r *runner, args []string, o convertOptions) error {
-	date, err := r.dateArg(args)
+	ref, err := r.dayArg(args, o.camera)
 	if err != nil {
 		return err
 	}
@@ -57,14 +60,17 @@ func runConvert(ctx context.Context, r *runner, args []string, o convertOptions)
 		return err
 	}
 	defer c.Close()
+	what := "convert " + ref.String()
 
 	// The stream lasts as long as the conversion: --timeout bounds only
 	// the wait for its first message.
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	timer := time.AfterFunc(r.opts.timeout, func() { cancel(errNoAnswer) })
-	what := "convert " + date
-	stream, err := c.api.ConvertDay(ctx, &cctvv1.ConvertDayRequest{Date: date, Force: o.force, DryRun: o.dryRun})
+	if err := knowsCameras(ctx, c.api, ref.camera); err != nil {
+		return r.streamError(ctx, what, err)
+	}
+	stream, err := c.api.ConvertDay(ctx, &cctvv1.ConvertDayRequest{Camera: ref.camera, Date: ref.date, Force: o.force, DryRun: o.dryRun})
 	if err != nil {
 		return r.streamError(ctx, what, err)
 	}
@@ -72,7 +78,7 @@ func runConvert(ctx context.Context, r *runner, args []string, o convertOptions)
 	timer.Stop()
 	p := r.printer()
 	if status.Code(err) == codes.AlreadyExists {
-		return r.alreadyArchived(p, date, err)
+		return r.alreadyArchived(p, ref, err)
 	}
 	if err != nil {
 		return r.streamError(ctx, what, err)
@@ -98,7 +104,7 @@ func runConvert(ctx context.Context, r *runner, args []string, o convertOptions)
 		if r.opts.json {
 			return p.protoJSONLine(prog)
 		}
-		p.linef("%s: %s (follow it with: cctvctl convert %s --wait)", date, progressText(prog), date)
+		p.linef("%s: %s (follow it with: cctvctl convert %s --wait)", ref, progressText(prog), ref)
 		return nil
 	}
 
@@ -118,7 +124,7 @@ func runConvert(ctx context.Context, r *runner, args []string, o convertOptions)
 				return fmt.Errorf("%s: cctvd ended the stream before the conversion finished (see cctvctl status)", what)
 			}
 			if ctx.Err() != nil && context.Cause(ctx) != errNoAnswer {
-				return &ExitError{Code: exitInterrupted, Err: fmt.Errorf("%s: interrupted; the conversion goes on in cctvd (stop it with: cctvctl cancel %s)", what, date)}
+				return &ExitError{Code: exitInterrupted, Err: fmt.Errorf("%s: interrupted; the conversion goes on in cctvd (stop it with: cctvctl cancel %s)", what, ref)}
 			}
 			return r.rpcError(what, err)
 		}
@@ -131,16 +137,17 @@ func runConvert(ctx context.Context, r *runner, args []string, o convertOptions)
 // alreadyArchived reports a day whose footage is all archived: what
 // convert is for is done, so it is no error (exit 0), and the daemon's
 // message names the archives.
-func (r *runner) alreadyArchived(p *printer, date string, err error) error {
-	msg := withoutContext(status.Convert(err).Message(), "convert "+date)
+func (r *runner) alreadyArchived(p *printer, ref dayRef, err error) error {
+	msg := withoutContext(status.Convert(err).Message(), "convert "+ref.String())
 	if r.opts.json {
 		return p.valueJSON(struct {
+			Camera          string `json:"camera,omitempty"`
 			Date            string `json:"date"`
 			AlreadyArchived bool   `json:"already_archived"`
 			Detail          string `json:"detail"`
-		}{date, true, msg})
+		}{ref.camera, ref.date, true, msg})
 	}
-	p.linef("%s: %s; nothing to do", date, msg)
+	p.linef("%s: %s; nothing to do", ref, msg)
 	return nil
 }
 
@@ -167,7 +174,7 @@ func ended(p *cctvv1.ConversionProgress) bool {
 
 // conversionEnd reports how a conversion ended: nil only for DONE.
 func (r *runner) conversionEnd(p *printer, prog *cctvv1.ConversionProgress) error {
-	date := prog.GetDate()
+	date := refText(prog.GetCamera(), prog.GetDate())
 	switch prog.GetPhase() {
 	case cctvv1.ConversionPhase_CONVERSION_PHASE_DONE:
 		if !r.opts.json {

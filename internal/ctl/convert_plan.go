@@ -22,7 +22,7 @@ func (p *printer) atTime(t *timestamppb.Timestamp) string {
 // stays, and how the day is cut into chunks.
 func (p *printer) printPlan(pl *cctvv1.Plan) {
 	p.linef("plan for %s: %s (%s, %d frames, %s) into %s in %s",
-		pl.GetDate(), plural(len(pl.GetSegments()), "segment"), bytesize.Format(pl.GetBytes()),
+		refText(pl.GetCamera(), pl.GetDate()), plural(len(pl.GetSegments()), "segment"), bytesize.Format(pl.GetBytes()),
 		pl.GetFrames(), durText(pl.GetDuration()), orDash(pl.GetOutput()), plural(len(pl.GetChunks()), "chunk"))
 	switch {
 	case pl.GetRecording():

@@ -47,7 +47,7 @@ func (v *progressView) update(p *cctvv1.ConversionProgress) error {
 		return nil
 	}
 	v.last = key
-	_, err := fmt.Fprintf(v.p.w, "%s %s\n", p.GetDate(), progressText(p))
+	_, err := fmt.Fprintf(v.p.w, "%s %s\n", refText(p.GetCamera(), p.GetDate()), progressText(p))
 	return err
 }
 
@@ -64,9 +64,9 @@ func (v *progressView) close() {
 func barLine(p *cctvv1.ConversionProgress) string {
 	phase := enumText(p.GetPhase().String(), "CONVERSION_PHASE_")
 	if ended(p) {
-		return p.GetDate() + " " + progressText(p)
+		return refText(p.GetCamera(), p.GetDate()) + " " + progressText(p)
 	}
-	s := p.GetDate() + " " + phase
+	s := refText(p.GetCamera(), p.GetDate()) + " " + phase
 	if p.GetChunkCount() > 0 {
 		s += fmt.Sprintf(" %d/%d", p.GetChunk(), p.GetChunkCount())
 	}

@@ -11,8 +11,6 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-
-	"github.com/cctvd/cctvd/internal/day"
 )
 
 // CLI is one cctvctl invocation's environment. Everything it touches is a
@@ -80,6 +78,7 @@ type runner struct {
 func commands() []*command {
 	return []*command{
 		statusCmd(),
+		camerasCmd(),
 		daysCmd(),
 		verifyCmd(),
 		convertCmd(),
@@ -285,19 +284,4 @@ func (r *runner) noArgs(args []string) error {
 		return usageErr(fmt.Errorf("%s: unexpected argument %q (usage: cctvctl %s)", r.cmd.name, args[0], r.cmd.usageLine()))
 	}
 	return nil
-}
-
-// dateArg is the single DATE argument, checked before any request is made.
-func (r *runner) dateArg(args []string) (string, error) {
-	switch {
-	case len(args) == 0:
-		return "", usageErr(fmt.Errorf("%s: missing DATE (usage: cctvctl %s)", r.cmd.name, r.cmd.usageLine()))
-	case len(args) > 1:
-		return "", usageErr(fmt.Errorf("%s: unexpected argument %q (usage: cctvctl %s)", r.cmd.name, args[1], r.cmd.usageLine()))
-	}
-	d, err := day.Parse(args[0])
-	if err != nil {
-		return "", usageErr(fmt.Errorf("%s: %w", r.cmd.name, err))
-	}
-	return d.String(), nil
 }

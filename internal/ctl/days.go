@@ -2,6 +2,7 @@ package ctl
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,22 +11,36 @@ import (
 )
 
 func daysCmd() *command {
+	var cam cameraValue
 	return &command{
 		name:    "days",
+		args:    "[--camera CAMERA]",
 		summary: "List the days, oldest first",
 		doc: "One line per day folder: its state, segments, their size and the time they cover,\n" +
 			"gaps and other findings, the archive's size and checksum state, and RATIO, the\n" +
-			"archive's size as a share of the segments that went in (8% = 92% smaller).",
-		run: runDays,
+			"archive's size as a share of the segments that went in (8% = 92% smaller).\n" +
+			"Every camera's days, by camera (a CAMERA column when more than one camera has\n" +
+			"days); --camera CAMERA lists one camera's, --camera '' the default camera's.",
+		flags: func(fs *flag.FlagSet) {
+			cam.register(fs, "list this camera's days alone ('' for the default camera's); default: every camera's")
+		},
+		run: func(ctx context.Context, r *runner, args []string) error { return runDays(ctx, r, args, cam) },
 	}
 }
 
-func runDays(ctx context.Context, r *runner, args []string) error {
+func runDays(ctx context.Context, r *runner, args []string, cam cameraValue) error {
 	if err := r.noArgs(args); err != nil {
 		return err
 	}
+	req := &cctvv1.ListDaysRequest{}
+	if cam.set {
+		req.Camera = &cam.name
+	}
 	resp, err := call(ctx, r, "days", func(ctx context.Context, api cctvv1.CctvServiceClient) (*cctvv1.ListDaysResponse, error) {
-		return api.ListDays(ctx, &cctvv1.ListDaysRequest{})
+		if err := knowsCameras(ctx, api, cam.name); err != nil {
+			return nil, err
+		}
+		return api.ListDays(ctx, req)
 	})
 	if err != nil {
 		return err
@@ -44,6 +59,14 @@ func runDays(ctx context.Context, r *runner, args []string) error {
 var daysHeader = []string{"DATE", "STATE", "SEGMENTS", "SIZE", "COVERED", "GAPS", "FINDINGS", "ARCHIVE", "CHECKSUM", "RATIO", "NOTE"}
 
 func (p *printer) printDays(days []*cctvv1.Day) error {
+	cameras := map[string]bool{}
+	for _, d := range days {
+		cameras[d.GetCamera()] = true
+	}
+	header := daysHeader
+	if len(cameras) > 1 {
+		header = append([]string{"CAMERA"}, daysHeader...)
+	}
 	rows := make([][]string, 0, len(days))
 	for _, d := range days {
 		ratio := "-"
@@ -63,8 +86,11 @@ func (p *printer) printDays(days []*cctvv1.Day) error {
 			ratio,
 			p.dayNote(d),
 		})
+		if len(cameras) > 1 {
+			rows[len(rows)-1] = append([]string{cameraText(d.GetCamera())}, rows[len(rows)-1]...)
+		}
 	}
-	return p.table(daysHeader, rows)
+	return p.table(header, rows)
 }
 
 // dayNote is what a person wants to know next about a day, if anything.

@@ -134,11 +134,19 @@ func (r *runner) rpcError(what string, err error) error {
 // before it anyway: cctvd says "convert 2026-11-29: day is still being
 // recorded" (or "convert: day 2026-11-29: unknown day") so that its log and
 // other clients know what failed, and what is "convert 2026-11-29".
+//
+// For another camera's day, what is "convert front/2026-11-29" while the
+// camera's archiver says "convert 2026-11-29: …".
 func withoutContext(msg, what string) string {
 	if rest, ok := strings.CutPrefix(msg, what+": "); ok {
 		return rest
 	}
-	verb, _, _ := strings.Cut(what, " ")
+	verb, arg, _ := strings.Cut(what, " ")
+	if _, date, ok := strings.Cut(arg, "/"); ok {
+		if rest, ok := strings.CutPrefix(msg, verb+" "+date+": "); ok {
+			return rest
+		}
+	}
 	if rest, ok := strings.CutPrefix(msg, verb+": "); ok {
 		return rest
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -28,6 +30,9 @@ type fakeDaemon struct {
 	// stream is what ConvertDay sends, in order.
 	stream []*cctvv1.ConvertDayResponse
 	cancel *cctvv1.CancelConversionResponse
+	// cameras is what ListCameras answers; nil answers UNIMPLEMENTED, as
+	// a daemon older than cameras does.
+	cameras *cctvv1.ListCamerasResponse
 	// err, if set, is every RPC's answer.
 	err error
 	// hold keeps every RPC open after its answer (or instead of it, for
@@ -84,6 +89,14 @@ func (f *fakeDaemon) VerifyDay(ctx context.Context, req *cctvv1.VerifyDayRequest
 
 func (f *fakeDaemon) CancelConversion(ctx context.Context, req *cctvv1.CancelConversionRequest) (*cctvv1.CancelConversionResponse, error) {
 	return answer(ctx, f, "CancelConversion", req, f.cancel)
+}
+
+func (f *fakeDaemon) ListCameras(ctx context.Context, req *cctvv1.ListCamerasRequest) (*cctvv1.ListCamerasResponse, error) {
+	if f.cameras == nil {
+		f.record("ListCameras", req)
+		return nil, status.Error(codes.Unimplemented, "unknown method ListCameras for service cctv.v1.CctvService")
+	}
+	return answer(ctx, f, "ListCameras", req, f.cameras)
 }
 
 func (f *fakeDaemon) ConvertDay(req *cctvv1.ConvertDayRequest, stream grpc.ServerStreamingServer[cctvv1.ConvertDayResponse]) error {

@@ -15,7 +15,7 @@ func (p *printer) printMisplaced(ms []*cctvv1.MisplacedEntry) {
 		if m.GetDate() != "" {
 			kind += " (" + m.GetDate() + ")"
 		}
-		rows = append(rows, []string{"  " + m.GetName(), kind, oneLine(m.GetDetail())})
+		rows = append(rows, []string{"  " + refText(m.GetCamera(), m.GetName()), kind, oneLine(m.GetDetail())})
 	}
 	p.table(nil, rows)
 }

@@ -13,8 +13,13 @@ func statusCmd() *command {
 	return &command{
 		name:    "status",
 		summary: "Show what cctvd is doing",
-		doc:     "Version and uptime, the root and its disk space, days by state, the conversion in\nprogress (frames, speed, ETA), unfinished work kept on disk (resumed at start-up when\nforced), the most recent errors and footage in the wrong place under the root (a\nsegment outside any day folder, a folder such as 2026-11-25.bak).",
-		run:     runStatus,
+		doc: "Version and uptime, the root and its disk space, days by state (all cameras),\n" +
+			"each camera that went silent (sent nothing for longer than cctvd's silence\n" +
+			"threshold), the conversion in progress (frames, speed, ETA), unfinished work kept\n" +
+			"on disk (resumed at start-up when forced), the most recent errors and footage in\n" +
+			"the wrong place under the root (a segment outside any day folder, a folder such\n" +
+			"as 2026-11-25.bak). Another camera's day is CAMERA/DATE.",
+		run: runStatus,
 	}
 }
 
@@ -49,28 +54,27 @@ func (p *printer) printStatus(s *cctvv1.GetStatusResponse) {
 		}
 		p.linef("disk:    %s", line)
 	}
-	var counts []string
-	for _, c := range s.GetDayCounts() {
-		counts = append(counts, fmt.Sprintf("%d %s", c.GetCount(), stateText(c.GetState())))
+	counts := countsText(s.GetDayCounts())
+	if counts == "" {
+		counts = "none"
 	}
-	if len(counts) == 0 {
-		counts = []string{"none"}
-	}
-	p.linef("days:    %s", strings.Join(counts, ", "))
+	p.linef("days:    %s", counts)
 	if s.GetSettle() != nil {
 		p.linef("settle:  %s", durText(s.GetSettle()))
 	}
+	p.printSilent(s.GetCameras())
 	if len(s.GetConversions()) == 0 {
 		p.linef("converting: nothing")
 	}
 	converting := map[string]bool{}
 	for _, c := range s.GetConversions() {
-		p.linef("converting %s: %s", c.GetDate(), progressText(c))
-		converting[c.GetDate()] = true
+		ref := refText(c.GetCamera(), c.GetDate())
+		p.linef("converting %s: %s", ref, progressText(c))
+		converting[ref] = true
 	}
 	for _, w := range s.GetPending() {
-		if !converting[w.GetDate()] { // its progress line says more
-			p.linef("pending %s: %s", w.GetDate(), pendingText(w))
+		if ref := refText(w.GetCamera(), w.GetDate()); !converting[ref] { // its progress line says more
+			p.linef("pending %s: %s", ref, pendingText(w))
 		}
 	}
 	if errs := s.GetRecentErrors(); len(errs) > 0 {

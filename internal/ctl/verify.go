@@ -2,6 +2,7 @@ package ctl
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"strings"
 	"time"
@@ -11,27 +12,34 @@ import (
 )
 
 func verifyCmd() *command {
+	var cam cameraValue
 	return &command{
 		name:    "verify",
-		args:    "DATE",
+		args:    "[CAMERA/]DATE",
 		summary: "Check a day now and report its problems",
 		doc: "For a day of segments, scans every file: gaps, camera restarts, overlaps and\n" +
 			"duplicates, corrupt or truncated segments, junk. For an archived day, re-hashes\n" +
 			"video.mp4 against video.mp4.sha512sum and probes it. Each finding names its\n" +
-			"files. Exits 0 if the day is clean, 1 if there are findings, 2 on error.",
+			"files. Exits 0 if the day is clean, 1 if there are findings, 2 on error. DATE\n" +
+			"alone is the default camera's day; CAMERA/DATE or --camera CAMERA names another\n" +
+			"camera's.",
 		// Re-hashing a day's archive takes a while on a small server.
 		timeout: 10 * time.Minute,
-		run:     runVerify,
+		flags:   func(fs *flag.FlagSet) { cam.register(fs, cameraUsage) },
+		run:     func(ctx context.Context, r *runner, args []string) error { return runVerify(ctx, r, args, cam) },
 	}
 }
 
-func runVerify(ctx context.Context, r *runner, args []string) error {
-	date, err := r.dateArg(args)
+func runVerify(ctx context.Context, r *runner, args []string, cam cameraValue) error {
+	ref, err := r.dayArg(args, cam)
 	if err != nil {
 		return err
 	}
-	resp, err := call(ctx, r, "verify "+date, func(ctx context.Context, api cctvv1.CctvServiceClient) (*cctvv1.VerifyDayResponse, error) {
-		return api.VerifyDay(ctx, &cctvv1.VerifyDayRequest{Date: date})
+	resp, err := call(ctx, r, "verify "+ref.String(), func(ctx context.Context, api cctvv1.CctvServiceClient) (*cctvv1.VerifyDayResponse, error) {
+		if err := knowsCameras(ctx, api, ref.camera); err != nil {
+			return nil, err
+		}
+		return api.VerifyDay(ctx, &cctvv1.VerifyDayRequest{Camera: ref.camera, Date: ref.date})
 	})
 	if err != nil {
 		return err
@@ -45,7 +53,7 @@ func runVerify(ctx context.Context, r *runner, args []string) error {
 		p.printVerify(resp)
 	}
 	if n := len(resp.GetFindings()); n > 0 {
-		return answerErr(fmt.Errorf("%s: %s", date, plural(n, "finding")))
+		return answerErr(fmt.Errorf("%s: %s", ref, plural(n, "finding")))
 	}
 	return nil
 }
@@ -62,7 +70,7 @@ func (p *printer) printVerify(v *cctvv1.VerifyDayResponse) {
 	for _, a := range v.GetArchives() {
 		scanned = append(scanned, a.GetFile())
 	}
-	p.linef("%s (%s): %s in %s", v.GetDate(), stateText(v.GetState()), verdict, strings.Join(scanned, " and "))
+	p.linef("%s (%s): %s in %s", refText(v.GetCamera(), v.GetDate()), stateText(v.GetState()), verdict, strings.Join(scanned, " and "))
 	for _, a := range v.GetArchives() {
 		p.linef("  %s: %s", a.GetFile(), archiveText(a))
 	}

@@ -108,14 +108,14 @@ func TestVerifyRefused(t *testing.T) {
 			name:    "missing date",
 			daemon:  &fakeDaemon{},
 			args:    []string{"verify"},
-			wantErr: "cctvctl: verify: missing DATE (usage: cctvctl verify DATE)\n",
+			wantErr: "cctvctl: verify: missing DATE (usage: cctvctl verify [CAMERA/]DATE)\n",
 			code:    2,
 		},
 		{
 			name:    "two dates",
 			daemon:  &fakeDaemon{},
 			args:    []string{"verify", "2026-11-16", "2026-11-17"},
-			wantErr: "cctvctl: verify: unexpected argument \"2026-11-17\" (usage: cctvctl verify DATE)\n",
+			wantErr: "cctvctl: verify: unexpected argument \"2026-11-17\" (usage: cctvctl verify [CAMERA/]DATE)\n",
 			code:    2,
 		},
 	})

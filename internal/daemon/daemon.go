@@ -106,8 +106,7 @@ func (c *components) build(errlog *logring.Handler) error {
 	ctl, err := control.New(control.Config{
 		Addr: cfg.GRPC, TLSCert: cfg.GRPCTLSCert, TLSKey: cfg.GRPCTLSKey, TokenFile: cfg.GRPCTokenFile,
 		Version: Version(), Root: cfg.Root, Calendar: c.cal,
-	}, control.Deps{Days: control.FromCatalog(def.cat, def.arc), Archiver: def.arc, Errors: errlog,
-		Misplaced: def.cat}, log)
+	}, control.Deps{Cameras: c.controlCameras, Errors: errlog}, log)
 	if err != nil {
 		return err
 	}
@@ -180,11 +179,20 @@ func (c *components) siteCameras() []web.Camera {
 func (c *components) stored() []metrics.Stored {
 	var out []metrics.Stored
 	for _, s := range c.cams.all() {
-		var states map[string]int
-		if s == c.def {
-			states = c.ctl.DayStates()
-		}
-		out = append(out, s.stored(states))
+		out = append(out, s.stored(c.ctl.DayStatesOf(s.name)))
+	}
+	return out
+}
+
+// controlCameras are every camera as the control plane serves them; the
+// default one always, so that requests without a camera keep working.
+func (c *components) controlCameras() []control.Camera {
+	list := c.cams.all()
+	out := make([]control.Camera, 0, len(list))
+	for _, s := range list {
+		out = append(out, control.Camera{Name: s.name, Title: s.title,
+			Days: control.FromCatalog(s.cat, s.arc), Archiver: s.arc, Misplaced: s.cat,
+			LastSegment: s.lastSegment, Silent: s.silent.Load})
 	}
 	return out
 }

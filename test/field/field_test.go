@@ -126,6 +126,7 @@ func TestField(t *testing.T) {
 	t.Run("a camera clock a day ahead does not take over live viewing", s.clockAhead)
 	t.Run("a forced conversion interrupted by SIGTERM resumes", s.forcedResume)
 	t.Run("a restart during the first scan never ends a day's playlist early", s.firstScan)
+	t.Run("a second camera's folder arrives by rsync and curl while cctvd runs", s.secondCamera)
 	t.Run("every archive checks out and nothing is left behind", s.finalCheck)
 }
 
@@ -411,12 +412,68 @@ func (s *site) firstScan(t *testing.T) {
 	}
 }
 
+// secondCamera adds a camera to the running cctvd the way its owner
+// would: its upload script rsyncs a past day into ROOT/garage/DATE/ (the
+// camera folder is new), and curl uploads today's segments to its routes
+// with the root's token. The camera is served without a restart, its past
+// day archived in its own folder, its today played from its playlist.
+func (s *site) secondCamera(t *testing.T) {
+	garage := filepath.Join(s.root, "garage")
+	if err := os.Mkdir(garage, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pastRun, pastNames := s.cam.film(at(s.loc, s.past, 17, 3, 41, 602_118_493), 3, 1)
+	pastFrames := 0
+	for _, n := range pastNames {
+		pastFrames += frames(t, filepath.Join(pastRun, n))
+	}
+	rsync(t, pastRun, pastNames, filepath.Join(garage, s.past.String()))
+	todayRun, todayNames := s.cam.film(time.Now().Add(-2*time.Minute).Truncate(time.Millisecond).Add(987_654), 3, 1)
+	base := s.d.Base() + "/cameras/garage/"
+	// The camera is found within moments of its folder: until then an
+	// upload to it is 404 and makes nothing.
+	waitFor(t, "camera garage served", 30*time.Second, func() (string, bool) {
+		code, body, _ := get(t, base)
+		return body, code == 200
+	})
+	for _, n := range todayNames {
+		if code := curlPut(t, filepath.Join(todayRun, n), base+s.today.String()+"/"+n, s.token); code != 201 {
+			t.Errorf("curl -T garage's %s: %d, want 201", n, code)
+		}
+	}
+	pl := waitFor(t, "garage's playlist of today", time.Minute, func() (string, bool) {
+		_, body, _ := get(t, base+"playlist.m3u8?date="+s.today.String())
+		return body, strings.Count(body, "#EXTINF") == 3
+	})
+	if strings.Contains(pl, "../") || !strings.Contains(pl, s.today.String()+"/"+todayNames[0]) {
+		t.Errorf("garage's playlist does not name its own files:\n%s", pl)
+	}
+	if got, want := frames(t, base+"playlist.m3u8?date="+s.today.String()), frames(t, filepath.Join(todayRun, todayNames[0]))*3; got < want-2 || got > want {
+		t.Errorf("ffprobe reads %d frames through garage's playlist, want about %d", got, want)
+	}
+	pastDir := filepath.Join(garage, s.past.String())
+	waitFor(t, "garage's past day archived", 5*time.Minute, func() (string, bool) {
+		_, err := os.Stat(filepath.Join(pastDir, "video.mp4.sha512sum"))
+		return pastDir, err == nil
+	})
+	sha512sumCheck(t, pastDir, "video.mp4.sha512sum")
+	if got := frames(t, filepath.Join(pastDir, "video.mp4")); got != pastFrames {
+		t.Errorf("garage's video.mp4 holds %d frames, the camera filmed %d", got, pastFrames)
+	}
+	// The default camera's day of the same date is untouched by garage's.
+	if got := frames(t, filepath.Join(s.pastDir, "video.mp4")); got != s.pastFrames {
+		t.Errorf("the default camera's video.mp4 holds %d frames, want %d", got, s.pastFrames)
+	}
+}
+
 func (s *site) finalCheck(t *testing.T) {
 	root := s.root
 	s.d.Stop(t, time.Minute)
 	sums, _ := filepath.Glob(filepath.Join(root, "*", "*.sha512sum"))
-	if len(sums) < 3 {
-		t.Errorf("%d checksum files, want 3 or more: %v", len(sums), sums)
+	cameraSums, _ := filepath.Glob(filepath.Join(root, "*", "*", "*.sha512sum"))
+	sums = append(sums, cameraSums...)
+	if len(sums) < 4 {
+		t.Errorf("%d checksum files, want 4 or more: %v", len(sums), sums)
 	}
 	for _, s := range sums {
 		sha512sumCheck(t, filepath.Dir(s), filepath.Base(s))

@@ -14,10 +14,20 @@
 // video.mp4 (H.265) with a video.mp4.sha512sum beside it, and deletes exactly
 // the segments that went in.
 //
+// A root holds one or more cameras. ROOT/YYYY-MM-DD is the default camera,
+// whose name is ""; ROOT/NAME/YYYY-MM-DD is camera NAME. Each camera has its
+// own days and its own conversions. A client that knows nothing of cameras
+// sees the default camera, as before cameras existed (ListDays aside: it
+// lists every camera's days unless asked for one).
+//
 // Conventions used throughout:
 //   - A date is always a string in exactly YYYY-MM-DD form (the folder name).
 //     A malformed date is INVALID_ARGUMENT; a well-formed date with no folder
 //     is NOT_FOUND.
+//   - A camera is named by its folder: letters, digits, '-' and '_',
+//     starting with a letter, at most 64 characters; "" is the default
+//     camera. A malformed name is INVALID_ARGUMENT; a camera the root does
+//     not have is NOT_FOUND.
 //   - File names are relative to the day folder ("seg12.ts").
 //   - Problems found in footage are data (Finding), never RPC errors. RPC
 //     errors are reserved for requests that cannot be served.
@@ -465,14 +475,17 @@ func (MisplacedKind) EnumDescriptor() ([]byte, []int) {
 // moves it; cctvd never moves or deletes it.
 type MisplacedEntry struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The entry's name in the root.
+	// The entry's name in the root (in the camera's folder, ROOT/NAME, for a
+	// named camera).
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// How it is misplaced.
 	Kind MisplacedKind `protobuf:"varint,2,opt,name=kind,proto3,enum=cctv.v1.MisplacedKind" json:"kind,omitempty"`
 	// The day its name points to (YYYY-MM-DD), if it names one.
 	Date string `protobuf:"bytes,3,opt,name=date,proto3" json:"date,omitempty"`
 	// What is wrong, for people.
-	Detail        string `protobuf:"bytes,4,opt,name=detail,proto3" json:"detail,omitempty"`
+	Detail string `protobuf:"bytes,4,opt,name=detail,proto3" json:"detail,omitempty"`
+	// The camera whose folder holds it; "" for the default camera.
+	Camera        string `protobuf:"bytes,5,opt,name=camera,proto3" json:"camera,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -531,6 +544,13 @@ func (x *MisplacedEntry) GetDate() string {
 func (x *MisplacedEntry) GetDetail() string {
 	if x != nil {
 		return x.Detail
+	}
+	return ""
+}
+
+func (x *MisplacedEntry) GetCamera() string {
+	if x != nil {
+		return x.Camera
 	}
 	return ""
 }
@@ -621,7 +641,7 @@ func (x *Finding) GetDuration() *durationpb.Duration {
 	return nil
 }
 
-// Day is one day folder of the root.
+// Day is one day folder of a camera.
 type Day struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The date, YYYY-MM-DD: the folder name.
@@ -670,8 +690,10 @@ type Day struct {
 	LastError string `protobuf:"bytes,18,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
 	// When a failed day will be tried again.
 	NextAttemptTime *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=next_attempt_time,json=nextAttemptTime,proto3" json:"next_attempt_time,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The camera the day is of; "" for the default camera.
+	Camera        string `protobuf:"bytes,20,opt,name=camera,proto3" json:"camera,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Day) Reset() {
@@ -835,6 +857,13 @@ func (x *Day) GetNextAttemptTime() *timestamppb.Timestamp {
 		return x.NextAttemptTime
 	}
 	return nil
+}
+
+func (x *Day) GetCamera() string {
+	if x != nil {
+		return x.Camera
+	}
+	return ""
 }
 
 // DayStateCount is how many days are in one state.
@@ -1077,7 +1106,9 @@ type ConversionProgress struct {
 	// Its size in bytes (phase DONE).
 	ArchiveBytes int64 `protobuf:"varint,16,opt,name=archive_bytes,json=archiveBytes,proto3" json:"archive_bytes,omitempty"`
 	// Its SHA-512 in hex, as in the checksum file (phase DONE).
-	Sha512        string `protobuf:"bytes,17,opt,name=sha512,proto3" json:"sha512,omitempty"`
+	Sha512 string `protobuf:"bytes,17,opt,name=sha512,proto3" json:"sha512,omitempty"`
+	// The camera of the day; "" for the default camera.
+	Camera        string `protobuf:"bytes,18,opt,name=camera,proto3" json:"camera,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1227,6 +1258,13 @@ func (x *ConversionProgress) GetArchiveBytes() int64 {
 func (x *ConversionProgress) GetSha512() string {
 	if x != nil {
 		return x.Sha512
+	}
+	return ""
+}
+
+func (x *ConversionProgress) GetCamera() string {
+	if x != nil {
+		return x.Camera
 	}
 	return ""
 }
@@ -1529,7 +1567,9 @@ type Plan struct {
 	// being recorded and is not converted, not even with force.
 	Recording bool `protobuf:"varint,12,opt,name=recording,proto3" json:"recording,omitempty"`
 	// When the day becomes due (its end plus the settle time).
-	DueTime       *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=due_time,json=dueTime,proto3" json:"due_time,omitempty"`
+	DueTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=due_time,json=dueTime,proto3" json:"due_time,omitempty"`
+	// The camera of the day; "" for the default camera.
+	Camera        string `protobuf:"bytes,14,opt,name=camera,proto3" json:"camera,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1655,6 +1695,13 @@ func (x *Plan) GetDueTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Plan) GetCamera() string {
+	if x != nil {
+		return x.Camera
+	}
+	return ""
+}
+
 // GetStatusRequest asks for the daemon's status.
 type GetStatusRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1705,19 +1752,24 @@ type GetStatusResponse struct {
 	Root string `protobuf:"bytes,4,opt,name=root,proto3" json:"root,omitempty"`
 	// Space on the root's filesystem.
 	Disk *DiskUsage `protobuf:"bytes,5,opt,name=disk,proto3" json:"disk,omitempty"`
-	// Number of days in each state; states with no days are left out.
+	// Number of days in each state, all cameras together; states with no
+	// days are left out. Camera.day_counts has them by camera.
 	DayCounts []*DayStateCount `protobuf:"bytes,6,rep,name=day_counts,json=dayCounts,proto3" json:"day_counts,omitempty"`
-	// The conversions queued or running now; empty when idle.
+	// The conversions queued or running now, of every camera; empty when idle.
 	Conversions []*ConversionProgress `protobuf:"bytes,7,rep,name=conversions,proto3" json:"conversions,omitempty"`
 	// The most recent errors, newest first.
 	RecentErrors []*RecentError `protobuf:"bytes,8,rep,name=recent_errors,json=recentErrors,proto3" json:"recent_errors,omitempty"`
 	// How long after a day's end it becomes due for conversion.
 	Settle *durationpb.Duration `protobuf:"bytes,9,opt,name=settle,proto3" json:"settle,omitempty"`
-	// Unfinished conversion work kept on disk, oldest day first; a day being
-	// converted now is listed too.
+	// Unfinished conversion work kept on disk, by camera (the default camera
+	// first), each camera's oldest day first; a day being converted now is
+	// listed too.
 	Pending []*PendingConversion `protobuf:"bytes,10,rep,name=pending,proto3" json:"pending,omitempty"`
-	// Entries of the root that look like footage in the wrong place, by name.
-	Misplaced     []*MisplacedEntry `protobuf:"bytes,11,rep,name=misplaced,proto3" json:"misplaced,omitempty"`
+	// Entries of the root that look like footage in the wrong place, by
+	// camera (the default camera first), then by name.
+	Misplaced []*MisplacedEntry `protobuf:"bytes,11,rep,name=misplaced,proto3" json:"misplaced,omitempty"`
+	// The cameras, as ListCameras lists them: a silent one needs a look.
+	Cameras       []*Camera `protobuf:"bytes,12,rep,name=cameras,proto3" json:"cameras,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1829,6 +1881,13 @@ func (x *GetStatusResponse) GetMisplaced() []*MisplacedEntry {
 	return nil
 }
 
+func (x *GetStatusResponse) GetCameras() []*Camera {
+	if x != nil {
+		return x.Cameras
+	}
+	return nil
+}
+
 // PendingConversion is a day's unfinished conversion work, kept on disk: a
 // conversion interrupted (by a shutdown or a failure), whose finished
 // chunks its next run reuses, or one forced and not yet done, which a
@@ -1844,7 +1903,9 @@ type PendingConversion struct {
 	// Chunks of the day; 0 when it was not planned yet.
 	ChunkCount int32 `protobuf:"varint,4,opt,name=chunk_count,json=chunkCount,proto3" json:"chunk_count,omitempty"`
 	// The archive is verified and being put in place (finished at start-up).
-	Committing    bool `protobuf:"varint,5,opt,name=committing,proto3" json:"committing,omitempty"`
+	Committing bool `protobuf:"varint,5,opt,name=committing,proto3" json:"committing,omitempty"`
+	// The camera of the day; "" for the default camera.
+	Camera        string `protobuf:"bytes,6,opt,name=camera,proto3" json:"camera,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1914,18 +1975,224 @@ func (x *PendingConversion) GetCommitting() bool {
 	return false
 }
 
+func (x *PendingConversion) GetCamera() string {
+	if x != nil {
+		return x.Camera
+	}
+	return ""
+}
+
+// Camera is one camera of the root: its folder, its footage and whether it
+// is still sending.
+type Camera struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The camera's folder name under the root; "" for the default camera
+	// (the day folders right under the root).
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The name shown to people; "" shows the name.
+	Title string `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	// When its newest segment ends; unset before its first segment.
+	LastSegmentTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=last_segment_time,json=lastSegmentTime,proto3" json:"last_segment_time,omitempty"`
+	// How long ago, by the daemon's clock, its newest segment ended; unset
+	// before its first segment.
+	SinceLastSegment *durationpb.Duration `protobuf:"bytes,4,opt,name=since_last_segment,json=sinceLastSegment,proto3" json:"since_last_segment,omitempty"`
+	// The camera has sent nothing for longer than the daemon's silence
+	// threshold: it needs a look.
+	Silent bool `protobuf:"varint,5,opt,name=silent,proto3" json:"silent,omitempty"`
+	// Number of its days in each state; states with no days are left out.
+	DayCounts []*DayStateCount `protobuf:"bytes,6,rep,name=day_counts,json=dayCounts,proto3" json:"day_counts,omitempty"`
+	// Bytes of its footage: segments and archives.
+	Bytes int64 `protobuf:"varint,7,opt,name=bytes,proto3" json:"bytes,omitempty"`
+	// Bytes of its archives alone.
+	ArchiveBytes  int64 `protobuf:"varint,8,opt,name=archive_bytes,json=archiveBytes,proto3" json:"archive_bytes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Camera) Reset() {
+	*x = Camera{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Camera) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Camera) ProtoMessage() {}
+
+func (x *Camera) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Camera.ProtoReflect.Descriptor instead.
+func (*Camera) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *Camera) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Camera) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *Camera) GetLastSegmentTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastSegmentTime
+	}
+	return nil
+}
+
+func (x *Camera) GetSinceLastSegment() *durationpb.Duration {
+	if x != nil {
+		return x.SinceLastSegment
+	}
+	return nil
+}
+
+func (x *Camera) GetSilent() bool {
+	if x != nil {
+		return x.Silent
+	}
+	return false
+}
+
+func (x *Camera) GetDayCounts() []*DayStateCount {
+	if x != nil {
+		return x.DayCounts
+	}
+	return nil
+}
+
+func (x *Camera) GetBytes() int64 {
+	if x != nil {
+		return x.Bytes
+	}
+	return 0
+}
+
+func (x *Camera) GetArchiveBytes() int64 {
+	if x != nil {
+		return x.ArchiveBytes
+	}
+	return 0
+}
+
+// ListCamerasRequest asks for the cameras.
+type ListCamerasRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCamerasRequest) Reset() {
+	*x = ListCamerasRequest{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCamerasRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCamerasRequest) ProtoMessage() {}
+
+func (x *ListCamerasRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCamerasRequest.ProtoReflect.Descriptor instead.
+func (*ListCamerasRequest) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{15}
+}
+
+// ListCamerasResponse lists the cameras.
+type ListCamerasResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The cameras, the default camera first, then by name.
+	Cameras       []*Camera `protobuf:"bytes,1,rep,name=cameras,proto3" json:"cameras,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCamerasResponse) Reset() {
+	*x = ListCamerasResponse{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCamerasResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCamerasResponse) ProtoMessage() {}
+
+func (x *ListCamerasResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCamerasResponse.ProtoReflect.Descriptor instead.
+func (*ListCamerasResponse) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ListCamerasResponse) GetCameras() []*Camera {
+	if x != nil {
+		return x.Cameras
+	}
+	return nil
+}
+
 // ListDaysRequest asks for the day folders.
 type ListDaysRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Only days in these states; empty means all days.
-	States        []DayState `protobuf:"varint,1,rep,packed,name=states,proto3,enum=cctv.v1.DayState" json:"states,omitempty"`
+	States []DayState `protobuf:"varint,1,rep,packed,name=states,proto3,enum=cctv.v1.DayState" json:"states,omitempty"`
+	// Only this camera's days ("" is the default camera's); unset means
+	// every camera's, each Day naming its camera.
+	Camera        *string `protobuf:"bytes,2,opt,name=camera,proto3,oneof" json:"camera,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListDaysRequest) Reset() {
 	*x = ListDaysRequest{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[14]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1937,7 +2204,7 @@ func (x *ListDaysRequest) String() string {
 func (*ListDaysRequest) ProtoMessage() {}
 
 func (x *ListDaysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[14]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1950,7 +2217,7 @@ func (x *ListDaysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDaysRequest.ProtoReflect.Descriptor instead.
 func (*ListDaysRequest) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{14}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListDaysRequest) GetStates() []DayState {
@@ -1960,10 +2227,18 @@ func (x *ListDaysRequest) GetStates() []DayState {
 	return nil
 }
 
+func (x *ListDaysRequest) GetCamera() string {
+	if x != nil && x.Camera != nil {
+		return *x.Camera
+	}
+	return ""
+}
+
 // ListDaysResponse lists the day folders.
 type ListDaysResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The days, oldest first.
+	// The days by camera (the default camera first, then by name), each
+	// camera's oldest first.
 	Days          []*Day `protobuf:"bytes,1,rep,name=days,proto3" json:"days,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1971,7 +2246,7 @@ type ListDaysResponse struct {
 
 func (x *ListDaysResponse) Reset() {
 	*x = ListDaysResponse{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[15]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1983,7 +2258,7 @@ func (x *ListDaysResponse) String() string {
 func (*ListDaysResponse) ProtoMessage() {}
 
 func (x *ListDaysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[15]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1996,7 +2271,7 @@ func (x *ListDaysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDaysResponse.ProtoReflect.Descriptor instead.
 func (*ListDaysResponse) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{15}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListDaysResponse) GetDays() []*Day {
@@ -2010,14 +2285,16 @@ func (x *ListDaysResponse) GetDays() []*Day {
 type VerifyDayRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The day, YYYY-MM-DD.
-	Date          string `protobuf:"bytes,1,opt,name=date,proto3" json:"date,omitempty"`
+	Date string `protobuf:"bytes,1,opt,name=date,proto3" json:"date,omitempty"`
+	// The camera; "" is the default camera.
+	Camera        string `protobuf:"bytes,2,opt,name=camera,proto3" json:"camera,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *VerifyDayRequest) Reset() {
 	*x = VerifyDayRequest{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[16]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2029,7 +2306,7 @@ func (x *VerifyDayRequest) String() string {
 func (*VerifyDayRequest) ProtoMessage() {}
 
 func (x *VerifyDayRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[16]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2042,12 +2319,19 @@ func (x *VerifyDayRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyDayRequest.ProtoReflect.Descriptor instead.
 func (*VerifyDayRequest) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{16}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *VerifyDayRequest) GetDate() string {
 	if x != nil {
 		return x.Date
+	}
+	return ""
+}
+
+func (x *VerifyDayRequest) GetCamera() string {
+	if x != nil {
+		return x.Camera
 	}
 	return ""
 }
@@ -2077,7 +2361,7 @@ type ArchiveCheck struct {
 
 func (x *ArchiveCheck) Reset() {
 	*x = ArchiveCheck{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[17]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2089,7 +2373,7 @@ func (x *ArchiveCheck) String() string {
 func (*ArchiveCheck) ProtoMessage() {}
 
 func (x *ArchiveCheck) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[17]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2102,7 +2386,7 @@ func (x *ArchiveCheck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ArchiveCheck.ProtoReflect.Descriptor instead.
 func (*ArchiveCheck) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{17}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ArchiveCheck) GetFile() string {
@@ -2175,14 +2459,16 @@ type VerifyDayResponse struct {
 	// The archive files checked (empty for a day of segments).
 	Archives []*ArchiveCheck `protobuf:"bytes,5,rep,name=archives,proto3" json:"archives,omitempty"`
 	// Everything found, in day order. Empty means the day is clean.
-	Findings      []*Finding `protobuf:"bytes,6,rep,name=findings,proto3" json:"findings,omitempty"`
+	Findings []*Finding `protobuf:"bytes,6,rep,name=findings,proto3" json:"findings,omitempty"`
+	// The camera; "" for the default camera.
+	Camera        string `protobuf:"bytes,7,opt,name=camera,proto3" json:"camera,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *VerifyDayResponse) Reset() {
 	*x = VerifyDayResponse{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[18]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2194,7 +2480,7 @@ func (x *VerifyDayResponse) String() string {
 func (*VerifyDayResponse) ProtoMessage() {}
 
 func (x *VerifyDayResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[18]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2207,7 +2493,7 @@ func (x *VerifyDayResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyDayResponse.ProtoReflect.Descriptor instead.
 func (*VerifyDayResponse) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{18}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *VerifyDayResponse) GetDate() string {
@@ -2252,6 +2538,13 @@ func (x *VerifyDayResponse) GetFindings() []*Finding {
 	return nil
 }
 
+func (x *VerifyDayResponse) GetCamera() string {
+	if x != nil {
+		return x.Camera
+	}
+	return ""
+}
+
 // ConvertDayRequest asks to convert a day now.
 type ConvertDayRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2261,14 +2554,16 @@ type ConvertDayRequest struct {
 	// converted, and no file is deleted unless the archive verified.
 	Force bool `protobuf:"varint,2,opt,name=force,proto3" json:"force,omitempty"`
 	// Only work out the plan and return it; queue nothing, change nothing.
-	DryRun        bool `protobuf:"varint,3,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	DryRun bool `protobuf:"varint,3,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	// The camera; "" is the default camera.
+	Camera        string `protobuf:"bytes,4,opt,name=camera,proto3" json:"camera,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ConvertDayRequest) Reset() {
 	*x = ConvertDayRequest{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[19]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2280,7 +2575,7 @@ func (x *ConvertDayRequest) String() string {
 func (*ConvertDayRequest) ProtoMessage() {}
 
 func (x *ConvertDayRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[19]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2293,7 +2588,7 @@ func (x *ConvertDayRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConvertDayRequest.ProtoReflect.Descriptor instead.
 func (*ConvertDayRequest) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{19}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ConvertDayRequest) GetDate() string {
@@ -2317,6 +2612,13 @@ func (x *ConvertDayRequest) GetDryRun() bool {
 	return false
 }
 
+func (x *ConvertDayRequest) GetCamera() string {
+	if x != nil {
+		return x.Camera
+	}
+	return ""
+}
+
 // ConvertDayResponse is one message of a conversion's stream.
 type ConvertDayResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2333,7 +2635,7 @@ type ConvertDayResponse struct {
 
 func (x *ConvertDayResponse) Reset() {
 	*x = ConvertDayResponse{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[20]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2345,7 +2647,7 @@ func (x *ConvertDayResponse) String() string {
 func (*ConvertDayResponse) ProtoMessage() {}
 
 func (x *ConvertDayResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[20]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2358,7 +2660,7 @@ func (x *ConvertDayResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConvertDayResponse.ProtoReflect.Descriptor instead.
 func (*ConvertDayResponse) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{20}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ConvertDayResponse) GetEvent() isConvertDayResponse_Event {
@@ -2408,14 +2710,16 @@ func (*ConvertDayResponse_Progress) isConvertDayResponse_Event() {}
 type CancelConversionRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The day, YYYY-MM-DD.
-	Date          string `protobuf:"bytes,1,opt,name=date,proto3" json:"date,omitempty"`
+	Date string `protobuf:"bytes,1,opt,name=date,proto3" json:"date,omitempty"`
+	// The camera; "" is the default camera.
+	Camera        string `protobuf:"bytes,2,opt,name=camera,proto3" json:"camera,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CancelConversionRequest) Reset() {
 	*x = CancelConversionRequest{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[21]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2427,7 +2731,7 @@ func (x *CancelConversionRequest) String() string {
 func (*CancelConversionRequest) ProtoMessage() {}
 
 func (x *CancelConversionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[21]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2440,12 +2744,19 @@ func (x *CancelConversionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelConversionRequest.ProtoReflect.Descriptor instead.
 func (*CancelConversionRequest) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{21}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *CancelConversionRequest) GetDate() string {
 	if x != nil {
 		return x.Date
+	}
+	return ""
+}
+
+func (x *CancelConversionRequest) GetCamera() string {
+	if x != nil {
+		return x.Camera
 	}
 	return ""
 }
@@ -2458,14 +2769,16 @@ type CancelConversionResponse struct {
 	// The phase the conversion was in when it was stopped.
 	Phase ConversionPhase `protobuf:"varint,2,opt,name=phase,proto3,enum=cctv.v1.ConversionPhase" json:"phase,omitempty"`
 	// Temporary files removed.
-	RemovedFiles  int32 `protobuf:"varint,3,opt,name=removed_files,json=removedFiles,proto3" json:"removed_files,omitempty"`
+	RemovedFiles int32 `protobuf:"varint,3,opt,name=removed_files,json=removedFiles,proto3" json:"removed_files,omitempty"`
+	// The camera; "" for the default camera.
+	Camera        string `protobuf:"bytes,4,opt,name=camera,proto3" json:"camera,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CancelConversionResponse) Reset() {
 	*x = CancelConversionResponse{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[22]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2477,7 +2790,7 @@ func (x *CancelConversionResponse) String() string {
 func (*CancelConversionResponse) ProtoMessage() {}
 
 func (x *CancelConversionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[22]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2490,7 +2803,7 @@ func (x *CancelConversionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelConversionResponse.ProtoReflect.Descriptor instead.
 func (*CancelConversionResponse) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{22}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *CancelConversionResponse) GetDate() string {
@@ -2514,22 +2827,30 @@ func (x *CancelConversionResponse) GetRemovedFiles() int32 {
 	return 0
 }
 
+func (x *CancelConversionResponse) GetCamera() string {
+	if x != nil {
+		return x.Camera
+	}
+	return ""
+}
+
 var File_cctv_v1_cctv_proto protoreflect.FileDescriptor
 
 const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\n" +
-	"\x12cctv/v1/cctv.proto\x12\acctv.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"|\n" +
+	"\x12cctv/v1/cctv.proto\x12\acctv.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x94\x01\n" +
 	"\x0eMisplacedEntry\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12*\n" +
 	"\x04kind\x18\x02 \x01(\x0e2\x16.cctv.v1.MisplacedKindR\x04kind\x12\x12\n" +
 	"\x04date\x18\x03 \x01(\tR\x04date\x12\x16\n" +
-	"\x06detail\x18\x04 \x01(\tR\x06detail\"\xc8\x01\n" +
+	"\x06detail\x18\x04 \x01(\tR\x06detail\x12\x16\n" +
+	"\x06camera\x18\x05 \x01(\tR\x06camera\"\xc8\x01\n" +
 	"\aFinding\x12(\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x14.cctv.v1.FindingKindR\x04kind\x12\x14\n" +
 	"\x05files\x18\x02 \x03(\tR\x05files\x12\x16\n" +
 	"\x06detail\x18\x03 \x01(\tR\x06detail\x12.\n" +
 	"\x04time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x125\n" +
-	"\bduration\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\bduration\"\xe7\x06\n" +
+	"\bduration\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\bduration\"\xff\x06\n" +
 	"\x03Day\x12\x12\n" +
 	"\x04date\x18\x01 \x01(\tR\x04date\x12'\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x11.cctv.v1.DayStateR\x05state\x12#\n" +
@@ -2552,7 +2873,8 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\bdue_time\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\adueTime\x12\x1d\n" +
 	"\n" +
 	"last_error\x18\x12 \x01(\tR\tlastError\x12F\n" +
-	"\x11next_attempt_time\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\x0fnextAttemptTime\"N\n" +
+	"\x11next_attempt_time\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\x0fnextAttemptTime\x12\x16\n" +
+	"\x06camera\x18\x14 \x01(\tR\x06camera\"N\n" +
 	"\rDayStateCount\x12'\n" +
 	"\x05state\x18\x01 \x01(\x0e2\x11.cctv.v1.DayStateR\x05state\x12\x14\n" +
 	"\x05count\x18\x02 \x01(\x05R\x05count\"\x89\x01\n" +
@@ -2569,7 +2891,7 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\x04time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x12\n" +
 	"\x04date\x18\x02 \x01(\tR\x04date\x12\x1c\n" +
 	"\tcomponent\x18\x03 \x01(\tR\tcomponent\x12\x18\n" +
-	"\amessage\x18\x04 \x01(\tR\amessage\"\x8c\x05\n" +
+	"\amessage\x18\x04 \x01(\tR\amessage\"\xa4\x05\n" +
 	"\x12ConversionProgress\x12\x12\n" +
 	"\x04date\x18\x01 \x01(\tR\x04date\x12.\n" +
 	"\x05phase\x18\x02 \x01(\x0e2\x18.cctv.v1.ConversionPhaseR\x05phase\x12\x14\n" +
@@ -2593,7 +2915,8 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"stderrTail\x12!\n" +
 	"\farchive_file\x18\x0f \x01(\tR\varchiveFile\x12#\n" +
 	"\rarchive_bytes\x18\x10 \x01(\x03R\farchiveBytes\x12\x16\n" +
-	"\x06sha512\x18\x11 \x01(\tR\x06sha512\"\xdb\x01\n" +
+	"\x06sha512\x18\x11 \x01(\tR\x06sha512\x12\x16\n" +
+	"\x06camera\x18\x12 \x01(\tR\x06camera\"\xdb\x01\n" +
 	"\vPlanSegment\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05bytes\x18\x02 \x01(\x03R\x05bytes\x12\x16\n" +
@@ -2614,7 +2937,7 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\rsegment_count\x18\x04 \x01(\x05R\fsegmentCount\x12\x16\n" +
 	"\x06frames\x18\x05 \x01(\x03R\x06frames\x125\n" +
 	"\bduration\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\bduration\x12\x12\n" +
-	"\x04done\x18\a \x01(\bR\x04done\"\xd0\x03\n" +
+	"\x04done\x18\a \x01(\bR\x04done\"\xe8\x03\n" +
 	"\x04Plan\x12\x12\n" +
 	"\x04date\x18\x01 \x01(\tR\x04date\x12\x16\n" +
 	"\x06output\x18\x02 \x01(\tR\x06output\x120\n" +
@@ -2629,8 +2952,9 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	" \x01(\bR\x03due\x12!\n" +
 	"\fencoder_args\x18\v \x03(\tR\vencoderArgs\x12\x1c\n" +
 	"\trecording\x18\f \x01(\bR\trecording\x125\n" +
-	"\bdue_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\adueTime\"\x12\n" +
-	"\x10GetStatusRequest\"\xa8\x04\n" +
+	"\bdue_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\adueTime\x12\x16\n" +
+	"\x06camera\x18\x0e \x01(\tR\x06camera\"\x12\n" +
+	"\x10GetStatusRequest\"\xd3\x04\n" +
 	"\x11GetStatusResponse\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x129\n" +
 	"\n" +
@@ -2645,7 +2969,8 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\x06settle\x18\t \x01(\v2\x19.google.protobuf.DurationR\x06settle\x124\n" +
 	"\apending\x18\n" +
 	" \x03(\v2\x1a.cctv.v1.PendingConversionR\apending\x125\n" +
-	"\tmisplaced\x18\v \x03(\v2\x17.cctv.v1.MisplacedEntryR\tmisplaced\"\xa1\x01\n" +
+	"\tmisplaced\x18\v \x03(\v2\x17.cctv.v1.MisplacedEntryR\tmisplaced\x12)\n" +
+	"\acameras\x18\f \x03(\v2\x0f.cctv.v1.CameraR\acameras\"\xb9\x01\n" +
 	"\x11PendingConversion\x12\x12\n" +
 	"\x04date\x18\x01 \x01(\tR\x04date\x12\x16\n" +
 	"\x06forced\x18\x02 \x01(\bR\x06forced\x12\x1f\n" +
@@ -2655,13 +2980,30 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"chunkCount\x12\x1e\n" +
 	"\n" +
 	"committing\x18\x05 \x01(\bR\n" +
-	"committing\"<\n" +
+	"committing\x12\x16\n" +
+	"\x06camera\x18\x06 \x01(\tR\x06camera\"\xcd\x02\n" +
+	"\x06Camera\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05title\x18\x02 \x01(\tR\x05title\x12F\n" +
+	"\x11last_segment_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x0flastSegmentTime\x12G\n" +
+	"\x12since_last_segment\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x10sinceLastSegment\x12\x16\n" +
+	"\x06silent\x18\x05 \x01(\bR\x06silent\x125\n" +
+	"\n" +
+	"day_counts\x18\x06 \x03(\v2\x16.cctv.v1.DayStateCountR\tdayCounts\x12\x14\n" +
+	"\x05bytes\x18\a \x01(\x03R\x05bytes\x12#\n" +
+	"\rarchive_bytes\x18\b \x01(\x03R\farchiveBytes\"\x14\n" +
+	"\x12ListCamerasRequest\"@\n" +
+	"\x13ListCamerasResponse\x12)\n" +
+	"\acameras\x18\x01 \x03(\v2\x0f.cctv.v1.CameraR\acameras\"d\n" +
 	"\x0fListDaysRequest\x12)\n" +
-	"\x06states\x18\x01 \x03(\x0e2\x11.cctv.v1.DayStateR\x06states\"4\n" +
+	"\x06states\x18\x01 \x03(\x0e2\x11.cctv.v1.DayStateR\x06states\x12\x1b\n" +
+	"\x06camera\x18\x02 \x01(\tH\x00R\x06camera\x88\x01\x01B\t\n" +
+	"\a_camera\"4\n" +
 	"\x10ListDaysResponse\x12 \n" +
-	"\x04days\x18\x01 \x03(\v2\f.cctv.v1.DayR\x04days\"&\n" +
+	"\x04days\x18\x01 \x03(\v2\f.cctv.v1.DayR\x04days\">\n" +
 	"\x10VerifyDayRequest\x12\x12\n" +
-	"\x04date\x18\x01 \x01(\tR\x04date\"\xaa\x02\n" +
+	"\x04date\x18\x01 \x01(\tR\x04date\x12\x16\n" +
+	"\x06camera\x18\x02 \x01(\tR\x06camera\"\xaa\x02\n" +
 	"\fArchiveCheck\x12\x12\n" +
 	"\x04file\x18\x01 \x01(\tR\x04file\x12\x14\n" +
 	"\x05bytes\x18\x02 \x01(\x03R\x05bytes\x12=\n" +
@@ -2670,28 +3012,32 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\ractual_sha512\x18\x05 \x01(\tR\factualSha512\x12\x14\n" +
 	"\x05codec\x18\x06 \x01(\tR\x05codec\x12\x16\n" +
 	"\x06frames\x18\a \x01(\x03R\x06frames\x125\n" +
-	"\bduration\x18\b \x01(\v2\x19.google.protobuf.DurationR\bduration\"\xec\x01\n" +
+	"\bduration\x18\b \x01(\v2\x19.google.protobuf.DurationR\bduration\"\x84\x02\n" +
 	"\x11VerifyDayResponse\x12\x12\n" +
 	"\x04date\x18\x01 \x01(\tR\x04date\x12'\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x11.cctv.v1.DayStateR\x05state\x12#\n" +
 	"\rsegment_count\x18\x03 \x01(\x05R\fsegmentCount\x12\x14\n" +
 	"\x05bytes\x18\x04 \x01(\x03R\x05bytes\x121\n" +
 	"\barchives\x18\x05 \x03(\v2\x15.cctv.v1.ArchiveCheckR\barchives\x12,\n" +
-	"\bfindings\x18\x06 \x03(\v2\x10.cctv.v1.FindingR\bfindings\"V\n" +
+	"\bfindings\x18\x06 \x03(\v2\x10.cctv.v1.FindingR\bfindings\x12\x16\n" +
+	"\x06camera\x18\a \x01(\tR\x06camera\"n\n" +
 	"\x11ConvertDayRequest\x12\x12\n" +
 	"\x04date\x18\x01 \x01(\tR\x04date\x12\x14\n" +
 	"\x05force\x18\x02 \x01(\bR\x05force\x12\x17\n" +
-	"\adry_run\x18\x03 \x01(\bR\x06dryRun\"}\n" +
+	"\adry_run\x18\x03 \x01(\bR\x06dryRun\x12\x16\n" +
+	"\x06camera\x18\x04 \x01(\tR\x06camera\"}\n" +
 	"\x12ConvertDayResponse\x12#\n" +
 	"\x04plan\x18\x01 \x01(\v2\r.cctv.v1.PlanH\x00R\x04plan\x129\n" +
 	"\bprogress\x18\x02 \x01(\v2\x1b.cctv.v1.ConversionProgressH\x00R\bprogressB\a\n" +
-	"\x05event\"-\n" +
+	"\x05event\"E\n" +
 	"\x17CancelConversionRequest\x12\x12\n" +
-	"\x04date\x18\x01 \x01(\tR\x04date\"\x83\x01\n" +
+	"\x04date\x18\x01 \x01(\tR\x04date\x12\x16\n" +
+	"\x06camera\x18\x02 \x01(\tR\x06camera\"\x9b\x01\n" +
 	"\x18CancelConversionResponse\x12\x12\n" +
 	"\x04date\x18\x01 \x01(\tR\x04date\x12.\n" +
 	"\x05phase\x18\x02 \x01(\x0e2\x18.cctv.v1.ConversionPhaseR\x05phase\x12#\n" +
-	"\rremoved_files\x18\x03 \x01(\x05R\fremovedFiles*\xcb\x01\n" +
+	"\rremoved_files\x18\x03 \x01(\x05R\fremovedFiles\x12\x16\n" +
+	"\x06camera\x18\x04 \x01(\tR\x06camera*\xcb\x01\n" +
 	"\bDayState\x12\x19\n" +
 	"\x15DAY_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13DAY_STATE_RECORDING\x10\x01\x12\x16\n" +
@@ -2747,9 +3093,10 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\x1cMISPLACED_KIND_STRAY_SEGMENT\x10\x01\x12\x1d\n" +
 	"\x19MISPLACED_KIND_NOT_A_DATE\x10\x02\x12\x1d\n" +
 	"\x19MISPLACED_KIND_DAY_SUFFIX\x10\x03\x12\x1f\n" +
-	"\x1bMISPLACED_KIND_NOT_A_FOLDER\x10\x042\xf8\x02\n" +
+	"\x1bMISPLACED_KIND_NOT_A_FOLDER\x10\x042\xc2\x03\n" +
 	"\vCctvService\x12B\n" +
-	"\tGetStatus\x12\x19.cctv.v1.GetStatusRequest\x1a\x1a.cctv.v1.GetStatusResponse\x12?\n" +
+	"\tGetStatus\x12\x19.cctv.v1.GetStatusRequest\x1a\x1a.cctv.v1.GetStatusResponse\x12H\n" +
+	"\vListCameras\x12\x1b.cctv.v1.ListCamerasRequest\x1a\x1c.cctv.v1.ListCamerasResponse\x12?\n" +
 	"\bListDays\x12\x18.cctv.v1.ListDaysRequest\x1a\x19.cctv.v1.ListDaysResponse\x12B\n" +
 	"\tVerifyDay\x12\x19.cctv.v1.VerifyDayRequest\x1a\x1a.cctv.v1.VerifyDayResponse\x12G\n" +
 	"\n" +
@@ -2769,7 +3116,7 @@ func file_cctv_v1_cctv_proto_rawDescGZIP() []byte {
 }
 
 var file_cctv_v1_cctv_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_cctv_v1_cctv_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_cctv_v1_cctv_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_cctv_v1_cctv_proto_goTypes = []any{
 	(DayState)(0),                    // 0: cctv.v1.DayState
 	(ChecksumState)(0),               // 1: cctv.v1.ChecksumState
@@ -2790,83 +3137,93 @@ var file_cctv_v1_cctv_proto_goTypes = []any{
 	(*GetStatusRequest)(nil),         // 16: cctv.v1.GetStatusRequest
 	(*GetStatusResponse)(nil),        // 17: cctv.v1.GetStatusResponse
 	(*PendingConversion)(nil),        // 18: cctv.v1.PendingConversion
-	(*ListDaysRequest)(nil),          // 19: cctv.v1.ListDaysRequest
-	(*ListDaysResponse)(nil),         // 20: cctv.v1.ListDaysResponse
-	(*VerifyDayRequest)(nil),         // 21: cctv.v1.VerifyDayRequest
-	(*ArchiveCheck)(nil),             // 22: cctv.v1.ArchiveCheck
-	(*VerifyDayResponse)(nil),        // 23: cctv.v1.VerifyDayResponse
-	(*ConvertDayRequest)(nil),        // 24: cctv.v1.ConvertDayRequest
-	(*ConvertDayResponse)(nil),       // 25: cctv.v1.ConvertDayResponse
-	(*CancelConversionRequest)(nil),  // 26: cctv.v1.CancelConversionRequest
-	(*CancelConversionResponse)(nil), // 27: cctv.v1.CancelConversionResponse
-	(*timestamppb.Timestamp)(nil),    // 28: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),      // 29: google.protobuf.Duration
+	(*Camera)(nil),                   // 19: cctv.v1.Camera
+	(*ListCamerasRequest)(nil),       // 20: cctv.v1.ListCamerasRequest
+	(*ListCamerasResponse)(nil),      // 21: cctv.v1.ListCamerasResponse
+	(*ListDaysRequest)(nil),          // 22: cctv.v1.ListDaysRequest
+	(*ListDaysResponse)(nil),         // 23: cctv.v1.ListDaysResponse
+	(*VerifyDayRequest)(nil),         // 24: cctv.v1.VerifyDayRequest
+	(*ArchiveCheck)(nil),             // 25: cctv.v1.ArchiveCheck
+	(*VerifyDayResponse)(nil),        // 26: cctv.v1.VerifyDayResponse
+	(*ConvertDayRequest)(nil),        // 27: cctv.v1.ConvertDayRequest
+	(*ConvertDayResponse)(nil),       // 28: cctv.v1.ConvertDayResponse
+	(*CancelConversionRequest)(nil),  // 29: cctv.v1.CancelConversionRequest
+	(*CancelConversionResponse)(nil), // 30: cctv.v1.CancelConversionResponse
+	(*timestamppb.Timestamp)(nil),    // 31: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),      // 32: google.protobuf.Duration
 }
 var file_cctv_v1_cctv_proto_depIdxs = []int32{
 	4,  // 0: cctv.v1.MisplacedEntry.kind:type_name -> cctv.v1.MisplacedKind
 	3,  // 1: cctv.v1.Finding.kind:type_name -> cctv.v1.FindingKind
-	28, // 2: cctv.v1.Finding.time:type_name -> google.protobuf.Timestamp
-	29, // 3: cctv.v1.Finding.duration:type_name -> google.protobuf.Duration
+	31, // 2: cctv.v1.Finding.time:type_name -> google.protobuf.Timestamp
+	32, // 3: cctv.v1.Finding.duration:type_name -> google.protobuf.Duration
 	0,  // 4: cctv.v1.Day.state:type_name -> cctv.v1.DayState
-	29, // 5: cctv.v1.Day.covered:type_name -> google.protobuf.Duration
-	28, // 6: cctv.v1.Day.first_segment_time:type_name -> google.protobuf.Timestamp
-	28, // 7: cctv.v1.Day.last_segment_time:type_name -> google.protobuf.Timestamp
-	29, // 8: cctv.v1.Day.gap_duration:type_name -> google.protobuf.Duration
+	32, // 5: cctv.v1.Day.covered:type_name -> google.protobuf.Duration
+	31, // 6: cctv.v1.Day.first_segment_time:type_name -> google.protobuf.Timestamp
+	31, // 7: cctv.v1.Day.last_segment_time:type_name -> google.protobuf.Timestamp
+	32, // 8: cctv.v1.Day.gap_duration:type_name -> google.protobuf.Duration
 	1,  // 9: cctv.v1.Day.checksum_state:type_name -> cctv.v1.ChecksumState
-	28, // 10: cctv.v1.Day.due_time:type_name -> google.protobuf.Timestamp
-	28, // 11: cctv.v1.Day.next_attempt_time:type_name -> google.protobuf.Timestamp
+	31, // 10: cctv.v1.Day.due_time:type_name -> google.protobuf.Timestamp
+	31, // 11: cctv.v1.Day.next_attempt_time:type_name -> google.protobuf.Timestamp
 	0,  // 12: cctv.v1.DayStateCount.state:type_name -> cctv.v1.DayState
-	28, // 13: cctv.v1.RecentError.time:type_name -> google.protobuf.Timestamp
+	31, // 13: cctv.v1.RecentError.time:type_name -> google.protobuf.Timestamp
 	2,  // 14: cctv.v1.ConversionProgress.phase:type_name -> cctv.v1.ConversionPhase
-	29, // 15: cctv.v1.ConversionProgress.out_time:type_name -> google.protobuf.Duration
-	29, // 16: cctv.v1.ConversionProgress.total_time:type_name -> google.protobuf.Duration
-	29, // 17: cctv.v1.ConversionProgress.eta:type_name -> google.protobuf.Duration
-	28, // 18: cctv.v1.ConversionProgress.start_time:type_name -> google.protobuf.Timestamp
-	28, // 19: cctv.v1.ConversionProgress.update_time:type_name -> google.protobuf.Timestamp
-	29, // 20: cctv.v1.PlanSegment.duration:type_name -> google.protobuf.Duration
-	28, // 21: cctv.v1.PlanSegment.start_time:type_name -> google.protobuf.Timestamp
+	32, // 15: cctv.v1.ConversionProgress.out_time:type_name -> google.protobuf.Duration
+	32, // 16: cctv.v1.ConversionProgress.total_time:type_name -> google.protobuf.Duration
+	32, // 17: cctv.v1.ConversionProgress.eta:type_name -> google.protobuf.Duration
+	31, // 18: cctv.v1.ConversionProgress.start_time:type_name -> google.protobuf.Timestamp
+	31, // 19: cctv.v1.ConversionProgress.update_time:type_name -> google.protobuf.Timestamp
+	32, // 20: cctv.v1.PlanSegment.duration:type_name -> google.protobuf.Duration
+	31, // 21: cctv.v1.PlanSegment.start_time:type_name -> google.protobuf.Timestamp
 	3,  // 22: cctv.v1.KeptFile.reason:type_name -> cctv.v1.FindingKind
-	29, // 23: cctv.v1.Chunk.duration:type_name -> google.protobuf.Duration
+	32, // 23: cctv.v1.Chunk.duration:type_name -> google.protobuf.Duration
 	12, // 24: cctv.v1.Plan.segments:type_name -> cctv.v1.PlanSegment
 	13, // 25: cctv.v1.Plan.kept:type_name -> cctv.v1.KeptFile
 	14, // 26: cctv.v1.Plan.chunks:type_name -> cctv.v1.Chunk
 	6,  // 27: cctv.v1.Plan.findings:type_name -> cctv.v1.Finding
-	29, // 28: cctv.v1.Plan.duration:type_name -> google.protobuf.Duration
-	28, // 29: cctv.v1.Plan.due_time:type_name -> google.protobuf.Timestamp
-	28, // 30: cctv.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
-	29, // 31: cctv.v1.GetStatusResponse.uptime:type_name -> google.protobuf.Duration
+	32, // 28: cctv.v1.Plan.duration:type_name -> google.protobuf.Duration
+	31, // 29: cctv.v1.Plan.due_time:type_name -> google.protobuf.Timestamp
+	31, // 30: cctv.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
+	32, // 31: cctv.v1.GetStatusResponse.uptime:type_name -> google.protobuf.Duration
 	9,  // 32: cctv.v1.GetStatusResponse.disk:type_name -> cctv.v1.DiskUsage
 	8,  // 33: cctv.v1.GetStatusResponse.day_counts:type_name -> cctv.v1.DayStateCount
 	11, // 34: cctv.v1.GetStatusResponse.conversions:type_name -> cctv.v1.ConversionProgress
 	10, // 35: cctv.v1.GetStatusResponse.recent_errors:type_name -> cctv.v1.RecentError
-	29, // 36: cctv.v1.GetStatusResponse.settle:type_name -> google.protobuf.Duration
+	32, // 36: cctv.v1.GetStatusResponse.settle:type_name -> google.protobuf.Duration
 	18, // 37: cctv.v1.GetStatusResponse.pending:type_name -> cctv.v1.PendingConversion
 	5,  // 38: cctv.v1.GetStatusResponse.misplaced:type_name -> cctv.v1.MisplacedEntry
-	0,  // 39: cctv.v1.ListDaysRequest.states:type_name -> cctv.v1.DayState
-	7,  // 40: cctv.v1.ListDaysResponse.days:type_name -> cctv.v1.Day
-	1,  // 41: cctv.v1.ArchiveCheck.checksum_state:type_name -> cctv.v1.ChecksumState
-	29, // 42: cctv.v1.ArchiveCheck.duration:type_name -> google.protobuf.Duration
-	0,  // 43: cctv.v1.VerifyDayResponse.state:type_name -> cctv.v1.DayState
-	22, // 44: cctv.v1.VerifyDayResponse.archives:type_name -> cctv.v1.ArchiveCheck
-	6,  // 45: cctv.v1.VerifyDayResponse.findings:type_name -> cctv.v1.Finding
-	15, // 46: cctv.v1.ConvertDayResponse.plan:type_name -> cctv.v1.Plan
-	11, // 47: cctv.v1.ConvertDayResponse.progress:type_name -> cctv.v1.ConversionProgress
-	2,  // 48: cctv.v1.CancelConversionResponse.phase:type_name -> cctv.v1.ConversionPhase
-	16, // 49: cctv.v1.CctvService.GetStatus:input_type -> cctv.v1.GetStatusRequest
-	19, // 50: cctv.v1.CctvService.ListDays:input_type -> cctv.v1.ListDaysRequest
-	21, // 51: cctv.v1.CctvService.VerifyDay:input_type -> cctv.v1.VerifyDayRequest
-	24, // 52: cctv.v1.CctvService.ConvertDay:input_type -> cctv.v1.ConvertDayRequest
-	26, // 53: cctv.v1.CctvService.CancelConversion:input_type -> cctv.v1.CancelConversionRequest
-	17, // 54: cctv.v1.CctvService.GetStatus:output_type -> cctv.v1.GetStatusResponse
-	20, // 55: cctv.v1.CctvService.ListDays:output_type -> cctv.v1.ListDaysResponse
-	23, // 56: cctv.v1.CctvService.VerifyDay:output_type -> cctv.v1.VerifyDayResponse
-	25, // 57: cctv.v1.CctvService.ConvertDay:output_type -> cctv.v1.ConvertDayResponse
-	27, // 58: cctv.v1.CctvService.CancelConversion:output_type -> cctv.v1.CancelConversionResponse
-	54, // [54:59] is the sub-list for method output_type
-	49, // [49:54] is the sub-list for method input_type
-	49, // [49:49] is the sub-list for extension type_name
-	49, // [49:49] is the sub-list for extension extendee
-	0,  // [0:49] is the sub-list for field type_name
+	19, // 39: cctv.v1.GetStatusResponse.cameras:type_name -> cctv.v1.Camera
+	31, // 40: cctv.v1.Camera.last_segment_time:type_name -> google.protobuf.Timestamp
+	32, // 41: cctv.v1.Camera.since_last_segment:type_name -> google.protobuf.Duration
+	8,  // 42: cctv.v1.Camera.day_counts:type_name -> cctv.v1.DayStateCount
+	19, // 43: cctv.v1.ListCamerasResponse.cameras:type_name -> cctv.v1.Camera
+	0,  // 44: cctv.v1.ListDaysRequest.states:type_name -> cctv.v1.DayState
+	7,  // 45: cctv.v1.ListDaysResponse.days:type_name -> cctv.v1.Day
+	1,  // 46: cctv.v1.ArchiveCheck.checksum_state:type_name -> cctv.v1.ChecksumState
+	32, // 47: cctv.v1.ArchiveCheck.duration:type_name -> google.protobuf.Duration
+	0,  // 48: cctv.v1.VerifyDayResponse.state:type_name -> cctv.v1.DayState
+	25, // 49: cctv.v1.VerifyDayResponse.archives:type_name -> cctv.v1.ArchiveCheck
+	6,  // 50: cctv.v1.VerifyDayResponse.findings:type_name -> cctv.v1.Finding
+	15, // 51: cctv.v1.ConvertDayResponse.plan:type_name -> cctv.v1.Plan
+	11, // 52: cctv.v1.ConvertDayResponse.progress:type_name -> cctv.v1.ConversionProgress
+	2,  // 53: cctv.v1.CancelConversionResponse.phase:type_name -> cctv.v1.ConversionPhase
+	16, // 54: cctv.v1.CctvService.GetStatus:input_type -> cctv.v1.GetStatusRequest
+	20, // 55: cctv.v1.CctvService.ListCameras:input_type -> cctv.v1.ListCamerasRequest
+	22, // 56: cctv.v1.CctvService.ListDays:input_type -> cctv.v1.ListDaysRequest
+	24, // 57: cctv.v1.CctvService.VerifyDay:input_type -> cctv.v1.VerifyDayRequest
+	27, // 58: cctv.v1.CctvService.ConvertDay:input_type -> cctv.v1.ConvertDayRequest
+	29, // 59: cctv.v1.CctvService.CancelConversion:input_type -> cctv.v1.CancelConversionRequest
+	17, // 60: cctv.v1.CctvService.GetStatus:output_type -> cctv.v1.GetStatusResponse
+	21, // 61: cctv.v1.CctvService.ListCameras:output_type -> cctv.v1.ListCamerasResponse
+	23, // 62: cctv.v1.CctvService.ListDays:output_type -> cctv.v1.ListDaysResponse
+	26, // 63: cctv.v1.CctvService.VerifyDay:output_type -> cctv.v1.VerifyDayResponse
+	28, // 64: cctv.v1.CctvService.ConvertDay:output_type -> cctv.v1.ConvertDayResponse
+	30, // 65: cctv.v1.CctvService.CancelConversion:output_type -> cctv.v1.CancelConversionResponse
+	60, // [60:66] is the sub-list for method output_type
+	54, // [54:60] is the sub-list for method input_type
+	54, // [54:54] is the sub-list for extension type_name
+	54, // [54:54] is the sub-list for extension extendee
+	0,  // [0:54] is the sub-list for field type_name
 }
 
 func init() { file_cctv_v1_cctv_proto_init() }
@@ -2874,7 +3231,8 @@ func file_cctv_v1_cctv_proto_init() {
 	if File_cctv_v1_cctv_proto != nil {
 		return
 	}
-	file_cctv_v1_cctv_proto_msgTypes[20].OneofWrappers = []any{
+	file_cctv_v1_cctv_proto_msgTypes[17].OneofWrappers = []any{}
+	file_cctv_v1_cctv_proto_msgTypes[23].OneofWrappers = []any{
 		(*ConvertDayResponse_Plan)(nil),
 		(*ConvertDayResponse_Progress)(nil),
 	}
@@ -2884,7 +3242,7 @@ func file_cctv_v1_cctv_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_cctv_v1_cctv_proto_rawDesc), len(file_cctv_v1_cctv_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   23,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -14,10 +14,20 @@
 // video.mp4 (H.265) with a video.mp4.sha512sum beside it, and deletes exactly
 // the segments that went in.
 //
+// A root holds one or more cameras. ROOT/YYYY-MM-DD is the default camera,
+// whose name is ""; ROOT/NAME/YYYY-MM-DD is camera NAME. Each camera has its
+// own days and its own conversions. A client that knows nothing of cameras
+// sees the default camera, as before cameras existed (ListDays aside: it
+// lists every camera's days unless asked for one).
+//
 // Conventions used throughout:
 //   - A date is always a string in exactly YYYY-MM-DD form (the folder name).
 //     A malformed date is INVALID_ARGUMENT; a well-formed date with no folder
 //     is NOT_FOUND.
+//   - A camera is named by its folder: letters, digits, '-' and '_',
+//     starting with a letter, at most 64 characters; "" is the default
+//     camera. A malformed name is INVALID_ARGUMENT; a camera the root does
+//     not have is NOT_FOUND.
 //   - File names are relative to the day folder ("seg12.ts").
 //   - Problems found in footage are data (Finding), never RPC errors. RPC
 //     errors are reserved for requests that cannot be served.
@@ -38,6 +48,7 @@ const _ = grpc.SupportPackageIsVersion9
 
 const (
 	CctvService_GetStatus_FullMethodName        = "/cctv.v1.CctvService/GetStatus"
+	CctvService_ListCameras_FullMethodName      = "/cctv.v1.CctvService/ListCameras"
 	CctvService_ListDays_FullMethodName         = "/cctv.v1.CctvService/ListDays"
 	CctvService_VerifyDay_FullMethodName        = "/cctv.v1.CctvService/VerifyDay"
 	CctvService_ConvertDay_FullMethodName       = "/cctv.v1.CctvService/ConvertDay"
@@ -50,16 +61,22 @@ const (
 //
 // CctvService reports on and controls a running cctvd.
 //
-// Errors use the standard gRPC codes: INVALID_ARGUMENT for a malformed date,
-// NOT_FOUND for a day the root does not have, FAILED_PRECONDITION for an
+// Errors use the standard gRPC codes: INVALID_ARGUMENT for a malformed date
+// or camera name, NOT_FOUND for a day or a camera the root does not have,
+// FAILED_PRECONDITION for an
 // action the day's state does not allow (converting today, converting a day
 // that is still settling without force, cancelling a day that is not being
 // converted), UNAVAILABLE while the daemon is shutting down.
 type CctvServiceClient interface {
 	// GetStatus is the daemon at a glance: version, uptime, disk space, days by
-	// state, the conversions in progress and the most recent errors.
+	// state, the conversions in progress and the most recent errors, over all
+	// cameras, and each camera with whether it has gone silent.
 	GetStatus(ctx context.Context, in *GetStatusRequest, opts ...grpc.CallOption) (*GetStatusResponse, error)
-	// ListDays lists the day folders of the root, oldest first.
+	// ListCameras lists the cameras of the root, the default camera first
+	// (when the root has one), then by name.
+	ListCameras(ctx context.Context, in *ListCamerasRequest, opts ...grpc.CallOption) (*ListCamerasResponse, error)
+	// ListDays lists the day folders of the root: every camera's, or one
+	// camera's; each camera's oldest first.
 	ListDays(ctx context.Context, in *ListDaysRequest, opts ...grpc.CallOption) (*ListDaysResponse, error)
 	// VerifyDay checks a day now. For a day of segments it scans every file and
 	// reports what the archiver would find (gaps, restarts, corrupt, truncated
@@ -93,6 +110,16 @@ func (c *cctvServiceClient) GetStatus(ctx context.Context, in *GetStatusRequest,
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(GetStatusResponse)
 	err := c.cc.Invoke(ctx, CctvService_GetStatus_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *cctvServiceClient) ListCameras(ctx context.Context, in *ListCamerasRequest, opts ...grpc.CallOption) (*ListCamerasResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListCamerasResponse)
+	err := c.cc.Invoke(ctx, CctvService_ListCameras_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -154,16 +181,22 @@ func (c *cctvServiceClient) CancelConversion(ctx context.Context, in *CancelConv
 //
 // CctvService reports on and controls a running cctvd.
 //
-// Errors use the standard gRPC codes: INVALID_ARGUMENT for a malformed date,
-// NOT_FOUND for a day the root does not have, FAILED_PRECONDITION for an
+// Errors use the standard gRPC codes: INVALID_ARGUMENT for a malformed date
+// or camera name, NOT_FOUND for a day or a camera the root does not have,
+// FAILED_PRECONDITION for an
 // action the day's state does not allow (converting today, converting a day
 // that is still settling without force, cancelling a day that is not being
 // converted), UNAVAILABLE while the daemon is shutting down.
 type CctvServiceServer interface {
 	// GetStatus is the daemon at a glance: version, uptime, disk space, days by
-	// state, the conversions in progress and the most recent errors.
+	// state, the conversions in progress and the most recent errors, over all
+	// cameras, and each camera with whether it has gone silent.
 	GetStatus(context.Context, *GetStatusRequest) (*GetStatusResponse, error)
-	// ListDays lists the day folders of the root, oldest first.
+	// ListCameras lists the cameras of the root, the default camera first
+	// (when the root has one), then by name.
+	ListCameras(context.Context, *ListCamerasRequest) (*ListCamerasResponse, error)
+	// ListDays lists the day folders of the root: every camera's, or one
+	// camera's; each camera's oldest first.
 	ListDays(context.Context, *ListDaysRequest) (*ListDaysResponse, error)
 	// VerifyDay checks a day now. For a day of segments it scans every file and
 	// reports what the archiver would find (gaps, restarts, corrupt, truncated
@@ -195,6 +228,9 @@ type UnimplementedCctvServiceServer struct{}
 
 func (UnimplementedCctvServiceServer) GetStatus(context.Context, *GetStatusRequest) (*GetStatusResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetStatus not implemented")
+}
+func (UnimplementedCctvServiceServer) ListCameras(context.Context, *ListCamerasRequest) (*ListCamerasResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListCameras not implemented")
 }
 func (UnimplementedCctvServiceServer) ListDays(context.Context, *ListDaysRequest) (*ListDaysResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListDays not implemented")
@@ -243,6 +279,24 @@ func _CctvService_GetStatus_Handler(srv interface{}, ctx context.Context, dec fu
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(CctvServiceServer).GetStatus(ctx, req.(*GetStatusRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CctvService_ListCameras_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListCamerasRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CctvServiceServer).ListCameras(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CctvService_ListCameras_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CctvServiceServer).ListCameras(ctx, req.(*ListCamerasRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -322,6 +376,10 @@ var CctvService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetStatus",
 			Handler:    _CctvService_GetStatus_Handler,
+		},
+		{
+			MethodName: "ListCameras",
+			Handler:    _CctvService_ListCameras_Handler,
 		},
 		{
 			MethodName: "ListDays",
