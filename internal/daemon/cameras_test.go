@@ -190,6 +190,31 @@ upload-token-file = "`+tokens["front"]+`"
 			t.Error("not one WARN that side went silent")
 		}
 	})
+
+	t.Run("cctvctl", func(t *testing.T) {
+		out, stderr, code := d.Ctl(t, "cameras")
+		for _, want := range []string{"front", "Front door", "back", "side", "silent"} {
+			if code != 0 || !strings.Contains(out, want) {
+				t.Errorf("cctvctl cameras: exit %d, lacks %q:\n%s%s", code, want, out, stderr)
+			}
+		}
+		out, _, code = d.Ctl(t, "days", "--camera", "front")
+		if code != 0 || !strings.Contains(out, old.String()) || !strings.Contains(out, "ARCHIVED") && !strings.Contains(out, "archived") {
+			t.Errorf("cctvctl days --camera front: exit %d:\n%s", code, out)
+		}
+		for _, args := range [][]string{{"verify", "front/" + old.String()}, {"verify", "--camera", "back", old.String()}} {
+			if out, stderr, code := d.Ctl(t, args...); code != 0 {
+				t.Errorf("cctvctl %s: exit %d\n%s%s", strings.Join(args, " "), code, out, stderr)
+			}
+		}
+		// The default camera has no day of that date: the camera matters.
+		if _, _, code := d.Ctl(t, "verify", old.String()); code != 2 {
+			t.Errorf("cctvctl verify %s (the default camera's): exit %d, want 2", old, code)
+		}
+		if out, _, code := d.Ctl(t, "status"); code != 0 || !strings.Contains(out, "camera side: silent") {
+			t.Errorf("cctvctl status: exit %d, does not name the silent camera:\n%s", code, out)
+		}
+	})
 }
 
 // waitForLong waits for archiving, which takes ffmpeg a while on a busy machine.
