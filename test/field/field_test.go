@@ -238,7 +238,7 @@ func (s *site) rsyncAndCurl(t *testing.T) {
 		_, body, _ := get(t, s.d.Base()+"/playlist.m3u8?date="+today.String())
 		return body, strings.Count(body, "#EXTINF") == 5
 	})
-	checkTodayPlaylist(t, s.d, pl, todayRun, todayNames[:5])
+	checkTodayPlaylist(t, s.d.Base()+"/", pl, todayRun, todayNames[:5])
 }
 
 func (s *site) stalledCopy(t *testing.T) {
@@ -261,7 +261,7 @@ func (s *site) stalledCopy(t *testing.T) {
 		_, body, _ := get(t, s.d.Base()+"/playlist.m3u8?date="+today.String())
 		return body, strings.Contains(body, name)
 	})
-	checkTodayPlaylist(t, s.d, pl, todayRun, todayNames)
+	checkTodayPlaylist(t, s.d.Base()+"/", pl, todayRun, todayNames)
 }
 
 func (s *site) retryAfterArchive(t *testing.T) {
@@ -445,12 +445,8 @@ func (s *site) secondCamera(t *testing.T) {
 		_, body, _ := get(t, base+"playlist.m3u8?date="+s.today.String())
 		return body, strings.Count(body, "#EXTINF") == 3
 	})
-	if strings.Contains(pl, "../") || !strings.Contains(pl, s.today.String()+"/"+todayNames[0]) {
-		t.Errorf("garage's playlist does not name its own files:\n%s", pl)
-	}
-	if got, want := frames(t, base+"playlist.m3u8?date="+s.today.String()), frames(t, filepath.Join(todayRun, todayNames[0]))*3; got < want-2 || got > want {
-		t.Errorf("ffprobe reads %d frames through garage's playlist, want about %d", got, want)
-	}
+	// Its segment URIs resolve under /cameras/garage/, to garage's files.
+	checkTodayPlaylist(t, base, pl, todayRun, todayNames)
 	pastDir := filepath.Join(garage, s.past.String())
 	waitFor(t, "garage's past day archived", 5*time.Minute, func() (string, bool) {
 		_, err := os.Stat(filepath.Join(pastDir, "video.mp4.sha512sum"))
@@ -493,7 +489,7 @@ func (s *site) finalCheck(t *testing.T) {
 // checkTodayPlaylist reads today's EVENT playlist as a player does: each
 // segment it lists is fetched and probed, and must be exactly the camera's
 // file, at the camera's duration.
-func checkTodayPlaylist(t *testing.T, d *testbin.Daemon, pl, src string, names []string) {
+func checkTodayPlaylist(t *testing.T, dir, pl, src string, names []string) {
 	t.Helper()
 	if strings.Contains(pl, "#EXT-X-ENDLIST") {
 		t.Errorf("today's playlist is final:\n%s", pl)
@@ -503,7 +499,7 @@ func checkTodayPlaylist(t *testing.T, d *testbin.Daemon, pl, src string, names [
 		if strings.HasSuffix(l, ".ts") {
 			listed = append(listed, filepath.Base(l))
 			want := frames(t, filepath.Join(src, filepath.Base(l)))
-			if got := frames(t, d.Base()+"/"+l); got != want {
+			if got := frames(t, dir+l); got != want {
 				t.Errorf("%s: ffprobe reads %d frames over HTTP, the camera filmed %d", l, got, want)
 			}
 		}
