@@ -22,7 +22,11 @@ func main() {
 		Stderr:     os.Stderr,
 		Env:        os.Getenv,
 		IsTerminal: term.IsTerminal(int(os.Stdout.Fd())),
+		Stdin:      os.Stdin,
 		Version:    version,
+	}
+	if fd := int(os.Stdin.Fd()); term.IsTerminal(fd) {
+		cli.ReadPassword = func() ([]byte, error) { return term.ReadPassword(fd) }
 	}
 	err := cli.Run(ctx, os.Args[1:])
 	stop()

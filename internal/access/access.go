@@ -349,4 +349,3 @@ func (p *privateWriter) Flush() {
 		f.Flush()
 	}
 }
-

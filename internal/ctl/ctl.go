@@ -26,6 +26,11 @@ type CLI struct {
 	IsTerminal bool
 	// Location is the time zone times are printed in; nil means time.Local.
 	Location *time.Location
+	// Stdin is standard input, for user --password-stdin.
+	Stdin io.Reader
+	// ReadPassword reads a line from the terminal without echo; nil when
+	// standard input is not a terminal.
+	ReadPassword func() ([]byte, error)
 	// Version is cctvctl's version; empty means the module version from
 	// the build info.
 	Version string
@@ -84,6 +89,7 @@ func commands() []*command {
 		convertCmd(),
 		cancelCmd(),
 		versionCmd(),
+		userCmd(),
 	}
 }
 

@@ -30,6 +30,11 @@ type Config struct {
 	UploadTokenFile string
 	UploadMaxBytes  int64
 
+	UsersFile     string
+	HTTPAnonymous bool
+	HTTPTLSCert   string
+	HTTPTLSKey    string
+
 	GRPC          string
 	GRPCTLSCert   string
 	GRPCTLSKey    string
@@ -72,6 +77,7 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Metrics, "metrics", "", "listen address for /metrics on its own (default: on the --http server)")
 	fs.StringVar(&c.UploadTokenFile, "upload-token-file", "", "file holding the Bearer token for PUT uploads (default: uploads off)")
 	fs.Int64Var(&c.UploadMaxBytes, "upload-max-bytes", web.DefaultUploadMaxBytes, "largest segment upload accepted")
+	c.accessFlags(fs)
 
 	fs.StringVar(&c.GRPC, "grpc", "", "control API address: unix:///path.sock or tcp://host:port (default unix://STATE/cctvd.sock)")
 	fs.StringVar(&c.GRPCTLSCert, "grpc-tls-cert", "", "TLS certificate (PEM) for --grpc tcp://; required off loopback")
@@ -150,6 +156,9 @@ func (c *Config) fill() error {
 		return fmt.Errorf("--upload-max-bytes: %d, want at least 1", c.UploadMaxBytes)
 	case c.SilentAfter <= 0:
 		return fmt.Errorf("--silent-after: %v, want more than 0", c.SilentAfter)
+	}
+	if err := c.checkAccess(); err != nil {
+		return err
 	}
 	for name, cc := range c.Cameras {
 		if err := cc.check(name); err != nil {

@@ -57,6 +57,9 @@ type components struct {
 	ctl    *control.Server
 	// httpLn and metricsLn are nil where no address is asked for.
 	httpLn, metricsLn net.Listener
+	// access guards httpLn; siteHandler is what it guards.
+	access      httpAccess
+	siteHandler http.Handler
 	// closers close what was built, in the order built; ctl and the
 	// listeners are not among them: run hands them to what serves them.
 	closers []func() error
@@ -116,6 +119,11 @@ func (c *components) build(errlog *logring.Handler) error {
 	// Listeners are bound before anything runs: a taken port fails start-up
 	// at once, and systemd hears READY only when cctvd answers.
 	if c.httpLn, c.metricsLn, err = listenHTTP(cfg); err != nil {
+		ctl.Close()
+		return err
+	}
+	if err := c.buildAccess(); err != nil {
+		closeListeners(c.httpLn, c.metricsLn)
 		ctl.Close()
 		return err
 	}
@@ -223,8 +231,9 @@ func (c *components) run(ctx context.Context) error {
 		return watchSilence(ctx, &c.cams, cfg.SilentAfter, silenceCheckEvery, time.Now, log.With("component", "cameras"))
 	})
 	g.run(c.ctl.Serve)
+	g.run(c.reloadOnHUP)
 	if c.httpLn != nil {
-		h := c.met.Instrument(withMetrics(c.site, c.met, cfg.Metrics == ""))
+		h := c.met.Instrument(c.guard(withMetrics(c.site, c.met, cfg.Metrics == "")))
 		g.run(func(ctx context.Context) error { return web.Serve(ctx, c.httpLn, h, log.With("component", "http")) })
 	}
 	if c.metricsLn != nil {
