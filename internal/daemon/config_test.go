@@ -101,7 +101,7 @@ func TestCheckConfig(t *testing.T) {
 		want string
 		ok   bool
 	}{
-		{name: "file", file: "root = '" + root + "'\nhttp = '0.0.0.0:8080'\n", ok: true,
+		{name: "file", file: "root = '" + root + "'\nhttp = '0.0.0.0:8080'\nhttp-anonymous = true\n", ok: true,
 			want: "root    " + root + ": a folder\nstate   " + filepath.Join(root, ".cctvd") + "\nhttp    0.0.0.0:8080\n"},
 		{name: "flags", args: []string{"--root", root, "--http", ""}, ok: true, want: "http    off\n"},
 		{name: "unknown key", file: "root = '" + root + "'\nroots = 'x'\n", want: `unknown key "roots"`},

@@ -52,6 +52,7 @@ type Daemon struct {
 	done chan error
 	mu   sync.Mutex
 	log  []map[string]any
+	raw  strings.Builder // the log as written
 }
 
 // Start runs bin/cctvd with args (after --http 127.0.0.1:0 --log-format
@@ -103,6 +104,10 @@ func (d *Daemon) readLog(t testing.TB, r io.Reader, exited <-chan error, httpRea
 	sc := bufio.NewScanner(r)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
+		d.mu.Lock()
+		d.raw.Write(sc.Bytes())
+		d.raw.WriteByte('\n')
+		d.mu.Unlock()
 		var line map[string]any
 		if json.Unmarshal(sc.Bytes(), &line) == nil {
 			d.mu.Lock()
@@ -146,6 +151,16 @@ func hasAttrs(line map[string]any, attrs []string) bool {
 	}
 	return true
 }
+
+// Log is everything cctvd has logged so far, as it wrote it.
+func (d *Daemon) Log() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.raw.String()
+}
+
+// Signal sends cctvd a signal.
+func (d *Daemon) Signal(sig os.Signal) error { return d.cmd.Process.Signal(sig) }
 
 // Stop sends SIGTERM and wants a clean exit within limit.
 func (d *Daemon) Stop(t testing.TB, limit time.Duration) {
