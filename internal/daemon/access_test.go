@@ -215,7 +215,9 @@ func TestAccess(t *testing.T) {
 		if err := d.Signal(syscall.SIGHUP); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, func() (string, bool) { return "certificate not reloaded", d.Logged("ERROR", "certificate not reloaded") == 1 })
+		waitFor(t, func() (string, bool) {
+			return "certificate not reloaded", d.Logged("ERROR", "certificate not reloaded") == 1
+		})
 		if got := serial(); got != 101 {
 			t.Errorf("after a broken renewal: serial %d, want 101 still", got)
 		}
