@@ -108,7 +108,7 @@ const (
 func needOf(r *http.Request) need {
 	p := r.URL.EscapedPath()
 	switch {
-	case p == "/healthz" || strings.HasPrefix(p, "/static/") || p == loginPath || p == logoutPath:
+	case p == "/healthz" || strings.HasPrefix(p, "/static/") || p == LoginPath || p == LogoutPath:
 		return open
 	case r.Method == http.MethodPut && strings.HasSuffix(p, ".ts"):
 		return upload
@@ -127,10 +127,10 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch r.URL.EscapedPath() {
-	case loginPath:
+	case LoginPath:
 		g.serveLogin(w, r)
 		return
-	case logoutPath:
+	case LogoutPath:
 		g.serveLogout(w, r)
 		return
 	}
@@ -207,11 +207,11 @@ const basicChallenge = `Basic realm="cctvd", charset="UTF-8"`
 func (g *Gate) challenge(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet && (r.Header.Get("Sec-Fetch-Mode") == "navigate" ||
 		(r.Header.Get("Sec-Fetch-Mode") == "" && strings.Contains(r.Header.Get("Accept"), "text/html"))) {
-		http.Redirect(w, r, loginPath+"?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		http.Redirect(w, r, LoginPath+"?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
 	}
 	w.Header().Set("WWW-Authenticate", basicChallenge)
-	text(w, http.StatusUnauthorized, "unauthorized: log in at "+loginPath+", or give a player user:password (basic auth)")
+	text(w, http.StatusUnauthorized, "unauthorized: log in at "+LoginPath+", or give a player user:password (basic auth)")
 }
 
 // checkPassword compares a password with the user's hash; an unknown user

@@ -139,7 +139,7 @@ func newSite(t *testing.T) *site {
 		go func() { defer close(done); cat.Run(ctx) }()
 		t.Cleanup(func() { cancel(); <-done; cat.Close() })
 		waitScanned(t, cat)
-		srv, err := web.New(web.Config{Root: folder, Prefix: prefix, Now: s.clk.Now, UploadTokenFile: tokenFile}, log, cat)
+		srv, err := web.New(web.Config{Root: folder, Prefix: prefix, Now: s.clk.Now, UploadTokenFile: tokenFile, Logout: LogoutPath}, log, cat)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -201,7 +201,7 @@ func client(t *testing.T) *http.Client {
 // login posts the form and returns the session cookie's value.
 func (s *site) login(t *testing.T, c *http.Client, name, password string) (*http.Response, string) {
 	t.Helper()
-	resp, err := c.PostForm(s.url+loginPath, url.Values{"user": {name}, "password": {password}, "next": {"/cameras/garage/"}})
+	resp, err := c.PostForm(s.url+LoginPath, url.Values{"user": {name}, "password": {password}, "next": {"/cameras/garage/"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,10 +11,10 @@ import (
 	"time"
 )
 
-// The login form and the logout button's routes, at the site's root.
+// The login form and the logout page, at the site's root.
 const (
-	loginPath  = "/login"
-	logoutPath = "/logout"
+	LoginPath  = "/login"
+	LogoutPath = "/logout"
 )
 
 var pageTemplate = template.Must(template.New("login").Parse(`<!doctype html>
@@ -105,13 +105,13 @@ func (g *Gate) serveLogout(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if who == "" {
-			http.Redirect(w, r, loginPath, http.StatusSeeOther)
+			http.Redirect(w, r, LoginPath, http.StatusSeeOther)
 			return
 		}
 		writePage(w, http.StatusOK, page{Title: "Log out", User: who, Logout: true})
 	case http.MethodPost:
 		clearCookie(w, r)
-		http.Redirect(w, r, loginPath, http.StatusSeeOther)
+		http.Redirect(w, r, LoginPath, http.StatusSeeOther)
 	default:
 		w.Header().Set("Allow", "GET, HEAD, POST")
 		text(w, http.StatusMethodNotAllowed, "method not allowed")
@@ -121,7 +121,7 @@ func (g *Gate) serveLogout(w http.ResponseWriter, r *http.Request) {
 // localNext keeps a redirect on this site: a path, never //host or a URL.
 func localNext(next string) string {
 	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.ContainsAny(next, "\r\n") || strings.HasPrefix(next, loginPath) {
+		strings.ContainsAny(next, "\r\n") || strings.HasPrefix(next, LoginPath) {
 		return "/"
 	}
 	return next

@@ -158,7 +158,7 @@ func TestSession(t *testing.T) {
 
 	// Logout clears the cookie.
 	_, v3 := s.login(t, c, viewerName, "new password")
-	lr := must(http.NewRequest("POST", s.url+logoutPath, nil))
+	lr := must(http.NewRequest("POST", s.url+LogoutPath, nil))
 	lr.AddCookie(&http.Cookie{Name: CookieName, Value: v3})
 	resp, _ = do(t, c, lr)
 	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Set-Cookie"), "Max-Age=0") {
@@ -193,12 +193,12 @@ func TestCrossOrigin(t *testing.T) {
 		headers map[string]string
 		want    int
 	}{
-		{name: "login, cross-site", path: loginPath, headers: map[string]string{"Sec-Fetch-Site": "cross-site"}, want: 403},
-		{name: "login, other origin", path: loginPath, headers: map[string]string{"Origin": "http://evil.example"}, want: 403},
-		{name: "logout, cross-site", path: logoutPath, headers: map[string]string{"Sec-Fetch-Site": "cross-site"}, want: 403},
+		{name: "login, cross-site", path: LoginPath, headers: map[string]string{"Sec-Fetch-Site": "cross-site"}, want: 403},
+		{name: "login, other origin", path: LoginPath, headers: map[string]string{"Origin": "http://evil.example"}, want: 403},
+		{name: "logout, cross-site", path: LogoutPath, headers: map[string]string{"Sec-Fetch-Site": "cross-site"}, want: 403},
 		{name: "state change, same-site other origin", path: "/" + theDay.String() + "/hold", headers: map[string]string{"Sec-Fetch-Site": "same-site"}, want: 403},
-		{name: "login, same origin", path: loginPath, headers: map[string]string{"Sec-Fetch-Site": "same-origin"}, want: 303},
-		{name: "login, no browser headers (curl)", path: loginPath, want: 303},
+		{name: "login, same origin", path: LoginPath, headers: map[string]string{"Sec-Fetch-Site": "same-origin"}, want: 303},
+		{name: "login, no browser headers (curl)", path: LoginPath, want: 303},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			form := url.Values{"user": {viewerName}, "password": {viewerPassword}}

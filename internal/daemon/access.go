@@ -92,3 +92,11 @@ func closeListeners(lns ...interface{ Close() error }) {
 		}
 	}
 }
+
+// logoutURL is the logout page the site's pages link to when viewers log in.
+func logoutURL(cfg Config) string {
+	if cfg.UsersFile == "" {
+		return ""
+	}
+	return access.LogoutPath
+}

@@ -34,6 +34,8 @@ type indexPage struct {
 	Live, LiveURL string
 	// URLs of hls.js, the page's own script and its icon.
 	HLS, Player, Icon string
+	// Logout is the logout page's URL; "" when nobody logs in.
+	Logout string
 }
 
 type indexDay struct {
@@ -158,7 +160,8 @@ func failuresSig(fs map[day.Date]Failure) uint64 {
 func (s *Server) indexPage(days []*catalog.DayView, live day.Date, failures map[day.Date]Failure) indexPage {
 	today := s.today()
 	loc := s.cfg.Now().Location()
-	page := indexPage{Days: make([]indexDay, 0, len(days)), HLS: assetURL("hls.light.min.js"), Player: assetURL("player.js"), Icon: assetURL("favicon.svg")}
+	page := indexPage{Days: make([]indexDay, 0, len(days)), HLS: assetURL("hls.light.min.js"), Player: assetURL("player.js"), Icon: assetURL("favicon.svg"),
+		Logout: s.cfg.Logout}
 	if !live.IsZero() {
 		page.Live = live.String()
 		page.LiveURL = "playlist.m3u8?date=" + page.Live + "&live=1"

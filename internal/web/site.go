@@ -125,6 +125,8 @@ type overviewPage struct {
 	Live bool
 	// URLs of hls.js, the page's own script and its icon.
 	HLS, Script, Icon string
+	// Logout is the logout page's URL; "" when nobody logs in.
+	Logout string
 }
 
 // overviewTile is one camera on the overview page. Its URLs are relative
@@ -164,7 +166,8 @@ func (s *Site) serveOverview(w http.ResponseWriter, r *http.Request) {
 
 func (s *Site) overview() overviewPage {
 	now := s.Now()
-	page := overviewPage{HLS: assetURL("hls.light.min.js"), Script: assetURL("overview.js"), Icon: assetURL("favicon.svg")}
+	page := overviewPage{HLS: assetURL("hls.light.min.js"), Script: assetURL("overview.js"), Icon: assetURL("favicon.svg"),
+		Logout: s.Default.cfg.Logout}
 	for _, c := range s.Cameras() {
 		// The default camera's pages are at /, a named one's under its prefix.
 		base, page1 := "", "index.php"

@@ -103,6 +103,10 @@ type Config struct {
 	// holds is a camera retrying after the day was archived: it is answered
 	// 200 and stored nowhere. nil: nothing is known to be archived.
 	Archived func(d day.Date, r *ts.Report) (archive, orig string, ok bool)
+	// Logout is the URL of the logout page the pages link to, when viewers
+	// log in (package access); "" shows no link. It is the same for every
+	// viewer, so the cached page stays one for all.
+	Logout string
 	// Failures are the days whose last conversion failed (the archiver
 	// knows them); the page shows each one's error. nil: none are shown.
 	Failures func() map[day.Date]Failure
