@@ -9,11 +9,12 @@ import (
 	"time"
 )
 
-// TestFFmpegPlaysProtectedPlaylist plays a day's playlist with real
-// ffmpeg, the way README's Access section says: user:password in the URL,
-// which ffmpeg sends as basic auth for the playlist and every segment once
-// asked (401). Without them, ffmpeg is refused.
-func TestFFmpegPlaysProtectedPlaylist(t *testing.T) {
+// TestPlayersPlayProtectedPlaylist plays a day's playlist with real
+// ffmpeg and GStreamer, the way README's Access section says:
+// user:password in the URL, which they send as basic auth for the
+// playlist and every segment once asked (401). Without them, they are
+// refused.
+func TestPlayersPlayProtectedPlaylist(t *testing.T) {
 	s := newSite(t)
 	u, err := url.Parse(s.url)
 	if err != nil {
@@ -48,13 +49,28 @@ func TestFFmpegPlaysProtectedPlaylist(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ffmpeg %s: %v\n%s", src, err, out)
 			}
-			t.Logf("ffmpeg: %s", out[max(0, len(out)-300):])
 			// Three 10-second segments were read: the whole day.
 			if !strings.Contains(string(out), "time=00:00:29") {
 				t.Errorf("ffmpeg read less than the day's 30 s:\n%s", out)
 			}
 		})
-		s.clk.Advance(LoginEvery) // the wrong password's try, refilled
+		t.Run(tc.name+", GStreamer", func(t *testing.T) {
+			pu := *u
+			pu.User = tc.user
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			// hlsdemux fails on a segment it cannot fetch: a clean exit
+			// means every segment came.
+			out, err := exec.CommandContext(ctx, "gst-launch-1.0", "-q", "souphttpsrc", "location="+pu.String()+tc.path,
+				"!", "hlsdemux", "!", "tsdemux", "!", "h264parse", "!", "avdec_h264", "!", "fakesink").CombinedOutput()
+			switch {
+			case tc.wantFails && (err == nil || !strings.Contains(string(out), "Unauthorized (401)")):
+				t.Fatalf("GStreamer played without the right password (err %v):\n%s", err, out)
+			case !tc.wantFails && err != nil:
+				t.Fatalf("gst-launch-1.0: %v\n%s", err, out)
+			}
+		})
+		s.clk.Advance(2 * LoginEvery) // the wrong password's tries (ffmpeg, GStreamer), refilled
 	}
 	if strings.Contains(s.log.String(), operatorPassword) || strings.Contains(s.log.String(), url.QueryEscape(operatorPassword)) {
 		t.Error("a password is in the log")
