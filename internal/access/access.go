@@ -203,14 +203,20 @@ func (g *Gate) session(w http.ResponseWriter, r *http.Request, value string) (Us
 const basicChallenge = `Basic realm="cctvd", charset="UTF-8"`
 
 // challenge refuses a request that has no user: a browser's page is sent
-// to the login form, anything else (a player, a script) asked for basic auth.
+// to the login form, anything else (a player, a script) asked for basic
+// auth. A browser's own fetches (hls.js, the video element, a favicon:
+// Sec-Fetch-Mode other than navigate) get the 401 without the challenge,
+// which would pop up the browser's password dialog over the page when a
+// session ends; the page's next load goes to the form.
 func (g *Gate) challenge(w http.ResponseWriter, r *http.Request) {
-	if r.Method == http.MethodGet && (r.Header.Get("Sec-Fetch-Mode") == "navigate" ||
-		(r.Header.Get("Sec-Fetch-Mode") == "" && strings.Contains(r.Header.Get("Accept"), "text/html"))) {
+	mode := r.Header.Get("Sec-Fetch-Mode")
+	if r.Method == http.MethodGet && (mode == "navigate" || (mode == "" && strings.Contains(r.Header.Get("Accept"), "text/html"))) {
 		http.Redirect(w, r, LoginPath+"?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
 	}
-	w.Header().Set("WWW-Authenticate", basicChallenge)
+	if mode == "" {
+		w.Header().Set("WWW-Authenticate", basicChallenge)
+	}
 	text(w, http.StatusUnauthorized, "unauthorized: log in at "+LoginPath+", or give a player user:password (basic auth)")
 }
 

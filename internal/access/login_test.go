@@ -81,6 +81,14 @@ func TestSession(t *testing.T) {
 		t.Fatalf("a browser's page without a session: %d to %q, want 303 to the login form", resp.StatusCode, loc)
 	}
 
+	// hls.js's request after a session ended: refused without the basic
+	// challenge, which would open the browser's password dialog.
+	req = must(http.NewRequest("GET", s.url+"/playlist.m3u8?date="+theDay.String(), nil))
+	req.Header.Set("Sec-Fetch-Mode", "cors")
+	if resp, _ := do(t, c, req); resp.StatusCode != 401 || resp.Header.Get("WWW-Authenticate") != "" {
+		t.Errorf("a browser's fetch without a session: %d, WWW-Authenticate %q; want 401 without it", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+	}
+
 	resp, value := s.login(t, c, viewerName, viewerPassword)
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/cameras/garage/" {
 		t.Fatalf("login: %d to %q, want 303 to next", resp.StatusCode, resp.Header.Get("Location"))
