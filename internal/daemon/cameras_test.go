@@ -82,6 +82,8 @@ upload-token-file = "`+tokens["front"]+`"
 			has        string
 		}{
 			{name: "a camera's page", path: "/cameras/front/", code: 200, has: old.String()},
+			{name: "a camera's page names it", path: "/cameras/front/", code: 200, has: "<h1>Front door</h1>"},
+			{name: "a camera's page without a title", path: "/cameras/back/index.php", code: 200, has: "<h1>back</h1>"},
 			{name: "a camera without the slash", path: "/cameras/front", code: 301},
 			{name: "a camera's day", path: "/cameras/back/playlist.m3u8?date=" + old.String(), code: 200, has: old.String() + "/seg1.ts"},
 			{name: "a day of another camera", path: "/cameras/back/playlist.m3u8?date=" + today.String(), code: 404},

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -107,11 +108,11 @@ func (c *components) fillStack(s *stack, cc CameraConfig) error {
 		return err
 	}
 	s.th, s.closers = th, append(s.closers, th.Close)
-	prefix := ""
+	prefix, title := "", ""
 	if s.name != camera.Default {
-		prefix = strings.TrimSuffix(web.CamerasPrefix, "/") + "/" + s.name
+		prefix, title = strings.TrimSuffix(web.CamerasPrefix, "/")+"/"+s.name, cmp.Or(s.title, s.name)
 	}
-	site, err := web.New(web.Config{Root: root, Prefix: prefix, UploadTokenFile: cfg.UploadTokenFile, CameraTokenFile: cc.UploadTokenFile,
+	site, err := web.New(web.Config{Root: root, Prefix: prefix, Title: title, UploadTokenFile: cfg.UploadTokenFile, CameraTokenFile: cc.UploadTokenFile,
 		UploadMaxBytes: cfg.UploadMaxBytes, Thumbs: th, ArchiveRuns: arc.Runs, Archived: archivedIn(arc), Failures: failures(arc)}, log, cat)
 	if err != nil {
 		return err

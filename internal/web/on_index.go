@@ -26,7 +26,10 @@ var indexSource string
 var indexTemplate = template.Must(template.New("index").Parse(indexSource))
 
 type indexPage struct {
-	Days []indexDay
+	// Camera is a named camera's title (or name); empty for the default
+	// camera, whose page is that of a root of one camera.
+	Camera string
+	Days   []indexDay
 	// Misplaced is footage in the wrong place under the root.
 	Misplaced []catalog.Misplaced
 	// Live is the date a live playlist starts from to cover the live
@@ -158,7 +161,7 @@ func failuresSig(fs map[day.Date]Failure) uint64 {
 func (s *Server) indexPage(days []*catalog.DayView, live day.Date, failures map[day.Date]Failure) indexPage {
 	today := s.today()
 	loc := s.cfg.Now().Location()
-	page := indexPage{Days: make([]indexDay, 0, len(days)), HLS: assetURL("hls.light.min.js"), Player: assetURL("player.js"), Icon: assetURL("favicon.svg")}
+	page := indexPage{Camera: s.cfg.Title, Days: make([]indexDay, 0, len(days)), HLS: assetURL("hls.light.min.js"), Player: assetURL("player.js"), Icon: assetURL("favicon.svg")}
 	if !live.IsZero() {
 		page.Live = live.String()
 		page.LiveURL = "playlist.m3u8?date=" + page.Live + "&live=1"

@@ -67,6 +67,9 @@ type Config struct {
 	// "" for the default camera. Requests come with it (ServeHTTP cuts
 	// it), and the redirects and links that cannot be relative carry it.
 	Prefix string
+	// Title names a named camera on its page (its title, or its name);
+	// empty for the default camera.
+	Title string
 	// Addr is where Run listens, such as 127.0.0.1:8080.
 	Addr string
 	// UploadTokenFile holds the Bearer token uploads need; empty turns
