@@ -80,7 +80,7 @@ func (c *Config) flags(fs *flag.FlagSet) {
 
 	fs.DurationVar(&c.Settle, "settle", archive.DefaultSettle, "how long after its end a day is archived")
 	fs.DurationVar(&c.SilentAfter, "silent-after", DefaultSilentAfter, "a camera that sent nothing for this long is reported silent")
-	fs.IntVar(&c.Jobs, "jobs", archive.DefaultJobs, "days archived at a time, over all cameras")
+	fs.IntVar(&c.Jobs, "jobs", DefaultJobs(), "days archived at a time, over all cameras")
 	fs.IntVar(&c.ChunkSegments, "chunk-segments", archive.DefaultChunkSegments, "segments per resumable encode chunk")
 	fs.StringVar(&c.Preset, "preset", encode.DefaultPreset, "x265 preset")
 	fs.IntVar(&c.CRF, "crf", encode.DefaultCRF, "x265 constant rate factor (lower: better and bigger)")
