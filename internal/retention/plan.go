@@ -114,9 +114,11 @@ func NewPlan(days []Day, f Facts) Plan {
 	slices.SortFunc(days, func(a, b Day) int {
 		return cmp.Or(a.Date.Compare(b.Date), cmp.Compare(a.Camera, b.Camera))
 	})
+	// A camera's newest archive is of the days before today: later ones
+	// (a clock behind, or a camera's ahead) are kept as today anyway.
 	newest := map[string]day.Date{}
 	for _, d := range days {
-		if len(d.Archives) > 0 {
+		if len(d.Archives) > 0 && d.Date.Before(f.Today) {
 			newest[d.Camera] = d.Date // sorted: the last one wins
 		}
 	}
