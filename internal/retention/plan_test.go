@@ -82,8 +82,8 @@ var planCases = []struct {
 		short: true,
 	},
 	{
-		name:   "max-age: the expired go whatever the room, per camera",
-		days:   []Day{archived("", 40, 10), archived("", 31, 10), archived("", 30, 10), archived("g", 40, 10), archived("g", 20, 10), archived("g", 2, 10), archived("", 2, 10),
+		name: "max-age: the expired go whatever the room, per camera",
+		days: []Day{archived("", 40, 10), archived("", 31, 10), archived("", 30, 10), archived("g", 40, 10), archived("g", 20, 10), archived("g", 2, 10), archived("", 2, 10),
 			{Camera: "g", Date: today, Segments: 10}},
 		facts:  Facts{Today: today, Free: 1000, Need: 10, MaxAge: map[string]int{"": 30, "g": 10}},
 		delete: "/2026-10-20:max-age g/2026-10-20:max-age /2026-10-29:max-age g/2026-11-09:max-age",
