@@ -26,9 +26,9 @@ type Config struct {
 	State string
 	// KeepFree is --keep-free.
 	KeepFree Limit
-	// MaxAge is each camera's maximum age in days ("" the default
-	// camera's); absent or 0: none.
-	MaxAge map[string]int
+	// MaxAge is a camera's maximum age in days ("" the default
+	// camera's); 0: none. Nil: no maximum age.
+	MaxAge func(camera string) int
 	// Days lists every camera's days at now, Held and Damaged unset.
 	Days func(now time.Time) []Day
 	// Folder is a camera's footage folder.
@@ -163,11 +163,14 @@ func (r *Retention) plan() (Plan, Facts, error) {
 	if err != nil {
 		return Plan{}, Facts{}, fmt.Errorf("measure free space: %w", err)
 	}
-	f := Facts{Today: r.cfg.Calendar.Today(now), Free: int64(u.Free), Need: r.cfg.KeepFree.Need(u.Total), MaxAge: r.cfg.MaxAge}
+	f := Facts{Today: r.cfg.Calendar.Today(now), Free: int64(u.Free), Need: r.cfg.KeepFree.Need(u.Total), MaxAge: map[string]int{}}
 	r.status.Free, r.status.Need, r.status.Checked = f.Free, f.Need, now
 	days := r.cfg.Days(now)
 	for i := range days {
 		d := &days[i]
+		if _, ok := f.MaxAge[d.Camera]; !ok && r.cfg.MaxAge != nil {
+			f.MaxAge[d.Camera] = r.cfg.MaxAge(d.Camera)
+		}
 		k := Key{d.Camera, d.Date}
 		_, d.Held = r.holds[k]
 		d.Damaged = r.cfg.Damaged != nil && r.cfg.Damaged(d.Camera, d.Date)

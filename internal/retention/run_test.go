@@ -282,7 +282,7 @@ func TestRetentionCrashAfterIntent(t *testing.T) {
 // than the maximum age goes.
 func TestRetentionClockJumps(t *testing.T) {
 	fx := newFixture(t, 1<<40)
-	fx.cfg.MaxAge = map[string]int{"": 30}
+	fx.cfg.MaxAge = func(string) int { return 30 }
 	old := fx.archive("", 40, 100)
 	mid := fx.archive("", 20, 100)
 	fx.archive("", 3, 100)
