@@ -160,3 +160,16 @@ func (r *Retention) Held(camera string, d day.Date) (Hold, bool) {
 	h, ok := r.holds[Key{camera, d}]
 	return h, ok
 }
+
+// HeldDays are camera's held days with each one's reason.
+func (r *Retention) HeldDays(camera string) map[day.Date]string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[day.Date]string{}
+	for k, h := range r.holds {
+		if k.Camera == camera {
+			out[k.Date] = h.Reason
+		}
+	}
+	return out
+}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cctvd/cctvd/internal/bytesize"
 	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/disk"
 )
@@ -130,15 +131,36 @@ func (r *Retention) Kick() {
 func (r *Retention) Run(ctx context.Context) error {
 	t := time.NewTicker(r.cfg.Every)
 	defer t.Stop()
+	// Between checks, free space alone is measured often (one statfs), so
+	// that a disk filling fast is answered within seconds.
+	low := time.NewTicker(max(r.cfg.Every/12, time.Second))
+	defer low.Stop()
 	for {
 		r.check()
+	wait:
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
 		case <-r.kick:
+		case <-low.C:
+			if !r.low() {
+				goto wait
+			}
 		}
 	}
+}
+
+// low reports free space under the limit (and not already known to be
+// blocked, which the minute's check looks at again).
+func (r *Retention) low() bool {
+	u, err := r.cfg.Disk(r.cfg.Root)
+	if err != nil {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return !r.status.Blocked && int64(u.Free) < r.cfg.KeepFree.Need(u.Total)
 }
 
 // Status is retention now.
@@ -281,4 +303,15 @@ func dayName(camera string, d day.Date) string {
 		return d.String()
 	}
 	return camera + "/" + d.String()
+}
+
+// Blocked says why retention is blocked, for a page's banner; "" when it
+// is not.
+func (r *Retention) Blocked() string {
+	st := r.Status()
+	if !st.Blocked {
+		return ""
+	}
+	return fmt.Sprintf("%s free, --keep-free asks for %s, and no day may be deleted (held, not archived, newest or damaged): every byte is kept. `cctvctl retention --dry-run` says why each day stays.",
+		bytesize.Format(st.Free), bytesize.Format(st.Need))
 }
