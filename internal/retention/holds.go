@@ -150,6 +150,7 @@ func (r *Retention) Release(camera string, d day.Date, who string) (Hold, error)
 	}
 	r.holds = next
 	r.log.Info("day released", "camera", camera, "day", h.Day, "was_held_for", h.Reason, "who", who)
+	r.Kick() // the day may go now, even while retention is blocked
 	return h, nil
 }
 
