@@ -137,15 +137,26 @@ func (r *Retention) Run(ctx context.Context) error {
 	defer low.Stop()
 	for {
 		r.check()
-	wait:
+		if !r.wait(ctx, t.C, low.C) {
+			return nil
+		}
+	}
+}
+
+// wait waits for the next check: the minute's, a kick, or free space
+// found low; false when ctx ended.
+func (r *Retention) wait(ctx context.Context, every, low <-chan time.Time) bool {
+	for {
 		select {
 		case <-ctx.Done():
-			return nil
-		case <-t.C:
+			return false
+		case <-every:
+			return true
 		case <-r.kick:
-		case <-low.C:
-			if !r.low() {
-				goto wait
+			return true
+		case <-low:
+			if r.low() {
+				return true
 			}
 		}
 	}
