@@ -8,6 +8,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/cctvd/cctvd/internal/camera"
+	"github.com/cctvd/cctvd/internal/retention"
 )
 
 // DefaultSilentAfter is how long a camera may send nothing before it is
@@ -34,6 +35,9 @@ type CameraConfig struct {
 	Preset     string   `toml:"preset,omitempty"`
 	CRF        int      `toml:"crf,omitempty"`
 	X265Params string   `toml:"x265-params,omitempty"`
+	// MaxAge overrides --max-age for this camera ("off": none). Free
+	// space is one file system's, so --keep-free is the daemon's alone.
+	MaxAge string `toml:"max-age,omitempty"`
 }
 
 // duration reads "48h" from TOML and writes it back so.
@@ -60,7 +64,7 @@ func readCameras(path string) (map[string]CameraConfig, error) {
 	}
 	for _, k := range md.Undecoded() {
 		if len(k) > 0 && k[0] == "cameras" {
-			return nil, fmt.Errorf("config %s: unknown key %q (a camera takes title, upload-token-file, settle, preset, crf, x265-params)", path, k.String())
+			return nil, fmt.Errorf("config %s: unknown key %q (a camera takes title, upload-token-file, settle, preset, crf, x265-params, max-age)", path, k.String())
 		}
 	}
 	return file.Cameras, nil
@@ -75,6 +79,9 @@ func (cc CameraConfig) check(name string) error {
 		return fmt.Errorf("config: [cameras.%s]: settle %v is negative", name, cc.Settle)
 	case cc.CRF < 0 || cc.CRF > 51:
 		return fmt.Errorf("config: [cameras.%s]: crf %d, want 1 to 51", name, cc.CRF)
+	}
+	if _, err := retention.ParseAge(cc.MaxAge); err != nil {
+		return fmt.Errorf("config: [cameras.%s]: %w", name, err)
 	}
 	return nil
 }

@@ -32,6 +32,8 @@ type indexPage struct {
 	Days   []indexDay
 	// Misplaced is footage in the wrong place under the root.
 	Misplaced []catalog.Misplaced
+	// Blocked is why retention is blocked; "" when it is not.
+	Blocked string
 	// Live is the date a live playlist starts from to cover the live
 	// window; empty without recent footage.
 	Live, LiveURL string
@@ -61,6 +63,8 @@ type indexDay struct {
 	// tried again (empty when not scheduled).
 	Failed       bool
 	Error, Retry string
+	// Held is the reason the day is held; "" when it is not.
+	Held string
 }
 
 // indexThumb is the picture of one hour of a day.
@@ -97,10 +101,17 @@ func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
 	}
 	misplaced := s.misplaced()
 	sig = mix(sig, misplacedSig(misplaced))
+	held, blocked := s.retention()
+	sig = mix(sig, retentionSig(held, blocked))
 	p := s.index.get(struct{}{}, sig, func() *response {
 		var b bytes.Buffer
 		page := s.indexPage(days, live, failures)
-		page.Misplaced = misplaced
+		page.Misplaced, page.Blocked = misplaced, blocked
+		for i := range page.Days {
+			if d, err := day.Parse(page.Days[i].Date); err == nil {
+				page.Days[i].Held = held[d]
+			}
+		}
 		if err := indexTemplate.Execute(&b, page); err != nil {
 			s.log.Error("index page", "err", err)
 			return nil

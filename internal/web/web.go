@@ -109,6 +109,17 @@ type Config struct {
 	// Failures are the days whose last conversion failed (the archiver
 	// knows them); the page shows each one's error. nil: none are shown.
 	Failures func() map[day.Date]Failure
+	// Retention tells the camera's held days and whether retention is
+	// blocked; nil: nothing held, never blocked.
+	Retention Retention
+}
+
+// Retention is what the pages show of retention: holds and a blocked disk.
+type Retention interface {
+	// HeldDays are the camera's held days with each one's reason.
+	HeldDays() map[day.Date]string
+	// Blocked is why retention is blocked (a banner); "" when it is not.
+	Blocked() string
 }
 
 // Failure is a day whose last conversion failed.
