@@ -88,6 +88,9 @@ func commands() []*command {
 		verifyCmd(),
 		convertCmd(),
 		cancelCmd(),
+		holdCmd(),
+		releaseCmd(),
+		retentionCmd(),
 		versionCmd(),
 		userCmd(),
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/cctvd/cctvd/internal/demo"
 	"github.com/cctvd/cctvd/internal/logring"
 	"github.com/cctvd/cctvd/internal/metrics"
+	"github.com/cctvd/cctvd/internal/retention"
 	"github.com/cctvd/cctvd/internal/ts"
 	"github.com/cctvd/cctvd/internal/web"
 )
@@ -49,6 +50,7 @@ type components struct {
 	met   *metrics.Metrics
 	cal   day.Calendar
 	slots *archive.Slots
+	ret   *retention.Retention
 	cams  cameras
 	// def is the default camera's stack: the root's own day folders.
 	def    *stack
@@ -96,6 +98,12 @@ func (c *components) build(errlog *logring.Handler) error {
 	c.cal = day.Calendar{Location: time.Local, Settle: cfg.Settle}
 	// One set of job slots for every camera's archiver, taken in turns.
 	c.slots = archive.NewSlots(cfg.Jobs)
+	// Retention comes before the stacks: it finishes a deletion a crash
+	// interrupted before any catalog reads the folders, and the sites
+	// show its holds.
+	if err := c.buildRetention(); err != nil {
+		return err
+	}
 	def, err := c.buildStack(camera.Default)
 	if err != nil {
 		return err
@@ -105,11 +113,11 @@ func (c *components) build(errlog *logring.Handler) error {
 	if err := c.findCameras(); err != nil {
 		return err
 	}
-	c.site = &web.Site{Default: def.site, Cameras: c.siteCameras, Now: time.Now}
+	c.site = &web.Site{Default: def.site, Cameras: c.siteCameras, Now: time.Now, Blocked: c.ret.Blocked}
 	ctl, err := control.New(control.Config{
 		Addr: cfg.GRPC, TLSCert: cfg.GRPCTLSCert, TLSKey: cfg.GRPCTLSKey, TokenFile: cfg.GRPCTokenFile,
 		Version: Version(), Root: cfg.Root, Calendar: c.cal,
-	}, control.Deps{Cameras: c.controlCameras, Errors: errlog}, log)
+	}, control.Deps{Cameras: c.controlCameras, Errors: errlog, Retention: c.ret}, log)
 	if err != nil {
 		return err
 	}
@@ -227,6 +235,7 @@ func (c *components) run(ctx context.Context) error {
 	}
 	c.mu.Unlock()
 	g.run(c.finder.Run)
+	g.run(c.ret.Run)
 	g.run(func(ctx context.Context) error {
 		return watchSilence(ctx, &c.cams, cfg.SilentAfter, silenceCheckEvery, time.Now, log.With("component", "cameras"))
 	})

@@ -37,6 +37,8 @@ type Site struct {
 	// footage, the named ones by name.
 	Cameras func() []Camera
 	Now     func() time.Time
+	// Blocked is why retention is blocked, for a banner; nil or "": not.
+	Blocked func() string
 }
 
 // ServeHTTP routes a request.
@@ -127,6 +129,8 @@ type overviewPage struct {
 	HLS, Script, Icon string
 	// Logout is the logout page's URL; "" when nobody logs in.
 	Logout string
+	// Blocked is why retention is blocked; "" when it is not.
+	Blocked string
 }
 
 // overviewTile is one camera on the overview page. Its URLs are relative
@@ -168,6 +172,9 @@ func (s *Site) overview() overviewPage {
 	now := s.Now()
 	page := overviewPage{HLS: assetURL("hls.light.min.js"), Script: assetURL("overview.js"), Icon: assetURL("favicon.svg"),
 		Logout: s.Default.cfg.Logout}
+	if s.Blocked != nil {
+		page.Blocked = s.Blocked()
+	}
 	for _, c := range s.Cameras() {
 		// The default camera's pages are at /, a named one's under its prefix.
 		base, page1 := "", "index.php"

@@ -691,7 +691,13 @@ type Day struct {
 	// When a failed day will be tried again.
 	NextAttemptTime *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=next_attempt_time,json=nextAttemptTime,proto3" json:"next_attempt_time,omitempty"`
 	// The camera the day is of; "" for the default camera.
-	Camera        string `protobuf:"bytes,20,opt,name=camera,proto3" json:"camera,omitempty"`
+	Camera string `protobuf:"bytes,20,opt,name=camera,proto3" json:"camera,omitempty"`
+	// The day is held: retention never deletes it (HoldDay).
+	Held bool `protobuf:"varint,40,opt,name=held,proto3" json:"held,omitempty"`
+	// Why it is held, who held it and when; unset when not held.
+	HoldReason    string                 `protobuf:"bytes,41,opt,name=hold_reason,json=holdReason,proto3" json:"hold_reason,omitempty"`
+	HoldWho       string                 `protobuf:"bytes,42,opt,name=hold_who,json=holdWho,proto3" json:"hold_who,omitempty"`
+	HoldTime      *timestamppb.Timestamp `protobuf:"bytes,43,opt,name=hold_time,json=holdTime,proto3" json:"hold_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -864,6 +870,34 @@ func (x *Day) GetCamera() string {
 		return x.Camera
 	}
 	return ""
+}
+
+func (x *Day) GetHeld() bool {
+	if x != nil {
+		return x.Held
+	}
+	return false
+}
+
+func (x *Day) GetHoldReason() string {
+	if x != nil {
+		return x.HoldReason
+	}
+	return ""
+}
+
+func (x *Day) GetHoldWho() string {
+	if x != nil {
+		return x.HoldWho
+	}
+	return ""
+}
+
+func (x *Day) GetHoldTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.HoldTime
+	}
+	return nil
 }
 
 // DayStateCount is how many days are in one state.
@@ -1769,7 +1803,9 @@ type GetStatusResponse struct {
 	// camera (the default camera first), then by name.
 	Misplaced []*MisplacedEntry `protobuf:"bytes,11,rep,name=misplaced,proto3" json:"misplaced,omitempty"`
 	// The cameras, as ListCameras lists them: a silent one needs a look.
-	Cameras       []*Camera `protobuf:"bytes,12,rep,name=cameras,proto3" json:"cameras,omitempty"`
+	Cameras []*Camera `protobuf:"bytes,12,rep,name=cameras,proto3" json:"cameras,omitempty"`
+	// Retention: free space against --keep-free, and whether it is blocked.
+	Retention     *RetentionStatus `protobuf:"bytes,40,opt,name=retention,proto3" json:"retention,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1884,6 +1920,13 @@ func (x *GetStatusResponse) GetMisplaced() []*MisplacedEntry {
 func (x *GetStatusResponse) GetCameras() []*Camera {
 	if x != nil {
 		return x.Cameras
+	}
+	return nil
+}
+
+func (x *GetStatusResponse) GetRetention() *RetentionStatus {
+	if x != nil {
+		return x.Retention
 	}
 	return nil
 }
@@ -2834,6 +2877,604 @@ func (x *CancelConversionResponse) GetCamera() string {
 	return ""
 }
 
+// RetentionStatus is retention at a glance.
+type RetentionStatus struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Free space is under --keep-free and no day may be deleted: every byte
+	// is kept, uploads answer 507 once the disk is full.
+	Blocked bool `protobuf:"varint,1,opt,name=blocked,proto3" json:"blocked,omitempty"`
+	// When it became blocked.
+	BlockedSince *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=blocked_since,json=blockedSince,proto3" json:"blocked_since,omitempty"`
+	// Free bytes of the root's file system at the last check, and the
+	// bytes --keep-free keeps free.
+	FreeBytes     int64 `protobuf:"varint,3,opt,name=free_bytes,json=freeBytes,proto3" json:"free_bytes,omitempty"`
+	KeepFreeBytes int64 `protobuf:"varint,4,opt,name=keep_free_bytes,json=keepFreeBytes,proto3" json:"keep_free_bytes,omitempty"`
+	// Days and bytes deleted by retention since cctvd started.
+	DeletedDays  int32 `protobuf:"varint,5,opt,name=deleted_days,json=deletedDays,proto3" json:"deleted_days,omitempty"`
+	DeletedBytes int64 `protobuf:"varint,6,opt,name=deleted_bytes,json=deletedBytes,proto3" json:"deleted_bytes,omitempty"`
+	// The error that stops deletion now (a ledger that cannot be written),
+	// or empty.
+	Error string `protobuf:"bytes,7,opt,name=error,proto3" json:"error,omitempty"`
+	// When free space was last checked.
+	CheckTime     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=check_time,json=checkTime,proto3" json:"check_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetentionStatus) Reset() {
+	*x = RetentionStatus{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetentionStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetentionStatus) ProtoMessage() {}
+
+func (x *RetentionStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetentionStatus.ProtoReflect.Descriptor instead.
+func (*RetentionStatus) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *RetentionStatus) GetBlocked() bool {
+	if x != nil {
+		return x.Blocked
+	}
+	return false
+}
+
+func (x *RetentionStatus) GetBlockedSince() *timestamppb.Timestamp {
+	if x != nil {
+		return x.BlockedSince
+	}
+	return nil
+}
+
+func (x *RetentionStatus) GetFreeBytes() int64 {
+	if x != nil {
+		return x.FreeBytes
+	}
+	return 0
+}
+
+func (x *RetentionStatus) GetKeepFreeBytes() int64 {
+	if x != nil {
+		return x.KeepFreeBytes
+	}
+	return 0
+}
+
+func (x *RetentionStatus) GetDeletedDays() int32 {
+	if x != nil {
+		return x.DeletedDays
+	}
+	return 0
+}
+
+func (x *RetentionStatus) GetDeletedBytes() int64 {
+	if x != nil {
+		return x.DeletedBytes
+	}
+	return 0
+}
+
+func (x *RetentionStatus) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+func (x *RetentionStatus) GetCheckTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CheckTime
+	}
+	return nil
+}
+
+// HoldDayRequest asks to hold a day.
+type HoldDayRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The day, YYYY-MM-DD.
+	Date string `protobuf:"bytes,1,opt,name=date,proto3" json:"date,omitempty"`
+	// The camera; "" is the default camera.
+	Camera string `protobuf:"bytes,2,opt,name=camera,proto3" json:"camera,omitempty"`
+	// Why: required (an incident, a police reference).
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HoldDayRequest) Reset() {
+	*x = HoldDayRequest{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HoldDayRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HoldDayRequest) ProtoMessage() {}
+
+func (x *HoldDayRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HoldDayRequest.ProtoReflect.Descriptor instead.
+func (*HoldDayRequest) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *HoldDayRequest) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+func (x *HoldDayRequest) GetCamera() string {
+	if x != nil {
+		return x.Camera
+	}
+	return ""
+}
+
+func (x *HoldDayRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// HoldDayResponse is the hold as kept.
+type HoldDayResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Hold          *RetentionHold         `protobuf:"bytes,1,opt,name=hold,proto3" json:"hold,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HoldDayResponse) Reset() {
+	*x = HoldDayResponse{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HoldDayResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HoldDayResponse) ProtoMessage() {}
+
+func (x *HoldDayResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HoldDayResponse.ProtoReflect.Descriptor instead.
+func (*HoldDayResponse) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *HoldDayResponse) GetHold() *RetentionHold {
+	if x != nil {
+		return x.Hold
+	}
+	return nil
+}
+
+// RetentionHold is one day's hold.
+type RetentionHold struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Camera        string                 `protobuf:"bytes,1,opt,name=camera,proto3" json:"camera,omitempty"`
+	Date          string                 `protobuf:"bytes,2,opt,name=date,proto3" json:"date,omitempty"`
+	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	Who           string                 `protobuf:"bytes,4,opt,name=who,proto3" json:"who,omitempty"`
+	Time          *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=time,proto3" json:"time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetentionHold) Reset() {
+	*x = RetentionHold{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetentionHold) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetentionHold) ProtoMessage() {}
+
+func (x *RetentionHold) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetentionHold.ProtoReflect.Descriptor instead.
+func (*RetentionHold) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *RetentionHold) GetCamera() string {
+	if x != nil {
+		return x.Camera
+	}
+	return ""
+}
+
+func (x *RetentionHold) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+func (x *RetentionHold) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *RetentionHold) GetWho() string {
+	if x != nil {
+		return x.Who
+	}
+	return ""
+}
+
+func (x *RetentionHold) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
+// ReleaseDayRequest asks to end a day's hold.
+type ReleaseDayRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The day, YYYY-MM-DD.
+	Date string `protobuf:"bytes,1,opt,name=date,proto3" json:"date,omitempty"`
+	// The camera; "" is the default camera.
+	Camera        string `protobuf:"bytes,2,opt,name=camera,proto3" json:"camera,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReleaseDayRequest) Reset() {
+	*x = ReleaseDayRequest{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReleaseDayRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReleaseDayRequest) ProtoMessage() {}
+
+func (x *ReleaseDayRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReleaseDayRequest.ProtoReflect.Descriptor instead.
+func (*ReleaseDayRequest) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ReleaseDayRequest) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+func (x *ReleaseDayRequest) GetCamera() string {
+	if x != nil {
+		return x.Camera
+	}
+	return ""
+}
+
+// ReleaseDayResponse is the hold that ended.
+type ReleaseDayResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Hold          *RetentionHold         `protobuf:"bytes,1,opt,name=hold,proto3" json:"hold,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReleaseDayResponse) Reset() {
+	*x = ReleaseDayResponse{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReleaseDayResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReleaseDayResponse) ProtoMessage() {}
+
+func (x *ReleaseDayResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReleaseDayResponse.ProtoReflect.Descriptor instead.
+func (*ReleaseDayResponse) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *ReleaseDayResponse) GetHold() *RetentionHold {
+	if x != nil {
+		return x.Hold
+	}
+	return nil
+}
+
+// PlanRetentionRequest asks what retention would do now.
+type PlanRetentionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlanRetentionRequest) Reset() {
+	*x = PlanRetentionRequest{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlanRetentionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlanRetentionRequest) ProtoMessage() {}
+
+func (x *PlanRetentionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlanRetentionRequest.ProtoReflect.Descriptor instead.
+func (*PlanRetentionRequest) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{32}
+}
+
+// PlanRetentionResponse is retention's plan now.
+type PlanRetentionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Every day of every camera: those to delete first, oldest first, each
+	// with why it would go (keep-free, max-age); then those that stay, by
+	// date, each with why (held, today, settling, not archived, archive
+	// without checksum, damaged, newest archive, limit already met).
+	Days []*RetentionDay `protobuf:"bytes,1,rep,name=days,proto3" json:"days,omitempty"`
+	// Free bytes now and the bytes --keep-free keeps free.
+	FreeBytes     int64 `protobuf:"varint,2,opt,name=free_bytes,json=freeBytes,proto3" json:"free_bytes,omitempty"`
+	KeepFreeBytes int64 `protobuf:"varint,3,opt,name=keep_free_bytes,json=keepFreeBytes,proto3" json:"keep_free_bytes,omitempty"`
+	// Free space stays short even after every deletion of the plan.
+	Short bool `protobuf:"varint,4,opt,name=short,proto3" json:"short,omitempty"`
+	// The day ages are counted from (YYYY-MM-DD): the earlier of today and
+	// the newest day with footage.
+	ReferenceDate string `protobuf:"bytes,5,opt,name=reference_date,json=referenceDate,proto3" json:"reference_date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlanRetentionResponse) Reset() {
+	*x = PlanRetentionResponse{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlanRetentionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlanRetentionResponse) ProtoMessage() {}
+
+func (x *PlanRetentionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlanRetentionResponse.ProtoReflect.Descriptor instead.
+func (*PlanRetentionResponse) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *PlanRetentionResponse) GetDays() []*RetentionDay {
+	if x != nil {
+		return x.Days
+	}
+	return nil
+}
+
+func (x *PlanRetentionResponse) GetFreeBytes() int64 {
+	if x != nil {
+		return x.FreeBytes
+	}
+	return 0
+}
+
+func (x *PlanRetentionResponse) GetKeepFreeBytes() int64 {
+	if x != nil {
+		return x.KeepFreeBytes
+	}
+	return 0
+}
+
+func (x *PlanRetentionResponse) GetShort() bool {
+	if x != nil {
+		return x.Short
+	}
+	return false
+}
+
+func (x *PlanRetentionResponse) GetReferenceDate() string {
+	if x != nil {
+		return x.ReferenceDate
+	}
+	return ""
+}
+
+// RetentionDay is one day of a retention plan.
+type RetentionDay struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Camera string                 `protobuf:"bytes,1,opt,name=camera,proto3" json:"camera,omitempty"`
+	Date   string                 `protobuf:"bytes,2,opt,name=date,proto3" json:"date,omitempty"`
+	// It would be deleted now.
+	Delete bool `protobuf:"varint,3,opt,name=delete,proto3" json:"delete,omitempty"`
+	// Why it goes or stays.
+	Reason string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Bytes of its archives.
+	ArchiveBytes  int64 `protobuf:"varint,5,opt,name=archive_bytes,json=archiveBytes,proto3" json:"archive_bytes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetentionDay) Reset() {
+	*x = RetentionDay{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetentionDay) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetentionDay) ProtoMessage() {}
+
+func (x *RetentionDay) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetentionDay.ProtoReflect.Descriptor instead.
+func (*RetentionDay) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *RetentionDay) GetCamera() string {
+	if x != nil {
+		return x.Camera
+	}
+	return ""
+}
+
+func (x *RetentionDay) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+func (x *RetentionDay) GetDelete() bool {
+	if x != nil {
+		return x.Delete
+	}
+	return false
+}
+
+func (x *RetentionDay) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *RetentionDay) GetArchiveBytes() int64 {
+	if x != nil {
+		return x.ArchiveBytes
+	}
+	return 0
+}
+
 var File_cctv_v1_cctv_proto protoreflect.FileDescriptor
 
 const file_cctv_v1_cctv_proto_rawDesc = "" +
@@ -2850,7 +3491,7 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\x05files\x18\x02 \x03(\tR\x05files\x12\x16\n" +
 	"\x06detail\x18\x03 \x01(\tR\x06detail\x12.\n" +
 	"\x04time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x125\n" +
-	"\bduration\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\bduration\"\xff\x06\n" +
+	"\bduration\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\bduration\"\x88\b\n" +
 	"\x03Day\x12\x12\n" +
 	"\x04date\x18\x01 \x01(\tR\x04date\x12'\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x11.cctv.v1.DayStateR\x05state\x12#\n" +
@@ -2874,7 +3515,12 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\n" +
 	"last_error\x18\x12 \x01(\tR\tlastError\x12F\n" +
 	"\x11next_attempt_time\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\x0fnextAttemptTime\x12\x16\n" +
-	"\x06camera\x18\x14 \x01(\tR\x06camera\"N\n" +
+	"\x06camera\x18\x14 \x01(\tR\x06camera\x12\x12\n" +
+	"\x04held\x18( \x01(\bR\x04held\x12\x1f\n" +
+	"\vhold_reason\x18) \x01(\tR\n" +
+	"holdReason\x12\x19\n" +
+	"\bhold_who\x18* \x01(\tR\aholdWho\x127\n" +
+	"\thold_time\x18+ \x01(\v2\x1a.google.protobuf.TimestampR\bholdTime\"N\n" +
 	"\rDayStateCount\x12'\n" +
 	"\x05state\x18\x01 \x01(\x0e2\x11.cctv.v1.DayStateR\x05state\x12\x14\n" +
 	"\x05count\x18\x02 \x01(\x05R\x05count\"\x89\x01\n" +
@@ -2954,7 +3600,7 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\trecording\x18\f \x01(\bR\trecording\x125\n" +
 	"\bdue_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\adueTime\x12\x16\n" +
 	"\x06camera\x18\x0e \x01(\tR\x06camera\"\x12\n" +
-	"\x10GetStatusRequest\"\xd3\x04\n" +
+	"\x10GetStatusRequest\"\x8b\x05\n" +
 	"\x11GetStatusResponse\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x129\n" +
 	"\n" +
@@ -2970,7 +3616,8 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\apending\x18\n" +
 	" \x03(\v2\x1a.cctv.v1.PendingConversionR\apending\x125\n" +
 	"\tmisplaced\x18\v \x03(\v2\x17.cctv.v1.MisplacedEntryR\tmisplaced\x12)\n" +
-	"\acameras\x18\f \x03(\v2\x0f.cctv.v1.CameraR\acameras\"\xb9\x01\n" +
+	"\acameras\x18\f \x03(\v2\x0f.cctv.v1.CameraR\acameras\x126\n" +
+	"\tretention\x18( \x01(\v2\x18.cctv.v1.RetentionStatusR\tretention\"\xb9\x01\n" +
 	"\x11PendingConversion\x12\x12\n" +
 	"\x04date\x18\x01 \x01(\tR\x04date\x12\x16\n" +
 	"\x06forced\x18\x02 \x01(\bR\x06forced\x12\x1f\n" +
@@ -3037,7 +3684,49 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\x04date\x18\x01 \x01(\tR\x04date\x12.\n" +
 	"\x05phase\x18\x02 \x01(\x0e2\x18.cctv.v1.ConversionPhaseR\x05phase\x12#\n" +
 	"\rremoved_files\x18\x03 \x01(\x05R\fremovedFiles\x12\x16\n" +
-	"\x06camera\x18\x04 \x01(\tR\x06camera*\xcb\x01\n" +
+	"\x06camera\x18\x04 \x01(\tR\x06camera\"\xcc\x02\n" +
+	"\x0fRetentionStatus\x12\x18\n" +
+	"\ablocked\x18\x01 \x01(\bR\ablocked\x12?\n" +
+	"\rblocked_since\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\fblockedSince\x12\x1d\n" +
+	"\n" +
+	"free_bytes\x18\x03 \x01(\x03R\tfreeBytes\x12&\n" +
+	"\x0fkeep_free_bytes\x18\x04 \x01(\x03R\rkeepFreeBytes\x12!\n" +
+	"\fdeleted_days\x18\x05 \x01(\x05R\vdeletedDays\x12#\n" +
+	"\rdeleted_bytes\x18\x06 \x01(\x03R\fdeletedBytes\x12\x14\n" +
+	"\x05error\x18\a \x01(\tR\x05error\x129\n" +
+	"\n" +
+	"check_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tcheckTime\"T\n" +
+	"\x0eHoldDayRequest\x12\x12\n" +
+	"\x04date\x18\x01 \x01(\tR\x04date\x12\x16\n" +
+	"\x06camera\x18\x02 \x01(\tR\x06camera\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"=\n" +
+	"\x0fHoldDayResponse\x12*\n" +
+	"\x04hold\x18\x01 \x01(\v2\x16.cctv.v1.RetentionHoldR\x04hold\"\x95\x01\n" +
+	"\rRetentionHold\x12\x16\n" +
+	"\x06camera\x18\x01 \x01(\tR\x06camera\x12\x12\n" +
+	"\x04date\x18\x02 \x01(\tR\x04date\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x10\n" +
+	"\x03who\x18\x04 \x01(\tR\x03who\x12.\n" +
+	"\x04time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"?\n" +
+	"\x11ReleaseDayRequest\x12\x12\n" +
+	"\x04date\x18\x01 \x01(\tR\x04date\x12\x16\n" +
+	"\x06camera\x18\x02 \x01(\tR\x06camera\"@\n" +
+	"\x12ReleaseDayResponse\x12*\n" +
+	"\x04hold\x18\x01 \x01(\v2\x16.cctv.v1.RetentionHoldR\x04hold\"\x16\n" +
+	"\x14PlanRetentionRequest\"\xc6\x01\n" +
+	"\x15PlanRetentionResponse\x12)\n" +
+	"\x04days\x18\x01 \x03(\v2\x15.cctv.v1.RetentionDayR\x04days\x12\x1d\n" +
+	"\n" +
+	"free_bytes\x18\x02 \x01(\x03R\tfreeBytes\x12&\n" +
+	"\x0fkeep_free_bytes\x18\x03 \x01(\x03R\rkeepFreeBytes\x12\x14\n" +
+	"\x05short\x18\x04 \x01(\bR\x05short\x12%\n" +
+	"\x0ereference_date\x18\x05 \x01(\tR\rreferenceDate\"\x8f\x01\n" +
+	"\fRetentionDay\x12\x16\n" +
+	"\x06camera\x18\x01 \x01(\tR\x06camera\x12\x12\n" +
+	"\x04date\x18\x02 \x01(\tR\x04date\x12\x16\n" +
+	"\x06delete\x18\x03 \x01(\bR\x06delete\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\x12#\n" +
+	"\rarchive_bytes\x18\x05 \x01(\x03R\farchiveBytes*\xcb\x01\n" +
 	"\bDayState\x12\x19\n" +
 	"\x15DAY_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13DAY_STATE_RECORDING\x10\x01\x12\x16\n" +
@@ -3093,7 +3782,7 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\x1cMISPLACED_KIND_STRAY_SEGMENT\x10\x01\x12\x1d\n" +
 	"\x19MISPLACED_KIND_NOT_A_DATE\x10\x02\x12\x1d\n" +
 	"\x19MISPLACED_KIND_DAY_SUFFIX\x10\x03\x12\x1f\n" +
-	"\x1bMISPLACED_KIND_NOT_A_FOLDER\x10\x042\xc2\x03\n" +
+	"\x1bMISPLACED_KIND_NOT_A_FOLDER\x10\x042\x97\x05\n" +
 	"\vCctvService\x12B\n" +
 	"\tGetStatus\x12\x19.cctv.v1.GetStatusRequest\x1a\x1a.cctv.v1.GetStatusResponse\x12H\n" +
 	"\vListCameras\x12\x1b.cctv.v1.ListCamerasRequest\x1a\x1c.cctv.v1.ListCamerasResponse\x12?\n" +
@@ -3101,7 +3790,11 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\tVerifyDay\x12\x19.cctv.v1.VerifyDayRequest\x1a\x1a.cctv.v1.VerifyDayResponse\x12G\n" +
 	"\n" +
 	"ConvertDay\x12\x1a.cctv.v1.ConvertDayRequest\x1a\x1b.cctv.v1.ConvertDayResponse0\x01\x12W\n" +
-	"\x10CancelConversion\x12 .cctv.v1.CancelConversionRequest\x1a!.cctv.v1.CancelConversionResponseB-Z+github.com/cctvd/cctvd/proto/cctv/v1;cctvv1b\x06proto3"
+	"\x10CancelConversion\x12 .cctv.v1.CancelConversionRequest\x1a!.cctv.v1.CancelConversionResponse\x12<\n" +
+	"\aHoldDay\x12\x17.cctv.v1.HoldDayRequest\x1a\x18.cctv.v1.HoldDayResponse\x12E\n" +
+	"\n" +
+	"ReleaseDay\x12\x1a.cctv.v1.ReleaseDayRequest\x1a\x1b.cctv.v1.ReleaseDayResponse\x12N\n" +
+	"\rPlanRetention\x12\x1d.cctv.v1.PlanRetentionRequest\x1a\x1e.cctv.v1.PlanRetentionResponseB-Z+github.com/cctvd/cctvd/proto/cctv/v1;cctvv1b\x06proto3"
 
 var (
 	file_cctv_v1_cctv_proto_rawDescOnce sync.Once
@@ -3116,7 +3809,7 @@ func file_cctv_v1_cctv_proto_rawDescGZIP() []byte {
 }
 
 var file_cctv_v1_cctv_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_cctv_v1_cctv_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_cctv_v1_cctv_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_cctv_v1_cctv_proto_goTypes = []any{
 	(DayState)(0),                    // 0: cctv.v1.DayState
 	(ChecksumState)(0),               // 1: cctv.v1.ChecksumState
@@ -3149,81 +3842,104 @@ var file_cctv_v1_cctv_proto_goTypes = []any{
 	(*ConvertDayResponse)(nil),       // 28: cctv.v1.ConvertDayResponse
 	(*CancelConversionRequest)(nil),  // 29: cctv.v1.CancelConversionRequest
 	(*CancelConversionResponse)(nil), // 30: cctv.v1.CancelConversionResponse
-	(*timestamppb.Timestamp)(nil),    // 31: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),      // 32: google.protobuf.Duration
+	(*RetentionStatus)(nil),          // 31: cctv.v1.RetentionStatus
+	(*HoldDayRequest)(nil),           // 32: cctv.v1.HoldDayRequest
+	(*HoldDayResponse)(nil),          // 33: cctv.v1.HoldDayResponse
+	(*RetentionHold)(nil),            // 34: cctv.v1.RetentionHold
+	(*ReleaseDayRequest)(nil),        // 35: cctv.v1.ReleaseDayRequest
+	(*ReleaseDayResponse)(nil),       // 36: cctv.v1.ReleaseDayResponse
+	(*PlanRetentionRequest)(nil),     // 37: cctv.v1.PlanRetentionRequest
+	(*PlanRetentionResponse)(nil),    // 38: cctv.v1.PlanRetentionResponse
+	(*RetentionDay)(nil),             // 39: cctv.v1.RetentionDay
+	(*timestamppb.Timestamp)(nil),    // 40: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),      // 41: google.protobuf.Duration
 }
 var file_cctv_v1_cctv_proto_depIdxs = []int32{
 	4,  // 0: cctv.v1.MisplacedEntry.kind:type_name -> cctv.v1.MisplacedKind
 	3,  // 1: cctv.v1.Finding.kind:type_name -> cctv.v1.FindingKind
-	31, // 2: cctv.v1.Finding.time:type_name -> google.protobuf.Timestamp
-	32, // 3: cctv.v1.Finding.duration:type_name -> google.protobuf.Duration
+	40, // 2: cctv.v1.Finding.time:type_name -> google.protobuf.Timestamp
+	41, // 3: cctv.v1.Finding.duration:type_name -> google.protobuf.Duration
 	0,  // 4: cctv.v1.Day.state:type_name -> cctv.v1.DayState
-	32, // 5: cctv.v1.Day.covered:type_name -> google.protobuf.Duration
-	31, // 6: cctv.v1.Day.first_segment_time:type_name -> google.protobuf.Timestamp
-	31, // 7: cctv.v1.Day.last_segment_time:type_name -> google.protobuf.Timestamp
-	32, // 8: cctv.v1.Day.gap_duration:type_name -> google.protobuf.Duration
+	41, // 5: cctv.v1.Day.covered:type_name -> google.protobuf.Duration
+	40, // 6: cctv.v1.Day.first_segment_time:type_name -> google.protobuf.Timestamp
+	40, // 7: cctv.v1.Day.last_segment_time:type_name -> google.protobuf.Timestamp
+	41, // 8: cctv.v1.Day.gap_duration:type_name -> google.protobuf.Duration
 	1,  // 9: cctv.v1.Day.checksum_state:type_name -> cctv.v1.ChecksumState
-	31, // 10: cctv.v1.Day.due_time:type_name -> google.protobuf.Timestamp
-	31, // 11: cctv.v1.Day.next_attempt_time:type_name -> google.protobuf.Timestamp
-	0,  // 12: cctv.v1.DayStateCount.state:type_name -> cctv.v1.DayState
-	31, // 13: cctv.v1.RecentError.time:type_name -> google.protobuf.Timestamp
-	2,  // 14: cctv.v1.ConversionProgress.phase:type_name -> cctv.v1.ConversionPhase
-	32, // 15: cctv.v1.ConversionProgress.out_time:type_name -> google.protobuf.Duration
-	32, // 16: cctv.v1.ConversionProgress.total_time:type_name -> google.protobuf.Duration
-	32, // 17: cctv.v1.ConversionProgress.eta:type_name -> google.protobuf.Duration
-	31, // 18: cctv.v1.ConversionProgress.start_time:type_name -> google.protobuf.Timestamp
-	31, // 19: cctv.v1.ConversionProgress.update_time:type_name -> google.protobuf.Timestamp
-	32, // 20: cctv.v1.PlanSegment.duration:type_name -> google.protobuf.Duration
-	31, // 21: cctv.v1.PlanSegment.start_time:type_name -> google.protobuf.Timestamp
-	3,  // 22: cctv.v1.KeptFile.reason:type_name -> cctv.v1.FindingKind
-	32, // 23: cctv.v1.Chunk.duration:type_name -> google.protobuf.Duration
-	12, // 24: cctv.v1.Plan.segments:type_name -> cctv.v1.PlanSegment
-	13, // 25: cctv.v1.Plan.kept:type_name -> cctv.v1.KeptFile
-	14, // 26: cctv.v1.Plan.chunks:type_name -> cctv.v1.Chunk
-	6,  // 27: cctv.v1.Plan.findings:type_name -> cctv.v1.Finding
-	32, // 28: cctv.v1.Plan.duration:type_name -> google.protobuf.Duration
-	31, // 29: cctv.v1.Plan.due_time:type_name -> google.protobuf.Timestamp
-	31, // 30: cctv.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
-	32, // 31: cctv.v1.GetStatusResponse.uptime:type_name -> google.protobuf.Duration
-	9,  // 32: cctv.v1.GetStatusResponse.disk:type_name -> cctv.v1.DiskUsage
-	8,  // 33: cctv.v1.GetStatusResponse.day_counts:type_name -> cctv.v1.DayStateCount
-	11, // 34: cctv.v1.GetStatusResponse.conversions:type_name -> cctv.v1.ConversionProgress
-	10, // 35: cctv.v1.GetStatusResponse.recent_errors:type_name -> cctv.v1.RecentError
-	32, // 36: cctv.v1.GetStatusResponse.settle:type_name -> google.protobuf.Duration
-	18, // 37: cctv.v1.GetStatusResponse.pending:type_name -> cctv.v1.PendingConversion
-	5,  // 38: cctv.v1.GetStatusResponse.misplaced:type_name -> cctv.v1.MisplacedEntry
-	19, // 39: cctv.v1.GetStatusResponse.cameras:type_name -> cctv.v1.Camera
-	31, // 40: cctv.v1.Camera.last_segment_time:type_name -> google.protobuf.Timestamp
-	32, // 41: cctv.v1.Camera.since_last_segment:type_name -> google.protobuf.Duration
-	8,  // 42: cctv.v1.Camera.day_counts:type_name -> cctv.v1.DayStateCount
-	19, // 43: cctv.v1.ListCamerasResponse.cameras:type_name -> cctv.v1.Camera
-	0,  // 44: cctv.v1.ListDaysRequest.states:type_name -> cctv.v1.DayState
-	7,  // 45: cctv.v1.ListDaysResponse.days:type_name -> cctv.v1.Day
-	1,  // 46: cctv.v1.ArchiveCheck.checksum_state:type_name -> cctv.v1.ChecksumState
-	32, // 47: cctv.v1.ArchiveCheck.duration:type_name -> google.protobuf.Duration
-	0,  // 48: cctv.v1.VerifyDayResponse.state:type_name -> cctv.v1.DayState
-	25, // 49: cctv.v1.VerifyDayResponse.archives:type_name -> cctv.v1.ArchiveCheck
-	6,  // 50: cctv.v1.VerifyDayResponse.findings:type_name -> cctv.v1.Finding
-	15, // 51: cctv.v1.ConvertDayResponse.plan:type_name -> cctv.v1.Plan
-	11, // 52: cctv.v1.ConvertDayResponse.progress:type_name -> cctv.v1.ConversionProgress
-	2,  // 53: cctv.v1.CancelConversionResponse.phase:type_name -> cctv.v1.ConversionPhase
-	16, // 54: cctv.v1.CctvService.GetStatus:input_type -> cctv.v1.GetStatusRequest
-	20, // 55: cctv.v1.CctvService.ListCameras:input_type -> cctv.v1.ListCamerasRequest
-	22, // 56: cctv.v1.CctvService.ListDays:input_type -> cctv.v1.ListDaysRequest
-	24, // 57: cctv.v1.CctvService.VerifyDay:input_type -> cctv.v1.VerifyDayRequest
-	27, // 58: cctv.v1.CctvService.ConvertDay:input_type -> cctv.v1.ConvertDayRequest
-	29, // 59: cctv.v1.CctvService.CancelConversion:input_type -> cctv.v1.CancelConversionRequest
-	17, // 60: cctv.v1.CctvService.GetStatus:output_type -> cctv.v1.GetStatusResponse
-	21, // 61: cctv.v1.CctvService.ListCameras:output_type -> cctv.v1.ListCamerasResponse
-	23, // 62: cctv.v1.CctvService.ListDays:output_type -> cctv.v1.ListDaysResponse
-	26, // 63: cctv.v1.CctvService.VerifyDay:output_type -> cctv.v1.VerifyDayResponse
-	28, // 64: cctv.v1.CctvService.ConvertDay:output_type -> cctv.v1.ConvertDayResponse
-	30, // 65: cctv.v1.CctvService.CancelConversion:output_type -> cctv.v1.CancelConversionResponse
-	60, // [60:66] is the sub-list for method output_type
-	54, // [54:60] is the sub-list for method input_type
-	54, // [54:54] is the sub-list for extension type_name
-	54, // [54:54] is the sub-list for extension extendee
-	0,  // [0:54] is the sub-list for field type_name
+	40, // 10: cctv.v1.Day.due_time:type_name -> google.protobuf.Timestamp
+	40, // 11: cctv.v1.Day.next_attempt_time:type_name -> google.protobuf.Timestamp
+	40, // 12: cctv.v1.Day.hold_time:type_name -> google.protobuf.Timestamp
+	0,  // 13: cctv.v1.DayStateCount.state:type_name -> cctv.v1.DayState
+	40, // 14: cctv.v1.RecentError.time:type_name -> google.protobuf.Timestamp
+	2,  // 15: cctv.v1.ConversionProgress.phase:type_name -> cctv.v1.ConversionPhase
+	41, // 16: cctv.v1.ConversionProgress.out_time:type_name -> google.protobuf.Duration
+	41, // 17: cctv.v1.ConversionProgress.total_time:type_name -> google.protobuf.Duration
+	41, // 18: cctv.v1.ConversionProgress.eta:type_name -> google.protobuf.Duration
+	40, // 19: cctv.v1.ConversionProgress.start_time:type_name -> google.protobuf.Timestamp
+	40, // 20: cctv.v1.ConversionProgress.update_time:type_name -> google.protobuf.Timestamp
+	41, // 21: cctv.v1.PlanSegment.duration:type_name -> google.protobuf.Duration
+	40, // 22: cctv.v1.PlanSegment.start_time:type_name -> google.protobuf.Timestamp
+	3,  // 23: cctv.v1.KeptFile.reason:type_name -> cctv.v1.FindingKind
+	41, // 24: cctv.v1.Chunk.duration:type_name -> google.protobuf.Duration
+	12, // 25: cctv.v1.Plan.segments:type_name -> cctv.v1.PlanSegment
+	13, // 26: cctv.v1.Plan.kept:type_name -> cctv.v1.KeptFile
+	14, // 27: cctv.v1.Plan.chunks:type_name -> cctv.v1.Chunk
+	6,  // 28: cctv.v1.Plan.findings:type_name -> cctv.v1.Finding
+	41, // 29: cctv.v1.Plan.duration:type_name -> google.protobuf.Duration
+	40, // 30: cctv.v1.Plan.due_time:type_name -> google.protobuf.Timestamp
+	40, // 31: cctv.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
+	41, // 32: cctv.v1.GetStatusResponse.uptime:type_name -> google.protobuf.Duration
+	9,  // 33: cctv.v1.GetStatusResponse.disk:type_name -> cctv.v1.DiskUsage
+	8,  // 34: cctv.v1.GetStatusResponse.day_counts:type_name -> cctv.v1.DayStateCount
+	11, // 35: cctv.v1.GetStatusResponse.conversions:type_name -> cctv.v1.ConversionProgress
+	10, // 36: cctv.v1.GetStatusResponse.recent_errors:type_name -> cctv.v1.RecentError
+	41, // 37: cctv.v1.GetStatusResponse.settle:type_name -> google.protobuf.Duration
+	18, // 38: cctv.v1.GetStatusResponse.pending:type_name -> cctv.v1.PendingConversion
+	5,  // 39: cctv.v1.GetStatusResponse.misplaced:type_name -> cctv.v1.MisplacedEntry
+	19, // 40: cctv.v1.GetStatusResponse.cameras:type_name -> cctv.v1.Camera
+	31, // 41: cctv.v1.GetStatusResponse.retention:type_name -> cctv.v1.RetentionStatus
+	40, // 42: cctv.v1.Camera.last_segment_time:type_name -> google.protobuf.Timestamp
+	41, // 43: cctv.v1.Camera.since_last_segment:type_name -> google.protobuf.Duration
+	8,  // 44: cctv.v1.Camera.day_counts:type_name -> cctv.v1.DayStateCount
+	19, // 45: cctv.v1.ListCamerasResponse.cameras:type_name -> cctv.v1.Camera
+	0,  // 46: cctv.v1.ListDaysRequest.states:type_name -> cctv.v1.DayState
+	7,  // 47: cctv.v1.ListDaysResponse.days:type_name -> cctv.v1.Day
+	1,  // 48: cctv.v1.ArchiveCheck.checksum_state:type_name -> cctv.v1.ChecksumState
+	41, // 49: cctv.v1.ArchiveCheck.duration:type_name -> google.protobuf.Duration
+	0,  // 50: cctv.v1.VerifyDayResponse.state:type_name -> cctv.v1.DayState
+	25, // 51: cctv.v1.VerifyDayResponse.archives:type_name -> cctv.v1.ArchiveCheck
+	6,  // 52: cctv.v1.VerifyDayResponse.findings:type_name -> cctv.v1.Finding
+	15, // 53: cctv.v1.ConvertDayResponse.plan:type_name -> cctv.v1.Plan
+	11, // 54: cctv.v1.ConvertDayResponse.progress:type_name -> cctv.v1.ConversionProgress
+	2,  // 55: cctv.v1.CancelConversionResponse.phase:type_name -> cctv.v1.ConversionPhase
+	40, // 56: cctv.v1.RetentionStatus.blocked_since:type_name -> google.protobuf.Timestamp
+	40, // 57: cctv.v1.RetentionStatus.check_time:type_name -> google.protobuf.Timestamp
+	34, // 58: cctv.v1.HoldDayResponse.hold:type_name -> cctv.v1.RetentionHold
+	40, // 59: cctv.v1.RetentionHold.time:type_name -> google.protobuf.Timestamp
+	34, // 60: cctv.v1.ReleaseDayResponse.hold:type_name -> cctv.v1.RetentionHold
+	39, // 61: cctv.v1.PlanRetentionResponse.days:type_name -> cctv.v1.RetentionDay
+	16, // 62: cctv.v1.CctvService.GetStatus:input_type -> cctv.v1.GetStatusRequest
+	20, // 63: cctv.v1.CctvService.ListCameras:input_type -> cctv.v1.ListCamerasRequest
+	22, // 64: cctv.v1.CctvService.ListDays:input_type -> cctv.v1.ListDaysRequest
+	24, // 65: cctv.v1.CctvService.VerifyDay:input_type -> cctv.v1.VerifyDayRequest
+	27, // 66: cctv.v1.CctvService.ConvertDay:input_type -> cctv.v1.ConvertDayRequest
+	29, // 67: cctv.v1.CctvService.CancelConversion:input_type -> cctv.v1.CancelConversionRequest
+	32, // 68: cctv.v1.CctvService.HoldDay:input_type -> cctv.v1.HoldDayRequest
+	35, // 69: cctv.v1.CctvService.ReleaseDay:input_type -> cctv.v1.ReleaseDayRequest
+	37, // 70: cctv.v1.CctvService.PlanRetention:input_type -> cctv.v1.PlanRetentionRequest
+	17, // 71: cctv.v1.CctvService.GetStatus:output_type -> cctv.v1.GetStatusResponse
+	21, // 72: cctv.v1.CctvService.ListCameras:output_type -> cctv.v1.ListCamerasResponse
+	23, // 73: cctv.v1.CctvService.ListDays:output_type -> cctv.v1.ListDaysResponse
+	26, // 74: cctv.v1.CctvService.VerifyDay:output_type -> cctv.v1.VerifyDayResponse
+	28, // 75: cctv.v1.CctvService.ConvertDay:output_type -> cctv.v1.ConvertDayResponse
+	30, // 76: cctv.v1.CctvService.CancelConversion:output_type -> cctv.v1.CancelConversionResponse
+	33, // 77: cctv.v1.CctvService.HoldDay:output_type -> cctv.v1.HoldDayResponse
+	36, // 78: cctv.v1.CctvService.ReleaseDay:output_type -> cctv.v1.ReleaseDayResponse
+	38, // 79: cctv.v1.CctvService.PlanRetention:output_type -> cctv.v1.PlanRetentionResponse
+	71, // [71:80] is the sub-list for method output_type
+	62, // [62:71] is the sub-list for method input_type
+	62, // [62:62] is the sub-list for extension type_name
+	62, // [62:62] is the sub-list for extension extendee
+	0,  // [0:62] is the sub-list for field type_name
 }
 
 func init() { file_cctv_v1_cctv_proto_init() }
@@ -3242,7 +3958,7 @@ func file_cctv_v1_cctv_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_cctv_v1_cctv_proto_rawDesc), len(file_cctv_v1_cctv_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   26,
+			NumMessages:   35,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
