@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the browser test: internal/web's TestBrowser plays footage through the
-# index page in Debian's chromium, driven by playwright-core (e2e/browser).
+# Runs the browser tests: internal/web's TestBrowser plays footage through the
+# index page in Debian's chromium, driven by playwright-core (e2e/browser);
+# internal/access's logs in, plays, logs out and is refused (login.mjs).
 #
 # It installs what the test needs when missing: chromium and ffmpeg from apt,
 # the npm packages pinned in e2e/browser/package-lock.json (npm ci). It also
@@ -58,5 +59,5 @@ if $install_only; then
   exit 0
 fi
 start=$(date +%s)
-go test -count=1 -run '^TestBrowser$' -v ./internal/web/ "$@" | grep -v 'helpers_test.go:[0-9]*: time='
+go test -count=1 -run '^TestBrowser$' -v ./internal/web/ ./internal/access/ "$@" | grep -v 'helpers_test.go:[0-9]*: time='
 echo "browser-test: ok in $(( $(date +%s) - start )) s" >&2
