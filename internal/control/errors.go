@@ -13,6 +13,7 @@ import (
 	"github.com/cctvd/cctvd/internal/archive"
 	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/encode"
+	"github.com/cctvd/cctvd/internal/scrub"
 )
 
 var (
@@ -43,6 +44,10 @@ var errorCodes = []struct {
 	{archive.ErrCommitting, codes.FailedPrecondition},
 	{encode.ErrFFmpegMissing, codes.FailedPrecondition},
 	{encode.ErrNoX265, codes.FailedPrecondition},
+	{scrub.ErrNoArchive, codes.FailedPrecondition},
+	{scrub.ErrBusy, codes.FailedPrecondition},
+	{scrub.ErrUnknownCamera, codes.NotFound},
+	{errNoScrub, codes.FailedPrecondition},
 	{ErrShuttingDown, codes.Unavailable},
 	{context.Canceled, codes.Canceled},
 	{context.DeadlineExceeded, codes.DeadlineExceeded},

@@ -82,6 +82,7 @@ func (s *service) dayProto(now time.Time, camera string, info *DayInfo, job *arc
 	for _, a := range info.Archives {
 		d.ArchiveFiles = append(d.ArchiveFiles, a.Name)
 	}
+	s.fillScrubs(d, camera, info.Date)
 	if d.ArchiveBytes > 0 && d.ArchivedSourceBytes > 0 {
 		d.ReductionRatio = float64(d.ArchiveBytes) / float64(d.ArchivedSourceBytes)
 	}

@@ -60,6 +60,9 @@ type Deps struct {
 	Errors RecentErrors
 	// Disk measures the file system holding a path; nil means statfs(2).
 	Disk func(path string) (disk.Usage, error)
+	// Scrub, if set, re-hashes archives for ScrubDay and tells ListDays
+	// what the last scrubs found; nil: ScrubDay is refused.
+	Scrub Scrubber
 }
 
 // Server serves the control plane: CctvService, health and reflection.
@@ -97,7 +100,7 @@ func New(cfg Config, deps Deps, log *slog.Logger) (*Server, error) {
 	svc := &service{
 		listCameras: deps.Cameras, errs: deps.Errors, disk: deps.Disk,
 		cal: cfg.Calendar, now: cfg.Now, root: cfg.Root, vers: cfg.Version, start: cfg.Now(), every: progressEvery,
-		closed: s.closed, log: log,
+		closed: s.closed, log: log, scrub: deps.Scrub,
 	}
 	if svc.disk == nil {
 		svc.disk = disk.Measure

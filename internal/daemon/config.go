@@ -46,6 +46,9 @@ type Config struct {
 	FFmpeg        string
 	FFprobe       string
 
+	ScrubEvery time.Duration
+	ScrubRate  rateFlag
+
 	LogFormat string
 	LogLevel  string
 
@@ -88,6 +91,8 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Nice, "nice", encode.DefaultNice, "niceness of ffmpeg, so HTTP stays fast")
 	fs.StringVar(&c.FFmpeg, "ffmpeg", "ffmpeg", "ffmpeg binary")
 	fs.StringVar(&c.FFprobe, "ffprobe", "ffprobe", "ffprobe binary")
+
+	c.scrubFlags(fs)
 
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
@@ -150,6 +155,8 @@ func (c *Config) fill() error {
 		return fmt.Errorf("--upload-max-bytes: %d, want at least 1", c.UploadMaxBytes)
 	case c.SilentAfter <= 0:
 		return fmt.Errorf("--silent-after: %v, want more than 0", c.SilentAfter)
+	case c.ScrubEvery < 0:
+		return fmt.Errorf("--scrub-every: %v is negative", c.ScrubEvery)
 	}
 	for name, cc := range c.Cameras {
 		if err := cc.check(name); err != nil {

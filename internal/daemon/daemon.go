@@ -20,6 +20,7 @@ import (
 	"github.com/cctvd/cctvd/internal/demo"
 	"github.com/cctvd/cctvd/internal/logring"
 	"github.com/cctvd/cctvd/internal/metrics"
+	"github.com/cctvd/cctvd/internal/scrub"
 	"github.com/cctvd/cctvd/internal/ts"
 	"github.com/cctvd/cctvd/internal/web"
 )
@@ -55,6 +56,7 @@ type components struct {
 	finder *camera.Finder
 	site   *web.Site
 	ctl    *control.Server
+	scrub  *scrub.Scrubber
 	// httpLn and metricsLn are nil where no address is asked for.
 	httpLn, metricsLn net.Listener
 	// closers close what was built, in the order built; ctl and the
@@ -93,6 +95,7 @@ func (c *components) build(errlog *logring.Handler) error {
 	c.cal = day.Calendar{Location: time.Local, Settle: cfg.Settle}
 	// One set of job slots for every camera's archiver, taken in turns.
 	c.slots = archive.NewSlots(cfg.Jobs)
+	c.scrub = newScrubber(cfg, c.met, log)
 	def, err := c.buildStack(camera.Default)
 	if err != nil {
 		return err
@@ -106,7 +109,7 @@ func (c *components) build(errlog *logring.Handler) error {
 	ctl, err := control.New(control.Config{
 		Addr: cfg.GRPC, TLSCert: cfg.GRPCTLSCert, TLSKey: cfg.GRPCTLSKey, TokenFile: cfg.GRPCTokenFile,
 		Version: Version(), Root: cfg.Root, Calendar: c.cal,
-	}, control.Deps{Cameras: c.controlCameras, Errors: errlog}, log)
+	}, control.Deps{Cameras: c.controlCameras, Errors: errlog, Scrub: c.scrubber()}, log)
 	if err != nil {
 		return err
 	}
@@ -179,7 +182,11 @@ func (c *components) siteCameras() []web.Camera {
 func (c *components) stored() []metrics.Stored {
 	var out []metrics.Stored
 	for _, s := range c.cams.all() {
-		out = append(out, s.stored(c.ctl.DayStatesOf(s.name)))
+		st := s.stored(c.ctl.DayStatesOf(s.name))
+		if c.scrub != nil {
+			st.OldestScrub = c.scrub.Oldest(s.name)
+		}
+		out = append(out, st)
 	}
 	return out
 }
@@ -223,6 +230,9 @@ func (c *components) run(ctx context.Context) error {
 		return watchSilence(ctx, &c.cams, cfg.SilentAfter, silenceCheckEvery, time.Now, log.With("component", "cameras"))
 	})
 	g.run(c.ctl.Serve)
+	if c.scrubbing() {
+		g.run(c.scrub.Run)
+	}
 	if c.httpLn != nil {
 		h := c.met.Instrument(withMetrics(c.site, c.met, cfg.Metrics == ""))
 		g.run(func(ctx context.Context) error { return web.Serve(ctx, c.httpLn, h, log.With("component", "http")) })

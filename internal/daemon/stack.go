@@ -117,7 +117,7 @@ func (c *components) fillStack(s *stack, cc CameraConfig) error {
 		return err
 	}
 	s.site, s.closers = site, append(s.closers, site.Close)
-	return nil
+	return c.addScrub(s.name, root, state, arc)
 }
 
 // run runs the camera's parts in g.

@@ -18,8 +18,8 @@ import (
 // a clock that jumps is noticed within it.
 const rescan = time.Hour
 
-// errBusy reports a day its archiver is working on: not scrubbed now.
-var errBusy = errors.New("day is being archived")
+// ErrBusy reports a day its archiver is working on: not scrubbed now.
+var ErrBusy = errors.New("day is being archived; scrub it once that is done")
 
 // errGone reports an archive removed since it was listed.
 var errGone = errors.New("archive is gone")
@@ -31,7 +31,7 @@ func (s *Scrubber) Run(ctx context.Context) error {
 		list, next := s.dueAt(s.cfg.Now())
 		for _, d := range list {
 			if _, err := s.scrubOne(ctx, d.camera, d.key, nil); err != nil && ctx.Err() == nil &&
-				!errors.Is(err, errBusy) && !errors.Is(err, errGone) {
+				!errors.Is(err, ErrBusy) && !errors.Is(err, errGone) {
 				s.log.Warn("scrub failed; tried again at the next look", "camera", d.camera, "day", d.key.Date, "file", d.key.File, "err", err)
 			}
 		}
@@ -65,7 +65,7 @@ type Progress struct {
 // named (nil: every camera) of day d (zero: every day), one at a time
 // within the rate limit, telling progress of each read. It returns each
 // archive's new state; a day being archived is skipped (with a date
-// given: errBusy).
+// given: ErrBusy).
 func (s *Scrubber) Scrub(ctx context.Context, cameras []string, d day.Date, progress func(Progress)) ([]Status, error) {
 	if cameras == nil {
 		s.mu.Lock()
@@ -111,7 +111,7 @@ func (s *Scrubber) Scrub(ctx context.Context, cameras []string, d day.Date, prog
 			}
 		})
 		switch {
-		case errors.Is(err, errGone) || (errors.Is(err, errBusy) && d.IsZero()):
+		case errors.Is(err, errGone) || (errors.Is(err, ErrBusy) && d.IsZero()):
 		case err != nil:
 			return out, err
 		default:
@@ -137,7 +137,7 @@ func (s *Scrubber) scrubOne(ctx context.Context, camera string, k key, progress 
 		return Status{}, fmt.Errorf("camera %q: %w", camera, ErrUnknownCamera)
 	}
 	if c.Busy != nil && c.Busy(k.Date) {
-		return Status{}, fmt.Errorf("%s: %w", k, errBusy)
+		return Status{}, fmt.Errorf("%s: %w", k, ErrBusy)
 	}
 	root, err := os.OpenRoot(c.Root)
 	if err != nil {
@@ -164,7 +164,7 @@ func (s *Scrubber) scrubOne(ctx context.Context, camera string, k key, progress 
 	// An archive whose checksum file is not there yet may be one being
 	// committed right now: the archiver writes it just after the archive.
 	if res == MissingChecksum && c.Busy != nil && c.Busy(k.Date) {
-		return Status{}, fmt.Errorf("%s: %w", k, errBusy)
+		return Status{}, fmt.Errorf("%s: %w", k, ErrBusy)
 	}
 	return s.record(c, k, res, detail, bytes), nil
 }

@@ -108,7 +108,7 @@ func TestScrubChecksumProblems(t *testing.T) {
 		{name: "garbled", sum: "not a checksum\n", want: BadChecksum},
 		{name: "names another file", sum: string(make128('a')) + "  video-2.mp4\n", want: BadChecksum},
 		{name: "another hash", sum: string(make128('b')) + "  video.mp4\n", want: Mismatch},
-		{name: "missing while archived", sum: "-", busy: true, wantErr: errBusy},
+		{name: "missing while archived", sum: "-", busy: true, wantErr: ErrBusy},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -470,6 +470,72 @@ func (MisplacedKind) EnumDescriptor() ([]byte, []int) {
 	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{4}
 }
 
+// ScrubResult is what re-hashing an archive against its checksum file found.
+type ScrubResult int32
+
+const (
+	// Not scrubbed yet.
+	ScrubResult_SCRUB_RESULT_UNSPECIFIED ScrubResult = 0
+	// The archive's SHA-512 is the one its checksum file records.
+	ScrubResult_SCRUB_RESULT_OK ScrubResult = 1
+	// The archive's SHA-512 differs: the file changed (bit rot). Damaged.
+	ScrubResult_SCRUB_RESULT_MISMATCH ScrubResult = 2
+	// The archive has no checksum file beside it. Damaged.
+	ScrubResult_SCRUB_RESULT_MISSING_CHECKSUM ScrubResult = 3
+	// The checksum file cannot be read or is not a sha512sum line naming
+	// the archive. Damaged.
+	ScrubResult_SCRUB_RESULT_BAD_CHECKSUM ScrubResult = 4
+	// Reading the archive failed (an I/O error of the disk). Damaged.
+	ScrubResult_SCRUB_RESULT_UNREADABLE ScrubResult = 5
+)
+
+// Enum value maps for ScrubResult.
+var (
+	ScrubResult_name = map[int32]string{
+		0: "SCRUB_RESULT_UNSPECIFIED",
+		1: "SCRUB_RESULT_OK",
+		2: "SCRUB_RESULT_MISMATCH",
+		3: "SCRUB_RESULT_MISSING_CHECKSUM",
+		4: "SCRUB_RESULT_BAD_CHECKSUM",
+		5: "SCRUB_RESULT_UNREADABLE",
+	}
+	ScrubResult_value = map[string]int32{
+		"SCRUB_RESULT_UNSPECIFIED":      0,
+		"SCRUB_RESULT_OK":               1,
+		"SCRUB_RESULT_MISMATCH":         2,
+		"SCRUB_RESULT_MISSING_CHECKSUM": 3,
+		"SCRUB_RESULT_BAD_CHECKSUM":     4,
+		"SCRUB_RESULT_UNREADABLE":       5,
+	}
+)
+
+func (x ScrubResult) Enum() *ScrubResult {
+	p := new(ScrubResult)
+	*p = x
+	return p
+}
+
+func (x ScrubResult) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ScrubResult) Descriptor() protoreflect.EnumDescriptor {
+	return file_cctv_v1_cctv_proto_enumTypes[5].Descriptor()
+}
+
+func (ScrubResult) Type() protoreflect.EnumType {
+	return &file_cctv_v1_cctv_proto_enumTypes[5]
+}
+
+func (x ScrubResult) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ScrubResult.Descriptor instead.
+func (ScrubResult) EnumDescriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{5}
+}
+
 // MisplacedEntry is an entry of the root that looks like footage in the
 // wrong place. Footage under it is not played or archived until the owner
 // moves it; cctvd never moves or deletes it.
@@ -691,7 +757,16 @@ type Day struct {
 	// When a failed day will be tried again.
 	NextAttemptTime *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=next_attempt_time,json=nextAttemptTime,proto3" json:"next_attempt_time,omitempty"`
 	// The camera the day is of; "" for the default camera.
-	Camera        string `protobuf:"bytes,20,opt,name=camera,proto3" json:"camera,omitempty"`
+	Camera string `protobuf:"bytes,20,opt,name=camera,proto3" json:"camera,omitempty"`
+	// What the last scrub of each archive found, in archive order; an
+	// archive never scrubbed has result UNSPECIFIED.
+	Scrubs []*ScrubArchive `protobuf:"bytes,50,rep,name=scrubs,proto3" json:"scrubs,omitempty"`
+	// The worst of those results: OK only when every archive was scrubbed
+	// and matched; a damaged day is never deleted by retention.
+	ScrubResult ScrubResult `protobuf:"varint,51,opt,name=scrub_result,json=scrubResult,proto3,enum=cctv.v1.ScrubResult" json:"scrub_result,omitempty"`
+	// The oldest last scrub of the day's archives; unset if one was never
+	// scrubbed.
+	LastScrubTime *timestamppb.Timestamp `protobuf:"bytes,52,opt,name=last_scrub_time,json=lastScrubTime,proto3" json:"last_scrub_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -864,6 +939,27 @@ func (x *Day) GetCamera() string {
 		return x.Camera
 	}
 	return ""
+}
+
+func (x *Day) GetScrubs() []*ScrubArchive {
+	if x != nil {
+		return x.Scrubs
+	}
+	return nil
+}
+
+func (x *Day) GetScrubResult() ScrubResult {
+	if x != nil {
+		return x.ScrubResult
+	}
+	return ScrubResult_SCRUB_RESULT_UNSPECIFIED
+}
+
+func (x *Day) GetLastScrubTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastScrubTime
+	}
+	return nil
 }
 
 // DayStateCount is how many days are in one state.
@@ -2834,6 +2930,292 @@ func (x *CancelConversionResponse) GetCamera() string {
 	return ""
 }
 
+// ScrubArchive is one archive's last scrub.
+type ScrubArchive struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The camera; "" for the default camera.
+	Camera string `protobuf:"bytes,1,opt,name=camera,proto3" json:"camera,omitempty"`
+	// The day, YYYY-MM-DD.
+	Date string `protobuf:"bytes,2,opt,name=date,proto3" json:"date,omitempty"`
+	// The archive file, e.g. "video.mp4".
+	File string `protobuf:"bytes,3,opt,name=file,proto3" json:"file,omitempty"`
+	// What the scrub found.
+	Result ScrubResult `protobuf:"varint,4,opt,name=result,proto3,enum=cctv.v1.ScrubResult" json:"result,omitempty"`
+	// When it ended; unset if never scrubbed.
+	Time *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=time,proto3" json:"time,omitempty"`
+	// The archive's size in bytes.
+	Bytes int64 `protobuf:"varint,6,opt,name=bytes,proto3" json:"bytes,omitempty"`
+	// What was wrong, in words; empty when OK.
+	Detail string `protobuf:"bytes,7,opt,name=detail,proto3" json:"detail,omitempty"`
+	// When it is next scrubbed on schedule.
+	NextTime      *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=next_time,json=nextTime,proto3" json:"next_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScrubArchive) Reset() {
+	*x = ScrubArchive{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScrubArchive) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScrubArchive) ProtoMessage() {}
+
+func (x *ScrubArchive) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScrubArchive.ProtoReflect.Descriptor instead.
+func (*ScrubArchive) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *ScrubArchive) GetCamera() string {
+	if x != nil {
+		return x.Camera
+	}
+	return ""
+}
+
+func (x *ScrubArchive) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+func (x *ScrubArchive) GetFile() string {
+	if x != nil {
+		return x.File
+	}
+	return ""
+}
+
+func (x *ScrubArchive) GetResult() ScrubResult {
+	if x != nil {
+		return x.Result
+	}
+	return ScrubResult_SCRUB_RESULT_UNSPECIFIED
+}
+
+func (x *ScrubArchive) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
+func (x *ScrubArchive) GetBytes() int64 {
+	if x != nil {
+		return x.Bytes
+	}
+	return 0
+}
+
+func (x *ScrubArchive) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
+func (x *ScrubArchive) GetNextTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.NextTime
+	}
+	return nil
+}
+
+// ScrubDayRequest asks to scrub a day, or every archive, now.
+type ScrubDayRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The day, YYYY-MM-DD; empty with all.
+	Date string `protobuf:"bytes,1,opt,name=date,proto3" json:"date,omitempty"`
+	// Every archive of the camera, or of every camera when camera is unset.
+	All bool `protobuf:"varint,2,opt,name=all,proto3" json:"all,omitempty"`
+	// The camera; unset is the default camera (with all: every camera).
+	Camera        *string `protobuf:"bytes,3,opt,name=camera,proto3,oneof" json:"camera,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScrubDayRequest) Reset() {
+	*x = ScrubDayRequest{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScrubDayRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScrubDayRequest) ProtoMessage() {}
+
+func (x *ScrubDayRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScrubDayRequest.ProtoReflect.Descriptor instead.
+func (*ScrubDayRequest) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ScrubDayRequest) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+func (x *ScrubDayRequest) GetAll() bool {
+	if x != nil {
+		return x.All
+	}
+	return false
+}
+
+func (x *ScrubDayRequest) GetCamera() string {
+	if x != nil && x.Camera != nil {
+		return *x.Camera
+	}
+	return ""
+}
+
+// ScrubDayResponse is one message of a scrub's stream.
+type ScrubDayResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The archive being read; empty in the last message.
+	Camera string `protobuf:"bytes,1,opt,name=camera,proto3" json:"camera,omitempty"`
+	Date   string `protobuf:"bytes,2,opt,name=date,proto3" json:"date,omitempty"`
+	File   string `protobuf:"bytes,3,opt,name=file,proto3" json:"file,omitempty"`
+	// Bytes read so far, of bytes_total over the whole request.
+	BytesDone  int64 `protobuf:"varint,4,opt,name=bytes_done,json=bytesDone,proto3" json:"bytes_done,omitempty"`
+	BytesTotal int64 `protobuf:"varint,5,opt,name=bytes_total,json=bytesTotal,proto3" json:"bytes_total,omitempty"`
+	// Archives finished so far, of file_count.
+	FilesDone int32 `protobuf:"varint,6,opt,name=files_done,json=filesDone,proto3" json:"files_done,omitempty"`
+	FileCount int32 `protobuf:"varint,7,opt,name=file_count,json=fileCount,proto3" json:"file_count,omitempty"`
+	// Set on the last message, which holds every archive's result.
+	Done          bool            `protobuf:"varint,8,opt,name=done,proto3" json:"done,omitempty"`
+	Archives      []*ScrubArchive `protobuf:"bytes,9,rep,name=archives,proto3" json:"archives,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScrubDayResponse) Reset() {
+	*x = ScrubDayResponse{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScrubDayResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScrubDayResponse) ProtoMessage() {}
+
+func (x *ScrubDayResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScrubDayResponse.ProtoReflect.Descriptor instead.
+func (*ScrubDayResponse) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *ScrubDayResponse) GetCamera() string {
+	if x != nil {
+		return x.Camera
+	}
+	return ""
+}
+
+func (x *ScrubDayResponse) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+func (x *ScrubDayResponse) GetFile() string {
+	if x != nil {
+		return x.File
+	}
+	return ""
+}
+
+func (x *ScrubDayResponse) GetBytesDone() int64 {
+	if x != nil {
+		return x.BytesDone
+	}
+	return 0
+}
+
+func (x *ScrubDayResponse) GetBytesTotal() int64 {
+	if x != nil {
+		return x.BytesTotal
+	}
+	return 0
+}
+
+func (x *ScrubDayResponse) GetFilesDone() int32 {
+	if x != nil {
+		return x.FilesDone
+	}
+	return 0
+}
+
+func (x *ScrubDayResponse) GetFileCount() int32 {
+	if x != nil {
+		return x.FileCount
+	}
+	return 0
+}
+
+func (x *ScrubDayResponse) GetDone() bool {
+	if x != nil {
+		return x.Done
+	}
+	return false
+}
+
+func (x *ScrubDayResponse) GetArchives() []*ScrubArchive {
+	if x != nil {
+		return x.Archives
+	}
+	return nil
+}
+
 var File_cctv_v1_cctv_proto protoreflect.FileDescriptor
 
 const file_cctv_v1_cctv_proto_rawDesc = "" +
@@ -2850,7 +3232,7 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\x05files\x18\x02 \x03(\tR\x05files\x12\x16\n" +
 	"\x06detail\x18\x03 \x01(\tR\x06detail\x12.\n" +
 	"\x04time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x125\n" +
-	"\bduration\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\bduration\"\xff\x06\n" +
+	"\bduration\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\bduration\"\xab\b\n" +
 	"\x03Day\x12\x12\n" +
 	"\x04date\x18\x01 \x01(\tR\x04date\x12'\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x11.cctv.v1.DayStateR\x05state\x12#\n" +
@@ -2874,7 +3256,10 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\n" +
 	"last_error\x18\x12 \x01(\tR\tlastError\x12F\n" +
 	"\x11next_attempt_time\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\x0fnextAttemptTime\x12\x16\n" +
-	"\x06camera\x18\x14 \x01(\tR\x06camera\"N\n" +
+	"\x06camera\x18\x14 \x01(\tR\x06camera\x12-\n" +
+	"\x06scrubs\x182 \x03(\v2\x15.cctv.v1.ScrubArchiveR\x06scrubs\x127\n" +
+	"\fscrub_result\x183 \x01(\x0e2\x14.cctv.v1.ScrubResultR\vscrubResult\x12B\n" +
+	"\x0flast_scrub_time\x184 \x01(\v2\x1a.google.protobuf.TimestampR\rlastScrubTime\"N\n" +
 	"\rDayStateCount\x12'\n" +
 	"\x05state\x18\x01 \x01(\x0e2\x11.cctv.v1.DayStateR\x05state\x12\x14\n" +
 	"\x05count\x18\x02 \x01(\x05R\x05count\"\x89\x01\n" +
@@ -3037,7 +3422,35 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\x04date\x18\x01 \x01(\tR\x04date\x12.\n" +
 	"\x05phase\x18\x02 \x01(\x0e2\x18.cctv.v1.ConversionPhaseR\x05phase\x12#\n" +
 	"\rremoved_files\x18\x03 \x01(\x05R\fremovedFiles\x12\x16\n" +
-	"\x06camera\x18\x04 \x01(\tR\x06camera*\xcb\x01\n" +
+	"\x06camera\x18\x04 \x01(\tR\x06camera\"\x93\x02\n" +
+	"\fScrubArchive\x12\x16\n" +
+	"\x06camera\x18\x01 \x01(\tR\x06camera\x12\x12\n" +
+	"\x04date\x18\x02 \x01(\tR\x04date\x12\x12\n" +
+	"\x04file\x18\x03 \x01(\tR\x04file\x12,\n" +
+	"\x06result\x18\x04 \x01(\x0e2\x14.cctv.v1.ScrubResultR\x06result\x12.\n" +
+	"\x04time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x14\n" +
+	"\x05bytes\x18\x06 \x01(\x03R\x05bytes\x12\x16\n" +
+	"\x06detail\x18\a \x01(\tR\x06detail\x127\n" +
+	"\tnext_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\bnextTime\"_\n" +
+	"\x0fScrubDayRequest\x12\x12\n" +
+	"\x04date\x18\x01 \x01(\tR\x04date\x12\x10\n" +
+	"\x03all\x18\x02 \x01(\bR\x03all\x12\x1b\n" +
+	"\x06camera\x18\x03 \x01(\tH\x00R\x06camera\x88\x01\x01B\t\n" +
+	"\a_camera\"\x97\x02\n" +
+	"\x10ScrubDayResponse\x12\x16\n" +
+	"\x06camera\x18\x01 \x01(\tR\x06camera\x12\x12\n" +
+	"\x04date\x18\x02 \x01(\tR\x04date\x12\x12\n" +
+	"\x04file\x18\x03 \x01(\tR\x04file\x12\x1d\n" +
+	"\n" +
+	"bytes_done\x18\x04 \x01(\x03R\tbytesDone\x12\x1f\n" +
+	"\vbytes_total\x18\x05 \x01(\x03R\n" +
+	"bytesTotal\x12\x1d\n" +
+	"\n" +
+	"files_done\x18\x06 \x01(\x05R\tfilesDone\x12\x1d\n" +
+	"\n" +
+	"file_count\x18\a \x01(\x05R\tfileCount\x12\x12\n" +
+	"\x04done\x18\b \x01(\bR\x04done\x121\n" +
+	"\barchives\x18\t \x03(\v2\x15.cctv.v1.ScrubArchiveR\barchives*\xcb\x01\n" +
 	"\bDayState\x12\x19\n" +
 	"\x15DAY_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13DAY_STATE_RECORDING\x10\x01\x12\x16\n" +
@@ -3093,7 +3506,14 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\x1cMISPLACED_KIND_STRAY_SEGMENT\x10\x01\x12\x1d\n" +
 	"\x19MISPLACED_KIND_NOT_A_DATE\x10\x02\x12\x1d\n" +
 	"\x19MISPLACED_KIND_DAY_SUFFIX\x10\x03\x12\x1f\n" +
-	"\x1bMISPLACED_KIND_NOT_A_FOLDER\x10\x042\xc2\x03\n" +
+	"\x1bMISPLACED_KIND_NOT_A_FOLDER\x10\x04*\xba\x01\n" +
+	"\vScrubResult\x12\x1c\n" +
+	"\x18SCRUB_RESULT_UNSPECIFIED\x10\x00\x12\x13\n" +
+	"\x0fSCRUB_RESULT_OK\x10\x01\x12\x19\n" +
+	"\x15SCRUB_RESULT_MISMATCH\x10\x02\x12!\n" +
+	"\x1dSCRUB_RESULT_MISSING_CHECKSUM\x10\x03\x12\x1d\n" +
+	"\x19SCRUB_RESULT_BAD_CHECKSUM\x10\x04\x12\x1b\n" +
+	"\x17SCRUB_RESULT_UNREADABLE\x10\x052\x85\x04\n" +
 	"\vCctvService\x12B\n" +
 	"\tGetStatus\x12\x19.cctv.v1.GetStatusRequest\x1a\x1a.cctv.v1.GetStatusResponse\x12H\n" +
 	"\vListCameras\x12\x1b.cctv.v1.ListCamerasRequest\x1a\x1c.cctv.v1.ListCamerasResponse\x12?\n" +
@@ -3101,7 +3521,8 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\tVerifyDay\x12\x19.cctv.v1.VerifyDayRequest\x1a\x1a.cctv.v1.VerifyDayResponse\x12G\n" +
 	"\n" +
 	"ConvertDay\x12\x1a.cctv.v1.ConvertDayRequest\x1a\x1b.cctv.v1.ConvertDayResponse0\x01\x12W\n" +
-	"\x10CancelConversion\x12 .cctv.v1.CancelConversionRequest\x1a!.cctv.v1.CancelConversionResponseB-Z+github.com/cctvd/cctvd/proto/cctv/v1;cctvv1b\x06proto3"
+	"\x10CancelConversion\x12 .cctv.v1.CancelConversionRequest\x1a!.cctv.v1.CancelConversionResponse\x12A\n" +
+	"\bScrubDay\x12\x18.cctv.v1.ScrubDayRequest\x1a\x19.cctv.v1.ScrubDayResponse0\x01B-Z+github.com/cctvd/cctvd/proto/cctv/v1;cctvv1b\x06proto3"
 
 var (
 	file_cctv_v1_cctv_proto_rawDescOnce sync.Once
@@ -3115,115 +3536,128 @@ func file_cctv_v1_cctv_proto_rawDescGZIP() []byte {
 	return file_cctv_v1_cctv_proto_rawDescData
 }
 
-var file_cctv_v1_cctv_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_cctv_v1_cctv_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_cctv_v1_cctv_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
+var file_cctv_v1_cctv_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_cctv_v1_cctv_proto_goTypes = []any{
 	(DayState)(0),                    // 0: cctv.v1.DayState
 	(ChecksumState)(0),               // 1: cctv.v1.ChecksumState
 	(ConversionPhase)(0),             // 2: cctv.v1.ConversionPhase
 	(FindingKind)(0),                 // 3: cctv.v1.FindingKind
 	(MisplacedKind)(0),               // 4: cctv.v1.MisplacedKind
-	(*MisplacedEntry)(nil),           // 5: cctv.v1.MisplacedEntry
-	(*Finding)(nil),                  // 6: cctv.v1.Finding
-	(*Day)(nil),                      // 7: cctv.v1.Day
-	(*DayStateCount)(nil),            // 8: cctv.v1.DayStateCount
-	(*DiskUsage)(nil),                // 9: cctv.v1.DiskUsage
-	(*RecentError)(nil),              // 10: cctv.v1.RecentError
-	(*ConversionProgress)(nil),       // 11: cctv.v1.ConversionProgress
-	(*PlanSegment)(nil),              // 12: cctv.v1.PlanSegment
-	(*KeptFile)(nil),                 // 13: cctv.v1.KeptFile
-	(*Chunk)(nil),                    // 14: cctv.v1.Chunk
-	(*Plan)(nil),                     // 15: cctv.v1.Plan
-	(*GetStatusRequest)(nil),         // 16: cctv.v1.GetStatusRequest
-	(*GetStatusResponse)(nil),        // 17: cctv.v1.GetStatusResponse
-	(*PendingConversion)(nil),        // 18: cctv.v1.PendingConversion
-	(*Camera)(nil),                   // 19: cctv.v1.Camera
-	(*ListCamerasRequest)(nil),       // 20: cctv.v1.ListCamerasRequest
-	(*ListCamerasResponse)(nil),      // 21: cctv.v1.ListCamerasResponse
-	(*ListDaysRequest)(nil),          // 22: cctv.v1.ListDaysRequest
-	(*ListDaysResponse)(nil),         // 23: cctv.v1.ListDaysResponse
-	(*VerifyDayRequest)(nil),         // 24: cctv.v1.VerifyDayRequest
-	(*ArchiveCheck)(nil),             // 25: cctv.v1.ArchiveCheck
-	(*VerifyDayResponse)(nil),        // 26: cctv.v1.VerifyDayResponse
-	(*ConvertDayRequest)(nil),        // 27: cctv.v1.ConvertDayRequest
-	(*ConvertDayResponse)(nil),       // 28: cctv.v1.ConvertDayResponse
-	(*CancelConversionRequest)(nil),  // 29: cctv.v1.CancelConversionRequest
-	(*CancelConversionResponse)(nil), // 30: cctv.v1.CancelConversionResponse
-	(*timestamppb.Timestamp)(nil),    // 31: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),      // 32: google.protobuf.Duration
+	(ScrubResult)(0),                 // 5: cctv.v1.ScrubResult
+	(*MisplacedEntry)(nil),           // 6: cctv.v1.MisplacedEntry
+	(*Finding)(nil),                  // 7: cctv.v1.Finding
+	(*Day)(nil),                      // 8: cctv.v1.Day
+	(*DayStateCount)(nil),            // 9: cctv.v1.DayStateCount
+	(*DiskUsage)(nil),                // 10: cctv.v1.DiskUsage
+	(*RecentError)(nil),              // 11: cctv.v1.RecentError
+	(*ConversionProgress)(nil),       // 12: cctv.v1.ConversionProgress
+	(*PlanSegment)(nil),              // 13: cctv.v1.PlanSegment
+	(*KeptFile)(nil),                 // 14: cctv.v1.KeptFile
+	(*Chunk)(nil),                    // 15: cctv.v1.Chunk
+	(*Plan)(nil),                     // 16: cctv.v1.Plan
+	(*GetStatusRequest)(nil),         // 17: cctv.v1.GetStatusRequest
+	(*GetStatusResponse)(nil),        // 18: cctv.v1.GetStatusResponse
+	(*PendingConversion)(nil),        // 19: cctv.v1.PendingConversion
+	(*Camera)(nil),                   // 20: cctv.v1.Camera
+	(*ListCamerasRequest)(nil),       // 21: cctv.v1.ListCamerasRequest
+	(*ListCamerasResponse)(nil),      // 22: cctv.v1.ListCamerasResponse
+	(*ListDaysRequest)(nil),          // 23: cctv.v1.ListDaysRequest
+	(*ListDaysResponse)(nil),         // 24: cctv.v1.ListDaysResponse
+	(*VerifyDayRequest)(nil),         // 25: cctv.v1.VerifyDayRequest
+	(*ArchiveCheck)(nil),             // 26: cctv.v1.ArchiveCheck
+	(*VerifyDayResponse)(nil),        // 27: cctv.v1.VerifyDayResponse
+	(*ConvertDayRequest)(nil),        // 28: cctv.v1.ConvertDayRequest
+	(*ConvertDayResponse)(nil),       // 29: cctv.v1.ConvertDayResponse
+	(*CancelConversionRequest)(nil),  // 30: cctv.v1.CancelConversionRequest
+	(*CancelConversionResponse)(nil), // 31: cctv.v1.CancelConversionResponse
+	(*ScrubArchive)(nil),             // 32: cctv.v1.ScrubArchive
+	(*ScrubDayRequest)(nil),          // 33: cctv.v1.ScrubDayRequest
+	(*ScrubDayResponse)(nil),         // 34: cctv.v1.ScrubDayResponse
+	(*timestamppb.Timestamp)(nil),    // 35: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),      // 36: google.protobuf.Duration
 }
 var file_cctv_v1_cctv_proto_depIdxs = []int32{
 	4,  // 0: cctv.v1.MisplacedEntry.kind:type_name -> cctv.v1.MisplacedKind
 	3,  // 1: cctv.v1.Finding.kind:type_name -> cctv.v1.FindingKind
-	31, // 2: cctv.v1.Finding.time:type_name -> google.protobuf.Timestamp
-	32, // 3: cctv.v1.Finding.duration:type_name -> google.protobuf.Duration
+	35, // 2: cctv.v1.Finding.time:type_name -> google.protobuf.Timestamp
+	36, // 3: cctv.v1.Finding.duration:type_name -> google.protobuf.Duration
 	0,  // 4: cctv.v1.Day.state:type_name -> cctv.v1.DayState
-	32, // 5: cctv.v1.Day.covered:type_name -> google.protobuf.Duration
-	31, // 6: cctv.v1.Day.first_segment_time:type_name -> google.protobuf.Timestamp
-	31, // 7: cctv.v1.Day.last_segment_time:type_name -> google.protobuf.Timestamp
-	32, // 8: cctv.v1.Day.gap_duration:type_name -> google.protobuf.Duration
+	36, // 5: cctv.v1.Day.covered:type_name -> google.protobuf.Duration
+	35, // 6: cctv.v1.Day.first_segment_time:type_name -> google.protobuf.Timestamp
+	35, // 7: cctv.v1.Day.last_segment_time:type_name -> google.protobuf.Timestamp
+	36, // 8: cctv.v1.Day.gap_duration:type_name -> google.protobuf.Duration
 	1,  // 9: cctv.v1.Day.checksum_state:type_name -> cctv.v1.ChecksumState
-	31, // 10: cctv.v1.Day.due_time:type_name -> google.protobuf.Timestamp
-	31, // 11: cctv.v1.Day.next_attempt_time:type_name -> google.protobuf.Timestamp
-	0,  // 12: cctv.v1.DayStateCount.state:type_name -> cctv.v1.DayState
-	31, // 13: cctv.v1.RecentError.time:type_name -> google.protobuf.Timestamp
-	2,  // 14: cctv.v1.ConversionProgress.phase:type_name -> cctv.v1.ConversionPhase
-	32, // 15: cctv.v1.ConversionProgress.out_time:type_name -> google.protobuf.Duration
-	32, // 16: cctv.v1.ConversionProgress.total_time:type_name -> google.protobuf.Duration
-	32, // 17: cctv.v1.ConversionProgress.eta:type_name -> google.protobuf.Duration
-	31, // 18: cctv.v1.ConversionProgress.start_time:type_name -> google.protobuf.Timestamp
-	31, // 19: cctv.v1.ConversionProgress.update_time:type_name -> google.protobuf.Timestamp
-	32, // 20: cctv.v1.PlanSegment.duration:type_name -> google.protobuf.Duration
-	31, // 21: cctv.v1.PlanSegment.start_time:type_name -> google.protobuf.Timestamp
-	3,  // 22: cctv.v1.KeptFile.reason:type_name -> cctv.v1.FindingKind
-	32, // 23: cctv.v1.Chunk.duration:type_name -> google.protobuf.Duration
-	12, // 24: cctv.v1.Plan.segments:type_name -> cctv.v1.PlanSegment
-	13, // 25: cctv.v1.Plan.kept:type_name -> cctv.v1.KeptFile
-	14, // 26: cctv.v1.Plan.chunks:type_name -> cctv.v1.Chunk
-	6,  // 27: cctv.v1.Plan.findings:type_name -> cctv.v1.Finding
-	32, // 28: cctv.v1.Plan.duration:type_name -> google.protobuf.Duration
-	31, // 29: cctv.v1.Plan.due_time:type_name -> google.protobuf.Timestamp
-	31, // 30: cctv.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
-	32, // 31: cctv.v1.GetStatusResponse.uptime:type_name -> google.protobuf.Duration
-	9,  // 32: cctv.v1.GetStatusResponse.disk:type_name -> cctv.v1.DiskUsage
-	8,  // 33: cctv.v1.GetStatusResponse.day_counts:type_name -> cctv.v1.DayStateCount
-	11, // 34: cctv.v1.GetStatusResponse.conversions:type_name -> cctv.v1.ConversionProgress
-	10, // 35: cctv.v1.GetStatusResponse.recent_errors:type_name -> cctv.v1.RecentError
-	32, // 36: cctv.v1.GetStatusResponse.settle:type_name -> google.protobuf.Duration
-	18, // 37: cctv.v1.GetStatusResponse.pending:type_name -> cctv.v1.PendingConversion
-	5,  // 38: cctv.v1.GetStatusResponse.misplaced:type_name -> cctv.v1.MisplacedEntry
-	19, // 39: cctv.v1.GetStatusResponse.cameras:type_name -> cctv.v1.Camera
-	31, // 40: cctv.v1.Camera.last_segment_time:type_name -> google.protobuf.Timestamp
-	32, // 41: cctv.v1.Camera.since_last_segment:type_name -> google.protobuf.Duration
-	8,  // 42: cctv.v1.Camera.day_counts:type_name -> cctv.v1.DayStateCount
-	19, // 43: cctv.v1.ListCamerasResponse.cameras:type_name -> cctv.v1.Camera
-	0,  // 44: cctv.v1.ListDaysRequest.states:type_name -> cctv.v1.DayState
-	7,  // 45: cctv.v1.ListDaysResponse.days:type_name -> cctv.v1.Day
-	1,  // 46: cctv.v1.ArchiveCheck.checksum_state:type_name -> cctv.v1.ChecksumState
-	32, // 47: cctv.v1.ArchiveCheck.duration:type_name -> google.protobuf.Duration
-	0,  // 48: cctv.v1.VerifyDayResponse.state:type_name -> cctv.v1.DayState
-	25, // 49: cctv.v1.VerifyDayResponse.archives:type_name -> cctv.v1.ArchiveCheck
-	6,  // 50: cctv.v1.VerifyDayResponse.findings:type_name -> cctv.v1.Finding
-	15, // 51: cctv.v1.ConvertDayResponse.plan:type_name -> cctv.v1.Plan
-	11, // 52: cctv.v1.ConvertDayResponse.progress:type_name -> cctv.v1.ConversionProgress
-	2,  // 53: cctv.v1.CancelConversionResponse.phase:type_name -> cctv.v1.ConversionPhase
-	16, // 54: cctv.v1.CctvService.GetStatus:input_type -> cctv.v1.GetStatusRequest
-	20, // 55: cctv.v1.CctvService.ListCameras:input_type -> cctv.v1.ListCamerasRequest
-	22, // 56: cctv.v1.CctvService.ListDays:input_type -> cctv.v1.ListDaysRequest
-	24, // 57: cctv.v1.CctvService.VerifyDay:input_type -> cctv.v1.VerifyDayRequest
-	27, // 58: cctv.v1.CctvService.ConvertDay:input_type -> cctv.v1.ConvertDayRequest
-	29, // 59: cctv.v1.CctvService.CancelConversion:input_type -> cctv.v1.CancelConversionRequest
-	17, // 60: cctv.v1.CctvService.GetStatus:output_type -> cctv.v1.GetStatusResponse
-	21, // 61: cctv.v1.CctvService.ListCameras:output_type -> cctv.v1.ListCamerasResponse
-	23, // 62: cctv.v1.CctvService.ListDays:output_type -> cctv.v1.ListDaysResponse
-	26, // 63: cctv.v1.CctvService.VerifyDay:output_type -> cctv.v1.VerifyDayResponse
-	28, // 64: cctv.v1.CctvService.ConvertDay:output_type -> cctv.v1.ConvertDayResponse
-	30, // 65: cctv.v1.CctvService.CancelConversion:output_type -> cctv.v1.CancelConversionResponse
-	60, // [60:66] is the sub-list for method output_type
-	54, // [54:60] is the sub-list for method input_type
-	54, // [54:54] is the sub-list for extension type_name
-	54, // [54:54] is the sub-list for extension extendee
-	0,  // [0:54] is the sub-list for field type_name
+	35, // 10: cctv.v1.Day.due_time:type_name -> google.protobuf.Timestamp
+	35, // 11: cctv.v1.Day.next_attempt_time:type_name -> google.protobuf.Timestamp
+	32, // 12: cctv.v1.Day.scrubs:type_name -> cctv.v1.ScrubArchive
+	5,  // 13: cctv.v1.Day.scrub_result:type_name -> cctv.v1.ScrubResult
+	35, // 14: cctv.v1.Day.last_scrub_time:type_name -> google.protobuf.Timestamp
+	0,  // 15: cctv.v1.DayStateCount.state:type_name -> cctv.v1.DayState
+	35, // 16: cctv.v1.RecentError.time:type_name -> google.protobuf.Timestamp
+	2,  // 17: cctv.v1.ConversionProgress.phase:type_name -> cctv.v1.ConversionPhase
+	36, // 18: cctv.v1.ConversionProgress.out_time:type_name -> google.protobuf.Duration
+	36, // 19: cctv.v1.ConversionProgress.total_time:type_name -> google.protobuf.Duration
+	36, // 20: cctv.v1.ConversionProgress.eta:type_name -> google.protobuf.Duration
+	35, // 21: cctv.v1.ConversionProgress.start_time:type_name -> google.protobuf.Timestamp
+	35, // 22: cctv.v1.ConversionProgress.update_time:type_name -> google.protobuf.Timestamp
+	36, // 23: cctv.v1.PlanSegment.duration:type_name -> google.protobuf.Duration
+	35, // 24: cctv.v1.PlanSegment.start_time:type_name -> google.protobuf.Timestamp
+	3,  // 25: cctv.v1.KeptFile.reason:type_name -> cctv.v1.FindingKind
+	36, // 26: cctv.v1.Chunk.duration:type_name -> google.protobuf.Duration
+	13, // 27: cctv.v1.Plan.segments:type_name -> cctv.v1.PlanSegment
+	14, // 28: cctv.v1.Plan.kept:type_name -> cctv.v1.KeptFile
+	15, // 29: cctv.v1.Plan.chunks:type_name -> cctv.v1.Chunk
+	7,  // 30: cctv.v1.Plan.findings:type_name -> cctv.v1.Finding
+	36, // 31: cctv.v1.Plan.duration:type_name -> google.protobuf.Duration
+	35, // 32: cctv.v1.Plan.due_time:type_name -> google.protobuf.Timestamp
+	35, // 33: cctv.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
+	36, // 34: cctv.v1.GetStatusResponse.uptime:type_name -> google.protobuf.Duration
+	10, // 35: cctv.v1.GetStatusResponse.disk:type_name -> cctv.v1.DiskUsage
+	9,  // 36: cctv.v1.GetStatusResponse.day_counts:type_name -> cctv.v1.DayStateCount
+	12, // 37: cctv.v1.GetStatusResponse.conversions:type_name -> cctv.v1.ConversionProgress
+	11, // 38: cctv.v1.GetStatusResponse.recent_errors:type_name -> cctv.v1.RecentError
+	36, // 39: cctv.v1.GetStatusResponse.settle:type_name -> google.protobuf.Duration
+	19, // 40: cctv.v1.GetStatusResponse.pending:type_name -> cctv.v1.PendingConversion
+	6,  // 41: cctv.v1.GetStatusResponse.misplaced:type_name -> cctv.v1.MisplacedEntry
+	20, // 42: cctv.v1.GetStatusResponse.cameras:type_name -> cctv.v1.Camera
+	35, // 43: cctv.v1.Camera.last_segment_time:type_name -> google.protobuf.Timestamp
+	36, // 44: cctv.v1.Camera.since_last_segment:type_name -> google.protobuf.Duration
+	9,  // 45: cctv.v1.Camera.day_counts:type_name -> cctv.v1.DayStateCount
+	20, // 46: cctv.v1.ListCamerasResponse.cameras:type_name -> cctv.v1.Camera
+	0,  // 47: cctv.v1.ListDaysRequest.states:type_name -> cctv.v1.DayState
+	8,  // 48: cctv.v1.ListDaysResponse.days:type_name -> cctv.v1.Day
+	1,  // 49: cctv.v1.ArchiveCheck.checksum_state:type_name -> cctv.v1.ChecksumState
+	36, // 50: cctv.v1.ArchiveCheck.duration:type_name -> google.protobuf.Duration
+	0,  // 51: cctv.v1.VerifyDayResponse.state:type_name -> cctv.v1.DayState
+	26, // 52: cctv.v1.VerifyDayResponse.archives:type_name -> cctv.v1.ArchiveCheck
+	7,  // 53: cctv.v1.VerifyDayResponse.findings:type_name -> cctv.v1.Finding
+	16, // 54: cctv.v1.ConvertDayResponse.plan:type_name -> cctv.v1.Plan
+	12, // 55: cctv.v1.ConvertDayResponse.progress:type_name -> cctv.v1.ConversionProgress
+	2,  // 56: cctv.v1.CancelConversionResponse.phase:type_name -> cctv.v1.ConversionPhase
+	5,  // 57: cctv.v1.ScrubArchive.result:type_name -> cctv.v1.ScrubResult
+	35, // 58: cctv.v1.ScrubArchive.time:type_name -> google.protobuf.Timestamp
+	35, // 59: cctv.v1.ScrubArchive.next_time:type_name -> google.protobuf.Timestamp
+	32, // 60: cctv.v1.ScrubDayResponse.archives:type_name -> cctv.v1.ScrubArchive
+	17, // 61: cctv.v1.CctvService.GetStatus:input_type -> cctv.v1.GetStatusRequest
+	21, // 62: cctv.v1.CctvService.ListCameras:input_type -> cctv.v1.ListCamerasRequest
+	23, // 63: cctv.v1.CctvService.ListDays:input_type -> cctv.v1.ListDaysRequest
+	25, // 64: cctv.v1.CctvService.VerifyDay:input_type -> cctv.v1.VerifyDayRequest
+	28, // 65: cctv.v1.CctvService.ConvertDay:input_type -> cctv.v1.ConvertDayRequest
+	30, // 66: cctv.v1.CctvService.CancelConversion:input_type -> cctv.v1.CancelConversionRequest
+	33, // 67: cctv.v1.CctvService.ScrubDay:input_type -> cctv.v1.ScrubDayRequest
+	18, // 68: cctv.v1.CctvService.GetStatus:output_type -> cctv.v1.GetStatusResponse
+	22, // 69: cctv.v1.CctvService.ListCameras:output_type -> cctv.v1.ListCamerasResponse
+	24, // 70: cctv.v1.CctvService.ListDays:output_type -> cctv.v1.ListDaysResponse
+	27, // 71: cctv.v1.CctvService.VerifyDay:output_type -> cctv.v1.VerifyDayResponse
+	29, // 72: cctv.v1.CctvService.ConvertDay:output_type -> cctv.v1.ConvertDayResponse
+	31, // 73: cctv.v1.CctvService.CancelConversion:output_type -> cctv.v1.CancelConversionResponse
+	34, // 74: cctv.v1.CctvService.ScrubDay:output_type -> cctv.v1.ScrubDayResponse
+	68, // [68:75] is the sub-list for method output_type
+	61, // [61:68] is the sub-list for method input_type
+	61, // [61:61] is the sub-list for extension type_name
+	61, // [61:61] is the sub-list for extension extendee
+	0,  // [0:61] is the sub-list for field type_name
 }
 
 func init() { file_cctv_v1_cctv_proto_init() }
@@ -3236,13 +3670,14 @@ func file_cctv_v1_cctv_proto_init() {
 		(*ConvertDayResponse_Plan)(nil),
 		(*ConvertDayResponse_Progress)(nil),
 	}
+	file_cctv_v1_cctv_proto_msgTypes[27].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_cctv_v1_cctv_proto_rawDesc), len(file_cctv_v1_cctv_proto_rawDesc)),
-			NumEnums:      5,
-			NumMessages:   26,
+			NumEnums:      6,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

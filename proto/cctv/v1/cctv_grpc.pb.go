@@ -53,6 +53,7 @@ const (
 	CctvService_VerifyDay_FullMethodName        = "/cctv.v1.CctvService/VerifyDay"
 	CctvService_ConvertDay_FullMethodName       = "/cctv.v1.CctvService/ConvertDay"
 	CctvService_CancelConversion_FullMethodName = "/cctv.v1.CctvService/CancelConversion"
+	CctvService_ScrubDay_FullMethodName         = "/cctv.v1.CctvService/ScrubDay"
 )
 
 // CctvServiceClient is the client API for CctvService service.
@@ -96,6 +97,14 @@ type CctvServiceClient interface {
 	// encoder is stopped and its temporary files are removed. The segments
 	// stay exactly as they were; the day goes back to waiting.
 	CancelConversion(ctx context.Context, in *CancelConversionRequest, opts ...grpc.CallOption) (*CancelConversionResponse, error)
+	// ScrubDay re-hashes a day's archives (or every archive) now against
+	// their checksum files, within the daemon's scrub rate limit, and
+	// streams its progress; the last message (done) holds every archive's
+	// result. A mismatch is data, not an error: it is never repaired, and
+	// the day is marked damaged (Day.scrub_result), so retention keeps it.
+	// A day with no archive is FAILED_PRECONDITION; a day being archived
+	// right now is FAILED_PRECONDITION too.
+	ScrubDay(ctx context.Context, in *ScrubDayRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ScrubDayResponse], error)
 }
 
 type cctvServiceClient struct {
@@ -175,6 +184,25 @@ func (c *cctvServiceClient) CancelConversion(ctx context.Context, in *CancelConv
 	return out, nil
 }
 
+func (c *cctvServiceClient) ScrubDay(ctx context.Context, in *ScrubDayRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ScrubDayResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &CctvService_ServiceDesc.Streams[1], CctvService_ScrubDay_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ScrubDayRequest, ScrubDayResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type CctvService_ScrubDayClient = grpc.ServerStreamingClient[ScrubDayResponse]
+
 // CctvServiceServer is the server API for CctvService service.
 // All implementations must embed UnimplementedCctvServiceServer
 // for forward compatibility.
@@ -216,6 +244,14 @@ type CctvServiceServer interface {
 	// encoder is stopped and its temporary files are removed. The segments
 	// stay exactly as they were; the day goes back to waiting.
 	CancelConversion(context.Context, *CancelConversionRequest) (*CancelConversionResponse, error)
+	// ScrubDay re-hashes a day's archives (or every archive) now against
+	// their checksum files, within the daemon's scrub rate limit, and
+	// streams its progress; the last message (done) holds every archive's
+	// result. A mismatch is data, not an error: it is never repaired, and
+	// the day is marked damaged (Day.scrub_result), so retention keeps it.
+	// A day with no archive is FAILED_PRECONDITION; a day being archived
+	// right now is FAILED_PRECONDITION too.
+	ScrubDay(*ScrubDayRequest, grpc.ServerStreamingServer[ScrubDayResponse]) error
 	mustEmbedUnimplementedCctvServiceServer()
 }
 
@@ -243,6 +279,9 @@ func (UnimplementedCctvServiceServer) ConvertDay(*ConvertDayRequest, grpc.Server
 }
 func (UnimplementedCctvServiceServer) CancelConversion(context.Context, *CancelConversionRequest) (*CancelConversionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CancelConversion not implemented")
+}
+func (UnimplementedCctvServiceServer) ScrubDay(*ScrubDayRequest, grpc.ServerStreamingServer[ScrubDayResponse]) error {
+	return status.Error(codes.Unimplemented, "method ScrubDay not implemented")
 }
 func (UnimplementedCctvServiceServer) mustEmbedUnimplementedCctvServiceServer() {}
 func (UnimplementedCctvServiceServer) testEmbeddedByValue()                     {}
@@ -366,6 +405,17 @@ func _CctvService_CancelConversion_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CctvService_ScrubDay_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(ScrubDayRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(CctvServiceServer).ScrubDay(m, &grpc.GenericServerStream[ScrubDayRequest, ScrubDayResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type CctvService_ScrubDayServer = grpc.ServerStreamingServer[ScrubDayResponse]
+
 // CctvService_ServiceDesc is the grpc.ServiceDesc for CctvService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -398,6 +448,11 @@ var CctvService_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "ConvertDay",
 			Handler:       _CctvService_ConvertDay_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "ScrubDay",
+			Handler:       _CctvService_ScrubDay_Handler,
 			ServerStreams: true,
 		},
 	},
