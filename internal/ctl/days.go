@@ -96,6 +96,9 @@ func (p *printer) printDays(days []*cctvv1.Day) error {
 // dayNote is what a person wants to know next about a day, if anything.
 func (p *printer) dayNote(d *cctvv1.Day) string {
 	var notes []string
+	if s := p.scrubNote(d); s != "" {
+		notes = append(notes, s)
+	}
 	switch d.GetState() {
 	case cctvv1.DayState_DAY_STATE_RECORDING, cctvv1.DayState_DAY_STATE_SETTLING:
 		if d.GetDueTime() != nil {

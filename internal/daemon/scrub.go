@@ -6,12 +6,14 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cctvd/cctvd/internal/archive"
 	"github.com/cctvd/cctvd/internal/control"
 	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/metrics"
 	"github.com/cctvd/cctvd/internal/scrub"
+	"github.com/cctvd/cctvd/internal/web"
 )
 
 func (c *Config) scrubFlags(fs *flag.FlagSet) {
@@ -95,3 +97,33 @@ func (r *rateFlag) String() string {
 }
 
 func (r *rateFlag) Get() any { return r.String() }
+
+// scrubsOf is what the last scrubs of camera's archives found, by day,
+// as its page shows them.
+func (c *components) scrubsOf(camera string) func() map[day.Date]web.Scrub {
+	if c.scrub == nil {
+		return nil
+	}
+	return func() map[day.Date]web.Scrub {
+		out := map[day.Date]web.Scrub{}
+		for d, list := range c.scrub.Days(camera) {
+			var sc web.Scrub
+			never := false
+			for _, st := range list {
+				if st.Result.Damaged() {
+					sc.Damaged = append(sc.Damaged, st.File+": "+string(st.Result))
+				}
+				if st.Last.IsZero() {
+					never = true
+				} else if sc.Last.IsZero() || st.Last.Before(sc.Last) {
+					sc.Last = st.Last
+				}
+			}
+			if never {
+				sc.Last = time.Time{}
+			}
+			out[d] = sc
+		}
+		return out
+	}
+}

@@ -112,7 +112,8 @@ func (c *components) fillStack(s *stack, cc CameraConfig) error {
 		prefix = strings.TrimSuffix(web.CamerasPrefix, "/") + "/" + s.name
 	}
 	site, err := web.New(web.Config{Root: root, Prefix: prefix, UploadTokenFile: cfg.UploadTokenFile, CameraTokenFile: cc.UploadTokenFile,
-		UploadMaxBytes: cfg.UploadMaxBytes, Thumbs: th, ArchiveRuns: arc.Runs, Archived: archivedIn(arc), Failures: failures(arc)}, log, cat)
+		UploadMaxBytes: cfg.UploadMaxBytes, Thumbs: th, ArchiveRuns: arc.Runs, Archived: archivedIn(arc), Failures: failures(arc),
+		Scrubs: c.scrubsOf(s.name)}, log, cat)
 	if err != nil {
 		return err
 	}

@@ -156,6 +156,24 @@ func (s *Scrubber) Archives(camera string, d day.Date) []Status {
 	return out
 }
 
+// Days are the scrub states of every archive of camera, by day.
+func (s *Scrubber) Days(camera string) map[day.Date][]Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.cams[camera]
+	if !ok {
+		return nil
+	}
+	out := map[day.Date][]Status{}
+	for k, e := range c.archives {
+		out[k.Date] = append(out[k.Date], s.status(c, k, e))
+	}
+	for _, list := range out {
+		slices.SortFunc(list, func(a, b Status) int { return archiveOrder(a.File, b.File) })
+	}
+	return out
+}
+
 // Oldest is the oldest last scrub of camera's archives, an archive never
 // scrubbed counting from when it was first seen; zero without archives.
 // Alert when it is older than twice Every.
