@@ -32,7 +32,7 @@ func (s *Scrubber) Run(ctx context.Context) error {
 		for _, d := range list {
 			if _, err := s.scrubOne(ctx, d.camera, d.key, nil); err != nil && ctx.Err() == nil &&
 				!errors.Is(err, ErrBusy) && !errors.Is(err, errGone) {
-				s.log.Warn("scrub failed; tried again at the next look", "camera", d.camera, "day", d.key.Date, "file", d.key.File, "err", err)
+				s.log.Warn("scrub failed; tried again at the next look", "camera", d.camera, "day", d.key.Date.String(), "file", d.key.File, "err", err)
 			}
 		}
 		if len(list) > 0 {
@@ -224,7 +224,7 @@ func (s *Scrubber) record(c *camState, k key, res Result, detail string, bytes i
 	err := save(statePath(c), c.archives)
 	s.mu.Unlock()
 	file := filepath.Join(c.Root, k.Date.String(), k.File)
-	log := s.log.With("camera", c.Name, "day", k.Date, "file", file)
+	log := s.log.With("camera", c.Name, "day", k.Date.String(), "file", file)
 	switch {
 	case res.Damaged():
 		log.Error("archive DAMAGED: kept as it is, never repaired or deleted; restore it from a copy", "result", res, "detail", detail)
