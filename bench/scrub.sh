@@ -7,7 +7,10 @@
 # cctvctl scrub --all. A scrub drops the pages it read from the page cache
 # (posix_fadvise DONTNEED), so after an untimed first pass every timed pass
 # reads the disk, not memory (a VM's host may still cache it: the figure is
-# the machine's as it is). Prints MiB/s per rate and the CPU cctvd used.
+# the machine's as it is). Prints MiB/s per rate and the CPU cctvd used,
+# and the latency of the index page fetched one request after another
+# (curl) meanwhile, against the same without a scrub: a light probe of
+# what a scrub costs the web server, not bench/load.sh's 200 players.
 #
 # Environment: N (4), MIB (128), RATES ("0 20MiB"). Writes only below a
 # mktemp folder in /tmp, removed at the end.
@@ -38,23 +41,41 @@ total=$((N * MIB))
 sock=$root/.cctvd/cctvd.sock
 ctl() { "$dir/bin/cctvctl" --addr "unix://$sock" "$@"; }
 
+# probe fetches url n times in a row and prints each time in ms.
+probe() {
+	for _ in $(seq 1 "$2"); do curl -s -o /dev/null -H 'Accept-Encoding: gzip' -w '%{time_total}\n' "$1"; done |
+		awk '{ printf "%.3f\n", $1 * 1000 }'
+}
+# percentiles prints p50 and p99 of a file of times in ms.
+percentiles() {
+	sort -n "$1" | awk '{ a[NR] = $1 } END { printf "p50 %.2f ms, p99 %.2f ms (%d requests)", a[int(NR * 0.5) + 1], a[int(NR * 0.99) + 1 > NR ? NR : int(NR * 0.99) + 1], NR }'
+}
+
 first=1
 for rate in $RATES; do
-	"$dir/bin/cctvd" --root "$root" --http "" --settle 100000h --scrub-rate "$rate" --log-level warn 2>"$dir/log-$rate" &
+	"$dir/bin/cctvd" --root "$root" --http 127.0.0.1:0 --log-format json --settle 100000h --scrub-rate "$rate" 2>"$dir/log-$rate" &
 	pid=$!
 	for _ in $(seq 1 100); do ctl status >/dev/null 2>&1 && break; sleep 0.1; done
+	addr=$(grep -m1 '"serving http"' "$dir/log-$rate" | sed 's/.*"addr":"\([^"]*\)".*/\1/')
 	if [ "$first" = 1 ]; then
 		ctl scrub --all >/dev/null # untimed: drops the freshly written pages
+		probe "http://$addr/" 300 >"$dir/lat-idle"
+		echo "no scrub: index page $(percentiles "$dir/lat-idle")"
 		first=0
 	fi
 	cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
 	start=$(date +%s.%N)
-	ctl scrub --all >/dev/null
+	ctl scrub --all >/dev/null &
+	scrub=$!
+	: >"$dir/lat-$rate"
+	while kill -0 "$scrub" 2>/dev/null; do probe "http://$addr/" 20 >>"$dir/lat-$rate"; done
+	wait "$scrub"
 	end=$(date +%s.%N)
 	cpu1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
 	tck=$(getconf CLK_TCK)
 	awk -v t="$total" -v s="$start" -v e="$end" -v c0="$cpu0" -v c1="$cpu1" -v k="$tck" -v r="$rate" \
-		'BEGIN { el = e - s; printf "scrub-rate %-7s %5d MiB in %6.2f s: %7.1f MiB/s, cctvd CPU %.2f s (%.0f%% of a core)\n", r, t, el, t / el, (c1 - c0) / k, 100 * (c1 - c0) / k / el }'
+		'BEGIN { el = e - s; printf "scrub-rate %-7s %5d MiB in %6.2f s: %7.1f MiB/s, cctvd CPU %.2f s (%.0f%% of a core)", r, t, el, t / el, (c1 - c0) / k, 100 * (c1 - c0) / k / el }'
+	echo "; index page meanwhile $(percentiles "$dir/lat-$rate")"
 	kill "$pid"
 	wait "$pid" 2>/dev/null || true
 	pid=
