@@ -18,6 +18,10 @@ import (
 // a clock that jumps is noticed within it.
 const rescan = time.Hour
 
+// retry is how long an archive that is due but could not be scrubbed
+// (its day being archived, an error) waits before the next try.
+const retry = 10 * time.Minute
+
 // ErrBusy reports a day its archiver is working on: not scrubbed now.
 var ErrBusy = errors.New("day is being archived; scrub it once that is done")
 
@@ -29,17 +33,27 @@ func (s *Scrubber) Run(ctx context.Context) error {
 	for ctx.Err() == nil {
 		s.refresh()
 		list, next := s.dueAt(s.cfg.Now())
+		done := 0
 		for _, d := range list {
-			if _, err := s.scrubOne(ctx, d.camera, d.key, nil); err != nil && ctx.Err() == nil &&
-				!errors.Is(err, ErrBusy) && !errors.Is(err, errGone) {
-				s.log.Warn("scrub failed; tried again at the next look", "camera", d.camera, "day", d.key.Date.String(), "file", d.key.File, "err", err)
+			_, err := s.scrubOne(ctx, d.camera, d.key, nil)
+			switch {
+			case err == nil || errors.Is(err, errGone):
+				done++
+			case ctx.Err() != nil || errors.Is(err, ErrBusy):
+			default:
+				s.log.Warn("scrub failed; tried again later", "camera", d.camera, "day", d.key.Date.String(), "file", d.key.File, "err", err)
 			}
 		}
-		if len(list) > 0 {
+		if done > 0 {
 			continue // what fell due meanwhile comes first
 		}
 		wait := rescan
-		if !next.IsZero() {
+		switch {
+		case len(list) > 0:
+			// Due but not done (a day being archived, a folder that
+			// cannot be read): try again later rather than at once.
+			wait = retry
+		case !next.IsZero():
 			wait = min(wait, max(next.Sub(s.cfg.Now()), time.Second))
 		}
 		if err := s.cfg.Sleep(ctx, wait); err != nil {

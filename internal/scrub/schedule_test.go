@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/cctvd/cctvd/internal/day"
 )
 
 const tenDays = 10 * 24 * time.Hour
@@ -164,5 +166,41 @@ func TestRunScrubsOnSchedule(t *testing.T) {
 	}
 	if s.Damaged("", date(t, "2026-09-05")) {
 		t.Error("a sound archive is damaged")
+	}
+}
+
+// TestRunWaitsForBusyDay: an archive due while its day is being archived
+// is tried again every retry, not in a busy loop, and scrubbed once free.
+func TestRunWaitsForBusyDay(t *testing.T) {
+	root := t.TempDir()
+	d := date(t, "2026-09-01")
+	writeArchive(t, root, d, "video.mp4", 1000, true) // no checksum yet: being committed
+	ft := newFakeTime()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	busy := true
+	s := New(Config{Every: tenDays, Now: ft.Now, Sleep: ft.Sleep}, quietLog())
+	s.Add(Camera{Root: root, State: t.TempDir(), Busy: func(day.Date) bool { return busy }})
+	sleeps := 0
+	ft.onSleep = func() {
+		sleeps++
+		if ft.Now().Sub(t0) > tenDays+time.Hour && busy {
+			busy = false
+			writeArchive(t, root, d, "video.mp4", 1000, false) // committed
+		}
+		if ft.Now().Sub(t0) > tenDays+2*time.Hour {
+			cancel()
+		}
+	}
+	if err := s.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// At most one sleep per retry while busy, plus the rescans before.
+	if max := int(tenDays/retry) + 10; sleeps > max {
+		t.Errorf("%d sleeps, want at most %d: a busy loop", sleeps, max)
+	}
+	st := s.Archives("", d)
+	if len(st) != 1 || st[0].Result != OK {
+		t.Errorf("after the day was archived: %+v, want scrubbed ok", st)
 	}
 }
