@@ -48,7 +48,7 @@ probe() {
 }
 # percentiles prints p50 and p99 of a file of times in ms.
 percentiles() {
-	sort -n "$1" | awk '{ a[NR] = $1 } END { printf "p50 %.2f ms, p99 %.2f ms (%d requests)", a[int(NR * 0.5) + 1], a[int(NR * 0.99) + 1 > NR ? NR : int(NR * 0.99) + 1], NR }'
+	sort -n "$1" | awk '{ a[NR] = $1 } END { i = int(NR * 0.99) + 1; if (i > NR) i = NR; printf "p50 %.2f ms, p99 %.2f ms (%d requests)", a[int(NR * 0.5) + 1], a[i], NR }'
 }
 
 first=1
