@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"google.golang.org/grpc"
@@ -19,8 +21,10 @@ type Scrubber interface {
 	// Scrub re-hashes now the archives of the cameras named (nil: all)
 	// of day d (zero: every day), telling progress as it reads.
 	Scrub(ctx context.Context, cameras []string, d day.Date, progress func(scrub.Progress)) ([]scrub.Status, error)
-	// Archives are the last scrubs of a camera's day's archives.
-	Archives(camera string, d day.Date) []scrub.Status
+	// Days are the last scrubs of a camera's archives, by day.
+	Days(camera string) map[day.Date][]scrub.Status
+	// Oldest is the oldest last scrub of a camera's archives.
+	Oldest(camera string) time.Time
 }
 
 var _ Scrubber = (*scrub.Scrubber)(nil)
@@ -137,12 +141,33 @@ func scrubArchiveProto(st *scrub.Status) *cctvv1.ScrubArchive {
 		NextTime: timeProto(st.Due)}
 }
 
-// fillScrubs adds what the last scrubs of the day's archives found.
-func (s *service) fillScrubs(d *cctvv1.Day, camera string, date day.Date) {
+// scrubsOf are the last scrubs of camera's archives by day; nil without
+// a scrubber.
+func (s *service) scrubsOf(camera string) map[day.Date][]scrub.Status {
 	if s.scrub == nil {
-		return
+		return nil
 	}
-	list := s.scrub.Archives(camera, date)
+	return s.scrub.Days(camera)
+}
+
+// present keeps the scrubs of the archives the day has now: the
+// scrubber lists the folders only now and then, and an archive may have
+// gone since (set aside by the archiver, removed by retention).
+func present(list []scrub.Status, info *DayInfo) []scrub.Status {
+	var out []scrub.Status
+	for _, st := range list {
+		for _, a := range info.Archives {
+			if a.Name == st.File {
+				out = append(out, st)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// fillScrubs adds what the last scrubs of the day's archives found.
+func fillScrubs(d *cctvv1.Day, list []scrub.Status) {
 	if len(list) == 0 {
 		return
 	}
@@ -168,4 +193,32 @@ func (s *service) fillScrubs(d *cctvv1.Day, camera string, date day.Date) {
 	if !never {
 		d.LastScrubTime = timeProto(oldest)
 	}
+}
+
+// fillScrubStatus adds the damaged archives and the oldest scrub of
+// cameras to a status.
+func (s *service) fillScrubStatus(resp *cctvv1.GetStatusResponse, cams []Camera) {
+	if s.scrub == nil {
+		return
+	}
+	var oldest time.Time
+	for _, c := range cams {
+		if t := s.scrub.Oldest(c.Name); !t.IsZero() && (oldest.IsZero() || t.Before(oldest)) {
+			oldest = t
+		}
+		days := s.scrub.Days(c.Name)
+		for _, d := range slices.SortedFunc(maps.Keys(days), day.Date.Compare) {
+			info, ok := c.Days.Day(d)
+			if !ok {
+				continue
+			}
+			list := present(days[d], &info)
+			for i := range list {
+				if list[i].Result.Damaged() {
+					resp.DamagedArchives = append(resp.DamagedArchives, scrubArchiveProto(&list[i]))
+				}
+			}
+		}
+	}
+	resp.OldestScrubTime = timeProto(oldest)
 }

@@ -103,6 +103,22 @@ func TestScrubDay(t *testing.T) {
 	}
 }
 
+// GetStatus lists the damaged archives and the oldest scrub.
+func TestScrubStatus(t *testing.T) {
+	h := serveScrub(t)
+	if _, err := scrubAll(t, h, &cctvv1.ScrubDayRequest{All: true}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := h.api.GetStatus(t.Context(), &cctvv1.GetStatusRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.DamagedArchives) != 1 || st.DamagedArchives[0].Date != "2026-11-19" || st.DamagedArchives[0].File != "video.mp4" ||
+		st.DamagedArchives[0].Result != cctvv1.ScrubResult_SCRUB_RESULT_MISMATCH || !st.OldestScrubTime.AsTime().Equal(clock()) {
+		t.Errorf("status: damaged %v, oldest scrub %v; want 2026-11-19/video.mp4 mismatch, %v", st.DamagedArchives, st.OldestScrubTime, clock())
+	}
+}
+
 func TestScrubDayRefused(t *testing.T) {
 	h := serveScrub(t)
 	porch, bad := "porch", "no way"

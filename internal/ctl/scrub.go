@@ -208,3 +208,15 @@ func (p *printer) scrubNote(d *cctvv1.Day) string {
 	}
 	return "DAMAGED: " + strings.Join(bad, ", ")
 }
+
+// printScrub is status's scrub lines: the oldest scrub and every damaged
+// archive; nothing from a daemon that reports no scrubs.
+func (p *printer) printScrub(s *cctvv1.GetStatusResponse) {
+	if s.GetOldestScrubTime() != nil {
+		p.linef("scrub:   oldest %s", p.timeText(s.GetOldestScrubTime()))
+	}
+	for _, a := range s.GetDamagedArchives() {
+		p.linef("DAMAGED %s/%s: %s%s (kept; restore it from a copy)", refText(a.GetCamera(), a.GetDate()), a.GetFile(),
+			scrubText(a.GetResult()), colonMsg(a.GetDetail()))
+	}
+}

@@ -4,11 +4,13 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/cctvd/cctvd/internal/archive"
+	"github.com/cctvd/cctvd/internal/catalog"
 	"github.com/cctvd/cctvd/internal/control"
 	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/metrics"
@@ -100,16 +102,25 @@ func (r *rateFlag) Get() any { return r.String() }
 
 // scrubsOf is what the last scrubs of camera's archives found, by day,
 // as its page shows them.
-func (c *components) scrubsOf(camera string) func() map[day.Date]web.Scrub {
+// Only the archives the catalog lists count: the scrubber lists the
+// folders now and then, and an archive may have gone since.
+func (c *components) scrubsOf(camera string, cat *catalog.Catalog) func() map[day.Date]web.Scrub {
 	if c.scrub == nil {
 		return nil
 	}
 	return func() map[day.Date]web.Scrub {
 		out := map[day.Date]web.Scrub{}
 		for d, list := range c.scrub.Days(camera) {
+			v, ok := cat.Day(d)
+			if !ok {
+				continue
+			}
 			var sc web.Scrub
 			never := false
 			for _, st := range list {
+				if !slices.ContainsFunc(v.Archives, func(a catalog.Archive) bool { return a.Name == st.File }) {
+					continue
+				}
 				if st.Result.Damaged() {
 					sc.Damaged = append(sc.Damaged, st.File+": "+string(st.Result))
 				}

@@ -64,6 +64,10 @@ func TestScrub(t *testing.T) {
 		!strings.Contains(errOut, "garage/"+old.AddDays(-12).String()+"/video.mp4") {
 		t.Errorf("scrub --all with a flipped byte and a missing checksum: exit %d, want 1, both named\n%s%s", code, out, errOut)
 	}
+	if out, _, _ = d.Ctl(t, "status"); !strings.Contains(out, "DAMAGED garage/"+old.AddDays(-12).String()+"/video.mp4: mismatch") ||
+		!strings.Contains(out, "DAMAGED garage/"+old.AddDays(-14).String()+"/video.mp4: missing-checksum") {
+		t.Errorf("status does not list the damaged archives:\n%s", out)
+	}
 	if n := d.Logged("ERROR", "archive DAMAGED", "camera", "garage", "file", files[2]); n != 1 {
 		t.Errorf("%d ERROR lines name %s, want 1", n, files[2])
 	}

@@ -113,7 +113,7 @@ func (c *components) fillStack(s *stack, cc CameraConfig) error {
 	}
 	site, err := web.New(web.Config{Root: root, Prefix: prefix, UploadTokenFile: cfg.UploadTokenFile, CameraTokenFile: cc.UploadTokenFile,
 		UploadMaxBytes: cfg.UploadMaxBytes, Thumbs: th, ArchiveRuns: arc.Runs, Archived: archivedIn(arc), Failures: failures(arc),
-		Scrubs: c.scrubsOf(s.name)}, log, cat)
+		Scrubs: c.scrubsOf(s.name, cat)}, log, cat)
 	if err != nil {
 		return err
 	}

@@ -1865,9 +1865,16 @@ type GetStatusResponse struct {
 	// camera (the default camera first), then by name.
 	Misplaced []*MisplacedEntry `protobuf:"bytes,11,rep,name=misplaced,proto3" json:"misplaced,omitempty"`
 	// The cameras, as ListCameras lists them: a silent one needs a look.
-	Cameras       []*Camera `protobuf:"bytes,12,rep,name=cameras,proto3" json:"cameras,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Cameras []*Camera `protobuf:"bytes,12,rep,name=cameras,proto3" json:"cameras,omitempty"`
+	// Every archive whose last scrub found it damaged, over all cameras,
+	// oldest day first: it is kept, never repaired or deleted; restore it
+	// from a copy and scrub it again.
+	DamagedArchives []*ScrubArchive `protobuf:"bytes,50,rep,name=damaged_archives,json=damagedArchives,proto3" json:"damaged_archives,omitempty"`
+	// The oldest last scrub of any archive (an archive never scrubbed counts
+	// from when cctvd first saw it); unset without archives.
+	OldestScrubTime *timestamppb.Timestamp `protobuf:"bytes,51,opt,name=oldest_scrub_time,json=oldestScrubTime,proto3" json:"oldest_scrub_time,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *GetStatusResponse) Reset() {
@@ -1980,6 +1987,20 @@ func (x *GetStatusResponse) GetMisplaced() []*MisplacedEntry {
 func (x *GetStatusResponse) GetCameras() []*Camera {
 	if x != nil {
 		return x.Cameras
+	}
+	return nil
+}
+
+func (x *GetStatusResponse) GetDamagedArchives() []*ScrubArchive {
+	if x != nil {
+		return x.DamagedArchives
+	}
+	return nil
+}
+
+func (x *GetStatusResponse) GetOldestScrubTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OldestScrubTime
 	}
 	return nil
 }
@@ -3339,7 +3360,7 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\trecording\x18\f \x01(\bR\trecording\x125\n" +
 	"\bdue_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\adueTime\x12\x16\n" +
 	"\x06camera\x18\x0e \x01(\tR\x06camera\"\x12\n" +
-	"\x10GetStatusRequest\"\xd3\x04\n" +
+	"\x10GetStatusRequest\"\xdd\x05\n" +
 	"\x11GetStatusResponse\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x129\n" +
 	"\n" +
@@ -3355,7 +3376,9 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\apending\x18\n" +
 	" \x03(\v2\x1a.cctv.v1.PendingConversionR\apending\x125\n" +
 	"\tmisplaced\x18\v \x03(\v2\x17.cctv.v1.MisplacedEntryR\tmisplaced\x12)\n" +
-	"\acameras\x18\f \x03(\v2\x0f.cctv.v1.CameraR\acameras\"\xb9\x01\n" +
+	"\acameras\x18\f \x03(\v2\x0f.cctv.v1.CameraR\acameras\x12@\n" +
+	"\x10damaged_archives\x182 \x03(\v2\x15.cctv.v1.ScrubArchiveR\x0fdamagedArchives\x12F\n" +
+	"\x11oldest_scrub_time\x183 \x01(\v2\x1a.google.protobuf.TimestampR\x0foldestScrubTime\"\xb9\x01\n" +
 	"\x11PendingConversion\x12\x12\n" +
 	"\x04date\x18\x01 \x01(\tR\x04date\x12\x16\n" +
 	"\x06forced\x18\x02 \x01(\bR\x06forced\x12\x1f\n" +
@@ -3621,43 +3644,45 @@ var file_cctv_v1_cctv_proto_depIdxs = []int32{
 	19, // 40: cctv.v1.GetStatusResponse.pending:type_name -> cctv.v1.PendingConversion
 	6,  // 41: cctv.v1.GetStatusResponse.misplaced:type_name -> cctv.v1.MisplacedEntry
 	20, // 42: cctv.v1.GetStatusResponse.cameras:type_name -> cctv.v1.Camera
-	35, // 43: cctv.v1.Camera.last_segment_time:type_name -> google.protobuf.Timestamp
-	36, // 44: cctv.v1.Camera.since_last_segment:type_name -> google.protobuf.Duration
-	9,  // 45: cctv.v1.Camera.day_counts:type_name -> cctv.v1.DayStateCount
-	20, // 46: cctv.v1.ListCamerasResponse.cameras:type_name -> cctv.v1.Camera
-	0,  // 47: cctv.v1.ListDaysRequest.states:type_name -> cctv.v1.DayState
-	8,  // 48: cctv.v1.ListDaysResponse.days:type_name -> cctv.v1.Day
-	1,  // 49: cctv.v1.ArchiveCheck.checksum_state:type_name -> cctv.v1.ChecksumState
-	36, // 50: cctv.v1.ArchiveCheck.duration:type_name -> google.protobuf.Duration
-	0,  // 51: cctv.v1.VerifyDayResponse.state:type_name -> cctv.v1.DayState
-	26, // 52: cctv.v1.VerifyDayResponse.archives:type_name -> cctv.v1.ArchiveCheck
-	7,  // 53: cctv.v1.VerifyDayResponse.findings:type_name -> cctv.v1.Finding
-	16, // 54: cctv.v1.ConvertDayResponse.plan:type_name -> cctv.v1.Plan
-	12, // 55: cctv.v1.ConvertDayResponse.progress:type_name -> cctv.v1.ConversionProgress
-	2,  // 56: cctv.v1.CancelConversionResponse.phase:type_name -> cctv.v1.ConversionPhase
-	5,  // 57: cctv.v1.ScrubArchive.result:type_name -> cctv.v1.ScrubResult
-	35, // 58: cctv.v1.ScrubArchive.time:type_name -> google.protobuf.Timestamp
-	35, // 59: cctv.v1.ScrubArchive.next_time:type_name -> google.protobuf.Timestamp
-	32, // 60: cctv.v1.ScrubDayResponse.archives:type_name -> cctv.v1.ScrubArchive
-	17, // 61: cctv.v1.CctvService.GetStatus:input_type -> cctv.v1.GetStatusRequest
-	21, // 62: cctv.v1.CctvService.ListCameras:input_type -> cctv.v1.ListCamerasRequest
-	23, // 63: cctv.v1.CctvService.ListDays:input_type -> cctv.v1.ListDaysRequest
-	25, // 64: cctv.v1.CctvService.VerifyDay:input_type -> cctv.v1.VerifyDayRequest
-	28, // 65: cctv.v1.CctvService.ConvertDay:input_type -> cctv.v1.ConvertDayRequest
-	30, // 66: cctv.v1.CctvService.CancelConversion:input_type -> cctv.v1.CancelConversionRequest
-	33, // 67: cctv.v1.CctvService.ScrubDay:input_type -> cctv.v1.ScrubDayRequest
-	18, // 68: cctv.v1.CctvService.GetStatus:output_type -> cctv.v1.GetStatusResponse
-	22, // 69: cctv.v1.CctvService.ListCameras:output_type -> cctv.v1.ListCamerasResponse
-	24, // 70: cctv.v1.CctvService.ListDays:output_type -> cctv.v1.ListDaysResponse
-	27, // 71: cctv.v1.CctvService.VerifyDay:output_type -> cctv.v1.VerifyDayResponse
-	29, // 72: cctv.v1.CctvService.ConvertDay:output_type -> cctv.v1.ConvertDayResponse
-	31, // 73: cctv.v1.CctvService.CancelConversion:output_type -> cctv.v1.CancelConversionResponse
-	34, // 74: cctv.v1.CctvService.ScrubDay:output_type -> cctv.v1.ScrubDayResponse
-	68, // [68:75] is the sub-list for method output_type
-	61, // [61:68] is the sub-list for method input_type
-	61, // [61:61] is the sub-list for extension type_name
-	61, // [61:61] is the sub-list for extension extendee
-	0,  // [0:61] is the sub-list for field type_name
+	32, // 43: cctv.v1.GetStatusResponse.damaged_archives:type_name -> cctv.v1.ScrubArchive
+	35, // 44: cctv.v1.GetStatusResponse.oldest_scrub_time:type_name -> google.protobuf.Timestamp
+	35, // 45: cctv.v1.Camera.last_segment_time:type_name -> google.protobuf.Timestamp
+	36, // 46: cctv.v1.Camera.since_last_segment:type_name -> google.protobuf.Duration
+	9,  // 47: cctv.v1.Camera.day_counts:type_name -> cctv.v1.DayStateCount
+	20, // 48: cctv.v1.ListCamerasResponse.cameras:type_name -> cctv.v1.Camera
+	0,  // 49: cctv.v1.ListDaysRequest.states:type_name -> cctv.v1.DayState
+	8,  // 50: cctv.v1.ListDaysResponse.days:type_name -> cctv.v1.Day
+	1,  // 51: cctv.v1.ArchiveCheck.checksum_state:type_name -> cctv.v1.ChecksumState
+	36, // 52: cctv.v1.ArchiveCheck.duration:type_name -> google.protobuf.Duration
+	0,  // 53: cctv.v1.VerifyDayResponse.state:type_name -> cctv.v1.DayState
+	26, // 54: cctv.v1.VerifyDayResponse.archives:type_name -> cctv.v1.ArchiveCheck
+	7,  // 55: cctv.v1.VerifyDayResponse.findings:type_name -> cctv.v1.Finding
+	16, // 56: cctv.v1.ConvertDayResponse.plan:type_name -> cctv.v1.Plan
+	12, // 57: cctv.v1.ConvertDayResponse.progress:type_name -> cctv.v1.ConversionProgress
+	2,  // 58: cctv.v1.CancelConversionResponse.phase:type_name -> cctv.v1.ConversionPhase
+	5,  // 59: cctv.v1.ScrubArchive.result:type_name -> cctv.v1.ScrubResult
+	35, // 60: cctv.v1.ScrubArchive.time:type_name -> google.protobuf.Timestamp
+	35, // 61: cctv.v1.ScrubArchive.next_time:type_name -> google.protobuf.Timestamp
+	32, // 62: cctv.v1.ScrubDayResponse.archives:type_name -> cctv.v1.ScrubArchive
+	17, // 63: cctv.v1.CctvService.GetStatus:input_type -> cctv.v1.GetStatusRequest
+	21, // 64: cctv.v1.CctvService.ListCameras:input_type -> cctv.v1.ListCamerasRequest
+	23, // 65: cctv.v1.CctvService.ListDays:input_type -> cctv.v1.ListDaysRequest
+	25, // 66: cctv.v1.CctvService.VerifyDay:input_type -> cctv.v1.VerifyDayRequest
+	28, // 67: cctv.v1.CctvService.ConvertDay:input_type -> cctv.v1.ConvertDayRequest
+	30, // 68: cctv.v1.CctvService.CancelConversion:input_type -> cctv.v1.CancelConversionRequest
+	33, // 69: cctv.v1.CctvService.ScrubDay:input_type -> cctv.v1.ScrubDayRequest
+	18, // 70: cctv.v1.CctvService.GetStatus:output_type -> cctv.v1.GetStatusResponse
+	22, // 71: cctv.v1.CctvService.ListCameras:output_type -> cctv.v1.ListCamerasResponse
+	24, // 72: cctv.v1.CctvService.ListDays:output_type -> cctv.v1.ListDaysResponse
+	27, // 73: cctv.v1.CctvService.VerifyDay:output_type -> cctv.v1.VerifyDayResponse
+	29, // 74: cctv.v1.CctvService.ConvertDay:output_type -> cctv.v1.ConvertDayResponse
+	31, // 75: cctv.v1.CctvService.CancelConversion:output_type -> cctv.v1.CancelConversionResponse
+	34, // 76: cctv.v1.CctvService.ScrubDay:output_type -> cctv.v1.ScrubDayResponse
+	70, // [70:77] is the sub-list for method output_type
+	63, // [63:70] is the sub-list for method input_type
+	63, // [63:63] is the sub-list for extension type_name
+	63, // [63:63] is the sub-list for extension extendee
+	0,  // [0:63] is the sub-list for field type_name
 }
 
 func init() { file_cctv_v1_cctv_proto_init() }
