@@ -6,4 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 CCTVD_DEPS=test scripts/deps.sh
 scripts/browser-test.sh --install-only
-go test -count=1 ./... "$@"
+# -timeout: the archive and field tests run ffmpeg for minutes; on a busy
+# 2-core machine go test's default 10 minutes per package is too tight.
+go test -count=1 -timeout 30m ./... "$@"

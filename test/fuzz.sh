@@ -19,6 +19,7 @@ targets=(
 	"./internal/web FuzzPath"
 	"./internal/web FuzzThumbPath"
 	"./internal/web FuzzPlaylistQuery"
+	"./internal/retention FuzzPlan"
 )
 only=" $* "
 status=0

@@ -13,6 +13,7 @@ import (
 	"github.com/cctvd/cctvd/internal/archive"
 	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/encode"
+	"github.com/cctvd/cctvd/internal/retention"
 	"github.com/cctvd/cctvd/internal/scrub"
 )
 
@@ -42,6 +43,9 @@ var errorCodes = []struct {
 	{archive.ErrArchived, codes.AlreadyExists},
 	{archive.ErrNotConverting, codes.FailedPrecondition},
 	{archive.ErrCommitting, codes.FailedPrecondition},
+	{retention.ErrNotHeld, codes.NotFound},
+	{retention.ErrNoReason, codes.InvalidArgument},
+	{errNoRetention, codes.FailedPrecondition},
 	{encode.ErrFFmpegMissing, codes.FailedPrecondition},
 	{encode.ErrNoX265, codes.FailedPrecondition},
 	{scrub.ErrNoArchive, codes.FailedPrecondition},

@@ -49,6 +49,9 @@ func (s *service) GetStatus(ctx context.Context, req *cctvv1.GetStatusRequest) (
 	} else {
 		resp.Disk = &cctvv1.DiskUsage{TotalBytes: u.Total, UsedBytes: u.Used, FreeBytes: u.Free, RootBytes: uint64(rootBytes)}
 	}
+	if s.ret != nil {
+		resp.Retention = retentionStatusProto(s.ret.Status())
+	}
 	if s.errs != nil {
 		for _, e := range s.errs.Recent() {
 			resp.RecentErrors = append(resp.RecentErrors, &cctvv1.RecentError{

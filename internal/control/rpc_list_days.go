@@ -81,6 +81,11 @@ func (s *service) dayProto(now time.Time, camera string, info *DayInfo, job *arc
 		ChecksumState:       daySums(info.Archives),
 		DueTime:             timeProto(s.cal.Due(info.Date)),
 	}
+	if s.ret != nil {
+		if h, ok := s.ret.Held(camera, info.Date); ok {
+			d.Held, d.HoldReason, d.HoldWho, d.HoldTime = true, h.Reason, h.Who, timeProto(h.Time)
+		}
+	}
 	for _, a := range info.Archives {
 		d.ArchiveFiles = append(d.ArchiveFiles, a.Name)
 	}

@@ -60,6 +60,9 @@ type Deps struct {
 	Errors RecentErrors
 	// Disk measures the file system holding a path; nil means statfs(2).
 	Disk func(path string) (disk.Usage, error)
+	// Retention keeps the holds and plans deletions; nil: retention is
+	// off, and its RPCs answer FAILED_PRECONDITION.
+	Retention Retention
 	// Scrub, if set, re-hashes archives for ScrubDay and tells ListDays
 	// what the last scrubs found; nil: ScrubDay is refused.
 	Scrub Scrubber
@@ -98,7 +101,7 @@ func New(cfg Config, deps Deps, log *slog.Logger) (*Server, error) {
 	}
 	s.gs = grpc.NewServer(append(opts, sec...)...)
 	svc := &service{
-		listCameras: deps.Cameras, errs: deps.Errors, disk: deps.Disk,
+		listCameras: deps.Cameras, errs: deps.Errors, disk: deps.Disk, ret: deps.Retention,
 		cal: cfg.Calendar, now: cfg.Now, root: cfg.Root, vers: cfg.Version, start: cfg.Now(), every: progressEvery,
 		closed: s.closed, log: log, scrub: deps.Scrub,
 	}
@@ -111,6 +114,9 @@ func New(cfg Config, deps Deps, log *slog.Logger) (*Server, error) {
 	reflection.Register(s.gs)
 	if s.lis, err = Listen(cfg.Addr); err != nil {
 		return nil, fmt.Errorf("control: %w", err)
+	}
+	if a.network == "unix" {
+		s.lis = peerListener{s.lis}
 	}
 	return s, nil
 }

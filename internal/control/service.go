@@ -17,6 +17,7 @@ type service struct {
 
 	listCameras func() []Camera
 	errs        RecentErrors // nil: none reported
+	ret         Retention    // nil: retention off
 	disk        func(path string) (disk.Usage, error)
 	cal         day.Calendar
 	now         func() time.Time

@@ -83,6 +83,9 @@ func commands() []*command {
 		verifyCmd(),
 		convertCmd(),
 		cancelCmd(),
+		holdCmd(),
+		releaseCmd(),
+		retentionCmd(),
 		scrubCmd(),
 		versionCmd(),
 	}

@@ -99,6 +99,9 @@ func (p *printer) dayNote(d *cctvv1.Day) string {
 	if s := p.scrubNote(d); s != "" {
 		notes = append(notes, s)
 	}
+	if d.GetHeld() {
+		notes = append(notes, "held: "+oneLine(d.GetHoldReason()))
+	}
 	switch d.GetState() {
 	case cctvv1.DayState_DAY_STATE_RECORDING, cctvv1.DayState_DAY_STATE_SETTLING:
 		if d.GetDueTime() != nil {

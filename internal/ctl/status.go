@@ -59,6 +59,9 @@ func (p *printer) printStatus(s *cctvv1.GetStatusResponse) {
 		counts = "none"
 	}
 	p.linef("days:    %s", counts)
+	if rt := s.GetRetention(); rt != nil {
+		p.linef("retention: %s", retentionText(rt))
+	}
 	if s.GetSettle() != nil {
 		p.linef("settle:  %s", durText(s.GetSettle()))
 	}

@@ -3,6 +3,7 @@ package daemon_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -82,6 +83,8 @@ upload-token-file = "`+tokens["front"]+`"
 			has        string
 		}{
 			{name: "a camera's page", path: "/cameras/front/", code: 200, has: old.String()},
+			{name: "a camera's page names it", path: "/cameras/front/", code: 200, has: "<h1>Front door</h1>"},
+			{name: "a camera's page without a title", path: "/cameras/back/index.php", code: 200, has: "<h1>back</h1>"},
 			{name: "a camera without the slash", path: "/cameras/front", code: 301},
 			{name: "a camera's day", path: "/cameras/back/playlist.m3u8?date=" + old.String(), code: 200, has: old.String() + "/seg1.ts"},
 			{name: "a day of another camera", path: "/cameras/back/playlist.m3u8?date=" + today.String(), code: 404},
@@ -164,17 +167,17 @@ upload-token-file = "`+tokens["front"]+`"
 	t.Run("each camera's day archived in its folder", func(t *testing.T) {
 		for _, cam := range []string{"front", "back"} {
 			dir := filepath.Join(root, cam, old.String())
+			// The segments go after the checksum is written: the day is
+			// done when both hold.
 			waitForLong(t, func() (string, bool) {
 				_, err := os.Stat(filepath.Join(dir, "video.mp4.sha512sum"))
-				return dir, err == nil
+				segs, _ := filepath.Glob(filepath.Join(dir, "*.ts"))
+				return fmt.Sprintf("%s: checksum: %v, segments left: %v", dir, err, segs), err == nil && len(segs) == 0
 			})
 			cmd := exec.Command("sha512sum", "-c", "video.mp4.sha512sum")
 			cmd.Dir = dir
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Errorf("%s: sha512sum -c: %v\n%s", dir, err, out)
-			}
-			if segs, _ := filepath.Glob(filepath.Join(dir, "*.ts")); len(segs) != 0 {
-				t.Errorf("%s: segments left after archiving: %v", dir, segs)
 			}
 		}
 		// Silence is checked every few seconds: side, filmed minutes ago,

@@ -15,6 +15,7 @@ import (
 	"github.com/cctvd/cctvd/internal/archive"
 	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/encode"
+	"github.com/cctvd/cctvd/internal/retention"
 	"github.com/cctvd/cctvd/internal/web"
 )
 
@@ -45,6 +46,12 @@ type Config struct {
 	Nice          int
 	FFmpeg        string
 	FFprobe       string
+
+	// KeepFree and MaxAge are retention's (internal/retention): the
+	// free space to keep on the root's file system, and the age past
+	// which an archived day is deleted ("" or "off": none).
+	KeepFree string
+	MaxAge   string
 
 	ScrubEvery time.Duration
 	ScrubRate  rateFlag
@@ -83,7 +90,7 @@ func (c *Config) flags(fs *flag.FlagSet) {
 
 	fs.DurationVar(&c.Settle, "settle", archive.DefaultSettle, "how long after its end a day is archived")
 	fs.DurationVar(&c.SilentAfter, "silent-after", DefaultSilentAfter, "a camera that sent nothing for this long is reported silent")
-	fs.IntVar(&c.Jobs, "jobs", archive.DefaultJobs, "days archived at a time, over all cameras")
+	fs.IntVar(&c.Jobs, "jobs", DefaultJobs(), "days archived at a time, over all cameras")
 	fs.IntVar(&c.ChunkSegments, "chunk-segments", archive.DefaultChunkSegments, "segments per resumable encode chunk")
 	fs.StringVar(&c.Preset, "preset", encode.DefaultPreset, "x265 preset")
 	fs.IntVar(&c.CRF, "crf", encode.DefaultCRF, "x265 constant rate factor (lower: better and bigger)")
@@ -91,6 +98,8 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Nice, "nice", encode.DefaultNice, "niceness of ffmpeg, so HTTP stays fast")
 	fs.StringVar(&c.FFmpeg, "ffmpeg", "ffmpeg", "ffmpeg binary")
 	fs.StringVar(&c.FFprobe, "ffprobe", "ffprobe", "ffprobe binary")
+	fs.StringVar(&c.KeepFree, "keep-free", retention.DefaultKeepFree, "free space to keep on the root's file system (10% or 50GiB): the oldest archived days are deleted to keep it; 0: never")
+	fs.StringVar(&c.MaxAge, "max-age", "off", "archived days older than this (365d) are deleted; off: never")
 
 	c.scrubFlags(fs)
 
@@ -157,6 +166,12 @@ func (c *Config) fill() error {
 		return fmt.Errorf("--silent-after: %v, want more than 0", c.SilentAfter)
 	case c.ScrubEvery < 0:
 		return fmt.Errorf("--scrub-every: %v is negative", c.ScrubEvery)
+	}
+	if _, err := retention.ParseLimit(c.KeepFree); err != nil {
+		return fmt.Errorf("--keep-free: %w", err)
+	}
+	if _, err := retention.ParseAge(c.MaxAge); err != nil {
+		return fmt.Errorf("--max-age: %w", err)
 	}
 	for name, cc := range c.Cameras {
 		if err := cc.check(name); err != nil {

@@ -2,16 +2,25 @@ package daemon
 
 import (
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/BurntSushi/toml"
 
 	"github.com/cctvd/cctvd/internal/camera"
+	"github.com/cctvd/cctvd/internal/retention"
 )
 
 // DefaultSilentAfter is how long a camera may send nothing before it is
 // reported silent: a few missed 10-second segments, not one late upload.
 const DefaultSilentAfter = 2 * time.Minute
+
+// DefaultJobs is how many days are archived at once unless --jobs says:
+// two where there are two cores or more. One x265 job left one of two
+// cores idle while days were due, two kept both busy and archived 42 %
+// more an hour with playlists still fast (README, "Archive jobs"). Each
+// 720p job's ffmpeg holds ~190 MB, so a single-core Pi gets one.
+func DefaultJobs() int { return min(2, runtime.NumCPU()) }
 
 // CameraConfig is a named camera's own settings (a config file's
 // [cameras.NAME] table); what it leaves out is the daemon's.
@@ -26,6 +35,9 @@ type CameraConfig struct {
 	Preset     string   `toml:"preset,omitempty"`
 	CRF        int      `toml:"crf,omitempty"`
 	X265Params string   `toml:"x265-params,omitempty"`
+	// MaxAge overrides --max-age for this camera ("off": none). Free
+	// space is one file system's, so --keep-free is the daemon's alone.
+	MaxAge string `toml:"max-age,omitempty"`
 }
 
 // duration reads "48h" from TOML and writes it back so.
@@ -52,7 +64,7 @@ func readCameras(path string) (map[string]CameraConfig, error) {
 	}
 	for _, k := range md.Undecoded() {
 		if len(k) > 0 && k[0] == "cameras" {
-			return nil, fmt.Errorf("config %s: unknown key %q (a camera takes title, upload-token-file, settle, preset, crf, x265-params)", path, k.String())
+			return nil, fmt.Errorf("config %s: unknown key %q (a camera takes title, upload-token-file, settle, preset, crf, x265-params, max-age)", path, k.String())
 		}
 	}
 	return file.Cameras, nil
@@ -67,6 +79,9 @@ func (cc CameraConfig) check(name string) error {
 		return fmt.Errorf("config: [cameras.%s]: settle %v is negative", name, cc.Settle)
 	case cc.CRF < 0 || cc.CRF > 51:
 		return fmt.Errorf("config: [cameras.%s]: crf %d, want 1 to 51", name, cc.CRF)
+	}
+	if _, err := retention.ParseAge(cc.MaxAge); err != nil {
+		return fmt.Errorf("config: [cameras.%s]: %w", name, err)
 	}
 	return nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/cctvd/cctvd/internal/demo"
 	"github.com/cctvd/cctvd/internal/logring"
 	"github.com/cctvd/cctvd/internal/metrics"
+	"github.com/cctvd/cctvd/internal/retention"
 	"github.com/cctvd/cctvd/internal/scrub"
 	"github.com/cctvd/cctvd/internal/ts"
 	"github.com/cctvd/cctvd/internal/web"
@@ -50,6 +51,7 @@ type components struct {
 	met   *metrics.Metrics
 	cal   day.Calendar
 	slots *archive.Slots
+	ret   *retention.Retention
 	cams  cameras
 	// def is the default camera's stack: the root's own day folders.
 	def    *stack
@@ -95,7 +97,15 @@ func (c *components) build(errlog *logring.Handler) error {
 	c.cal = day.Calendar{Location: time.Local, Settle: cfg.Settle}
 	// One set of job slots for every camera's archiver, taken in turns.
 	c.slots = archive.NewSlots(cfg.Jobs)
+	// The scrubber comes before retention, which asks it which days are
+	// damaged (those it never deletes).
 	c.scrub = newScrubber(cfg, c.met, log)
+	// Retention comes before the stacks: it finishes a deletion a crash
+	// interrupted before any catalog reads the folders, and the sites
+	// show its holds.
+	if err := c.buildRetention(); err != nil {
+		return err
+	}
 	def, err := c.buildStack(camera.Default)
 	if err != nil {
 		return err
@@ -105,11 +115,11 @@ func (c *components) build(errlog *logring.Handler) error {
 	if err := c.findCameras(); err != nil {
 		return err
 	}
-	c.site = &web.Site{Default: def.site, Cameras: c.siteCameras, Now: time.Now}
+	c.site = &web.Site{Default: def.site, Cameras: c.siteCameras, Now: time.Now, Blocked: c.ret.Blocked}
 	ctl, err := control.New(control.Config{
 		Addr: cfg.GRPC, TLSCert: cfg.GRPCTLSCert, TLSKey: cfg.GRPCTLSKey, TokenFile: cfg.GRPCTokenFile,
 		Version: Version(), Root: cfg.Root, Calendar: c.cal,
-	}, control.Deps{Cameras: c.controlCameras, Errors: errlog, Scrub: c.scrubber()}, log)
+	}, control.Deps{Cameras: c.controlCameras, Errors: errlog, Retention: c.ret, Scrub: c.scrubber()}, log)
 	if err != nil {
 		return err
 	}
@@ -226,6 +236,7 @@ func (c *components) run(ctx context.Context) error {
 	}
 	c.mu.Unlock()
 	g.run(c.finder.Run)
+	g.run(c.ret.Run)
 	g.run(func(ctx context.Context) error {
 		return watchSilence(ctx, &c.cams, cfg.SilentAfter, silenceCheckEvery, time.Now, log.With("component", "cameras"))
 	})

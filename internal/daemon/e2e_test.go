@@ -188,8 +188,8 @@ func (e *e2e) cctvctl(t *testing.T) {
 	if _, body, _ := get(t, d.Base()+"/"); !strings.Contains(body, `data-file="`+old.String()+`/video.mp4"`) {
 		t.Errorf("the index page has no timeline for the archived day %s", old)
 	}
-	if _, body, _ := get(t, d.Base()+"/metrics"); !strings.Contains(body, `cctvd_archive_runs_total{result="ok"} 1`) ||
-		!strings.Contains(body, `cctvd_days{state="archived"} 1`) {
+	if _, body, _ := get(t, d.Base()+"/metrics"); !strings.Contains(body, `cctvd_archive_runs_total{camera="",result="ok"} 1`) ||
+		!strings.Contains(body, `cctvd_days{camera="",state="archived"} 1`) {
 		t.Errorf("metrics do not show the archive run:\n%s", grepLines(body, "cctvd_archive_runs_total", "cctvd_days"))
 	}
 	// The size reduction is known once the day is archived.

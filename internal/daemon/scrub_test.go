@@ -38,7 +38,7 @@ func TestScrub(t *testing.T) {
 	garage := filepath.Join(root, "garage")
 	var files []string
 	for i := range 6 {
-		files = append(files, writeArchive(t, filepath.Join(garage, old.AddDays(-10-i).String()), "video.mp4", 200_000+i))
+		files = append(files, writeRandomArchive(t, filepath.Join(garage, old.AddDays(-10-i).String()), "video.mp4", 200_000+i))
 	}
 	d := start(t, root, "--settle", "10000h", "--scrub-rate", "64MiB")
 
@@ -134,9 +134,9 @@ func checkDamagedShown(t *testing.T, ctl func(testing.TB, ...string) (string, st
 	}
 }
 
-// writeArchive writes an archive of random bytes and its checksum file as
+// writeRandomArchive writes an archive of random bytes and its checksum file as
 // cctvd writes them, with a fractional-second mtime.
-func writeArchive(t *testing.T, dir, name string, size int) string {
+func writeRandomArchive(t *testing.T, dir, name string, size int) string {
 	t.Helper()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"github.com/cctvd/cctvd/internal/archive"
 	"github.com/cctvd/cctvd/internal/camera"
 	"github.com/cctvd/cctvd/internal/catalog"
+	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/encode"
 	"github.com/cctvd/cctvd/internal/metrics"
 	"github.com/cctvd/cctvd/internal/thumbs"
@@ -29,6 +31,7 @@ type stack struct {
 	title string
 	cat   *catalog.Catalog
 	arc   *archive.Archiver
+	cal   day.Calendar // the archiver's: when the camera's days are due
 	th    *thumbs.Thumbs
 	site  *web.Server
 	// closers close what was built, in the order built.
@@ -83,10 +86,12 @@ func (c *components) fillStack(s *stack, cc CameraConfig) error {
 	if cc.Settle.Duration != 0 {
 		cal.Settle = cc.Settle.Duration
 	}
+	s.cal = cal
 	met, name := c.met, s.name
 	arc, err := archive.New(archive.Config{
 		OnRunEnd: func(e archive.RunEnd) {
 			met.ArchiveRun(name, e.Result, e.Elapsed, e.Footage, e.BytesIn, e.BytesOut, time.Now())
+			c.ret.Kick() // a new archive may let an older day go
 		},
 		Root: root, State: state, Calendar: cal, Jobs: cfg.Jobs, Slots: c.slots, ChunkSegments: cfg.ChunkSegments,
 		Encode: settings,
@@ -107,13 +112,13 @@ func (c *components) fillStack(s *stack, cc CameraConfig) error {
 		return err
 	}
 	s.th, s.closers = th, append(s.closers, th.Close)
-	prefix := ""
+	prefix, title := "", ""
 	if s.name != camera.Default {
-		prefix = strings.TrimSuffix(web.CamerasPrefix, "/") + "/" + s.name
+		prefix, title = strings.TrimSuffix(web.CamerasPrefix, "/")+"/"+s.name, cmp.Or(s.title, s.name)
 	}
-	site, err := web.New(web.Config{Root: root, Prefix: prefix, UploadTokenFile: cfg.UploadTokenFile, CameraTokenFile: cc.UploadTokenFile,
+	site, err := web.New(web.Config{Root: root, Prefix: prefix, Title: title, UploadTokenFile: cfg.UploadTokenFile, CameraTokenFile: cc.UploadTokenFile,
 		UploadMaxBytes: cfg.UploadMaxBytes, Thumbs: th, ArchiveRuns: arc.Runs, Archived: archivedIn(arc), Failures: failures(arc),
-		Scrubs: c.scrubsOf(s.name, cat)}, log, cat)
+		Retention: heldDays{c.ret, s.name}, Scrubs: c.scrubsOf(s.name, cat)}, log, cat)
 	if err != nil {
 		return err
 	}

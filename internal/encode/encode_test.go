@@ -220,3 +220,35 @@ func writeFile(t testing.TB, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// TestCheckOnce: a pair of ffmpeg and ffprobe that passed is not run
+// again, as every camera's archiver checks at start-up; one that failed
+// is, so that an installed ffmpeg is seen.
+func TestCheckOnce(t *testing.T) {
+	needFFmpeg(t)
+	real, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	runs := filepath.Join(dir, "runs")
+	bin := fakeFFmpeg(t, dir, "echo run >> "+runs+"\nexec "+real+` "$@"`+"\n")
+	for range 3 {
+		if err := Check(t.Context(), Settings{FFmpeg: bin}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b, _ := os.ReadFile(runs); strings.Count(string(b), "run") != 1 {
+		t.Errorf("ffmpeg ran %d times for 3 checks, want 1", strings.Count(string(b), "run"))
+	}
+	missing := Settings{FFmpeg: filepath.Join(dir, "later")}
+	if err := Check(t.Context(), missing); !errors.Is(err, ErrFFmpegMissing) {
+		t.Fatalf("Check = %v, want %v", err, ErrFFmpegMissing)
+	}
+	if err := os.Symlink(real, missing.FFmpeg); err != nil {
+		t.Fatal(err)
+	}
+	if err := Check(t.Context(), missing); err != nil {
+		t.Errorf("Check after ffmpeg was installed = %v, want nil", err)
+	}
+}

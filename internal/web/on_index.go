@@ -26,9 +26,14 @@ var indexSource string
 var indexTemplate = template.Must(template.New("index").Parse(indexSource))
 
 type indexPage struct {
-	Days []indexDay
+	// Camera is a named camera's title (or name); empty for the default
+	// camera, whose page is that of a root of one camera.
+	Camera string
+	Days   []indexDay
 	// Misplaced is footage in the wrong place under the root.
 	Misplaced []catalog.Misplaced
+	// Blocked is why retention is blocked; "" when it is not.
+	Blocked string
 	// Live is the date a live playlist starts from to cover the live
 	// window; empty without recent footage.
 	Live, LiveURL string
@@ -58,6 +63,8 @@ type indexDay struct {
 	// tried again (empty when not scheduled).
 	Failed       bool
 	Error, Retry string
+	// Held is the reason the day is held; "" when it is not.
+	Held string
 	// Scrub is what the last scrub of the day's archives found, in
 	// words; Damaged marks a day whose archive no longer matches.
 	Scrub   string
@@ -100,16 +107,23 @@ func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
 	}
 	misplaced := s.misplaced()
 	sig = mix(sig, misplacedSig(misplaced))
+	held, blocked := s.retention()
+	sig = mix(sig, retentionSig(held, blocked))
 	p := s.index.get(struct{}{}, sig, func() *response {
 		var b bytes.Buffer
 		page := s.indexPage(days, live, failures)
+		page.Misplaced, page.Blocked = misplaced, blocked
+		for i := range page.Days {
+			if d, err := day.Parse(page.Days[i].Date); err == nil {
+				page.Days[i].Held = held[d]
+			}
+		}
 		for i := range page.Days {
 			// One page day a catalog day, in the same order.
 			if sc, ok := scrubs[days[i].Date]; ok && len(page.Days[i].Archives) > 0 {
 				page.Days[i].Scrub, page.Days[i].Damaged = sc.text, sc.damaged
 			}
 		}
-		page.Misplaced = misplaced
 		if err := indexTemplate.Execute(&b, page); err != nil {
 			s.log.Error("index page", "err", err)
 			return nil
@@ -170,7 +184,7 @@ func failuresSig(fs map[day.Date]Failure) uint64 {
 func (s *Server) indexPage(days []*catalog.DayView, live day.Date, failures map[day.Date]Failure) indexPage {
 	today := s.today()
 	loc := s.cfg.Now().Location()
-	page := indexPage{Days: make([]indexDay, 0, len(days)), HLS: assetURL("hls.light.min.js"), Player: assetURL("player.js"), Icon: assetURL("favicon.svg")}
+	page := indexPage{Camera: s.cfg.Title, Days: make([]indexDay, 0, len(days)), HLS: assetURL("hls.light.min.js"), Player: assetURL("player.js"), Icon: assetURL("favicon.svg")}
 	if !live.IsZero() {
 		page.Live = live.String()
 		page.LiveURL = "playlist.m3u8?date=" + page.Live + "&live=1"

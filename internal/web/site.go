@@ -37,6 +37,8 @@ type Site struct {
 	// footage, the named ones by name.
 	Cameras func() []Camera
 	Now     func() time.Time
+	// Blocked is why retention is blocked, for a banner; nil or "": not.
+	Blocked func() string
 }
 
 // ServeHTTP routes a request.
@@ -125,6 +127,8 @@ type overviewPage struct {
 	Live bool
 	// URLs of hls.js, the page's own script and its icon.
 	HLS, Script, Icon string
+	// Blocked is why retention is blocked; "" when it is not.
+	Blocked string
 }
 
 // overviewTile is one camera on the overview page. Its URLs are relative
@@ -165,6 +169,9 @@ func (s *Site) serveOverview(w http.ResponseWriter, r *http.Request) {
 func (s *Site) overview() overviewPage {
 	now := s.Now()
 	page := overviewPage{HLS: assetURL("hls.light.min.js"), Script: assetURL("overview.js"), Icon: assetURL("favicon.svg")}
+	if s.Blocked != nil {
+		page.Blocked = s.Blocked()
+	}
 	for _, c := range s.Cameras() {
 		// The default camera's pages are at /, a named one's under its prefix.
 		base, page1 := "", "index.php"

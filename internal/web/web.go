@@ -67,6 +67,9 @@ type Config struct {
 	// "" for the default camera. Requests come with it (ServeHTTP cuts
 	// it), and the redirects and links that cannot be relative carry it.
 	Prefix string
+	// Title names a named camera on its page (its title, or its name);
+	// empty for the default camera.
+	Title string
 	// Addr is where Run listens, such as 127.0.0.1:8080.
 	Addr string
 	// UploadTokenFile holds the Bearer token uploads need; empty turns
@@ -109,6 +112,17 @@ type Config struct {
 	// Scrubs are what the last scrubs of each day's archives found; the
 	// page shows when and whether each day matched. nil: not shown.
 	Scrubs func() map[day.Date]Scrub
+	// Retention tells the camera's held days and whether retention is
+	// blocked; nil: nothing held, never blocked.
+	Retention Retention
+}
+
+// Retention is what the pages show of retention: holds and a blocked disk.
+type Retention interface {
+	// HeldDays are the camera's held days with each one's reason.
+	HeldDays() map[day.Date]string
+	// Blocked is why retention is blocked (a banner); "" when it is not.
+	Blocked() string
 }
 
 // Failure is a day whose last conversion failed.

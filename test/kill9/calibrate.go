@@ -50,47 +50,55 @@ func (h *harness) calibrate(ctx context.Context) error {
 	return nil
 }
 
-// timeDays follows an uninterrupted run, looking every 2 ms at each day's
-// work folder, manifest and temporary mp4 in turn, and records how long
+// timeDays follows an uninterrupted run, looking every 2 ms at every
+// day's work folder, manifest and temporary mp4 (the cameras take turns,
+// and with more than one job days run side by side), and records how long
 // the day's steps took (dayFootage.encoding, tail, commit).
 func (h *harness) timeDays(ctx context.Context) {
 	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()
-	for _, d := range h.days {
-		tmp := filepath.Join(h.root, d.name(), tempPrefix+videoName+".tmp")
-		work := filepath.Join(h.state, "work", d.name())
-		var begun, encoded, verified time.Time
-		for finished := false; !finished; {
+	type watch struct {
+		begun, encoded, verified time.Time
+		done                     bool
+	}
+	watches := make([]watch, len(h.days))
+	finished := 0
+	for finished < len(h.days) {
+		for i, d := range h.days {
+			w := &watches[i]
+			if w.done {
+				continue
+			}
 			now := time.Now()
-			_, werr := os.Lstat(work)
-			_, terr := os.Lstat(tmp)
-			w := h.inspectWork(d)
+			_, werr := os.Lstat(h.workDir(d))
+			_, terr := os.Lstat(filepath.Join(h.dayDir(d), tempPrefix+videoName+".tmp"))
+			m := h.inspectWork(d)
 			switch {
-			case begun.IsZero():
+			case w.begun.IsZero():
 				if werr == nil {
-					begun = now
+					w.begun = now
 				}
 			case errors.Is(werr, fs.ErrNotExist):
-				if !encoded.IsZero() {
-					if verified.IsZero() {
-						verified = now // the commit slipped between two looks
+				if !w.encoded.IsZero() {
+					if w.verified.IsZero() {
+						w.verified = now // the commit slipped between two looks
 					}
-					d.encoding, d.tail, d.commit = encoded.Sub(begun), now.Sub(encoded), now.Sub(verified)
+					d.encoding, d.tail, d.commit = w.encoded.Sub(w.begun), now.Sub(w.encoded), now.Sub(w.verified)
 				}
-				finished = true
-				continue
-			case encoded.IsZero():
-				if terr == nil || (w != nil && w.chunks >= d.chunks) {
-					encoded = now
+				w.done = true
+				finished++
+			case w.encoded.IsZero():
+				if terr == nil || (m != nil && m.chunks >= d.chunks) {
+					w.encoded = now
 				}
-			case verified.IsZero() && w != nil && w.manifest && w.phase != "encoding":
-				verified = now
+			case w.verified.IsZero() && m != nil && m.manifest && m.phase != "encoding":
+				w.verified = now
 			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
 		}
 	}
 }
@@ -101,13 +109,11 @@ func (h *harness) timeDays(ctx context.Context) {
 // seen since, so that kills fall anywhere in a day's pipeline and between
 // days, and a round costs less than a day's work.
 func (h *harness) remaining(states []*dayState) time.Duration {
-	var cur, next *dayState
+	// cur is the day under way (or first due), next the first other day due.
+	_, cur := phaseOf(states, true)
+	var next *dayState
 	for _, s := range states {
-		switch {
-		case s.done():
-		case cur == nil:
-			cur = s
-		case next == nil:
+		if !s.done() && s != cur && next == nil {
 			next = s
 		}
 	}

@@ -113,7 +113,8 @@ type logWatch struct {
 	events   map[string]int // by message, of the messages in counted
 	errors   []string       // whole lines of level ERROR, and lines that are not JSON
 	firstJob time.Duration  // when the first day's archiving began, since start; 0: not yet
-	// Days archived from scratch in this run, and how long each took:
+	// Days archived from scratch in this run, and how long each took,
+	// keyed as dayFootage.name:
 	// the pace of the machine now, against the calibration run's.
 	begun   map[string]time.Time
 	resumed map[string]bool
@@ -154,11 +155,16 @@ func (w *logWatch) Write(p []byte) (int, error) {
 }
 
 func (w *logWatch) line(b []byte) {
-	var l struct{ Level, Msg, Day, Err string }
+	var l struct{ Level, Msg, Camera, Day, Err string }
 	if err := json.Unmarshal(b, &l); err != nil {
 		// cctvd prints "cctvd: <err>" when it fails to start.
 		w.errors = append(w.errors, string(b))
 		return
+	}
+	// A day is keyed as dayFootage.name: DATE, or NAME/DATE for a named
+	// camera, whose lines carry its name.
+	if l.Camera != "" && l.Day != "" {
+		l.Day = l.Camera + "/" + l.Day
 	}
 	// A work folder without a manifest is what a kill leaves between its
 	// mkdir and the manifest's first write, or in the removal that ends a

@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -69,7 +72,7 @@ func (h *harness) inspect() ([]*dayState, error) {
 
 func (h *harness) inspectDay(d *dayFootage) (*dayState, error) {
 	s := &dayState{d: d}
-	dir := filepath.Join(h.root, d.name())
+	dir := h.dayDir(d)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("inspect %s: %w", d.name(), err)
@@ -108,9 +111,19 @@ func (h *harness) inspectDay(d *dayFootage) (*dayState, error) {
 	return s, nil
 }
 
+// dayDir is the day's folder in the root.
+func (h *harness) dayDir(d *dayFootage) string {
+	return filepath.Join(h.root, filepath.FromSlash(d.name()))
+}
+
+// workDir is the day's work folder, in its camera's state folder.
+func (h *harness) workDir(d *dayFootage) string {
+	return filepath.Join(h.stateOf(d.cam), "work", d.date.String())
+}
+
 // inspectWork reads the day's work folder; nil if there is none.
 func (h *harness) inspectWork(d *dayFootage) *workState {
-	work := filepath.Join(h.state, "work", d.name())
+	work := h.workDir(d)
 	if _, err := os.Stat(work); err != nil {
 		return nil
 	}
@@ -176,14 +189,14 @@ func (h *harness) checkDay(ctx context.Context, s *dayState) (lost int, err erro
 // the recorded duration (within two frames: the last frame's length is
 // rounded differently by MPEG-TS and mp4).
 func (h *harness) verifyArchive(ctx context.Context, d *dayFootage) error {
-	dir := filepath.Join(h.root, d.name())
+	dir := h.dayDir(d)
 	cmd := exec.CommandContext(ctx, "sha512sum", "--strict", "-c", checksumName)
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
-		h.stats.checksumFailures++
+		h.stats.cams[d.cam].checksumFailures++
 		return fmt.Errorf("%s: sha512sum -c %s: %w: %s", d.name(), checksumName, err, bytes.TrimSpace(out))
 	}
-	h.stats.checksumsPassed++
+	h.stats.cams[d.cam].checksumsPassed++
 	sum, err := os.ReadFile(filepath.Join(dir, checksumName))
 	if err != nil {
 		return fmt.Errorf("%s: %w", d.name(), err)
@@ -224,87 +237,128 @@ const (
 var phases = []string{phaseStartup, phasePlanning, phaseFirst, phaseChunks, phaseJoin,
 	phaseVerified, phaseRenamed, phaseDeleting, phaseAllDone}
 
-// phaseOf names where the pipeline stood, and on which day. begun says
-// whether cctvd had started archiving a day in this run (its log).
+// phaseOf names where the pipeline stood, and on which day: the first day
+// with work under way (cameras take turns, so that need not be the
+// oldest), else the first not archived. begun says whether cctvd had
+// started archiving a day in this run (its log).
 func phaseOf(states []*dayState, begun bool) (string, *dayState) {
+	var at *dayState
 	for _, s := range states {
 		if s.done() {
 			continue
 		}
-		switch {
-		case !begun:
-			// Start-up recovery may have moved the day on; what matters
-			// is that the kill hit it before any day's run began.
-			return phaseStartup, s
-		case s.checksum || (s.work != nil && s.work.phase == "committed"):
-			return phaseDeleting, s
-		case s.video:
-			return phaseRenamed, s
-		case s.work != nil && s.work.phase == "verified":
-			return phaseVerified, s
-		case s.work != nil && s.work.manifest && (s.tempVideo || s.work.chunks >= s.d.chunks):
-			return phaseJoin, s
-		case s.work != nil && s.work.chunks > 0:
-			return phaseChunks, s
-		case s.work != nil && s.work.manifest:
-			return phaseFirst, s
-		default:
-			return phasePlanning, s
+		if at == nil {
+			at = s
+		}
+		if s.underWay() {
+			at = s
+			break
 		}
 	}
-	return phaseAllDone, nil
+	switch s := at; {
+	case s == nil:
+		return phaseAllDone, nil
+	case !begun:
+		// Start-up recovery may have moved the day on; what matters
+		// is that the kill hit it before any day's run began.
+		return phaseStartup, s
+	case s.checksum || (s.work != nil && s.work.phase == "committed"):
+		return phaseDeleting, s
+	case s.video:
+		return phaseRenamed, s
+	case s.work != nil && s.work.phase == "verified":
+		return phaseVerified, s
+	case s.work != nil && s.work.manifest && (s.tempVideo || s.work.chunks >= s.d.chunks):
+		return phaseJoin, s
+	case s.work != nil && s.work.chunks > 0:
+		return phaseChunks, s
+	case s.work != nil && s.work.manifest:
+		return phaseFirst, s
+	default:
+		return phasePlanning, s
+	}
+}
+
+// underWay reports a day an archive run has begun: it has a work folder,
+// an archive or a temporary file.
+func (s *dayState) underWay() bool {
+	return s.work != nil || s.video || s.checksum || len(s.temps) > 0
+}
+
+// leftover is a file or folder that must not be there, and whose camera it is.
+type leftover struct {
+	cam  int
+	path string // below the root, or STATE/… below the state folder
 }
 
 // leftovers lists what an archived root and its state folder must not
 // hold once cctvd has stopped: segments, temporary or foreign files in day
-// folders, anything in the root besides day folders, and in the state
-// folder work folders and hidden, .tmp or .partial files. The scan cache,
-// thumbnails, archive index, lock and socket are cctvd's lasting state.
-func (h *harness) leftovers(states []*dayState) ([]string, error) {
-	var left []string
-	days := map[string]bool{}
+// folders, anything in the root besides day and camera folders, and in
+// each camera's state folder work folders and hidden, .tmp or .partial
+// files. The scan cache, thumbnails, archive index, lock and socket are
+// cctvd's lasting state.
+func (h *harness) leftovers(states []*dayState) ([]leftover, error) {
+	var left []leftover
+	// known are the folders the root may hold, by path below it; a camera
+	// folder's entries are checked too.
+	known := map[string]bool{}
+	cams := map[string]int{}
 	for _, s := range states {
-		days[s.d.name()] = true
+		known[s.d.name()] = true
+		if s.d.camera != "" {
+			known[s.d.camera] = true
+			cams[s.d.camera] = s.d.cam
+		}
 		for _, n := range s.temps {
-			left = append(left, filepath.Join(s.d.name(), n))
+			left = append(left, leftover{s.d.cam, filepath.Join(s.d.name(), n)})
 		}
 		for _, n := range s.foreign {
-			left = append(left, filepath.Join(s.d.name(), n))
+			left = append(left, leftover{s.d.cam, filepath.Join(s.d.name(), n)})
 		}
 		if s.present+len(s.changed) > 0 {
-			left = append(left, fmt.Sprintf("%s: %d segments", s.d.name(), s.present+len(s.changed)))
+			left = append(left, leftover{s.d.cam, fmt.Sprintf("%s: %d segments", s.d.name(), s.present+len(s.changed))})
 		}
 	}
-	entries, err := os.ReadDir(h.root)
-	if err != nil {
-		return nil, fmt.Errorf("leftovers: %w", err)
-	}
-	for _, e := range entries {
-		if !days[e.Name()] {
-			left = append(left, e.Name())
-		}
-	}
-	work := filepath.Join(h.state, "work")
-	err = filepath.WalkDir(h.state, func(path string, e fs.DirEntry, err error) error {
+	for _, folder := range append([]string{""}, slices.Sorted(maps.Keys(cams))...) {
+		entries, err := os.ReadDir(filepath.Join(h.root, folder))
 		if err != nil {
-			return err
+			return nil, fmt.Errorf("leftovers: %w", err)
 		}
-		rel, _ := filepath.Rel(h.state, path)
-		name := e.Name()
-		switch {
-		case path == h.state || path == work:
-		case strings.HasPrefix(path, work+string(filepath.Separator)):
-			left = append(left, filepath.Join("STATE", rel))
-			if e.IsDir() {
-				return filepath.SkipDir
+		for _, e := range entries {
+			if rel := path.Join(folder, e.Name()); !known[rel] {
+				left = append(left, leftover{cams[folder], rel})
 			}
-		case strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".tmp") || strings.HasSuffix(name, ".partial"):
-			left = append(left, filepath.Join("STATE", rel))
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("leftovers: %w", err)
+	}
+	// Each camera's state folder holds its work folder; the default
+	// camera's also holds the others' under cameras/.
+	for c := range h.o.cameras {
+		state := h.stateOf(c)
+		work := filepath.Join(state, "work")
+		others := filepath.Join(state, "cameras")
+		err := filepath.WalkDir(state, func(p string, e fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(h.state, p)
+			name := e.Name()
+			switch {
+			case p == others && c == 0:
+				return filepath.SkipDir
+			case p == state || p == work:
+			case strings.HasPrefix(p, work+string(filepath.Separator)):
+				left = append(left, leftover{c, filepath.Join("STATE", rel)})
+				if e.IsDir() {
+					return filepath.SkipDir
+				}
+			case strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".tmp") || strings.HasSuffix(name, ".partial"):
+				left = append(left, leftover{c, filepath.Join("STATE", rel)})
+			}
+			return nil
+		})
+		if err != nil && !(c > 0 && errors.Is(err, fs.ErrNotExist)) {
+			return nil, fmt.Errorf("leftovers: %w", err)
+		}
 	}
 	return left, nil
 }

@@ -31,6 +31,8 @@ type segment struct {
 
 // dayFootage is one day of the root and what its archive must hold.
 type dayFootage struct {
+	cam      int    // index in harness.cams
+	camera   string // "" for the default camera (ROOT/DATE), else ROOT/NAME/DATE
 	date     day.Date
 	segments []segment
 	frames   int64
@@ -44,43 +46,67 @@ type dayFootage struct {
 	encoding, tail, commit time.Duration
 }
 
-func (d *dayFootage) name() string { return d.date.String() }
+// name is the day folder's path below the root, which is also how the
+// harness keys cctvd's log lines: DATE for the default camera, NAME/DATE
+// for a named one.
+func (d *dayFootage) name() string {
+	if d.camera == "" {
+		return d.date.String()
+	}
+	return d.camera + "/" + d.date.String()
+}
 
-// recordDays films the days into dir, oldest first, ending three days ago,
-// and records each segment's name, size, SHA-256, mtime and frames, and each
-// day's frames and duration, as ffprobe sees them.
+// cameraName names camera c of o.cameras: the default camera first
+// (ROOT/DATE), then cam2, cam3, … (ROOT/camN/DATE).
+func cameraName(c int) string {
+	if c == 0 {
+		return ""
+	}
+	return fmt.Sprintf("cam%d", c+1)
+}
+
+// recordDays films the days of every camera into dir, ending three days
+// ago, ordered by date and then camera (cameras take turns at the archive
+// jobs, a day each), and records each segment's name, size, SHA-256,
+// mtime and frames, and each day's frames and duration, as ffprobe sees
+// them.
 func recordDays(ctx context.Context, dir string, o options) ([]*dayFootage, error) {
 	today := day.Of(time.Now())
 	var days []*dayFootage
 	for i := range o.days {
-		d := &dayFootage{date: today.AddDays(i - o.days - 2)}
-		folder := filepath.Join(dir, d.name())
-		if err := os.MkdirAll(folder, 0o755); err != nil {
-			return nil, fmt.Errorf("footage: %w", err)
-		}
-		// Days of different lengths end in chunks of different sizes.
-		n := o.segments + i%3
-		start := d.date.Start(time.Local).Add(8 * time.Hour)
-		names, err := footage.Record(ctx, footage.Run{Dir: folder, Profile: profile, Segments: n, First: 1, Start: start})
-		if err != nil {
-			return nil, fmt.Errorf("footage of %s: %w", d.name(), err)
-		}
-		var first, end time.Duration
-		for j, name := range names {
-			s, span, err := describe(ctx, filepath.Join(folder, name))
+		for c := range o.cameras {
+			d := &dayFootage{cam: c, camera: cameraName(c), date: today.AddDays(i - o.days - 2)}
+			folder := filepath.Join(dir, filepath.FromSlash(d.name()))
+			if err := os.MkdirAll(folder, 0o755); err != nil {
+				return nil, fmt.Errorf("footage: %w", err)
+			}
+			// Days of different lengths end in chunks of different sizes;
+			// the cameras' days differ too.
+			n := o.segments + (i+c)%3
+			// Real cameras' mtimes have fractions of a second, and each
+			// camera its own.
+			start := d.date.Start(time.Local).Add(8*time.Hour + time.Duration(c)*7*time.Minute + 153192286*time.Nanosecond)
+			names, err := footage.Record(ctx, footage.Run{Dir: folder, Profile: profile, Segments: n, First: 1, Start: start})
 			if err != nil {
 				return nil, fmt.Errorf("footage of %s: %w", d.name(), err)
 			}
-			if j == 0 {
-				first = span.start
+			var first, end time.Duration
+			for j, name := range names {
+				s, span, err := describe(ctx, filepath.Join(folder, name))
+				if err != nil {
+					return nil, fmt.Errorf("footage of %s: %w", d.name(), err)
+				}
+				if j == 0 {
+					first = span.start
+				}
+				end = span.start + span.duration
+				d.segments = append(d.segments, s)
+				d.frames += s.frames
 			}
-			end = span.start + span.duration
-			d.segments = append(d.segments, s)
-			d.frames += s.frames
+			d.duration = end - first
+			d.chunks = (n + o.chunkSegments - 1) / o.chunkSegments
+			days = append(days, d)
 		}
-		d.duration = end - first
-		d.chunks = (n + o.chunkSegments - 1) / o.chunkSegments
-		days = append(days, d)
 	}
 	return days, nil
 }
@@ -183,12 +209,12 @@ func fill(footageDir, root, state string, days []*dayFootage) error {
 		}
 	}
 	for _, d := range days {
-		dst := filepath.Join(root, d.name())
+		dst := filepath.Join(root, filepath.FromSlash(d.name()))
 		if err := os.MkdirAll(dst, 0o755); err != nil {
 			return fmt.Errorf("fill root: %w", err)
 		}
 		for _, s := range d.segments {
-			if err := copyFile(filepath.Join(footageDir, d.name(), s.name), filepath.Join(dst, s.name), s.mtime); err != nil {
+			if err := copyFile(filepath.Join(footageDir, filepath.FromSlash(d.name()), s.name), filepath.Join(dst, s.name), s.mtime); err != nil {
 				return fmt.Errorf("fill root: %w", err)
 			}
 		}

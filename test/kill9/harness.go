@@ -48,14 +48,34 @@ type stats struct {
 	rounds, aimed, restarts, cycles int
 	paced                           int
 	phases                          map[string]int
-	daysArchived                    int
-	segmentsIn, segmentsLost        int
-	checksumsPassed                 int
-	checksumFailures                int
-	tempsAfterKill, tempsLeft       int
+	cams                            []camStats // by camera, the default one first
 	events                          map[string]int
 	shortestKill, longestKill       time.Duration
 	calibrationFull, finalRunToDone time.Duration
+}
+
+// camStats are one camera's figures: every check holds per camera.
+type camStats struct {
+	daysArchived              int
+	segmentsIn, segmentsLost  int
+	checksumsPassed           int
+	checksumFailures          int
+	tempsAfterKill, tempsLeft int
+}
+
+// total adds up the cameras' figures.
+func (s *stats) total() camStats {
+	var t camStats
+	for _, c := range s.cams {
+		t.daysArchived += c.daysArchived
+		t.segmentsIn += c.segmentsIn
+		t.segmentsLost += c.segmentsLost
+		t.checksumsPassed += c.checksumsPassed
+		t.checksumFailures += c.checksumFailures
+		t.tempsAfterKill += c.tempsAfterKill
+		t.tempsLeft += c.tempsLeft
+	}
+	return t
 }
 
 func newHarness(o options) (*harness, error) {
@@ -67,7 +87,7 @@ func newHarness(o options) (*harness, error) {
 		root: filepath.Join(dir, "root"), state: filepath.Join(dir, "state"), logPath: filepath.Join(dir, "cctvd.log"),
 		rng:   rand.New(rand.NewPCG(uint64(o.seed), 0x6b696c6c39)),
 		began: time.Now(), probed: map[string]bool{}, pace: 1,
-		stats: stats{phases: map[string]int{}, events: map[string]int{}, shortestKill: time.Duration(1 << 62)}}
+		stats: stats{phases: map[string]int{}, events: map[string]int{}, cams: make([]camStats, o.cameras), shortestKill: time.Duration(1 << 62)}}
 	if h.log, err = os.Create(h.logPath); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("cctvd log: %w", err)
@@ -90,8 +110,8 @@ func (h *harness) prepare(ctx context.Context) error {
 		segs = append(segs, strconv.Itoa(len(d.segments)))
 		chunks = append(chunks, strconv.Itoa(d.chunks))
 	}
-	fmt.Printf("footage: %d days %s to %s, %s segments (%s chunks of ≤ %d), %dx%d at %d fps\n",
-		len(h.days), h.days[0].name(), h.days[len(h.days)-1].name(), strings.Join(segs, "+"),
+	fmt.Printf("footage: %d cameras × %d days, %s to %s, %s segments (%s chunks of ≤ %d), %dx%d at %d fps\n",
+		h.o.cameras, h.o.days, h.days[0].name(), h.days[len(h.days)-1].name(), strings.Join(segs, "+"),
 		strings.Join(chunks, "+"), h.o.chunkSegments, profile.Width, profile.Height, profile.FPS)
 	return nil
 }
@@ -101,8 +121,21 @@ func (h *harness) prepare(ctx context.Context) error {
 // steps to interrupt, and ffmpeg not niced so that timings follow the
 // machine rather than the other processes on it.
 func (h *harness) args() []string {
-	return []string{"--root", h.root, "--state", h.state, "--http", "", "--settle", "0s",
+	args := []string{"--root", h.root, "--state", h.state, "--http", "", "--settle", "0s",
 		"--chunk-segments", strconv.Itoa(h.o.chunkSegments), "--nice", "0", "--log-format", "json"}
+	if h.o.jobs > 0 {
+		args = append(args, "--jobs", strconv.Itoa(h.o.jobs))
+	}
+	return args
+}
+
+// stateOf is camera c's state folder, as cctvd lays it out: the state
+// folder itself for the default camera, STATE/cameras/NAME for the others.
+func (h *harness) stateOf(c int) string {
+	if name := cameraName(c); name != "" {
+		return filepath.Join(h.state, "cameras", name)
+	}
+	return h.state
 }
 
 func (h *harness) start(label string) (*daemon, error) {
@@ -118,7 +151,7 @@ func (h *harness) newCycle() error {
 	}
 	h.stats.cycles++
 	for _, d := range h.days {
-		h.stats.segmentsIn += len(d.segments)
+		h.stats.cams[d.cam].segmentsIn += len(d.segments)
 	}
 	h.refill = false
 	return nil
@@ -197,7 +230,8 @@ func (h *harness) endCycle(ctx context.Context, states []*dayState, strict bool)
 	var errs []error
 	for _, s := range states {
 		lost, err := h.checkDay(ctx, s)
-		h.stats.segmentsLost += lost
+		cs := &h.stats.cams[s.d.cam]
+		cs.segmentsLost += lost
 		switch {
 		case err != nil:
 			errs = append(errs, err)
@@ -210,9 +244,9 @@ func (h *harness) endCycle(ctx context.Context, states []*dayState, strict bool)
 			if err := h.checkRuns(s.d); err != nil {
 				errs = append(errs, err)
 			}
-			h.stats.daysArchived++
+			cs.daysArchived++
 		default:
-			h.stats.daysArchived++
+			cs.daysArchived++
 		}
 	}
 	left, err := h.leftovers(states)
@@ -220,11 +254,15 @@ func (h *harness) endCycle(ctx context.Context, states []*dayState, strict bool)
 		return err
 	}
 	if !strict {
-		left = slices.DeleteFunc(left, func(s string) bool { return strings.HasPrefix(s, "STATE") })
+		left = slices.DeleteFunc(left, func(l leftover) bool { return strings.HasPrefix(l.path, "STATE") })
 	}
-	h.stats.tempsLeft += len(left)
+	var paths []string
+	for _, l := range left {
+		h.stats.cams[l.cam].tempsLeft++
+		paths = append(paths, l.path)
+	}
 	if len(left) > 0 {
-		errs = append(errs, fmt.Errorf("left behind: %s", strings.Join(left, ", ")))
+		errs = append(errs, fmt.Errorf("left behind: %s", strings.Join(paths, ", ")))
 	}
 	h.refill = true
 	return errors.Join(errs...)
@@ -235,7 +273,7 @@ func (h *harness) endCycle(ctx context.Context, states []*dayState, strict bool)
 // days are one camera run each, so one run of the day's duration. Only a
 // clean stop guarantees the index: after a kill the next start finishes it.
 func (h *harness) checkRuns(d *dayFootage) error {
-	b, err := os.ReadFile(filepath.Join(h.state, "archived", d.name()+".json"))
+	b, err := os.ReadFile(filepath.Join(h.stateOf(d.cam), "archived", d.date.String()+".json"))
 	if err != nil {
 		return fmt.Errorf("%s: archive index: %w", d.name(), err)
 	}

@@ -1,11 +1,14 @@
 // Command kill9 proves that archiving survives kill -9: it runs the real
-// cctvd binary on a temporary root of a few short past days, SIGKILLs it at
+// cctvd binary on a temporary root of a few short past days of two
+// cameras (the default one in ROOT/DATE and cam2 in ROOT/cam2/DATE, each
+// with its own state in STATE and STATE/cameras/cam2), SIGKILLs it at
 // random moments of the archive pipeline, and after every kill checks, with
-// cctvd stopped, that each day holds all its segments byte for byte or a
-// verified archive. A last uninterrupted run must then archive every day
-// with no segment lost, every checksum passing and no temporary file left.
+// cctvd stopped, that each day of each camera holds all its segments byte
+// for byte or a verified archive. A last uninterrupted run must then
+// archive every day with no segment lost, every checksum passing and no
+// temporary file left in either camera's folders.
 //
-//	go run ./test/kill9 [-rounds 20] [-days 4] [-seed N] [-keep]
+//	go run ./test/kill9 [-rounds 20] [-cameras 2] [-days 2] [-jobs N] [-seed N] [-keep]
 //
 // A first uninterrupted run times each day's steps; a round's kill moment
 // is drawn from the start-up plus what is left of the day under way and a
@@ -31,7 +34,9 @@ import (
 type options struct {
 	rounds        int
 	aimEvery      int
+	cameras       int
 	days          int
+	jobs          int
 	segments      int
 	chunkSegments int
 	seed          int64
@@ -43,7 +48,9 @@ func main() {
 	var o options
 	flag.IntVar(&o.rounds, "rounds", 20, "kills, each after a random moment of archiving")
 	flag.IntVar(&o.aimEvery, "aim-every", 4, "every Nth round kills inside the short commit window (0: never)")
-	flag.IntVar(&o.days, "days", 4, "days of footage in the root")
+	flag.IntVar(&o.cameras, "cameras", 2, "cameras in the root: the default one (ROOT/DATE), then cam2, cam3, … (ROOT/camN/DATE)")
+	flag.IntVar(&o.days, "days", 2, "days of footage of each camera")
+	flag.IntVar(&o.jobs, "jobs", 0, "cctvd's --jobs, days archived at a time over all cameras (0: cctvd's default)")
 	flag.IntVar(&o.segments, "segments", 4, "10-second segments of the shortest day (the others have up to 2 more)")
 	flag.IntVar(&o.chunkSegments, "chunk-segments", 2, "cctvd's --chunk-segments: small, so that a day has several chunks to interrupt")
 	flag.Int64Var(&o.seed, "seed", 0, "seed of the kill moments (default: from the clock; printed, to repeat a run)")
@@ -70,8 +77,8 @@ func main() {
 // run, kills cctvd o.rounds times, lets a last run finish, and prints the
 // figures. Any broken invariant ends it with an error.
 func run(ctx context.Context, o options) (err error) {
-	if o.rounds < 0 || o.aimEvery < 0 || o.days < 1 || o.segments < 1 || o.chunkSegments < 1 {
-		return fmt.Errorf("-rounds and -aim-every must not be negative, -days, -segments and -chunk-segments must be positive")
+	if o.rounds < 0 || o.aimEvery < 0 || o.jobs < 0 || o.cameras < 1 || o.days < 1 || o.segments < 1 || o.chunkSegments < 1 {
+		return fmt.Errorf("-rounds, -aim-every and -jobs must not be negative, -cameras, -days, -segments and -chunk-segments must be positive")
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()

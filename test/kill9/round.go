@@ -132,7 +132,7 @@ func (h *harness) checkKill(ctx context.Context, n int, k killed) error {
 		if s.done() {
 			archived++
 		}
-		h.stats.tempsAfterKill += len(s.temps)
+		h.stats.cams[s.d.cam].tempsAfterKill += len(s.temps)
 	}
 	from := "start"
 	if k.plan.aim != nil {
@@ -146,7 +146,7 @@ func (h *harness) checkKill(ctx context.Context, n int, k killed) error {
 	errs := []error{logged(k.errors)}
 	for _, s := range states {
 		lost, err := h.checkDay(ctx, s)
-		h.stats.segmentsLost += lost
+		h.stats.cams[s.d.cam].segmentsLost += lost
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -162,7 +162,7 @@ func (h *harness) waitVerified(ctx context.Context, d *daemon, day *dayFootage) 
 	defer deadline.Stop()
 	// The commit may take only milliseconds: a look that comes after it
 	// finds video.mp4 in place, and the kill then lands just after.
-	video := filepath.Join(h.root, day.name(), videoName)
+	video := filepath.Join(h.root, filepath.FromSlash(day.name()), videoName)
 	for {
 		if w := h.inspectWork(day); w != nil && w.manifest && w.phase != "encoding" {
 			return nil

@@ -28,6 +28,7 @@ func (h *harness) printSummary() {
 		kills = fmt.Sprintf("%d (%d aimed at the commit window), after %.2f to %.2f s of running",
 			s.rounds, s.aimed, s.shortestKill.Seconds(), s.longestKill.Seconds())
 	}
+	t := s.total()
 	fmt.Printf(`summary (seed %d)
   kill -9 rounds      %s
   kills per phase     %s
@@ -37,12 +38,28 @@ func (h *harness) printSummary() {
   segments            %d in, %d lost
   checksums           %d sha512sum -c passed, %d failed
   temporary files     %d after kills (cleared by the next start), %d left at the end
-  recovery (log)      %s
+`, h.o.seed, kills, orNone(ph), s.restarts, s.rounds, s.cycles, t.daysArchived, t.segmentsIn, t.segmentsLost,
+		t.checksumsPassed, t.checksumFailures, t.tempsAfterKill, t.tempsLeft)
+	for c, cs := range s.cams {
+		where := "ROOT/DATE, STATE"
+		if name := cameraName(c); name != "" {
+			where = fmt.Sprintf("ROOT/%s/DATE, STATE/cameras/%s", name, name)
+		}
+		fmt.Printf("  camera %-12s %d days archived, segments %d in / %d lost, checksums %d passed / %d failed, temporary files %d after kills / %d left (%s)\n",
+			orDefault(cameraName(c)), cs.daysArchived, cs.segmentsIn, cs.segmentsLost, cs.checksumsPassed, cs.checksumFailures,
+			cs.tempsAfterKill, cs.tempsLeft, where)
+	}
+	fmt.Printf(`  recovery (log)      %s
   uninterrupted run   %.1f s (calibration); final run done after %.1f s; pace ×%.2f of the calibration (%d days)
   wall time           %s
-`, h.o.seed, kills, orNone(ph), s.restarts, s.rounds, s.cycles, s.daysArchived, s.segmentsIn, s.segmentsLost,
-		s.checksumsPassed, s.checksumFailures, s.tempsAfterKill, s.tempsLeft, orNone(ev),
-		s.calibrationFull.Seconds(), s.finalRunToDone.Seconds(), h.pace, s.paced, time.Since(h.began).Round(time.Second))
+`, orNone(ev), s.calibrationFull.Seconds(), s.finalRunToDone.Seconds(), h.pace, s.paced, time.Since(h.began).Round(time.Second))
+}
+
+func orDefault(camera string) string {
+	if camera == "" {
+		return "(default)"
+	}
+	return camera
 }
 
 func orNone(items []string) string {

@@ -758,6 +758,12 @@ type Day struct {
 	NextAttemptTime *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=next_attempt_time,json=nextAttemptTime,proto3" json:"next_attempt_time,omitempty"`
 	// The camera the day is of; "" for the default camera.
 	Camera string `protobuf:"bytes,20,opt,name=camera,proto3" json:"camera,omitempty"`
+	// The day is held: retention never deletes it (HoldDay).
+	Held bool `protobuf:"varint,40,opt,name=held,proto3" json:"held,omitempty"`
+	// Why it is held, who held it and when; unset when not held.
+	HoldReason string                 `protobuf:"bytes,41,opt,name=hold_reason,json=holdReason,proto3" json:"hold_reason,omitempty"`
+	HoldWho    string                 `protobuf:"bytes,42,opt,name=hold_who,json=holdWho,proto3" json:"hold_who,omitempty"`
+	HoldTime   *timestamppb.Timestamp `protobuf:"bytes,43,opt,name=hold_time,json=holdTime,proto3" json:"hold_time,omitempty"`
 	// What the last scrub of each archive found, in archive order; an
 	// archive never scrubbed has result UNSPECIFIED.
 	Scrubs []*ScrubArchive `protobuf:"bytes,50,rep,name=scrubs,proto3" json:"scrubs,omitempty"`
@@ -939,6 +945,34 @@ func (x *Day) GetCamera() string {
 		return x.Camera
 	}
 	return ""
+}
+
+func (x *Day) GetHeld() bool {
+	if x != nil {
+		return x.Held
+	}
+	return false
+}
+
+func (x *Day) GetHoldReason() string {
+	if x != nil {
+		return x.HoldReason
+	}
+	return ""
+}
+
+func (x *Day) GetHoldWho() string {
+	if x != nil {
+		return x.HoldWho
+	}
+	return ""
+}
+
+func (x *Day) GetHoldTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.HoldTime
+	}
+	return nil
 }
 
 func (x *Day) GetScrubs() []*ScrubArchive {
@@ -1866,6 +1900,8 @@ type GetStatusResponse struct {
 	Misplaced []*MisplacedEntry `protobuf:"bytes,11,rep,name=misplaced,proto3" json:"misplaced,omitempty"`
 	// The cameras, as ListCameras lists them: a silent one needs a look.
 	Cameras []*Camera `protobuf:"bytes,12,rep,name=cameras,proto3" json:"cameras,omitempty"`
+	// Retention: free space against --keep-free, and whether it is blocked.
+	Retention *RetentionStatus `protobuf:"bytes,40,opt,name=retention,proto3" json:"retention,omitempty"`
 	// Every archive whose last scrub found it damaged, over all cameras,
 	// oldest day first: it is kept, never repaired or deleted; restore it
 	// from a copy and scrub it again.
@@ -1987,6 +2023,13 @@ func (x *GetStatusResponse) GetMisplaced() []*MisplacedEntry {
 func (x *GetStatusResponse) GetCameras() []*Camera {
 	if x != nil {
 		return x.Cameras
+	}
+	return nil
+}
+
+func (x *GetStatusResponse) GetRetention() *RetentionStatus {
+	if x != nil {
+		return x.Retention
 	}
 	return nil
 }
@@ -2951,6 +2994,604 @@ func (x *CancelConversionResponse) GetCamera() string {
 	return ""
 }
 
+// RetentionStatus is retention at a glance.
+type RetentionStatus struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Free space is under --keep-free and no day may be deleted: every byte
+	// is kept, uploads answer 507 once the disk is full.
+	Blocked bool `protobuf:"varint,1,opt,name=blocked,proto3" json:"blocked,omitempty"`
+	// When it became blocked.
+	BlockedSince *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=blocked_since,json=blockedSince,proto3" json:"blocked_since,omitempty"`
+	// Free bytes of the root's file system at the last check, and the
+	// bytes --keep-free keeps free.
+	FreeBytes     int64 `protobuf:"varint,3,opt,name=free_bytes,json=freeBytes,proto3" json:"free_bytes,omitempty"`
+	KeepFreeBytes int64 `protobuf:"varint,4,opt,name=keep_free_bytes,json=keepFreeBytes,proto3" json:"keep_free_bytes,omitempty"`
+	// Days and bytes deleted by retention since cctvd started.
+	DeletedDays  int32 `protobuf:"varint,5,opt,name=deleted_days,json=deletedDays,proto3" json:"deleted_days,omitempty"`
+	DeletedBytes int64 `protobuf:"varint,6,opt,name=deleted_bytes,json=deletedBytes,proto3" json:"deleted_bytes,omitempty"`
+	// The error that stops deletion now (a ledger that cannot be written),
+	// or empty.
+	Error string `protobuf:"bytes,7,opt,name=error,proto3" json:"error,omitempty"`
+	// When free space was last checked.
+	CheckTime     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=check_time,json=checkTime,proto3" json:"check_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetentionStatus) Reset() {
+	*x = RetentionStatus{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetentionStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetentionStatus) ProtoMessage() {}
+
+func (x *RetentionStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetentionStatus.ProtoReflect.Descriptor instead.
+func (*RetentionStatus) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *RetentionStatus) GetBlocked() bool {
+	if x != nil {
+		return x.Blocked
+	}
+	return false
+}
+
+func (x *RetentionStatus) GetBlockedSince() *timestamppb.Timestamp {
+	if x != nil {
+		return x.BlockedSince
+	}
+	return nil
+}
+
+func (x *RetentionStatus) GetFreeBytes() int64 {
+	if x != nil {
+		return x.FreeBytes
+	}
+	return 0
+}
+
+func (x *RetentionStatus) GetKeepFreeBytes() int64 {
+	if x != nil {
+		return x.KeepFreeBytes
+	}
+	return 0
+}
+
+func (x *RetentionStatus) GetDeletedDays() int32 {
+	if x != nil {
+		return x.DeletedDays
+	}
+	return 0
+}
+
+func (x *RetentionStatus) GetDeletedBytes() int64 {
+	if x != nil {
+		return x.DeletedBytes
+	}
+	return 0
+}
+
+func (x *RetentionStatus) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+func (x *RetentionStatus) GetCheckTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CheckTime
+	}
+	return nil
+}
+
+// HoldDayRequest asks to hold a day.
+type HoldDayRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The day, YYYY-MM-DD.
+	Date string `protobuf:"bytes,1,opt,name=date,proto3" json:"date,omitempty"`
+	// The camera; "" is the default camera.
+	Camera string `protobuf:"bytes,2,opt,name=camera,proto3" json:"camera,omitempty"`
+	// Why: required (an incident, a police reference).
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HoldDayRequest) Reset() {
+	*x = HoldDayRequest{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HoldDayRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HoldDayRequest) ProtoMessage() {}
+
+func (x *HoldDayRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HoldDayRequest.ProtoReflect.Descriptor instead.
+func (*HoldDayRequest) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *HoldDayRequest) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+func (x *HoldDayRequest) GetCamera() string {
+	if x != nil {
+		return x.Camera
+	}
+	return ""
+}
+
+func (x *HoldDayRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// HoldDayResponse is the hold as kept.
+type HoldDayResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Hold          *RetentionHold         `protobuf:"bytes,1,opt,name=hold,proto3" json:"hold,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HoldDayResponse) Reset() {
+	*x = HoldDayResponse{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HoldDayResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HoldDayResponse) ProtoMessage() {}
+
+func (x *HoldDayResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HoldDayResponse.ProtoReflect.Descriptor instead.
+func (*HoldDayResponse) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *HoldDayResponse) GetHold() *RetentionHold {
+	if x != nil {
+		return x.Hold
+	}
+	return nil
+}
+
+// RetentionHold is one day's hold.
+type RetentionHold struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Camera        string                 `protobuf:"bytes,1,opt,name=camera,proto3" json:"camera,omitempty"`
+	Date          string                 `protobuf:"bytes,2,opt,name=date,proto3" json:"date,omitempty"`
+	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	Who           string                 `protobuf:"bytes,4,opt,name=who,proto3" json:"who,omitempty"`
+	Time          *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=time,proto3" json:"time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetentionHold) Reset() {
+	*x = RetentionHold{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetentionHold) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetentionHold) ProtoMessage() {}
+
+func (x *RetentionHold) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetentionHold.ProtoReflect.Descriptor instead.
+func (*RetentionHold) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *RetentionHold) GetCamera() string {
+	if x != nil {
+		return x.Camera
+	}
+	return ""
+}
+
+func (x *RetentionHold) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+func (x *RetentionHold) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *RetentionHold) GetWho() string {
+	if x != nil {
+		return x.Who
+	}
+	return ""
+}
+
+func (x *RetentionHold) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
+// ReleaseDayRequest asks to end a day's hold.
+type ReleaseDayRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The day, YYYY-MM-DD.
+	Date string `protobuf:"bytes,1,opt,name=date,proto3" json:"date,omitempty"`
+	// The camera; "" is the default camera.
+	Camera        string `protobuf:"bytes,2,opt,name=camera,proto3" json:"camera,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReleaseDayRequest) Reset() {
+	*x = ReleaseDayRequest{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReleaseDayRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReleaseDayRequest) ProtoMessage() {}
+
+func (x *ReleaseDayRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReleaseDayRequest.ProtoReflect.Descriptor instead.
+func (*ReleaseDayRequest) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ReleaseDayRequest) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+func (x *ReleaseDayRequest) GetCamera() string {
+	if x != nil {
+		return x.Camera
+	}
+	return ""
+}
+
+// ReleaseDayResponse is the hold that ended.
+type ReleaseDayResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Hold          *RetentionHold         `protobuf:"bytes,1,opt,name=hold,proto3" json:"hold,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReleaseDayResponse) Reset() {
+	*x = ReleaseDayResponse{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReleaseDayResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReleaseDayResponse) ProtoMessage() {}
+
+func (x *ReleaseDayResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReleaseDayResponse.ProtoReflect.Descriptor instead.
+func (*ReleaseDayResponse) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *ReleaseDayResponse) GetHold() *RetentionHold {
+	if x != nil {
+		return x.Hold
+	}
+	return nil
+}
+
+// PlanRetentionRequest asks what retention would do now.
+type PlanRetentionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlanRetentionRequest) Reset() {
+	*x = PlanRetentionRequest{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlanRetentionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlanRetentionRequest) ProtoMessage() {}
+
+func (x *PlanRetentionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlanRetentionRequest.ProtoReflect.Descriptor instead.
+func (*PlanRetentionRequest) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{32}
+}
+
+// PlanRetentionResponse is retention's plan now.
+type PlanRetentionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Every day of every camera: those to delete first, oldest first, each
+	// with why it would go (keep-free, max-age); then those that stay, by
+	// date, each with why (held, today, settling, not archived, archive
+	// without checksum, damaged, newest archive, limit already met).
+	Days []*RetentionDay `protobuf:"bytes,1,rep,name=days,proto3" json:"days,omitempty"`
+	// Free bytes now and the bytes --keep-free keeps free.
+	FreeBytes     int64 `protobuf:"varint,2,opt,name=free_bytes,json=freeBytes,proto3" json:"free_bytes,omitempty"`
+	KeepFreeBytes int64 `protobuf:"varint,3,opt,name=keep_free_bytes,json=keepFreeBytes,proto3" json:"keep_free_bytes,omitempty"`
+	// Free space stays short even after every deletion of the plan.
+	Short bool `protobuf:"varint,4,opt,name=short,proto3" json:"short,omitempty"`
+	// The day ages are counted from (YYYY-MM-DD): the earlier of today and
+	// the newest day with footage.
+	ReferenceDate string `protobuf:"bytes,5,opt,name=reference_date,json=referenceDate,proto3" json:"reference_date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlanRetentionResponse) Reset() {
+	*x = PlanRetentionResponse{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlanRetentionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlanRetentionResponse) ProtoMessage() {}
+
+func (x *PlanRetentionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlanRetentionResponse.ProtoReflect.Descriptor instead.
+func (*PlanRetentionResponse) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *PlanRetentionResponse) GetDays() []*RetentionDay {
+	if x != nil {
+		return x.Days
+	}
+	return nil
+}
+
+func (x *PlanRetentionResponse) GetFreeBytes() int64 {
+	if x != nil {
+		return x.FreeBytes
+	}
+	return 0
+}
+
+func (x *PlanRetentionResponse) GetKeepFreeBytes() int64 {
+	if x != nil {
+		return x.KeepFreeBytes
+	}
+	return 0
+}
+
+func (x *PlanRetentionResponse) GetShort() bool {
+	if x != nil {
+		return x.Short
+	}
+	return false
+}
+
+func (x *PlanRetentionResponse) GetReferenceDate() string {
+	if x != nil {
+		return x.ReferenceDate
+	}
+	return ""
+}
+
+// RetentionDay is one day of a retention plan.
+type RetentionDay struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Camera string                 `protobuf:"bytes,1,opt,name=camera,proto3" json:"camera,omitempty"`
+	Date   string                 `protobuf:"bytes,2,opt,name=date,proto3" json:"date,omitempty"`
+	// It would be deleted now.
+	Delete bool `protobuf:"varint,3,opt,name=delete,proto3" json:"delete,omitempty"`
+	// Why it goes or stays.
+	Reason string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Bytes of its archives.
+	ArchiveBytes  int64 `protobuf:"varint,5,opt,name=archive_bytes,json=archiveBytes,proto3" json:"archive_bytes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetentionDay) Reset() {
+	*x = RetentionDay{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetentionDay) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetentionDay) ProtoMessage() {}
+
+func (x *RetentionDay) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetentionDay.ProtoReflect.Descriptor instead.
+func (*RetentionDay) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *RetentionDay) GetCamera() string {
+	if x != nil {
+		return x.Camera
+	}
+	return ""
+}
+
+func (x *RetentionDay) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+func (x *RetentionDay) GetDelete() bool {
+	if x != nil {
+		return x.Delete
+	}
+	return false
+}
+
+func (x *RetentionDay) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *RetentionDay) GetArchiveBytes() int64 {
+	if x != nil {
+		return x.ArchiveBytes
+	}
+	return 0
+}
+
 // ScrubArchive is one archive's last scrub.
 type ScrubArchive struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2976,7 +3617,7 @@ type ScrubArchive struct {
 
 func (x *ScrubArchive) Reset() {
 	*x = ScrubArchive{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[26]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2988,7 +3629,7 @@ func (x *ScrubArchive) String() string {
 func (*ScrubArchive) ProtoMessage() {}
 
 func (x *ScrubArchive) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[26]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3001,7 +3642,7 @@ func (x *ScrubArchive) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScrubArchive.ProtoReflect.Descriptor instead.
 func (*ScrubArchive) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{26}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ScrubArchive) GetCamera() string {
@@ -3075,7 +3716,7 @@ type ScrubDayRequest struct {
 
 func (x *ScrubDayRequest) Reset() {
 	*x = ScrubDayRequest{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[27]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3087,7 +3728,7 @@ func (x *ScrubDayRequest) String() string {
 func (*ScrubDayRequest) ProtoMessage() {}
 
 func (x *ScrubDayRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[27]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3100,7 +3741,7 @@ func (x *ScrubDayRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScrubDayRequest.ProtoReflect.Descriptor instead.
 func (*ScrubDayRequest) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{27}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ScrubDayRequest) GetDate() string {
@@ -3146,7 +3787,7 @@ type ScrubDayResponse struct {
 
 func (x *ScrubDayResponse) Reset() {
 	*x = ScrubDayResponse{}
-	mi := &file_cctv_v1_cctv_proto_msgTypes[28]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3158,7 +3799,7 @@ func (x *ScrubDayResponse) String() string {
 func (*ScrubDayResponse) ProtoMessage() {}
 
 func (x *ScrubDayResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cctv_v1_cctv_proto_msgTypes[28]
+	mi := &file_cctv_v1_cctv_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3171,7 +3812,7 @@ func (x *ScrubDayResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScrubDayResponse.ProtoReflect.Descriptor instead.
 func (*ScrubDayResponse) Descriptor() ([]byte, []int) {
-	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{28}
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ScrubDayResponse) GetCamera() string {
@@ -3253,7 +3894,7 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\x05files\x18\x02 \x03(\tR\x05files\x12\x16\n" +
 	"\x06detail\x18\x03 \x01(\tR\x06detail\x12.\n" +
 	"\x04time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x125\n" +
-	"\bduration\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\bduration\"\xab\b\n" +
+	"\bduration\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\bduration\"\xb4\t\n" +
 	"\x03Day\x12\x12\n" +
 	"\x04date\x18\x01 \x01(\tR\x04date\x12'\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x11.cctv.v1.DayStateR\x05state\x12#\n" +
@@ -3277,7 +3918,12 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\n" +
 	"last_error\x18\x12 \x01(\tR\tlastError\x12F\n" +
 	"\x11next_attempt_time\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\x0fnextAttemptTime\x12\x16\n" +
-	"\x06camera\x18\x14 \x01(\tR\x06camera\x12-\n" +
+	"\x06camera\x18\x14 \x01(\tR\x06camera\x12\x12\n" +
+	"\x04held\x18( \x01(\bR\x04held\x12\x1f\n" +
+	"\vhold_reason\x18) \x01(\tR\n" +
+	"holdReason\x12\x19\n" +
+	"\bhold_who\x18* \x01(\tR\aholdWho\x127\n" +
+	"\thold_time\x18+ \x01(\v2\x1a.google.protobuf.TimestampR\bholdTime\x12-\n" +
 	"\x06scrubs\x182 \x03(\v2\x15.cctv.v1.ScrubArchiveR\x06scrubs\x127\n" +
 	"\fscrub_result\x183 \x01(\x0e2\x14.cctv.v1.ScrubResultR\vscrubResult\x12B\n" +
 	"\x0flast_scrub_time\x184 \x01(\v2\x1a.google.protobuf.TimestampR\rlastScrubTime\"N\n" +
@@ -3360,7 +4006,7 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\trecording\x18\f \x01(\bR\trecording\x125\n" +
 	"\bdue_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\adueTime\x12\x16\n" +
 	"\x06camera\x18\x0e \x01(\tR\x06camera\"\x12\n" +
-	"\x10GetStatusRequest\"\xdd\x05\n" +
+	"\x10GetStatusRequest\"\x95\x06\n" +
 	"\x11GetStatusResponse\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x129\n" +
 	"\n" +
@@ -3376,7 +4022,8 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\apending\x18\n" +
 	" \x03(\v2\x1a.cctv.v1.PendingConversionR\apending\x125\n" +
 	"\tmisplaced\x18\v \x03(\v2\x17.cctv.v1.MisplacedEntryR\tmisplaced\x12)\n" +
-	"\acameras\x18\f \x03(\v2\x0f.cctv.v1.CameraR\acameras\x12@\n" +
+	"\acameras\x18\f \x03(\v2\x0f.cctv.v1.CameraR\acameras\x126\n" +
+	"\tretention\x18( \x01(\v2\x18.cctv.v1.RetentionStatusR\tretention\x12@\n" +
 	"\x10damaged_archives\x182 \x03(\v2\x15.cctv.v1.ScrubArchiveR\x0fdamagedArchives\x12F\n" +
 	"\x11oldest_scrub_time\x183 \x01(\v2\x1a.google.protobuf.TimestampR\x0foldestScrubTime\"\xb9\x01\n" +
 	"\x11PendingConversion\x12\x12\n" +
@@ -3445,7 +4092,49 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\x04date\x18\x01 \x01(\tR\x04date\x12.\n" +
 	"\x05phase\x18\x02 \x01(\x0e2\x18.cctv.v1.ConversionPhaseR\x05phase\x12#\n" +
 	"\rremoved_files\x18\x03 \x01(\x05R\fremovedFiles\x12\x16\n" +
-	"\x06camera\x18\x04 \x01(\tR\x06camera\"\x93\x02\n" +
+	"\x06camera\x18\x04 \x01(\tR\x06camera\"\xcc\x02\n" +
+	"\x0fRetentionStatus\x12\x18\n" +
+	"\ablocked\x18\x01 \x01(\bR\ablocked\x12?\n" +
+	"\rblocked_since\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\fblockedSince\x12\x1d\n" +
+	"\n" +
+	"free_bytes\x18\x03 \x01(\x03R\tfreeBytes\x12&\n" +
+	"\x0fkeep_free_bytes\x18\x04 \x01(\x03R\rkeepFreeBytes\x12!\n" +
+	"\fdeleted_days\x18\x05 \x01(\x05R\vdeletedDays\x12#\n" +
+	"\rdeleted_bytes\x18\x06 \x01(\x03R\fdeletedBytes\x12\x14\n" +
+	"\x05error\x18\a \x01(\tR\x05error\x129\n" +
+	"\n" +
+	"check_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tcheckTime\"T\n" +
+	"\x0eHoldDayRequest\x12\x12\n" +
+	"\x04date\x18\x01 \x01(\tR\x04date\x12\x16\n" +
+	"\x06camera\x18\x02 \x01(\tR\x06camera\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"=\n" +
+	"\x0fHoldDayResponse\x12*\n" +
+	"\x04hold\x18\x01 \x01(\v2\x16.cctv.v1.RetentionHoldR\x04hold\"\x95\x01\n" +
+	"\rRetentionHold\x12\x16\n" +
+	"\x06camera\x18\x01 \x01(\tR\x06camera\x12\x12\n" +
+	"\x04date\x18\x02 \x01(\tR\x04date\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x10\n" +
+	"\x03who\x18\x04 \x01(\tR\x03who\x12.\n" +
+	"\x04time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"?\n" +
+	"\x11ReleaseDayRequest\x12\x12\n" +
+	"\x04date\x18\x01 \x01(\tR\x04date\x12\x16\n" +
+	"\x06camera\x18\x02 \x01(\tR\x06camera\"@\n" +
+	"\x12ReleaseDayResponse\x12*\n" +
+	"\x04hold\x18\x01 \x01(\v2\x16.cctv.v1.RetentionHoldR\x04hold\"\x16\n" +
+	"\x14PlanRetentionRequest\"\xc6\x01\n" +
+	"\x15PlanRetentionResponse\x12)\n" +
+	"\x04days\x18\x01 \x03(\v2\x15.cctv.v1.RetentionDayR\x04days\x12\x1d\n" +
+	"\n" +
+	"free_bytes\x18\x02 \x01(\x03R\tfreeBytes\x12&\n" +
+	"\x0fkeep_free_bytes\x18\x03 \x01(\x03R\rkeepFreeBytes\x12\x14\n" +
+	"\x05short\x18\x04 \x01(\bR\x05short\x12%\n" +
+	"\x0ereference_date\x18\x05 \x01(\tR\rreferenceDate\"\x8f\x01\n" +
+	"\fRetentionDay\x12\x16\n" +
+	"\x06camera\x18\x01 \x01(\tR\x06camera\x12\x12\n" +
+	"\x04date\x18\x02 \x01(\tR\x04date\x12\x16\n" +
+	"\x06delete\x18\x03 \x01(\bR\x06delete\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\x12#\n" +
+	"\rarchive_bytes\x18\x05 \x01(\x03R\farchiveBytes\"\x93\x02\n" +
 	"\fScrubArchive\x12\x16\n" +
 	"\x06camera\x18\x01 \x01(\tR\x06camera\x12\x12\n" +
 	"\x04date\x18\x02 \x01(\tR\x04date\x12\x12\n" +
@@ -3536,7 +4225,7 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\x15SCRUB_RESULT_MISMATCH\x10\x02\x12!\n" +
 	"\x1dSCRUB_RESULT_MISSING_CHECKSUM\x10\x03\x12\x1d\n" +
 	"\x19SCRUB_RESULT_BAD_CHECKSUM\x10\x04\x12\x1b\n" +
-	"\x17SCRUB_RESULT_UNREADABLE\x10\x052\x85\x04\n" +
+	"\x17SCRUB_RESULT_UNREADABLE\x10\x052\xda\x05\n" +
 	"\vCctvService\x12B\n" +
 	"\tGetStatus\x12\x19.cctv.v1.GetStatusRequest\x1a\x1a.cctv.v1.GetStatusResponse\x12H\n" +
 	"\vListCameras\x12\x1b.cctv.v1.ListCamerasRequest\x1a\x1c.cctv.v1.ListCamerasResponse\x12?\n" +
@@ -3544,7 +4233,11 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\tVerifyDay\x12\x19.cctv.v1.VerifyDayRequest\x1a\x1a.cctv.v1.VerifyDayResponse\x12G\n" +
 	"\n" +
 	"ConvertDay\x12\x1a.cctv.v1.ConvertDayRequest\x1a\x1b.cctv.v1.ConvertDayResponse0\x01\x12W\n" +
-	"\x10CancelConversion\x12 .cctv.v1.CancelConversionRequest\x1a!.cctv.v1.CancelConversionResponse\x12A\n" +
+	"\x10CancelConversion\x12 .cctv.v1.CancelConversionRequest\x1a!.cctv.v1.CancelConversionResponse\x12<\n" +
+	"\aHoldDay\x12\x17.cctv.v1.HoldDayRequest\x1a\x18.cctv.v1.HoldDayResponse\x12E\n" +
+	"\n" +
+	"ReleaseDay\x12\x1a.cctv.v1.ReleaseDayRequest\x1a\x1b.cctv.v1.ReleaseDayResponse\x12N\n" +
+	"\rPlanRetention\x12\x1d.cctv.v1.PlanRetentionRequest\x1a\x1e.cctv.v1.PlanRetentionResponse\x12A\n" +
 	"\bScrubDay\x12\x18.cctv.v1.ScrubDayRequest\x1a\x19.cctv.v1.ScrubDayResponse0\x01B-Z+github.com/cctvd/cctvd/proto/cctv/v1;cctvv1b\x06proto3"
 
 var (
@@ -3560,7 +4253,7 @@ func file_cctv_v1_cctv_proto_rawDescGZIP() []byte {
 }
 
 var file_cctv_v1_cctv_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_cctv_v1_cctv_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
+var file_cctv_v1_cctv_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_cctv_v1_cctv_proto_goTypes = []any{
 	(DayState)(0),                    // 0: cctv.v1.DayState
 	(ChecksumState)(0),               // 1: cctv.v1.ChecksumState
@@ -3594,95 +4287,118 @@ var file_cctv_v1_cctv_proto_goTypes = []any{
 	(*ConvertDayResponse)(nil),       // 29: cctv.v1.ConvertDayResponse
 	(*CancelConversionRequest)(nil),  // 30: cctv.v1.CancelConversionRequest
 	(*CancelConversionResponse)(nil), // 31: cctv.v1.CancelConversionResponse
-	(*ScrubArchive)(nil),             // 32: cctv.v1.ScrubArchive
-	(*ScrubDayRequest)(nil),          // 33: cctv.v1.ScrubDayRequest
-	(*ScrubDayResponse)(nil),         // 34: cctv.v1.ScrubDayResponse
-	(*timestamppb.Timestamp)(nil),    // 35: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),      // 36: google.protobuf.Duration
+	(*RetentionStatus)(nil),          // 32: cctv.v1.RetentionStatus
+	(*HoldDayRequest)(nil),           // 33: cctv.v1.HoldDayRequest
+	(*HoldDayResponse)(nil),          // 34: cctv.v1.HoldDayResponse
+	(*RetentionHold)(nil),            // 35: cctv.v1.RetentionHold
+	(*ReleaseDayRequest)(nil),        // 36: cctv.v1.ReleaseDayRequest
+	(*ReleaseDayResponse)(nil),       // 37: cctv.v1.ReleaseDayResponse
+	(*PlanRetentionRequest)(nil),     // 38: cctv.v1.PlanRetentionRequest
+	(*PlanRetentionResponse)(nil),    // 39: cctv.v1.PlanRetentionResponse
+	(*RetentionDay)(nil),             // 40: cctv.v1.RetentionDay
+	(*ScrubArchive)(nil),             // 41: cctv.v1.ScrubArchive
+	(*ScrubDayRequest)(nil),          // 42: cctv.v1.ScrubDayRequest
+	(*ScrubDayResponse)(nil),         // 43: cctv.v1.ScrubDayResponse
+	(*timestamppb.Timestamp)(nil),    // 44: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),      // 45: google.protobuf.Duration
 }
 var file_cctv_v1_cctv_proto_depIdxs = []int32{
 	4,  // 0: cctv.v1.MisplacedEntry.kind:type_name -> cctv.v1.MisplacedKind
 	3,  // 1: cctv.v1.Finding.kind:type_name -> cctv.v1.FindingKind
-	35, // 2: cctv.v1.Finding.time:type_name -> google.protobuf.Timestamp
-	36, // 3: cctv.v1.Finding.duration:type_name -> google.protobuf.Duration
+	44, // 2: cctv.v1.Finding.time:type_name -> google.protobuf.Timestamp
+	45, // 3: cctv.v1.Finding.duration:type_name -> google.protobuf.Duration
 	0,  // 4: cctv.v1.Day.state:type_name -> cctv.v1.DayState
-	36, // 5: cctv.v1.Day.covered:type_name -> google.protobuf.Duration
-	35, // 6: cctv.v1.Day.first_segment_time:type_name -> google.protobuf.Timestamp
-	35, // 7: cctv.v1.Day.last_segment_time:type_name -> google.protobuf.Timestamp
-	36, // 8: cctv.v1.Day.gap_duration:type_name -> google.protobuf.Duration
+	45, // 5: cctv.v1.Day.covered:type_name -> google.protobuf.Duration
+	44, // 6: cctv.v1.Day.first_segment_time:type_name -> google.protobuf.Timestamp
+	44, // 7: cctv.v1.Day.last_segment_time:type_name -> google.protobuf.Timestamp
+	45, // 8: cctv.v1.Day.gap_duration:type_name -> google.protobuf.Duration
 	1,  // 9: cctv.v1.Day.checksum_state:type_name -> cctv.v1.ChecksumState
-	35, // 10: cctv.v1.Day.due_time:type_name -> google.protobuf.Timestamp
-	35, // 11: cctv.v1.Day.next_attempt_time:type_name -> google.protobuf.Timestamp
-	32, // 12: cctv.v1.Day.scrubs:type_name -> cctv.v1.ScrubArchive
-	5,  // 13: cctv.v1.Day.scrub_result:type_name -> cctv.v1.ScrubResult
-	35, // 14: cctv.v1.Day.last_scrub_time:type_name -> google.protobuf.Timestamp
-	0,  // 15: cctv.v1.DayStateCount.state:type_name -> cctv.v1.DayState
-	35, // 16: cctv.v1.RecentError.time:type_name -> google.protobuf.Timestamp
-	2,  // 17: cctv.v1.ConversionProgress.phase:type_name -> cctv.v1.ConversionPhase
-	36, // 18: cctv.v1.ConversionProgress.out_time:type_name -> google.protobuf.Duration
-	36, // 19: cctv.v1.ConversionProgress.total_time:type_name -> google.protobuf.Duration
-	36, // 20: cctv.v1.ConversionProgress.eta:type_name -> google.protobuf.Duration
-	35, // 21: cctv.v1.ConversionProgress.start_time:type_name -> google.protobuf.Timestamp
-	35, // 22: cctv.v1.ConversionProgress.update_time:type_name -> google.protobuf.Timestamp
-	36, // 23: cctv.v1.PlanSegment.duration:type_name -> google.protobuf.Duration
-	35, // 24: cctv.v1.PlanSegment.start_time:type_name -> google.protobuf.Timestamp
-	3,  // 25: cctv.v1.KeptFile.reason:type_name -> cctv.v1.FindingKind
-	36, // 26: cctv.v1.Chunk.duration:type_name -> google.protobuf.Duration
-	13, // 27: cctv.v1.Plan.segments:type_name -> cctv.v1.PlanSegment
-	14, // 28: cctv.v1.Plan.kept:type_name -> cctv.v1.KeptFile
-	15, // 29: cctv.v1.Plan.chunks:type_name -> cctv.v1.Chunk
-	7,  // 30: cctv.v1.Plan.findings:type_name -> cctv.v1.Finding
-	36, // 31: cctv.v1.Plan.duration:type_name -> google.protobuf.Duration
-	35, // 32: cctv.v1.Plan.due_time:type_name -> google.protobuf.Timestamp
-	35, // 33: cctv.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
-	36, // 34: cctv.v1.GetStatusResponse.uptime:type_name -> google.protobuf.Duration
-	10, // 35: cctv.v1.GetStatusResponse.disk:type_name -> cctv.v1.DiskUsage
-	9,  // 36: cctv.v1.GetStatusResponse.day_counts:type_name -> cctv.v1.DayStateCount
-	12, // 37: cctv.v1.GetStatusResponse.conversions:type_name -> cctv.v1.ConversionProgress
-	11, // 38: cctv.v1.GetStatusResponse.recent_errors:type_name -> cctv.v1.RecentError
-	36, // 39: cctv.v1.GetStatusResponse.settle:type_name -> google.protobuf.Duration
-	19, // 40: cctv.v1.GetStatusResponse.pending:type_name -> cctv.v1.PendingConversion
-	6,  // 41: cctv.v1.GetStatusResponse.misplaced:type_name -> cctv.v1.MisplacedEntry
-	20, // 42: cctv.v1.GetStatusResponse.cameras:type_name -> cctv.v1.Camera
-	32, // 43: cctv.v1.GetStatusResponse.damaged_archives:type_name -> cctv.v1.ScrubArchive
-	35, // 44: cctv.v1.GetStatusResponse.oldest_scrub_time:type_name -> google.protobuf.Timestamp
-	35, // 45: cctv.v1.Camera.last_segment_time:type_name -> google.protobuf.Timestamp
-	36, // 46: cctv.v1.Camera.since_last_segment:type_name -> google.protobuf.Duration
-	9,  // 47: cctv.v1.Camera.day_counts:type_name -> cctv.v1.DayStateCount
-	20, // 48: cctv.v1.ListCamerasResponse.cameras:type_name -> cctv.v1.Camera
-	0,  // 49: cctv.v1.ListDaysRequest.states:type_name -> cctv.v1.DayState
-	8,  // 50: cctv.v1.ListDaysResponse.days:type_name -> cctv.v1.Day
-	1,  // 51: cctv.v1.ArchiveCheck.checksum_state:type_name -> cctv.v1.ChecksumState
-	36, // 52: cctv.v1.ArchiveCheck.duration:type_name -> google.protobuf.Duration
-	0,  // 53: cctv.v1.VerifyDayResponse.state:type_name -> cctv.v1.DayState
-	26, // 54: cctv.v1.VerifyDayResponse.archives:type_name -> cctv.v1.ArchiveCheck
-	7,  // 55: cctv.v1.VerifyDayResponse.findings:type_name -> cctv.v1.Finding
-	16, // 56: cctv.v1.ConvertDayResponse.plan:type_name -> cctv.v1.Plan
-	12, // 57: cctv.v1.ConvertDayResponse.progress:type_name -> cctv.v1.ConversionProgress
-	2,  // 58: cctv.v1.CancelConversionResponse.phase:type_name -> cctv.v1.ConversionPhase
-	5,  // 59: cctv.v1.ScrubArchive.result:type_name -> cctv.v1.ScrubResult
-	35, // 60: cctv.v1.ScrubArchive.time:type_name -> google.protobuf.Timestamp
-	35, // 61: cctv.v1.ScrubArchive.next_time:type_name -> google.protobuf.Timestamp
-	32, // 62: cctv.v1.ScrubDayResponse.archives:type_name -> cctv.v1.ScrubArchive
-	17, // 63: cctv.v1.CctvService.GetStatus:input_type -> cctv.v1.GetStatusRequest
-	21, // 64: cctv.v1.CctvService.ListCameras:input_type -> cctv.v1.ListCamerasRequest
-	23, // 65: cctv.v1.CctvService.ListDays:input_type -> cctv.v1.ListDaysRequest
-	25, // 66: cctv.v1.CctvService.VerifyDay:input_type -> cctv.v1.VerifyDayRequest
-	28, // 67: cctv.v1.CctvService.ConvertDay:input_type -> cctv.v1.ConvertDayRequest
-	30, // 68: cctv.v1.CctvService.CancelConversion:input_type -> cctv.v1.CancelConversionRequest
-	33, // 69: cctv.v1.CctvService.ScrubDay:input_type -> cctv.v1.ScrubDayRequest
-	18, // 70: cctv.v1.CctvService.GetStatus:output_type -> cctv.v1.GetStatusResponse
-	22, // 71: cctv.v1.CctvService.ListCameras:output_type -> cctv.v1.ListCamerasResponse
-	24, // 72: cctv.v1.CctvService.ListDays:output_type -> cctv.v1.ListDaysResponse
-	27, // 73: cctv.v1.CctvService.VerifyDay:output_type -> cctv.v1.VerifyDayResponse
-	29, // 74: cctv.v1.CctvService.ConvertDay:output_type -> cctv.v1.ConvertDayResponse
-	31, // 75: cctv.v1.CctvService.CancelConversion:output_type -> cctv.v1.CancelConversionResponse
-	34, // 76: cctv.v1.CctvService.ScrubDay:output_type -> cctv.v1.ScrubDayResponse
-	70, // [70:77] is the sub-list for method output_type
-	63, // [63:70] is the sub-list for method input_type
-	63, // [63:63] is the sub-list for extension type_name
-	63, // [63:63] is the sub-list for extension extendee
-	0,  // [0:63] is the sub-list for field type_name
+	44, // 10: cctv.v1.Day.due_time:type_name -> google.protobuf.Timestamp
+	44, // 11: cctv.v1.Day.next_attempt_time:type_name -> google.protobuf.Timestamp
+	44, // 12: cctv.v1.Day.hold_time:type_name -> google.protobuf.Timestamp
+	41, // 13: cctv.v1.Day.scrubs:type_name -> cctv.v1.ScrubArchive
+	5,  // 14: cctv.v1.Day.scrub_result:type_name -> cctv.v1.ScrubResult
+	44, // 15: cctv.v1.Day.last_scrub_time:type_name -> google.protobuf.Timestamp
+	0,  // 16: cctv.v1.DayStateCount.state:type_name -> cctv.v1.DayState
+	44, // 17: cctv.v1.RecentError.time:type_name -> google.protobuf.Timestamp
+	2,  // 18: cctv.v1.ConversionProgress.phase:type_name -> cctv.v1.ConversionPhase
+	45, // 19: cctv.v1.ConversionProgress.out_time:type_name -> google.protobuf.Duration
+	45, // 20: cctv.v1.ConversionProgress.total_time:type_name -> google.protobuf.Duration
+	45, // 21: cctv.v1.ConversionProgress.eta:type_name -> google.protobuf.Duration
+	44, // 22: cctv.v1.ConversionProgress.start_time:type_name -> google.protobuf.Timestamp
+	44, // 23: cctv.v1.ConversionProgress.update_time:type_name -> google.protobuf.Timestamp
+	45, // 24: cctv.v1.PlanSegment.duration:type_name -> google.protobuf.Duration
+	44, // 25: cctv.v1.PlanSegment.start_time:type_name -> google.protobuf.Timestamp
+	3,  // 26: cctv.v1.KeptFile.reason:type_name -> cctv.v1.FindingKind
+	45, // 27: cctv.v1.Chunk.duration:type_name -> google.protobuf.Duration
+	13, // 28: cctv.v1.Plan.segments:type_name -> cctv.v1.PlanSegment
+	14, // 29: cctv.v1.Plan.kept:type_name -> cctv.v1.KeptFile
+	15, // 30: cctv.v1.Plan.chunks:type_name -> cctv.v1.Chunk
+	7,  // 31: cctv.v1.Plan.findings:type_name -> cctv.v1.Finding
+	45, // 32: cctv.v1.Plan.duration:type_name -> google.protobuf.Duration
+	44, // 33: cctv.v1.Plan.due_time:type_name -> google.protobuf.Timestamp
+	44, // 34: cctv.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
+	45, // 35: cctv.v1.GetStatusResponse.uptime:type_name -> google.protobuf.Duration
+	10, // 36: cctv.v1.GetStatusResponse.disk:type_name -> cctv.v1.DiskUsage
+	9,  // 37: cctv.v1.GetStatusResponse.day_counts:type_name -> cctv.v1.DayStateCount
+	12, // 38: cctv.v1.GetStatusResponse.conversions:type_name -> cctv.v1.ConversionProgress
+	11, // 39: cctv.v1.GetStatusResponse.recent_errors:type_name -> cctv.v1.RecentError
+	45, // 40: cctv.v1.GetStatusResponse.settle:type_name -> google.protobuf.Duration
+	19, // 41: cctv.v1.GetStatusResponse.pending:type_name -> cctv.v1.PendingConversion
+	6,  // 42: cctv.v1.GetStatusResponse.misplaced:type_name -> cctv.v1.MisplacedEntry
+	20, // 43: cctv.v1.GetStatusResponse.cameras:type_name -> cctv.v1.Camera
+	32, // 44: cctv.v1.GetStatusResponse.retention:type_name -> cctv.v1.RetentionStatus
+	41, // 45: cctv.v1.GetStatusResponse.damaged_archives:type_name -> cctv.v1.ScrubArchive
+	44, // 46: cctv.v1.GetStatusResponse.oldest_scrub_time:type_name -> google.protobuf.Timestamp
+	44, // 47: cctv.v1.Camera.last_segment_time:type_name -> google.protobuf.Timestamp
+	45, // 48: cctv.v1.Camera.since_last_segment:type_name -> google.protobuf.Duration
+	9,  // 49: cctv.v1.Camera.day_counts:type_name -> cctv.v1.DayStateCount
+	20, // 50: cctv.v1.ListCamerasResponse.cameras:type_name -> cctv.v1.Camera
+	0,  // 51: cctv.v1.ListDaysRequest.states:type_name -> cctv.v1.DayState
+	8,  // 52: cctv.v1.ListDaysResponse.days:type_name -> cctv.v1.Day
+	1,  // 53: cctv.v1.ArchiveCheck.checksum_state:type_name -> cctv.v1.ChecksumState
+	45, // 54: cctv.v1.ArchiveCheck.duration:type_name -> google.protobuf.Duration
+	0,  // 55: cctv.v1.VerifyDayResponse.state:type_name -> cctv.v1.DayState
+	26, // 56: cctv.v1.VerifyDayResponse.archives:type_name -> cctv.v1.ArchiveCheck
+	7,  // 57: cctv.v1.VerifyDayResponse.findings:type_name -> cctv.v1.Finding
+	16, // 58: cctv.v1.ConvertDayResponse.plan:type_name -> cctv.v1.Plan
+	12, // 59: cctv.v1.ConvertDayResponse.progress:type_name -> cctv.v1.ConversionProgress
+	2,  // 60: cctv.v1.CancelConversionResponse.phase:type_name -> cctv.v1.ConversionPhase
+	44, // 61: cctv.v1.RetentionStatus.blocked_since:type_name -> google.protobuf.Timestamp
+	44, // 62: cctv.v1.RetentionStatus.check_time:type_name -> google.protobuf.Timestamp
+	35, // 63: cctv.v1.HoldDayResponse.hold:type_name -> cctv.v1.RetentionHold
+	44, // 64: cctv.v1.RetentionHold.time:type_name -> google.protobuf.Timestamp
+	35, // 65: cctv.v1.ReleaseDayResponse.hold:type_name -> cctv.v1.RetentionHold
+	40, // 66: cctv.v1.PlanRetentionResponse.days:type_name -> cctv.v1.RetentionDay
+	5,  // 67: cctv.v1.ScrubArchive.result:type_name -> cctv.v1.ScrubResult
+	44, // 68: cctv.v1.ScrubArchive.time:type_name -> google.protobuf.Timestamp
+	44, // 69: cctv.v1.ScrubArchive.next_time:type_name -> google.protobuf.Timestamp
+	41, // 70: cctv.v1.ScrubDayResponse.archives:type_name -> cctv.v1.ScrubArchive
+	17, // 71: cctv.v1.CctvService.GetStatus:input_type -> cctv.v1.GetStatusRequest
+	21, // 72: cctv.v1.CctvService.ListCameras:input_type -> cctv.v1.ListCamerasRequest
+	23, // 73: cctv.v1.CctvService.ListDays:input_type -> cctv.v1.ListDaysRequest
+	25, // 74: cctv.v1.CctvService.VerifyDay:input_type -> cctv.v1.VerifyDayRequest
+	28, // 75: cctv.v1.CctvService.ConvertDay:input_type -> cctv.v1.ConvertDayRequest
+	30, // 76: cctv.v1.CctvService.CancelConversion:input_type -> cctv.v1.CancelConversionRequest
+	33, // 77: cctv.v1.CctvService.HoldDay:input_type -> cctv.v1.HoldDayRequest
+	36, // 78: cctv.v1.CctvService.ReleaseDay:input_type -> cctv.v1.ReleaseDayRequest
+	38, // 79: cctv.v1.CctvService.PlanRetention:input_type -> cctv.v1.PlanRetentionRequest
+	42, // 80: cctv.v1.CctvService.ScrubDay:input_type -> cctv.v1.ScrubDayRequest
+	18, // 81: cctv.v1.CctvService.GetStatus:output_type -> cctv.v1.GetStatusResponse
+	22, // 82: cctv.v1.CctvService.ListCameras:output_type -> cctv.v1.ListCamerasResponse
+	24, // 83: cctv.v1.CctvService.ListDays:output_type -> cctv.v1.ListDaysResponse
+	27, // 84: cctv.v1.CctvService.VerifyDay:output_type -> cctv.v1.VerifyDayResponse
+	29, // 85: cctv.v1.CctvService.ConvertDay:output_type -> cctv.v1.ConvertDayResponse
+	31, // 86: cctv.v1.CctvService.CancelConversion:output_type -> cctv.v1.CancelConversionResponse
+	34, // 87: cctv.v1.CctvService.HoldDay:output_type -> cctv.v1.HoldDayResponse
+	37, // 88: cctv.v1.CctvService.ReleaseDay:output_type -> cctv.v1.ReleaseDayResponse
+	39, // 89: cctv.v1.CctvService.PlanRetention:output_type -> cctv.v1.PlanRetentionResponse
+	43, // 90: cctv.v1.CctvService.ScrubDay:output_type -> cctv.v1.ScrubDayResponse
+	81, // [81:91] is the sub-list for method output_type
+	71, // [71:81] is the sub-list for method input_type
+	71, // [71:71] is the sub-list for extension type_name
+	71, // [71:71] is the sub-list for extension extendee
+	0,  // [0:71] is the sub-list for field type_name
 }
 
 func init() { file_cctv_v1_cctv_proto_init() }
@@ -3695,14 +4411,14 @@ func file_cctv_v1_cctv_proto_init() {
 		(*ConvertDayResponse_Plan)(nil),
 		(*ConvertDayResponse_Progress)(nil),
 	}
-	file_cctv_v1_cctv_proto_msgTypes[27].OneofWrappers = []any{}
+	file_cctv_v1_cctv_proto_msgTypes[36].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_cctv_v1_cctv_proto_rawDesc), len(file_cctv_v1_cctv_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   29,
+			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

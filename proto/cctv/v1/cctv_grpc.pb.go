@@ -53,6 +53,9 @@ const (
 	CctvService_VerifyDay_FullMethodName        = "/cctv.v1.CctvService/VerifyDay"
 	CctvService_ConvertDay_FullMethodName       = "/cctv.v1.CctvService/ConvertDay"
 	CctvService_CancelConversion_FullMethodName = "/cctv.v1.CctvService/CancelConversion"
+	CctvService_HoldDay_FullMethodName          = "/cctv.v1.CctvService/HoldDay"
+	CctvService_ReleaseDay_FullMethodName       = "/cctv.v1.CctvService/ReleaseDay"
+	CctvService_PlanRetention_FullMethodName    = "/cctv.v1.CctvService/PlanRetention"
 	CctvService_ScrubDay_FullMethodName         = "/cctv.v1.CctvService/ScrubDay"
 )
 
@@ -97,6 +100,17 @@ type CctvServiceClient interface {
 	// encoder is stopped and its temporary files are removed. The segments
 	// stay exactly as they were; the day goes back to waiting.
 	CancelConversion(ctx context.Context, in *CancelConversionRequest, opts ...grpc.CallOption) (*CancelConversionResponse, error)
+	// HoldDay holds a day: retention (--keep-free, --max-age) never deletes
+	// it until it is released. A day not archived yet is archived as usual;
+	// its archive is held. The hold is kept in the state folder and recorded
+	// in the ledger with who asked (the unix user of a peer on the unix
+	// socket, else "control API"). Holding a held day replaces its reason.
+	HoldDay(ctx context.Context, in *HoldDayRequest, opts ...grpc.CallOption) (*HoldDayResponse, error)
+	// ReleaseDay ends a day's hold; NOT_FOUND if it has none.
+	ReleaseDay(ctx context.Context, in *ReleaseDayRequest, opts ...grpc.CallOption) (*ReleaseDayResponse, error)
+	// PlanRetention is what retention would delete now and why every other
+	// day stays. It changes nothing.
+	PlanRetention(ctx context.Context, in *PlanRetentionRequest, opts ...grpc.CallOption) (*PlanRetentionResponse, error)
 	// ScrubDay re-hashes a day's archives (or every archive) now against
 	// their checksum files, within the daemon's scrub rate limit, and
 	// streams its progress; the last message (done) holds every archive's
@@ -184,6 +198,36 @@ func (c *cctvServiceClient) CancelConversion(ctx context.Context, in *CancelConv
 	return out, nil
 }
 
+func (c *cctvServiceClient) HoldDay(ctx context.Context, in *HoldDayRequest, opts ...grpc.CallOption) (*HoldDayResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(HoldDayResponse)
+	err := c.cc.Invoke(ctx, CctvService_HoldDay_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *cctvServiceClient) ReleaseDay(ctx context.Context, in *ReleaseDayRequest, opts ...grpc.CallOption) (*ReleaseDayResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReleaseDayResponse)
+	err := c.cc.Invoke(ctx, CctvService_ReleaseDay_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *cctvServiceClient) PlanRetention(ctx context.Context, in *PlanRetentionRequest, opts ...grpc.CallOption) (*PlanRetentionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PlanRetentionResponse)
+	err := c.cc.Invoke(ctx, CctvService_PlanRetention_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *cctvServiceClient) ScrubDay(ctx context.Context, in *ScrubDayRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ScrubDayResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	stream, err := c.cc.NewStream(ctx, &CctvService_ServiceDesc.Streams[1], CctvService_ScrubDay_FullMethodName, cOpts...)
@@ -244,6 +288,17 @@ type CctvServiceServer interface {
 	// encoder is stopped and its temporary files are removed. The segments
 	// stay exactly as they were; the day goes back to waiting.
 	CancelConversion(context.Context, *CancelConversionRequest) (*CancelConversionResponse, error)
+	// HoldDay holds a day: retention (--keep-free, --max-age) never deletes
+	// it until it is released. A day not archived yet is archived as usual;
+	// its archive is held. The hold is kept in the state folder and recorded
+	// in the ledger with who asked (the unix user of a peer on the unix
+	// socket, else "control API"). Holding a held day replaces its reason.
+	HoldDay(context.Context, *HoldDayRequest) (*HoldDayResponse, error)
+	// ReleaseDay ends a day's hold; NOT_FOUND if it has none.
+	ReleaseDay(context.Context, *ReleaseDayRequest) (*ReleaseDayResponse, error)
+	// PlanRetention is what retention would delete now and why every other
+	// day stays. It changes nothing.
+	PlanRetention(context.Context, *PlanRetentionRequest) (*PlanRetentionResponse, error)
 	// ScrubDay re-hashes a day's archives (or every archive) now against
 	// their checksum files, within the daemon's scrub rate limit, and
 	// streams its progress; the last message (done) holds every archive's
@@ -279,6 +334,15 @@ func (UnimplementedCctvServiceServer) ConvertDay(*ConvertDayRequest, grpc.Server
 }
 func (UnimplementedCctvServiceServer) CancelConversion(context.Context, *CancelConversionRequest) (*CancelConversionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CancelConversion not implemented")
+}
+func (UnimplementedCctvServiceServer) HoldDay(context.Context, *HoldDayRequest) (*HoldDayResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method HoldDay not implemented")
+}
+func (UnimplementedCctvServiceServer) ReleaseDay(context.Context, *ReleaseDayRequest) (*ReleaseDayResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReleaseDay not implemented")
+}
+func (UnimplementedCctvServiceServer) PlanRetention(context.Context, *PlanRetentionRequest) (*PlanRetentionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PlanRetention not implemented")
 }
 func (UnimplementedCctvServiceServer) ScrubDay(*ScrubDayRequest, grpc.ServerStreamingServer[ScrubDayResponse]) error {
 	return status.Error(codes.Unimplemented, "method ScrubDay not implemented")
@@ -405,6 +469,60 @@ func _CctvService_CancelConversion_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CctvService_HoldDay_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(HoldDayRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CctvServiceServer).HoldDay(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CctvService_HoldDay_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CctvServiceServer).HoldDay(ctx, req.(*HoldDayRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CctvService_ReleaseDay_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReleaseDayRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CctvServiceServer).ReleaseDay(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CctvService_ReleaseDay_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CctvServiceServer).ReleaseDay(ctx, req.(*ReleaseDayRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CctvService_PlanRetention_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PlanRetentionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CctvServiceServer).PlanRetention(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CctvService_PlanRetention_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CctvServiceServer).PlanRetention(ctx, req.(*PlanRetentionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _CctvService_ScrubDay_Handler(srv interface{}, stream grpc.ServerStream) error {
 	m := new(ScrubDayRequest)
 	if err := stream.RecvMsg(m); err != nil {
@@ -442,6 +560,18 @@ var CctvService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CancelConversion",
 			Handler:    _CctvService_CancelConversion_Handler,
+		},
+		{
+			MethodName: "HoldDay",
+			Handler:    _CctvService_HoldDay_Handler,
+		},
+		{
+			MethodName: "ReleaseDay",
+			Handler:    _CctvService_ReleaseDay_Handler,
+		},
+		{
+			MethodName: "PlanRetention",
+			Handler:    _CctvService_PlanRetention_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
