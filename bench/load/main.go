@@ -55,6 +55,11 @@ type config struct {
 	segments int
 	goal     time.Duration
 	keep     bool
+	// scrubMiB, if set, lays archives of this size for a scrub to read
+	// (cctvctl scrub --all, over and over) during the window, at
+	// scrubRate (cctvd's --scrub-rate).
+	scrubMiB  int
+	scrubRate string
 }
 
 func parseFlags(args []string) (config, error) {
@@ -72,6 +77,8 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&c.segments, "segments", 180, "10-s segments in each past day, the archived one included; the archive must outlast the window")
 	fs.DurationVar(&c.goal, "goal", 50*time.Millisecond, "p99 playlist latency goal")
 	fs.BoolVar(&c.keep, "keep", false, "keep the run's root, state and log")
+	fs.IntVar(&c.scrubMiB, "scrub-mib", 0, "lay this many MiB of archives and scrub them again and again during the window (0: no scrub)")
+	fs.StringVar(&c.scrubRate, "scrub-rate", "20MiB", "cctvd's --scrub-rate for -scrub-mib")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -163,11 +170,18 @@ func run(ctx context.Context, args []string) error {
 	if err := layRoot(c, root, d, liveStart); err != nil {
 		return err
 	}
+	daemonArgs := []string{"--settle", "1000000h", "--jobs", "1"}
+	if cfg.scrubMiB > 0 {
+		if err := layScrub(cfg.dir, root, d.today, cfg.scrubMiB); err != nil {
+			return fmt.Errorf("scrub archives: %w", err)
+		}
+		daemonArgs = append(daemonArgs, "--scrub-rate", cfg.scrubRate)
+	}
 	// The log is kept beside the footage, so it outlives the run's folder.
 	logPath := filepath.Join(cfg.dir, "cctvd-last.log")
 	// A settle time longer than any day keeps cctvd from archiving on its
 	// own: the bench decides which day is archived, and when.
-	dmn, err := startDaemon(ctx, bin, root, logPath, "--settle", "1000000h", "--jobs", "1")
+	dmn, err := startDaemon(ctx, bin, root, logPath, daemonArgs...)
 	if err != nil {
 		return err
 	}
@@ -211,9 +225,20 @@ func run(ctx context.Context, args []string) error {
 
 	b := &bench{cfg: cfg, hc: hc, base: base, days: d, cache: c, dmn: dmn, arc: arc, today: filepath.Join(root, d.today.String()),
 		tick: tick, camEvery: camEvery}
+	var scr *scrubber
+	if cfg.scrubMiB > 0 {
+		sctx, stopScrub := context.WithTimeout(ctx, cfg.duration)
+		defer stopScrub()
+		if scr, err = startScrub(sctx, dmn.sock); err != nil {
+			return err
+		}
+	}
 	res := b.window(ctx)
 	if ctx.Err() != nil {
 		return ctx.Err()
+	}
+	if scr != nil {
+		fmt.Println(scr.report(res.elapsed))
 	}
 	res.serverErrors, res.serverErr = server5xx(ctx, hc, base)
 	if err := arc.cancel(ctx); err != nil {

@@ -31,6 +31,10 @@ func parseChecksum(b []byte, file string) (string, error) {
 	return string(bytes.ToLower(m[1])), nil
 }
 
+// ParseChecksum reads the content of a checksum file that must name
+// exactly file, and returns the SHA-512 it records (lower-case hex).
+func ParseChecksum(b []byte, file string) (string, error) { return parseChecksum(b, file) }
+
 // hashRoot is the SHA-512 (hex) and size of a file inside root.
 func hashRoot(root *os.Root, name string) (string, int64, error) {
 	f, err := root.Open(name)

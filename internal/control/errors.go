@@ -14,6 +14,7 @@ import (
 	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/encode"
 	"github.com/cctvd/cctvd/internal/retention"
+	"github.com/cctvd/cctvd/internal/scrub"
 )
 
 var (
@@ -47,6 +48,10 @@ var errorCodes = []struct {
 	{errNoRetention, codes.FailedPrecondition},
 	{encode.ErrFFmpegMissing, codes.FailedPrecondition},
 	{encode.ErrNoX265, codes.FailedPrecondition},
+	{scrub.ErrNoArchive, codes.FailedPrecondition},
+	{scrub.ErrBusy, codes.FailedPrecondition},
+	{scrub.ErrUnknownCamera, codes.NotFound},
+	{errNoScrub, codes.FailedPrecondition},
 	{ErrShuttingDown, codes.Unavailable},
 	{context.Canceled, codes.Canceled},
 	{context.DeadlineExceeded, codes.DeadlineExceeded},

@@ -43,6 +43,7 @@ func (s *service) GetStatus(ctx context.Context, req *cctvv1.GetStatusRequest) (
 		}
 	}
 	resp.DayCounts = countsProto(counts)
+	s.fillScrubStatus(resp, s.cameras())
 	if u, err := s.disk(s.root); err != nil {
 		s.log.Warn("cannot measure the root's file system", "err", err)
 	} else {

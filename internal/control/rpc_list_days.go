@@ -29,12 +29,14 @@ func (s *service) ListDays(ctx context.Context, req *cctvv1.ListDaysRequest) (*c
 	resp := &cctvv1.ListDaysResponse{}
 	for _, c := range cams {
 		jobs := c.jobs()
+		scrubs := s.scrubsOf(c.Name)
 		days := c.Days.Days()
 		slices.SortFunc(days, func(a, b DayInfo) int { return a.Date.Compare(b.Date) })
 		for i := range days {
 			job := jobs[days[i].Date]
 			s.checked.fill(c.Name, &days[i], job)
 			d := s.dayProto(now, c.Name, &days[i], job)
+			fillScrubs(d, present(scrubs[days[i].Date], &days[i]))
 			if want == nil || want[d.State] {
 				resp.Days = append(resp.Days, d)
 			}

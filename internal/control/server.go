@@ -63,6 +63,9 @@ type Deps struct {
 	// Retention keeps the holds and plans deletions; nil: retention is
 	// off, and its RPCs answer FAILED_PRECONDITION.
 	Retention Retention
+	// Scrub, if set, re-hashes archives for ScrubDay and tells ListDays
+	// what the last scrubs found; nil: ScrubDay is refused.
+	Scrub Scrubber
 }
 
 // Server serves the control plane: CctvService, health and reflection.
@@ -100,7 +103,7 @@ func New(cfg Config, deps Deps, log *slog.Logger) (*Server, error) {
 	svc := &service{
 		listCameras: deps.Cameras, errs: deps.Errors, disk: deps.Disk, ret: deps.Retention,
 		cal: cfg.Calendar, now: cfg.Now, root: cfg.Root, vers: cfg.Version, start: cfg.Now(), every: progressEvery,
-		closed: s.closed, log: log,
+		closed: s.closed, log: log, scrub: deps.Scrub,
 	}
 	if svc.disk == nil {
 		svc.disk = disk.Measure

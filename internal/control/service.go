@@ -29,6 +29,7 @@ type service struct {
 	log         *slog.Logger
 
 	checked checkedArchives
+	scrub   Scrubber // nil: no scrubs
 }
 
 var _ cctvv1.CctvServiceServer = (*service)(nil)

@@ -91,6 +91,7 @@ func commands() []*command {
 		holdCmd(),
 		releaseCmd(),
 		retentionCmd(),
+		scrubCmd(),
 		versionCmd(),
 		userCmd(),
 	}

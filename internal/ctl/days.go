@@ -96,6 +96,9 @@ func (p *printer) printDays(days []*cctvv1.Day) error {
 // dayNote is what a person wants to know next about a day, if anything.
 func (p *printer) dayNote(d *cctvv1.Day) string {
 	var notes []string
+	if s := p.scrubNote(d); s != "" {
+		notes = append(notes, s)
+	}
 	if d.GetHeld() {
 		notes = append(notes, "held: "+oneLine(d.GetHoldReason()))
 	}

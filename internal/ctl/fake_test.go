@@ -30,6 +30,8 @@ type fakeDaemon struct {
 	// stream is what ConvertDay sends, in order.
 	stream []*cctvv1.ConvertDayResponse
 	cancel *cctvv1.CancelConversionResponse
+	// scrub is what ScrubDay sends, in order.
+	scrub []*cctvv1.ScrubDayResponse
 	// cameras is what ListCameras answers; nil answers UNIMPLEMENTED, as
 	// a daemon older than cameras does.
 	cameras *cctvv1.ListCamerasResponse

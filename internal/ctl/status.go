@@ -66,6 +66,7 @@ func (p *printer) printStatus(s *cctvv1.GetStatusResponse) {
 		p.linef("settle:  %s", durText(s.GetSettle()))
 	}
 	p.printSilent(s.GetCameras())
+	p.printScrub(s)
 	if len(s.GetConversions()) == 0 {
 		p.linef("converting: nothing")
 	}

@@ -58,6 +58,9 @@ type Config struct {
 	KeepFree string
 	MaxAge   string
 
+	ScrubEvery time.Duration
+	ScrubRate  rateFlag
+
 	LogFormat string
 	LogLevel  string
 
@@ -103,6 +106,8 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.FFprobe, "ffprobe", "ffprobe", "ffprobe binary")
 	fs.StringVar(&c.KeepFree, "keep-free", retention.DefaultKeepFree, "free space to keep on the root's file system (10% or 50GiB): the oldest archived days are deleted to keep it; 0: never")
 	fs.StringVar(&c.MaxAge, "max-age", "off", "archived days older than this (365d) are deleted; off: never")
+
+	c.scrubFlags(fs)
 
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
@@ -165,6 +170,8 @@ func (c *Config) fill() error {
 		return fmt.Errorf("--upload-max-bytes: %d, want at least 1", c.UploadMaxBytes)
 	case c.SilentAfter <= 0:
 		return fmt.Errorf("--silent-after: %v, want more than 0", c.SilentAfter)
+	case c.ScrubEvery < 0:
+		return fmt.Errorf("--scrub-every: %v is negative", c.ScrubEvery)
 	}
 	if _, err := retention.ParseLimit(c.KeepFree); err != nil {
 		return fmt.Errorf("--keep-free: %w", err)

@@ -21,6 +21,7 @@ import (
 	"github.com/cctvd/cctvd/internal/logring"
 	"github.com/cctvd/cctvd/internal/metrics"
 	"github.com/cctvd/cctvd/internal/retention"
+	"github.com/cctvd/cctvd/internal/scrub"
 	"github.com/cctvd/cctvd/internal/ts"
 	"github.com/cctvd/cctvd/internal/web"
 )
@@ -57,6 +58,7 @@ type components struct {
 	finder *camera.Finder
 	site   *web.Site
 	ctl    *control.Server
+	scrub  *scrub.Scrubber
 	// httpLn and metricsLn are nil where no address is asked for.
 	httpLn, metricsLn net.Listener
 	// access guards httpLn; siteHandler is what it guards.
@@ -98,6 +100,9 @@ func (c *components) build(errlog *logring.Handler) error {
 	c.cal = day.Calendar{Location: time.Local, Settle: cfg.Settle}
 	// One set of job slots for every camera's archiver, taken in turns.
 	c.slots = archive.NewSlots(cfg.Jobs)
+	// The scrubber comes before retention, which asks it which days are
+	// damaged (those it never deletes).
+	c.scrub = newScrubber(cfg, c.met, log)
 	// Retention comes before the stacks: it finishes a deletion a crash
 	// interrupted before any catalog reads the folders, and the sites
 	// show its holds.
@@ -117,7 +122,7 @@ func (c *components) build(errlog *logring.Handler) error {
 	ctl, err := control.New(control.Config{
 		Addr: cfg.GRPC, TLSCert: cfg.GRPCTLSCert, TLSKey: cfg.GRPCTLSKey, TokenFile: cfg.GRPCTokenFile,
 		Version: Version(), Root: cfg.Root, Calendar: c.cal,
-	}, control.Deps{Cameras: c.controlCameras, Errors: errlog, Retention: c.ret}, log)
+	}, control.Deps{Cameras: c.controlCameras, Errors: errlog, Retention: c.ret, Scrub: c.scrubber()}, log)
 	if err != nil {
 		return err
 	}
@@ -195,7 +200,11 @@ func (c *components) siteCameras() []web.Camera {
 func (c *components) stored() []metrics.Stored {
 	var out []metrics.Stored
 	for _, s := range c.cams.all() {
-		out = append(out, s.stored(c.ctl.DayStatesOf(s.name)))
+		st := s.stored(c.ctl.DayStatesOf(s.name))
+		if c.scrub != nil {
+			st.OldestScrub = c.scrub.Oldest(s.name)
+		}
+		out = append(out, st)
 	}
 	return out
 }
@@ -241,6 +250,9 @@ func (c *components) run(ctx context.Context) error {
 	})
 	g.run(c.ctl.Serve)
 	g.run(c.reloadOnHUP)
+	if c.scrubbing() {
+		g.run(c.scrub.Run)
+	}
 	if c.httpLn != nil {
 		h := c.met.Instrument(c.guard(withMetrics(c.site, c.met, cfg.Metrics == "")))
 		g.run(func(ctx context.Context) error { return web.Serve(ctx, c.httpLn, h, log.With("component", "http")) })

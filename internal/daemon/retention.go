@@ -40,6 +40,9 @@ func (c *components) buildRetention() error {
 			root, _ := c.folders(camera)
 			return root
 		},
+		// A day whose archive a scrub found damaged is evidence that a
+		// copy may still restore: never deleted.
+		Damaged:   c.scrub.Damaged,
 		OnDelete:  func(camera string, _ int, bytes int64) { met.Deleted(camera, bytes) },
 		OnBlocked: met.Blocked,
 	}, c.log)

@@ -118,12 +118,12 @@ func (c *components) fillStack(s *stack, cc CameraConfig) error {
 	}
 	site, err := web.New(web.Config{Root: root, Prefix: prefix, Title: title, UploadTokenFile: cfg.UploadTokenFile, CameraTokenFile: cc.UploadTokenFile,
 		UploadMaxBytes: cfg.UploadMaxBytes, Thumbs: th, ArchiveRuns: arc.Runs, Archived: archivedIn(arc), Failures: failures(arc),
-		Retention: heldDays{c.ret, s.name}, Logout: logoutURL(cfg)}, log, cat)
+		Retention: heldDays{c.ret, s.name}, Logout: logoutURL(cfg), Scrubs: c.scrubsOf(s.name, cat)}, log, cat)
 	if err != nil {
 		return err
 	}
 	s.site, s.closers = site, append(s.closers, site.Close)
-	return nil
+	return c.addScrub(s.name, root, state, arc)
 }
 
 // run runs the camera's parts in g.

@@ -30,6 +30,9 @@ type Stored struct {
 	LastSegment time.Time
 	// Silent reports a camera that has sent nothing for too long.
 	Silent bool
+	// OldestScrub is the oldest last scrub of the camera's archives;
+	// zero: no archives.
+	OldestScrub time.Time
 }
 
 // Metrics holds cctvd's collectors in a registry of its own.
@@ -44,6 +47,8 @@ type Metrics struct {
 	archivedIn      *prometheus.CounterVec
 	archivedOut     *prometheus.CounterVec
 	lastArchive     *prometheus.GaugeVec
+	scrubBytes      *prometheus.CounterVec
+	scrubFailures   *prometheus.CounterVec
 }
 
 // New registers the collectors; ReadStored adds what the root holds.
@@ -59,6 +64,8 @@ func New() *Metrics {
 	m.archivedIn = f.counterVec("cctvd_archive_input_bytes_total", "Segment bytes that went into archives.", "camera")
 	m.archivedOut = f.counterVec("cctvd_archive_output_bytes_total", "Archive bytes written.", "camera")
 	m.lastArchive = f.gaugeVec("cctvd_last_archive_success_timestamp_seconds", "When the last archive run succeeded (Unix time).", "camera")
+	m.scrubBytes = f.counterVec("cctvd_scrub_bytes_total", "Archive bytes re-hashed by scrubs.", "camera")
+	m.scrubFailures = f.counterVec("cctvd_scrub_failures_total", "Scrubs that found an archive damaged (mismatch, missing or bad checksum, unreadable).", "camera")
 	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -90,6 +97,20 @@ func (m *Metrics) ArchiveRun(camera, result string, encode, footage time.Duratio
 	m.archivedOut.WithLabelValues(camera).Add(float64(bytesOut))
 	m.lastArchive.WithLabelValues(camera).Set(float64(at.Unix()))
 }
+
+// ScrubCamera shows camera's scrub counters at 0 before its first scrub.
+func (m *Metrics) ScrubCamera(camera string) {
+	m.scrubBytes.WithLabelValues(camera)
+	m.scrubFailures.WithLabelValues(camera)
+}
+
+// ScrubBytes counts archive bytes a scrub read.
+func (m *Metrics) ScrubBytes(camera string, n int64) {
+	m.scrubBytes.WithLabelValues(camera).Add(float64(n))
+}
+
+// ScrubDamaged counts a scrub that found an archive damaged.
+func (m *Metrics) ScrubDamaged(camera string) { m.scrubFailures.WithLabelValues(camera).Inc() }
 
 // Instrument counts the requests h answers, by route and status code, and
 // refused uploads by reason.

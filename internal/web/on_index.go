@@ -67,6 +67,10 @@ type indexDay struct {
 	Error, Retry string
 	// Held is the reason the day is held; "" when it is not.
 	Held string
+	// Scrub is what the last scrub of the day's archives found, in
+	// words; Damaged marks a day whose archive no longer matches.
+	Scrub   string
+	Damaged bool
 }
 
 // indexThumb is the picture of one hour of a day.
@@ -94,6 +98,8 @@ func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
 	}
 	sig := mix(uint64(today.Year)<<16|uint64(today.Month)<<8|uint64(today.Day), uint64(len(days)))
 	sig = mix(sig, failuresSig(failures))
+	scrubs := s.scrubTexts()
+	sig = mix(sig, scrubsSig(scrubs))
 	sig = mix(sig, uint64(live.Year)<<16|uint64(live.Month)<<8|uint64(live.Day))
 	if s.cfg.Thumbs != nil {
 		sig = mix(sig, s.cfg.Thumbs.Version())
@@ -112,6 +118,12 @@ func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
 		for i := range page.Days {
 			if d, err := day.Parse(page.Days[i].Date); err == nil {
 				page.Days[i].Held = held[d]
+			}
+		}
+		for i := range page.Days {
+			// One page day a catalog day, in the same order.
+			if sc, ok := scrubs[days[i].Date]; ok && len(page.Days[i].Archives) > 0 {
+				page.Days[i].Scrub, page.Days[i].Damaged = sc.text, sc.damaged
 			}
 		}
 		if err := indexTemplate.Execute(&b, page); err != nil {

@@ -113,6 +113,9 @@ type Config struct {
 	// Failures are the days whose last conversion failed (the archiver
 	// knows them); the page shows each one's error. nil: none are shown.
 	Failures func() map[day.Date]Failure
+	// Scrubs are what the last scrubs of each day's archives found; the
+	// page shows when and whether each day matched. nil: not shown.
+	Scrubs func() map[day.Date]Scrub
 	// Retention tells the camera's held days and whether retention is
 	// blocked; nil: nothing held, never blocked.
 	Retention Retention

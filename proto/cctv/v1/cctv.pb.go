@@ -470,6 +470,72 @@ func (MisplacedKind) EnumDescriptor() ([]byte, []int) {
 	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{4}
 }
 
+// ScrubResult is what re-hashing an archive against its checksum file found.
+type ScrubResult int32
+
+const (
+	// Not scrubbed yet.
+	ScrubResult_SCRUB_RESULT_UNSPECIFIED ScrubResult = 0
+	// The archive's SHA-512 is the one its checksum file records.
+	ScrubResult_SCRUB_RESULT_OK ScrubResult = 1
+	// The archive's SHA-512 differs: the file changed (bit rot). Damaged.
+	ScrubResult_SCRUB_RESULT_MISMATCH ScrubResult = 2
+	// The archive has no checksum file beside it. Damaged.
+	ScrubResult_SCRUB_RESULT_MISSING_CHECKSUM ScrubResult = 3
+	// The checksum file cannot be read or is not a sha512sum line naming
+	// the archive. Damaged.
+	ScrubResult_SCRUB_RESULT_BAD_CHECKSUM ScrubResult = 4
+	// Reading the archive failed (an I/O error of the disk). Damaged.
+	ScrubResult_SCRUB_RESULT_UNREADABLE ScrubResult = 5
+)
+
+// Enum value maps for ScrubResult.
+var (
+	ScrubResult_name = map[int32]string{
+		0: "SCRUB_RESULT_UNSPECIFIED",
+		1: "SCRUB_RESULT_OK",
+		2: "SCRUB_RESULT_MISMATCH",
+		3: "SCRUB_RESULT_MISSING_CHECKSUM",
+		4: "SCRUB_RESULT_BAD_CHECKSUM",
+		5: "SCRUB_RESULT_UNREADABLE",
+	}
+	ScrubResult_value = map[string]int32{
+		"SCRUB_RESULT_UNSPECIFIED":      0,
+		"SCRUB_RESULT_OK":               1,
+		"SCRUB_RESULT_MISMATCH":         2,
+		"SCRUB_RESULT_MISSING_CHECKSUM": 3,
+		"SCRUB_RESULT_BAD_CHECKSUM":     4,
+		"SCRUB_RESULT_UNREADABLE":       5,
+	}
+)
+
+func (x ScrubResult) Enum() *ScrubResult {
+	p := new(ScrubResult)
+	*p = x
+	return p
+}
+
+func (x ScrubResult) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ScrubResult) Descriptor() protoreflect.EnumDescriptor {
+	return file_cctv_v1_cctv_proto_enumTypes[5].Descriptor()
+}
+
+func (ScrubResult) Type() protoreflect.EnumType {
+	return &file_cctv_v1_cctv_proto_enumTypes[5]
+}
+
+func (x ScrubResult) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ScrubResult.Descriptor instead.
+func (ScrubResult) EnumDescriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{5}
+}
+
 // MisplacedEntry is an entry of the root that looks like footage in the
 // wrong place. Footage under it is not played or archived until the owner
 // moves it; cctvd never moves or deletes it.
@@ -695,9 +761,18 @@ type Day struct {
 	// The day is held: retention never deletes it (HoldDay).
 	Held bool `protobuf:"varint,40,opt,name=held,proto3" json:"held,omitempty"`
 	// Why it is held, who held it and when; unset when not held.
-	HoldReason    string                 `protobuf:"bytes,41,opt,name=hold_reason,json=holdReason,proto3" json:"hold_reason,omitempty"`
-	HoldWho       string                 `protobuf:"bytes,42,opt,name=hold_who,json=holdWho,proto3" json:"hold_who,omitempty"`
-	HoldTime      *timestamppb.Timestamp `protobuf:"bytes,43,opt,name=hold_time,json=holdTime,proto3" json:"hold_time,omitempty"`
+	HoldReason string                 `protobuf:"bytes,41,opt,name=hold_reason,json=holdReason,proto3" json:"hold_reason,omitempty"`
+	HoldWho    string                 `protobuf:"bytes,42,opt,name=hold_who,json=holdWho,proto3" json:"hold_who,omitempty"`
+	HoldTime   *timestamppb.Timestamp `protobuf:"bytes,43,opt,name=hold_time,json=holdTime,proto3" json:"hold_time,omitempty"`
+	// What the last scrub of each archive found, in archive order; an
+	// archive never scrubbed has result UNSPECIFIED.
+	Scrubs []*ScrubArchive `protobuf:"bytes,50,rep,name=scrubs,proto3" json:"scrubs,omitempty"`
+	// The worst of those results: OK only when every archive was scrubbed
+	// and matched; a damaged day is never deleted by retention.
+	ScrubResult ScrubResult `protobuf:"varint,51,opt,name=scrub_result,json=scrubResult,proto3,enum=cctv.v1.ScrubResult" json:"scrub_result,omitempty"`
+	// The oldest last scrub of the day's archives; unset if one was never
+	// scrubbed.
+	LastScrubTime *timestamppb.Timestamp `protobuf:"bytes,52,opt,name=last_scrub_time,json=lastScrubTime,proto3" json:"last_scrub_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -896,6 +971,27 @@ func (x *Day) GetHoldWho() string {
 func (x *Day) GetHoldTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.HoldTime
+	}
+	return nil
+}
+
+func (x *Day) GetScrubs() []*ScrubArchive {
+	if x != nil {
+		return x.Scrubs
+	}
+	return nil
+}
+
+func (x *Day) GetScrubResult() ScrubResult {
+	if x != nil {
+		return x.ScrubResult
+	}
+	return ScrubResult_SCRUB_RESULT_UNSPECIFIED
+}
+
+func (x *Day) GetLastScrubTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastScrubTime
 	}
 	return nil
 }
@@ -1805,9 +1901,16 @@ type GetStatusResponse struct {
 	// The cameras, as ListCameras lists them: a silent one needs a look.
 	Cameras []*Camera `protobuf:"bytes,12,rep,name=cameras,proto3" json:"cameras,omitempty"`
 	// Retention: free space against --keep-free, and whether it is blocked.
-	Retention     *RetentionStatus `protobuf:"bytes,40,opt,name=retention,proto3" json:"retention,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Retention *RetentionStatus `protobuf:"bytes,40,opt,name=retention,proto3" json:"retention,omitempty"`
+	// Every archive whose last scrub found it damaged, over all cameras,
+	// oldest day first: it is kept, never repaired or deleted; restore it
+	// from a copy and scrub it again.
+	DamagedArchives []*ScrubArchive `protobuf:"bytes,50,rep,name=damaged_archives,json=damagedArchives,proto3" json:"damaged_archives,omitempty"`
+	// The oldest last scrub of any archive (an archive never scrubbed counts
+	// from when cctvd first saw it); unset without archives.
+	OldestScrubTime *timestamppb.Timestamp `protobuf:"bytes,51,opt,name=oldest_scrub_time,json=oldestScrubTime,proto3" json:"oldest_scrub_time,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *GetStatusResponse) Reset() {
@@ -1927,6 +2030,20 @@ func (x *GetStatusResponse) GetCameras() []*Camera {
 func (x *GetStatusResponse) GetRetention() *RetentionStatus {
 	if x != nil {
 		return x.Retention
+	}
+	return nil
+}
+
+func (x *GetStatusResponse) GetDamagedArchives() []*ScrubArchive {
+	if x != nil {
+		return x.DamagedArchives
+	}
+	return nil
+}
+
+func (x *GetStatusResponse) GetOldestScrubTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OldestScrubTime
 	}
 	return nil
 }
@@ -3475,6 +3592,292 @@ func (x *RetentionDay) GetArchiveBytes() int64 {
 	return 0
 }
 
+// ScrubArchive is one archive's last scrub.
+type ScrubArchive struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The camera; "" for the default camera.
+	Camera string `protobuf:"bytes,1,opt,name=camera,proto3" json:"camera,omitempty"`
+	// The day, YYYY-MM-DD.
+	Date string `protobuf:"bytes,2,opt,name=date,proto3" json:"date,omitempty"`
+	// The archive file, e.g. "video.mp4".
+	File string `protobuf:"bytes,3,opt,name=file,proto3" json:"file,omitempty"`
+	// What the scrub found.
+	Result ScrubResult `protobuf:"varint,4,opt,name=result,proto3,enum=cctv.v1.ScrubResult" json:"result,omitempty"`
+	// When it ended; unset if never scrubbed.
+	Time *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=time,proto3" json:"time,omitempty"`
+	// The archive's size in bytes.
+	Bytes int64 `protobuf:"varint,6,opt,name=bytes,proto3" json:"bytes,omitempty"`
+	// What was wrong, in words; empty when OK.
+	Detail string `protobuf:"bytes,7,opt,name=detail,proto3" json:"detail,omitempty"`
+	// When it is next scrubbed on schedule.
+	NextTime      *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=next_time,json=nextTime,proto3" json:"next_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScrubArchive) Reset() {
+	*x = ScrubArchive{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScrubArchive) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScrubArchive) ProtoMessage() {}
+
+func (x *ScrubArchive) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScrubArchive.ProtoReflect.Descriptor instead.
+func (*ScrubArchive) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *ScrubArchive) GetCamera() string {
+	if x != nil {
+		return x.Camera
+	}
+	return ""
+}
+
+func (x *ScrubArchive) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+func (x *ScrubArchive) GetFile() string {
+	if x != nil {
+		return x.File
+	}
+	return ""
+}
+
+func (x *ScrubArchive) GetResult() ScrubResult {
+	if x != nil {
+		return x.Result
+	}
+	return ScrubResult_SCRUB_RESULT_UNSPECIFIED
+}
+
+func (x *ScrubArchive) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
+func (x *ScrubArchive) GetBytes() int64 {
+	if x != nil {
+		return x.Bytes
+	}
+	return 0
+}
+
+func (x *ScrubArchive) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
+func (x *ScrubArchive) GetNextTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.NextTime
+	}
+	return nil
+}
+
+// ScrubDayRequest asks to scrub a day, or every archive, now.
+type ScrubDayRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The day, YYYY-MM-DD; empty with all.
+	Date string `protobuf:"bytes,1,opt,name=date,proto3" json:"date,omitempty"`
+	// Every archive of the camera, or of every camera when camera is unset.
+	All bool `protobuf:"varint,2,opt,name=all,proto3" json:"all,omitempty"`
+	// The camera; unset is the default camera (with all: every camera).
+	Camera        *string `protobuf:"bytes,3,opt,name=camera,proto3,oneof" json:"camera,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScrubDayRequest) Reset() {
+	*x = ScrubDayRequest{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScrubDayRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScrubDayRequest) ProtoMessage() {}
+
+func (x *ScrubDayRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScrubDayRequest.ProtoReflect.Descriptor instead.
+func (*ScrubDayRequest) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *ScrubDayRequest) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+func (x *ScrubDayRequest) GetAll() bool {
+	if x != nil {
+		return x.All
+	}
+	return false
+}
+
+func (x *ScrubDayRequest) GetCamera() string {
+	if x != nil && x.Camera != nil {
+		return *x.Camera
+	}
+	return ""
+}
+
+// ScrubDayResponse is one message of a scrub's stream.
+type ScrubDayResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The archive being read; empty in the last message.
+	Camera string `protobuf:"bytes,1,opt,name=camera,proto3" json:"camera,omitempty"`
+	Date   string `protobuf:"bytes,2,opt,name=date,proto3" json:"date,omitempty"`
+	File   string `protobuf:"bytes,3,opt,name=file,proto3" json:"file,omitempty"`
+	// Bytes read so far, of bytes_total over the whole request.
+	BytesDone  int64 `protobuf:"varint,4,opt,name=bytes_done,json=bytesDone,proto3" json:"bytes_done,omitempty"`
+	BytesTotal int64 `protobuf:"varint,5,opt,name=bytes_total,json=bytesTotal,proto3" json:"bytes_total,omitempty"`
+	// Archives finished so far, of file_count.
+	FilesDone int32 `protobuf:"varint,6,opt,name=files_done,json=filesDone,proto3" json:"files_done,omitempty"`
+	FileCount int32 `protobuf:"varint,7,opt,name=file_count,json=fileCount,proto3" json:"file_count,omitempty"`
+	// Set on the last message, which holds every archive's result.
+	Done          bool            `protobuf:"varint,8,opt,name=done,proto3" json:"done,omitempty"`
+	Archives      []*ScrubArchive `protobuf:"bytes,9,rep,name=archives,proto3" json:"archives,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScrubDayResponse) Reset() {
+	*x = ScrubDayResponse{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScrubDayResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScrubDayResponse) ProtoMessage() {}
+
+func (x *ScrubDayResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScrubDayResponse.ProtoReflect.Descriptor instead.
+func (*ScrubDayResponse) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *ScrubDayResponse) GetCamera() string {
+	if x != nil {
+		return x.Camera
+	}
+	return ""
+}
+
+func (x *ScrubDayResponse) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+func (x *ScrubDayResponse) GetFile() string {
+	if x != nil {
+		return x.File
+	}
+	return ""
+}
+
+func (x *ScrubDayResponse) GetBytesDone() int64 {
+	if x != nil {
+		return x.BytesDone
+	}
+	return 0
+}
+
+func (x *ScrubDayResponse) GetBytesTotal() int64 {
+	if x != nil {
+		return x.BytesTotal
+	}
+	return 0
+}
+
+func (x *ScrubDayResponse) GetFilesDone() int32 {
+	if x != nil {
+		return x.FilesDone
+	}
+	return 0
+}
+
+func (x *ScrubDayResponse) GetFileCount() int32 {
+	if x != nil {
+		return x.FileCount
+	}
+	return 0
+}
+
+func (x *ScrubDayResponse) GetDone() bool {
+	if x != nil {
+		return x.Done
+	}
+	return false
+}
+
+func (x *ScrubDayResponse) GetArchives() []*ScrubArchive {
+	if x != nil {
+		return x.Archives
+	}
+	return nil
+}
+
 var File_cctv_v1_cctv_proto protoreflect.FileDescriptor
 
 const file_cctv_v1_cctv_proto_rawDesc = "" +
@@ -3491,7 +3894,7 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\x05files\x18\x02 \x03(\tR\x05files\x12\x16\n" +
 	"\x06detail\x18\x03 \x01(\tR\x06detail\x12.\n" +
 	"\x04time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x125\n" +
-	"\bduration\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\bduration\"\x88\b\n" +
+	"\bduration\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\bduration\"\xb4\t\n" +
 	"\x03Day\x12\x12\n" +
 	"\x04date\x18\x01 \x01(\tR\x04date\x12'\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x11.cctv.v1.DayStateR\x05state\x12#\n" +
@@ -3520,7 +3923,10 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\vhold_reason\x18) \x01(\tR\n" +
 	"holdReason\x12\x19\n" +
 	"\bhold_who\x18* \x01(\tR\aholdWho\x127\n" +
-	"\thold_time\x18+ \x01(\v2\x1a.google.protobuf.TimestampR\bholdTime\"N\n" +
+	"\thold_time\x18+ \x01(\v2\x1a.google.protobuf.TimestampR\bholdTime\x12-\n" +
+	"\x06scrubs\x182 \x03(\v2\x15.cctv.v1.ScrubArchiveR\x06scrubs\x127\n" +
+	"\fscrub_result\x183 \x01(\x0e2\x14.cctv.v1.ScrubResultR\vscrubResult\x12B\n" +
+	"\x0flast_scrub_time\x184 \x01(\v2\x1a.google.protobuf.TimestampR\rlastScrubTime\"N\n" +
 	"\rDayStateCount\x12'\n" +
 	"\x05state\x18\x01 \x01(\x0e2\x11.cctv.v1.DayStateR\x05state\x12\x14\n" +
 	"\x05count\x18\x02 \x01(\x05R\x05count\"\x89\x01\n" +
@@ -3600,7 +4006,7 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\trecording\x18\f \x01(\bR\trecording\x125\n" +
 	"\bdue_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\adueTime\x12\x16\n" +
 	"\x06camera\x18\x0e \x01(\tR\x06camera\"\x12\n" +
-	"\x10GetStatusRequest\"\x8b\x05\n" +
+	"\x10GetStatusRequest\"\x95\x06\n" +
 	"\x11GetStatusResponse\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x129\n" +
 	"\n" +
@@ -3617,7 +4023,9 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	" \x03(\v2\x1a.cctv.v1.PendingConversionR\apending\x125\n" +
 	"\tmisplaced\x18\v \x03(\v2\x17.cctv.v1.MisplacedEntryR\tmisplaced\x12)\n" +
 	"\acameras\x18\f \x03(\v2\x0f.cctv.v1.CameraR\acameras\x126\n" +
-	"\tretention\x18( \x01(\v2\x18.cctv.v1.RetentionStatusR\tretention\"\xb9\x01\n" +
+	"\tretention\x18( \x01(\v2\x18.cctv.v1.RetentionStatusR\tretention\x12@\n" +
+	"\x10damaged_archives\x182 \x03(\v2\x15.cctv.v1.ScrubArchiveR\x0fdamagedArchives\x12F\n" +
+	"\x11oldest_scrub_time\x183 \x01(\v2\x1a.google.protobuf.TimestampR\x0foldestScrubTime\"\xb9\x01\n" +
 	"\x11PendingConversion\x12\x12\n" +
 	"\x04date\x18\x01 \x01(\tR\x04date\x12\x16\n" +
 	"\x06forced\x18\x02 \x01(\bR\x06forced\x12\x1f\n" +
@@ -3726,7 +4134,35 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\x04date\x18\x02 \x01(\tR\x04date\x12\x16\n" +
 	"\x06delete\x18\x03 \x01(\bR\x06delete\x12\x16\n" +
 	"\x06reason\x18\x04 \x01(\tR\x06reason\x12#\n" +
-	"\rarchive_bytes\x18\x05 \x01(\x03R\farchiveBytes*\xcb\x01\n" +
+	"\rarchive_bytes\x18\x05 \x01(\x03R\farchiveBytes\"\x93\x02\n" +
+	"\fScrubArchive\x12\x16\n" +
+	"\x06camera\x18\x01 \x01(\tR\x06camera\x12\x12\n" +
+	"\x04date\x18\x02 \x01(\tR\x04date\x12\x12\n" +
+	"\x04file\x18\x03 \x01(\tR\x04file\x12,\n" +
+	"\x06result\x18\x04 \x01(\x0e2\x14.cctv.v1.ScrubResultR\x06result\x12.\n" +
+	"\x04time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x14\n" +
+	"\x05bytes\x18\x06 \x01(\x03R\x05bytes\x12\x16\n" +
+	"\x06detail\x18\a \x01(\tR\x06detail\x127\n" +
+	"\tnext_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\bnextTime\"_\n" +
+	"\x0fScrubDayRequest\x12\x12\n" +
+	"\x04date\x18\x01 \x01(\tR\x04date\x12\x10\n" +
+	"\x03all\x18\x02 \x01(\bR\x03all\x12\x1b\n" +
+	"\x06camera\x18\x03 \x01(\tH\x00R\x06camera\x88\x01\x01B\t\n" +
+	"\a_camera\"\x97\x02\n" +
+	"\x10ScrubDayResponse\x12\x16\n" +
+	"\x06camera\x18\x01 \x01(\tR\x06camera\x12\x12\n" +
+	"\x04date\x18\x02 \x01(\tR\x04date\x12\x12\n" +
+	"\x04file\x18\x03 \x01(\tR\x04file\x12\x1d\n" +
+	"\n" +
+	"bytes_done\x18\x04 \x01(\x03R\tbytesDone\x12\x1f\n" +
+	"\vbytes_total\x18\x05 \x01(\x03R\n" +
+	"bytesTotal\x12\x1d\n" +
+	"\n" +
+	"files_done\x18\x06 \x01(\x05R\tfilesDone\x12\x1d\n" +
+	"\n" +
+	"file_count\x18\a \x01(\x05R\tfileCount\x12\x12\n" +
+	"\x04done\x18\b \x01(\bR\x04done\x121\n" +
+	"\barchives\x18\t \x03(\v2\x15.cctv.v1.ScrubArchiveR\barchives*\xcb\x01\n" +
 	"\bDayState\x12\x19\n" +
 	"\x15DAY_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13DAY_STATE_RECORDING\x10\x01\x12\x16\n" +
@@ -3782,7 +4218,14 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\x1cMISPLACED_KIND_STRAY_SEGMENT\x10\x01\x12\x1d\n" +
 	"\x19MISPLACED_KIND_NOT_A_DATE\x10\x02\x12\x1d\n" +
 	"\x19MISPLACED_KIND_DAY_SUFFIX\x10\x03\x12\x1f\n" +
-	"\x1bMISPLACED_KIND_NOT_A_FOLDER\x10\x042\x97\x05\n" +
+	"\x1bMISPLACED_KIND_NOT_A_FOLDER\x10\x04*\xba\x01\n" +
+	"\vScrubResult\x12\x1c\n" +
+	"\x18SCRUB_RESULT_UNSPECIFIED\x10\x00\x12\x13\n" +
+	"\x0fSCRUB_RESULT_OK\x10\x01\x12\x19\n" +
+	"\x15SCRUB_RESULT_MISMATCH\x10\x02\x12!\n" +
+	"\x1dSCRUB_RESULT_MISSING_CHECKSUM\x10\x03\x12\x1d\n" +
+	"\x19SCRUB_RESULT_BAD_CHECKSUM\x10\x04\x12\x1b\n" +
+	"\x17SCRUB_RESULT_UNREADABLE\x10\x052\xda\x05\n" +
 	"\vCctvService\x12B\n" +
 	"\tGetStatus\x12\x19.cctv.v1.GetStatusRequest\x1a\x1a.cctv.v1.GetStatusResponse\x12H\n" +
 	"\vListCameras\x12\x1b.cctv.v1.ListCamerasRequest\x1a\x1c.cctv.v1.ListCamerasResponse\x12?\n" +
@@ -3794,7 +4237,8 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\aHoldDay\x12\x17.cctv.v1.HoldDayRequest\x1a\x18.cctv.v1.HoldDayResponse\x12E\n" +
 	"\n" +
 	"ReleaseDay\x12\x1a.cctv.v1.ReleaseDayRequest\x1a\x1b.cctv.v1.ReleaseDayResponse\x12N\n" +
-	"\rPlanRetention\x12\x1d.cctv.v1.PlanRetentionRequest\x1a\x1e.cctv.v1.PlanRetentionResponseB-Z+github.com/cctvd/cctvd/proto/cctv/v1;cctvv1b\x06proto3"
+	"\rPlanRetention\x12\x1d.cctv.v1.PlanRetentionRequest\x1a\x1e.cctv.v1.PlanRetentionResponse\x12A\n" +
+	"\bScrubDay\x12\x18.cctv.v1.ScrubDayRequest\x1a\x19.cctv.v1.ScrubDayResponse0\x01B-Z+github.com/cctvd/cctvd/proto/cctv/v1;cctvv1b\x06proto3"
 
 var (
 	file_cctv_v1_cctv_proto_rawDescOnce sync.Once
@@ -3808,138 +4252,153 @@ func file_cctv_v1_cctv_proto_rawDescGZIP() []byte {
 	return file_cctv_v1_cctv_proto_rawDescData
 }
 
-var file_cctv_v1_cctv_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_cctv_v1_cctv_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
+var file_cctv_v1_cctv_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
+var file_cctv_v1_cctv_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_cctv_v1_cctv_proto_goTypes = []any{
 	(DayState)(0),                    // 0: cctv.v1.DayState
 	(ChecksumState)(0),               // 1: cctv.v1.ChecksumState
 	(ConversionPhase)(0),             // 2: cctv.v1.ConversionPhase
 	(FindingKind)(0),                 // 3: cctv.v1.FindingKind
 	(MisplacedKind)(0),               // 4: cctv.v1.MisplacedKind
-	(*MisplacedEntry)(nil),           // 5: cctv.v1.MisplacedEntry
-	(*Finding)(nil),                  // 6: cctv.v1.Finding
-	(*Day)(nil),                      // 7: cctv.v1.Day
-	(*DayStateCount)(nil),            // 8: cctv.v1.DayStateCount
-	(*DiskUsage)(nil),                // 9: cctv.v1.DiskUsage
-	(*RecentError)(nil),              // 10: cctv.v1.RecentError
-	(*ConversionProgress)(nil),       // 11: cctv.v1.ConversionProgress
-	(*PlanSegment)(nil),              // 12: cctv.v1.PlanSegment
-	(*KeptFile)(nil),                 // 13: cctv.v1.KeptFile
-	(*Chunk)(nil),                    // 14: cctv.v1.Chunk
-	(*Plan)(nil),                     // 15: cctv.v1.Plan
-	(*GetStatusRequest)(nil),         // 16: cctv.v1.GetStatusRequest
-	(*GetStatusResponse)(nil),        // 17: cctv.v1.GetStatusResponse
-	(*PendingConversion)(nil),        // 18: cctv.v1.PendingConversion
-	(*Camera)(nil),                   // 19: cctv.v1.Camera
-	(*ListCamerasRequest)(nil),       // 20: cctv.v1.ListCamerasRequest
-	(*ListCamerasResponse)(nil),      // 21: cctv.v1.ListCamerasResponse
-	(*ListDaysRequest)(nil),          // 22: cctv.v1.ListDaysRequest
-	(*ListDaysResponse)(nil),         // 23: cctv.v1.ListDaysResponse
-	(*VerifyDayRequest)(nil),         // 24: cctv.v1.VerifyDayRequest
-	(*ArchiveCheck)(nil),             // 25: cctv.v1.ArchiveCheck
-	(*VerifyDayResponse)(nil),        // 26: cctv.v1.VerifyDayResponse
-	(*ConvertDayRequest)(nil),        // 27: cctv.v1.ConvertDayRequest
-	(*ConvertDayResponse)(nil),       // 28: cctv.v1.ConvertDayResponse
-	(*CancelConversionRequest)(nil),  // 29: cctv.v1.CancelConversionRequest
-	(*CancelConversionResponse)(nil), // 30: cctv.v1.CancelConversionResponse
-	(*RetentionStatus)(nil),          // 31: cctv.v1.RetentionStatus
-	(*HoldDayRequest)(nil),           // 32: cctv.v1.HoldDayRequest
-	(*HoldDayResponse)(nil),          // 33: cctv.v1.HoldDayResponse
-	(*RetentionHold)(nil),            // 34: cctv.v1.RetentionHold
-	(*ReleaseDayRequest)(nil),        // 35: cctv.v1.ReleaseDayRequest
-	(*ReleaseDayResponse)(nil),       // 36: cctv.v1.ReleaseDayResponse
-	(*PlanRetentionRequest)(nil),     // 37: cctv.v1.PlanRetentionRequest
-	(*PlanRetentionResponse)(nil),    // 38: cctv.v1.PlanRetentionResponse
-	(*RetentionDay)(nil),             // 39: cctv.v1.RetentionDay
-	(*timestamppb.Timestamp)(nil),    // 40: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),      // 41: google.protobuf.Duration
+	(ScrubResult)(0),                 // 5: cctv.v1.ScrubResult
+	(*MisplacedEntry)(nil),           // 6: cctv.v1.MisplacedEntry
+	(*Finding)(nil),                  // 7: cctv.v1.Finding
+	(*Day)(nil),                      // 8: cctv.v1.Day
+	(*DayStateCount)(nil),            // 9: cctv.v1.DayStateCount
+	(*DiskUsage)(nil),                // 10: cctv.v1.DiskUsage
+	(*RecentError)(nil),              // 11: cctv.v1.RecentError
+	(*ConversionProgress)(nil),       // 12: cctv.v1.ConversionProgress
+	(*PlanSegment)(nil),              // 13: cctv.v1.PlanSegment
+	(*KeptFile)(nil),                 // 14: cctv.v1.KeptFile
+	(*Chunk)(nil),                    // 15: cctv.v1.Chunk
+	(*Plan)(nil),                     // 16: cctv.v1.Plan
+	(*GetStatusRequest)(nil),         // 17: cctv.v1.GetStatusRequest
+	(*GetStatusResponse)(nil),        // 18: cctv.v1.GetStatusResponse
+	(*PendingConversion)(nil),        // 19: cctv.v1.PendingConversion
+	(*Camera)(nil),                   // 20: cctv.v1.Camera
+	(*ListCamerasRequest)(nil),       // 21: cctv.v1.ListCamerasRequest
+	(*ListCamerasResponse)(nil),      // 22: cctv.v1.ListCamerasResponse
+	(*ListDaysRequest)(nil),          // 23: cctv.v1.ListDaysRequest
+	(*ListDaysResponse)(nil),         // 24: cctv.v1.ListDaysResponse
+	(*VerifyDayRequest)(nil),         // 25: cctv.v1.VerifyDayRequest
+	(*ArchiveCheck)(nil),             // 26: cctv.v1.ArchiveCheck
+	(*VerifyDayResponse)(nil),        // 27: cctv.v1.VerifyDayResponse
+	(*ConvertDayRequest)(nil),        // 28: cctv.v1.ConvertDayRequest
+	(*ConvertDayResponse)(nil),       // 29: cctv.v1.ConvertDayResponse
+	(*CancelConversionRequest)(nil),  // 30: cctv.v1.CancelConversionRequest
+	(*CancelConversionResponse)(nil), // 31: cctv.v1.CancelConversionResponse
+	(*RetentionStatus)(nil),          // 32: cctv.v1.RetentionStatus
+	(*HoldDayRequest)(nil),           // 33: cctv.v1.HoldDayRequest
+	(*HoldDayResponse)(nil),          // 34: cctv.v1.HoldDayResponse
+	(*RetentionHold)(nil),            // 35: cctv.v1.RetentionHold
+	(*ReleaseDayRequest)(nil),        // 36: cctv.v1.ReleaseDayRequest
+	(*ReleaseDayResponse)(nil),       // 37: cctv.v1.ReleaseDayResponse
+	(*PlanRetentionRequest)(nil),     // 38: cctv.v1.PlanRetentionRequest
+	(*PlanRetentionResponse)(nil),    // 39: cctv.v1.PlanRetentionResponse
+	(*RetentionDay)(nil),             // 40: cctv.v1.RetentionDay
+	(*ScrubArchive)(nil),             // 41: cctv.v1.ScrubArchive
+	(*ScrubDayRequest)(nil),          // 42: cctv.v1.ScrubDayRequest
+	(*ScrubDayResponse)(nil),         // 43: cctv.v1.ScrubDayResponse
+	(*timestamppb.Timestamp)(nil),    // 44: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),      // 45: google.protobuf.Duration
 }
 var file_cctv_v1_cctv_proto_depIdxs = []int32{
 	4,  // 0: cctv.v1.MisplacedEntry.kind:type_name -> cctv.v1.MisplacedKind
 	3,  // 1: cctv.v1.Finding.kind:type_name -> cctv.v1.FindingKind
-	40, // 2: cctv.v1.Finding.time:type_name -> google.protobuf.Timestamp
-	41, // 3: cctv.v1.Finding.duration:type_name -> google.protobuf.Duration
+	44, // 2: cctv.v1.Finding.time:type_name -> google.protobuf.Timestamp
+	45, // 3: cctv.v1.Finding.duration:type_name -> google.protobuf.Duration
 	0,  // 4: cctv.v1.Day.state:type_name -> cctv.v1.DayState
-	41, // 5: cctv.v1.Day.covered:type_name -> google.protobuf.Duration
-	40, // 6: cctv.v1.Day.first_segment_time:type_name -> google.protobuf.Timestamp
-	40, // 7: cctv.v1.Day.last_segment_time:type_name -> google.protobuf.Timestamp
-	41, // 8: cctv.v1.Day.gap_duration:type_name -> google.protobuf.Duration
+	45, // 5: cctv.v1.Day.covered:type_name -> google.protobuf.Duration
+	44, // 6: cctv.v1.Day.first_segment_time:type_name -> google.protobuf.Timestamp
+	44, // 7: cctv.v1.Day.last_segment_time:type_name -> google.protobuf.Timestamp
+	45, // 8: cctv.v1.Day.gap_duration:type_name -> google.protobuf.Duration
 	1,  // 9: cctv.v1.Day.checksum_state:type_name -> cctv.v1.ChecksumState
-	40, // 10: cctv.v1.Day.due_time:type_name -> google.protobuf.Timestamp
-	40, // 11: cctv.v1.Day.next_attempt_time:type_name -> google.protobuf.Timestamp
-	40, // 12: cctv.v1.Day.hold_time:type_name -> google.protobuf.Timestamp
-	0,  // 13: cctv.v1.DayStateCount.state:type_name -> cctv.v1.DayState
-	40, // 14: cctv.v1.RecentError.time:type_name -> google.protobuf.Timestamp
-	2,  // 15: cctv.v1.ConversionProgress.phase:type_name -> cctv.v1.ConversionPhase
-	41, // 16: cctv.v1.ConversionProgress.out_time:type_name -> google.protobuf.Duration
-	41, // 17: cctv.v1.ConversionProgress.total_time:type_name -> google.protobuf.Duration
-	41, // 18: cctv.v1.ConversionProgress.eta:type_name -> google.protobuf.Duration
-	40, // 19: cctv.v1.ConversionProgress.start_time:type_name -> google.protobuf.Timestamp
-	40, // 20: cctv.v1.ConversionProgress.update_time:type_name -> google.protobuf.Timestamp
-	41, // 21: cctv.v1.PlanSegment.duration:type_name -> google.protobuf.Duration
-	40, // 22: cctv.v1.PlanSegment.start_time:type_name -> google.protobuf.Timestamp
-	3,  // 23: cctv.v1.KeptFile.reason:type_name -> cctv.v1.FindingKind
-	41, // 24: cctv.v1.Chunk.duration:type_name -> google.protobuf.Duration
-	12, // 25: cctv.v1.Plan.segments:type_name -> cctv.v1.PlanSegment
-	13, // 26: cctv.v1.Plan.kept:type_name -> cctv.v1.KeptFile
-	14, // 27: cctv.v1.Plan.chunks:type_name -> cctv.v1.Chunk
-	6,  // 28: cctv.v1.Plan.findings:type_name -> cctv.v1.Finding
-	41, // 29: cctv.v1.Plan.duration:type_name -> google.protobuf.Duration
-	40, // 30: cctv.v1.Plan.due_time:type_name -> google.protobuf.Timestamp
-	40, // 31: cctv.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
-	41, // 32: cctv.v1.GetStatusResponse.uptime:type_name -> google.protobuf.Duration
-	9,  // 33: cctv.v1.GetStatusResponse.disk:type_name -> cctv.v1.DiskUsage
-	8,  // 34: cctv.v1.GetStatusResponse.day_counts:type_name -> cctv.v1.DayStateCount
-	11, // 35: cctv.v1.GetStatusResponse.conversions:type_name -> cctv.v1.ConversionProgress
-	10, // 36: cctv.v1.GetStatusResponse.recent_errors:type_name -> cctv.v1.RecentError
-	41, // 37: cctv.v1.GetStatusResponse.settle:type_name -> google.protobuf.Duration
-	18, // 38: cctv.v1.GetStatusResponse.pending:type_name -> cctv.v1.PendingConversion
-	5,  // 39: cctv.v1.GetStatusResponse.misplaced:type_name -> cctv.v1.MisplacedEntry
-	19, // 40: cctv.v1.GetStatusResponse.cameras:type_name -> cctv.v1.Camera
-	31, // 41: cctv.v1.GetStatusResponse.retention:type_name -> cctv.v1.RetentionStatus
-	40, // 42: cctv.v1.Camera.last_segment_time:type_name -> google.protobuf.Timestamp
-	41, // 43: cctv.v1.Camera.since_last_segment:type_name -> google.protobuf.Duration
-	8,  // 44: cctv.v1.Camera.day_counts:type_name -> cctv.v1.DayStateCount
-	19, // 45: cctv.v1.ListCamerasResponse.cameras:type_name -> cctv.v1.Camera
-	0,  // 46: cctv.v1.ListDaysRequest.states:type_name -> cctv.v1.DayState
-	7,  // 47: cctv.v1.ListDaysResponse.days:type_name -> cctv.v1.Day
-	1,  // 48: cctv.v1.ArchiveCheck.checksum_state:type_name -> cctv.v1.ChecksumState
-	41, // 49: cctv.v1.ArchiveCheck.duration:type_name -> google.protobuf.Duration
-	0,  // 50: cctv.v1.VerifyDayResponse.state:type_name -> cctv.v1.DayState
-	25, // 51: cctv.v1.VerifyDayResponse.archives:type_name -> cctv.v1.ArchiveCheck
-	6,  // 52: cctv.v1.VerifyDayResponse.findings:type_name -> cctv.v1.Finding
-	15, // 53: cctv.v1.ConvertDayResponse.plan:type_name -> cctv.v1.Plan
-	11, // 54: cctv.v1.ConvertDayResponse.progress:type_name -> cctv.v1.ConversionProgress
-	2,  // 55: cctv.v1.CancelConversionResponse.phase:type_name -> cctv.v1.ConversionPhase
-	40, // 56: cctv.v1.RetentionStatus.blocked_since:type_name -> google.protobuf.Timestamp
-	40, // 57: cctv.v1.RetentionStatus.check_time:type_name -> google.protobuf.Timestamp
-	34, // 58: cctv.v1.HoldDayResponse.hold:type_name -> cctv.v1.RetentionHold
-	40, // 59: cctv.v1.RetentionHold.time:type_name -> google.protobuf.Timestamp
-	34, // 60: cctv.v1.ReleaseDayResponse.hold:type_name -> cctv.v1.RetentionHold
-	39, // 61: cctv.v1.PlanRetentionResponse.days:type_name -> cctv.v1.RetentionDay
-	16, // 62: cctv.v1.CctvService.GetStatus:input_type -> cctv.v1.GetStatusRequest
-	20, // 63: cctv.v1.CctvService.ListCameras:input_type -> cctv.v1.ListCamerasRequest
-	22, // 64: cctv.v1.CctvService.ListDays:input_type -> cctv.v1.ListDaysRequest
-	24, // 65: cctv.v1.CctvService.VerifyDay:input_type -> cctv.v1.VerifyDayRequest
-	27, // 66: cctv.v1.CctvService.ConvertDay:input_type -> cctv.v1.ConvertDayRequest
-	29, // 67: cctv.v1.CctvService.CancelConversion:input_type -> cctv.v1.CancelConversionRequest
-	32, // 68: cctv.v1.CctvService.HoldDay:input_type -> cctv.v1.HoldDayRequest
-	35, // 69: cctv.v1.CctvService.ReleaseDay:input_type -> cctv.v1.ReleaseDayRequest
-	37, // 70: cctv.v1.CctvService.PlanRetention:input_type -> cctv.v1.PlanRetentionRequest
-	17, // 71: cctv.v1.CctvService.GetStatus:output_type -> cctv.v1.GetStatusResponse
-	21, // 72: cctv.v1.CctvService.ListCameras:output_type -> cctv.v1.ListCamerasResponse
-	23, // 73: cctv.v1.CctvService.ListDays:output_type -> cctv.v1.ListDaysResponse
-	26, // 74: cctv.v1.CctvService.VerifyDay:output_type -> cctv.v1.VerifyDayResponse
-	28, // 75: cctv.v1.CctvService.ConvertDay:output_type -> cctv.v1.ConvertDayResponse
-	30, // 76: cctv.v1.CctvService.CancelConversion:output_type -> cctv.v1.CancelConversionResponse
-	33, // 77: cctv.v1.CctvService.HoldDay:output_type -> cctv.v1.HoldDayResponse
-	36, // 78: cctv.v1.CctvService.ReleaseDay:output_type -> cctv.v1.ReleaseDayResponse
-	38, // 79: cctv.v1.CctvService.PlanRetention:output_type -> cctv.v1.PlanRetentionResponse
-	71, // [71:80] is the sub-list for method output_type
-	62, // [62:71] is the sub-list for method input_type
-	62, // [62:62] is the sub-list for extension type_name
-	62, // [62:62] is the sub-list for extension extendee
-	0,  // [0:62] is the sub-list for field type_name
+	44, // 10: cctv.v1.Day.due_time:type_name -> google.protobuf.Timestamp
+	44, // 11: cctv.v1.Day.next_attempt_time:type_name -> google.protobuf.Timestamp
+	44, // 12: cctv.v1.Day.hold_time:type_name -> google.protobuf.Timestamp
+	41, // 13: cctv.v1.Day.scrubs:type_name -> cctv.v1.ScrubArchive
+	5,  // 14: cctv.v1.Day.scrub_result:type_name -> cctv.v1.ScrubResult
+	44, // 15: cctv.v1.Day.last_scrub_time:type_name -> google.protobuf.Timestamp
+	0,  // 16: cctv.v1.DayStateCount.state:type_name -> cctv.v1.DayState
+	44, // 17: cctv.v1.RecentError.time:type_name -> google.protobuf.Timestamp
+	2,  // 18: cctv.v1.ConversionProgress.phase:type_name -> cctv.v1.ConversionPhase
+	45, // 19: cctv.v1.ConversionProgress.out_time:type_name -> google.protobuf.Duration
+	45, // 20: cctv.v1.ConversionProgress.total_time:type_name -> google.protobuf.Duration
+	45, // 21: cctv.v1.ConversionProgress.eta:type_name -> google.protobuf.Duration
+	44, // 22: cctv.v1.ConversionProgress.start_time:type_name -> google.protobuf.Timestamp
+	44, // 23: cctv.v1.ConversionProgress.update_time:type_name -> google.protobuf.Timestamp
+	45, // 24: cctv.v1.PlanSegment.duration:type_name -> google.protobuf.Duration
+	44, // 25: cctv.v1.PlanSegment.start_time:type_name -> google.protobuf.Timestamp
+	3,  // 26: cctv.v1.KeptFile.reason:type_name -> cctv.v1.FindingKind
+	45, // 27: cctv.v1.Chunk.duration:type_name -> google.protobuf.Duration
+	13, // 28: cctv.v1.Plan.segments:type_name -> cctv.v1.PlanSegment
+	14, // 29: cctv.v1.Plan.kept:type_name -> cctv.v1.KeptFile
+	15, // 30: cctv.v1.Plan.chunks:type_name -> cctv.v1.Chunk
+	7,  // 31: cctv.v1.Plan.findings:type_name -> cctv.v1.Finding
+	45, // 32: cctv.v1.Plan.duration:type_name -> google.protobuf.Duration
+	44, // 33: cctv.v1.Plan.due_time:type_name -> google.protobuf.Timestamp
+	44, // 34: cctv.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
+	45, // 35: cctv.v1.GetStatusResponse.uptime:type_name -> google.protobuf.Duration
+	10, // 36: cctv.v1.GetStatusResponse.disk:type_name -> cctv.v1.DiskUsage
+	9,  // 37: cctv.v1.GetStatusResponse.day_counts:type_name -> cctv.v1.DayStateCount
+	12, // 38: cctv.v1.GetStatusResponse.conversions:type_name -> cctv.v1.ConversionProgress
+	11, // 39: cctv.v1.GetStatusResponse.recent_errors:type_name -> cctv.v1.RecentError
+	45, // 40: cctv.v1.GetStatusResponse.settle:type_name -> google.protobuf.Duration
+	19, // 41: cctv.v1.GetStatusResponse.pending:type_name -> cctv.v1.PendingConversion
+	6,  // 42: cctv.v1.GetStatusResponse.misplaced:type_name -> cctv.v1.MisplacedEntry
+	20, // 43: cctv.v1.GetStatusResponse.cameras:type_name -> cctv.v1.Camera
+	32, // 44: cctv.v1.GetStatusResponse.retention:type_name -> cctv.v1.RetentionStatus
+	41, // 45: cctv.v1.GetStatusResponse.damaged_archives:type_name -> cctv.v1.ScrubArchive
+	44, // 46: cctv.v1.GetStatusResponse.oldest_scrub_time:type_name -> google.protobuf.Timestamp
+	44, // 47: cctv.v1.Camera.last_segment_time:type_name -> google.protobuf.Timestamp
+	45, // 48: cctv.v1.Camera.since_last_segment:type_name -> google.protobuf.Duration
+	9,  // 49: cctv.v1.Camera.day_counts:type_name -> cctv.v1.DayStateCount
+	20, // 50: cctv.v1.ListCamerasResponse.cameras:type_name -> cctv.v1.Camera
+	0,  // 51: cctv.v1.ListDaysRequest.states:type_name -> cctv.v1.DayState
+	8,  // 52: cctv.v1.ListDaysResponse.days:type_name -> cctv.v1.Day
+	1,  // 53: cctv.v1.ArchiveCheck.checksum_state:type_name -> cctv.v1.ChecksumState
+	45, // 54: cctv.v1.ArchiveCheck.duration:type_name -> google.protobuf.Duration
+	0,  // 55: cctv.v1.VerifyDayResponse.state:type_name -> cctv.v1.DayState
+	26, // 56: cctv.v1.VerifyDayResponse.archives:type_name -> cctv.v1.ArchiveCheck
+	7,  // 57: cctv.v1.VerifyDayResponse.findings:type_name -> cctv.v1.Finding
+	16, // 58: cctv.v1.ConvertDayResponse.plan:type_name -> cctv.v1.Plan
+	12, // 59: cctv.v1.ConvertDayResponse.progress:type_name -> cctv.v1.ConversionProgress
+	2,  // 60: cctv.v1.CancelConversionResponse.phase:type_name -> cctv.v1.ConversionPhase
+	44, // 61: cctv.v1.RetentionStatus.blocked_since:type_name -> google.protobuf.Timestamp
+	44, // 62: cctv.v1.RetentionStatus.check_time:type_name -> google.protobuf.Timestamp
+	35, // 63: cctv.v1.HoldDayResponse.hold:type_name -> cctv.v1.RetentionHold
+	44, // 64: cctv.v1.RetentionHold.time:type_name -> google.protobuf.Timestamp
+	35, // 65: cctv.v1.ReleaseDayResponse.hold:type_name -> cctv.v1.RetentionHold
+	40, // 66: cctv.v1.PlanRetentionResponse.days:type_name -> cctv.v1.RetentionDay
+	5,  // 67: cctv.v1.ScrubArchive.result:type_name -> cctv.v1.ScrubResult
+	44, // 68: cctv.v1.ScrubArchive.time:type_name -> google.protobuf.Timestamp
+	44, // 69: cctv.v1.ScrubArchive.next_time:type_name -> google.protobuf.Timestamp
+	41, // 70: cctv.v1.ScrubDayResponse.archives:type_name -> cctv.v1.ScrubArchive
+	17, // 71: cctv.v1.CctvService.GetStatus:input_type -> cctv.v1.GetStatusRequest
+	21, // 72: cctv.v1.CctvService.ListCameras:input_type -> cctv.v1.ListCamerasRequest
+	23, // 73: cctv.v1.CctvService.ListDays:input_type -> cctv.v1.ListDaysRequest
+	25, // 74: cctv.v1.CctvService.VerifyDay:input_type -> cctv.v1.VerifyDayRequest
+	28, // 75: cctv.v1.CctvService.ConvertDay:input_type -> cctv.v1.ConvertDayRequest
+	30, // 76: cctv.v1.CctvService.CancelConversion:input_type -> cctv.v1.CancelConversionRequest
+	33, // 77: cctv.v1.CctvService.HoldDay:input_type -> cctv.v1.HoldDayRequest
+	36, // 78: cctv.v1.CctvService.ReleaseDay:input_type -> cctv.v1.ReleaseDayRequest
+	38, // 79: cctv.v1.CctvService.PlanRetention:input_type -> cctv.v1.PlanRetentionRequest
+	42, // 80: cctv.v1.CctvService.ScrubDay:input_type -> cctv.v1.ScrubDayRequest
+	18, // 81: cctv.v1.CctvService.GetStatus:output_type -> cctv.v1.GetStatusResponse
+	22, // 82: cctv.v1.CctvService.ListCameras:output_type -> cctv.v1.ListCamerasResponse
+	24, // 83: cctv.v1.CctvService.ListDays:output_type -> cctv.v1.ListDaysResponse
+	27, // 84: cctv.v1.CctvService.VerifyDay:output_type -> cctv.v1.VerifyDayResponse
+	29, // 85: cctv.v1.CctvService.ConvertDay:output_type -> cctv.v1.ConvertDayResponse
+	31, // 86: cctv.v1.CctvService.CancelConversion:output_type -> cctv.v1.CancelConversionResponse
+	34, // 87: cctv.v1.CctvService.HoldDay:output_type -> cctv.v1.HoldDayResponse
+	37, // 88: cctv.v1.CctvService.ReleaseDay:output_type -> cctv.v1.ReleaseDayResponse
+	39, // 89: cctv.v1.CctvService.PlanRetention:output_type -> cctv.v1.PlanRetentionResponse
+	43, // 90: cctv.v1.CctvService.ScrubDay:output_type -> cctv.v1.ScrubDayResponse
+	81, // [81:91] is the sub-list for method output_type
+	71, // [71:81] is the sub-list for method input_type
+	71, // [71:71] is the sub-list for extension type_name
+	71, // [71:71] is the sub-list for extension extendee
+	0,  // [0:71] is the sub-list for field type_name
 }
 
 func init() { file_cctv_v1_cctv_proto_init() }
@@ -3952,13 +4411,14 @@ func file_cctv_v1_cctv_proto_init() {
 		(*ConvertDayResponse_Plan)(nil),
 		(*ConvertDayResponse_Progress)(nil),
 	}
+	file_cctv_v1_cctv_proto_msgTypes[36].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_cctv_v1_cctv_proto_rawDesc), len(file_cctv_v1_cctv_proto_rawDesc)),
-			NumEnums:      5,
-			NumMessages:   35,
+			NumEnums:      6,
+			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -56,6 +56,7 @@ const (
 	CctvService_HoldDay_FullMethodName          = "/cctv.v1.CctvService/HoldDay"
 	CctvService_ReleaseDay_FullMethodName       = "/cctv.v1.CctvService/ReleaseDay"
 	CctvService_PlanRetention_FullMethodName    = "/cctv.v1.CctvService/PlanRetention"
+	CctvService_ScrubDay_FullMethodName         = "/cctv.v1.CctvService/ScrubDay"
 )
 
 // CctvServiceClient is the client API for CctvService service.
@@ -110,6 +111,14 @@ type CctvServiceClient interface {
 	// PlanRetention is what retention would delete now and why every other
 	// day stays. It changes nothing.
 	PlanRetention(ctx context.Context, in *PlanRetentionRequest, opts ...grpc.CallOption) (*PlanRetentionResponse, error)
+	// ScrubDay re-hashes a day's archives (or every archive) now against
+	// their checksum files, within the daemon's scrub rate limit, and
+	// streams its progress; the last message (done) holds every archive's
+	// result. A mismatch is data, not an error: it is never repaired, and
+	// the day is marked damaged (Day.scrub_result), so retention keeps it.
+	// A day with no archive is FAILED_PRECONDITION; a day being archived
+	// right now is FAILED_PRECONDITION too.
+	ScrubDay(ctx context.Context, in *ScrubDayRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ScrubDayResponse], error)
 }
 
 type cctvServiceClient struct {
@@ -219,6 +228,25 @@ func (c *cctvServiceClient) PlanRetention(ctx context.Context, in *PlanRetention
 	return out, nil
 }
 
+func (c *cctvServiceClient) ScrubDay(ctx context.Context, in *ScrubDayRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ScrubDayResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &CctvService_ServiceDesc.Streams[1], CctvService_ScrubDay_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ScrubDayRequest, ScrubDayResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type CctvService_ScrubDayClient = grpc.ServerStreamingClient[ScrubDayResponse]
+
 // CctvServiceServer is the server API for CctvService service.
 // All implementations must embed UnimplementedCctvServiceServer
 // for forward compatibility.
@@ -271,6 +299,14 @@ type CctvServiceServer interface {
 	// PlanRetention is what retention would delete now and why every other
 	// day stays. It changes nothing.
 	PlanRetention(context.Context, *PlanRetentionRequest) (*PlanRetentionResponse, error)
+	// ScrubDay re-hashes a day's archives (or every archive) now against
+	// their checksum files, within the daemon's scrub rate limit, and
+	// streams its progress; the last message (done) holds every archive's
+	// result. A mismatch is data, not an error: it is never repaired, and
+	// the day is marked damaged (Day.scrub_result), so retention keeps it.
+	// A day with no archive is FAILED_PRECONDITION; a day being archived
+	// right now is FAILED_PRECONDITION too.
+	ScrubDay(*ScrubDayRequest, grpc.ServerStreamingServer[ScrubDayResponse]) error
 	mustEmbedUnimplementedCctvServiceServer()
 }
 
@@ -307,6 +343,9 @@ func (UnimplementedCctvServiceServer) ReleaseDay(context.Context, *ReleaseDayReq
 }
 func (UnimplementedCctvServiceServer) PlanRetention(context.Context, *PlanRetentionRequest) (*PlanRetentionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method PlanRetention not implemented")
+}
+func (UnimplementedCctvServiceServer) ScrubDay(*ScrubDayRequest, grpc.ServerStreamingServer[ScrubDayResponse]) error {
+	return status.Error(codes.Unimplemented, "method ScrubDay not implemented")
 }
 func (UnimplementedCctvServiceServer) mustEmbedUnimplementedCctvServiceServer() {}
 func (UnimplementedCctvServiceServer) testEmbeddedByValue()                     {}
@@ -484,6 +523,17 @@ func _CctvService_PlanRetention_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CctvService_ScrubDay_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(ScrubDayRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(CctvServiceServer).ScrubDay(m, &grpc.GenericServerStream[ScrubDayRequest, ScrubDayResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type CctvService_ScrubDayServer = grpc.ServerStreamingServer[ScrubDayResponse]
+
 // CctvService_ServiceDesc is the grpc.ServiceDesc for CctvService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -528,6 +578,11 @@ var CctvService_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "ConvertDay",
 			Handler:       _CctvService_ConvertDay_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "ScrubDay",
+			Handler:       _CctvService_ScrubDay_Handler,
 			ServerStreams: true,
 		},
 	},
