@@ -15,6 +15,7 @@ import (
 	"github.com/cctvd/cctvd/internal/archive"
 	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/encode"
+	"github.com/cctvd/cctvd/internal/export"
 	"github.com/cctvd/cctvd/internal/web"
 )
 
@@ -38,6 +39,8 @@ type Config struct {
 	Settle        time.Duration
 	SilentAfter   time.Duration
 	Jobs          int
+	ExportMax     time.Duration
+	ExportJobs    int
 	ChunkSegments int
 	Preset        string
 	CRF           int
@@ -81,6 +84,8 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Settle, "settle", archive.DefaultSettle, "how long after its end a day is archived")
 	fs.DurationVar(&c.SilentAfter, "silent-after", DefaultSilentAfter, "a camera that sent nothing for this long is reported silent")
 	fs.IntVar(&c.Jobs, "jobs", archive.DefaultJobs, "days archived at a time, over all cameras")
+	fs.DurationVar(&c.ExportMax, "export-max", export.DefaultMax, "the longest range an export takes")
+	fs.IntVar(&c.ExportJobs, "export-jobs", export.DefaultJobs, "exports at a time, over all cameras (more are refused with 429)")
 	fs.IntVar(&c.ChunkSegments, "chunk-segments", archive.DefaultChunkSegments, "segments per resumable encode chunk")
 	fs.StringVar(&c.Preset, "preset", encode.DefaultPreset, "x265 preset")
 	fs.IntVar(&c.CRF, "crf", encode.DefaultCRF, "x265 constant rate factor (lower: better and bigger)")
@@ -150,6 +155,10 @@ func (c *Config) fill() error {
 		return fmt.Errorf("--upload-max-bytes: %d, want at least 1", c.UploadMaxBytes)
 	case c.SilentAfter <= 0:
 		return fmt.Errorf("--silent-after: %v, want more than 0", c.SilentAfter)
+	case c.ExportMax <= 0:
+		return fmt.Errorf("--export-max: %v, want more than 0", c.ExportMax)
+	case c.ExportJobs < 1:
+		return fmt.Errorf("--export-jobs: %d, want at least 1", c.ExportJobs)
 	}
 	for name, cc := range c.Cameras {
 		if err := cc.check(name); err != nil {

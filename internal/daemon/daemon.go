@@ -18,6 +18,7 @@ import (
 	"github.com/cctvd/cctvd/internal/control"
 	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/demo"
+	"github.com/cctvd/cctvd/internal/export"
 	"github.com/cctvd/cctvd/internal/logring"
 	"github.com/cctvd/cctvd/internal/metrics"
 	"github.com/cctvd/cctvd/internal/ts"
@@ -49,7 +50,10 @@ type components struct {
 	met   *metrics.Metrics
 	cal   day.Calendar
 	slots *archive.Slots
-	cams  cameras
+	// exports bound the exports of every camera and know the days they
+	// read (Pool.InUse), which retention must leave alone.
+	exports *export.Pool
+	cams    cameras
 	// def is the default camera's stack: the root's own day folders.
 	def    *stack
 	finder *camera.Finder
@@ -93,6 +97,7 @@ func (c *components) build(errlog *logring.Handler) error {
 	c.cal = day.Calendar{Location: time.Local, Settle: cfg.Settle}
 	// One set of job slots for every camera's archiver, taken in turns.
 	c.slots = archive.NewSlots(cfg.Jobs)
+	c.exports = export.NewPool(cfg.ExportJobs)
 	def, err := c.buildStack(camera.Default)
 	if err != nil {
 		return err

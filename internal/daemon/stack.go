@@ -16,6 +16,7 @@ import (
 	"github.com/cctvd/cctvd/internal/camera"
 	"github.com/cctvd/cctvd/internal/catalog"
 	"github.com/cctvd/cctvd/internal/encode"
+	"github.com/cctvd/cctvd/internal/export"
 	"github.com/cctvd/cctvd/internal/metrics"
 	"github.com/cctvd/cctvd/internal/thumbs"
 	"github.com/cctvd/cctvd/internal/web"
@@ -31,6 +32,7 @@ type stack struct {
 	arc   *archive.Archiver
 	th    *thumbs.Thumbs
 	site  *web.Server
+	exp   *export.Exporter
 	// closers close what was built, in the order built.
 	closers []func() error
 	// silent is set while the camera has sent nothing for too long.
@@ -107,12 +109,18 @@ func (c *components) fillStack(s *stack, cc CameraConfig) error {
 		return err
 	}
 	s.th, s.closers = th, append(s.closers, th.Close)
+	exp, err := c.newExporter(s, root, state)
+	if err != nil {
+		return err
+	}
+	s.exp, s.closers = exp, append(s.closers, exp.Close)
 	prefix := ""
 	if s.name != camera.Default {
 		prefix = strings.TrimSuffix(web.CamerasPrefix, "/") + "/" + s.name
 	}
 	site, err := web.New(web.Config{Root: root, Prefix: prefix, UploadTokenFile: cfg.UploadTokenFile, CameraTokenFile: cc.UploadTokenFile,
-		UploadMaxBytes: cfg.UploadMaxBytes, Thumbs: th, ArchiveRuns: arc.Runs, Archived: archivedIn(arc), Failures: failures(arc)}, log, cat)
+		UploadMaxBytes: cfg.UploadMaxBytes, Thumbs: th, ArchiveRuns: arc.Runs, Archived: archivedIn(arc), Failures: failures(arc),
+		Exporter: exp}, log, cat)
 	if err != nil {
 		return err
 	}
