@@ -19,6 +19,7 @@ targets=(
 	"./internal/web FuzzPath"
 	"./internal/web FuzzThumbPath"
 	"./internal/web FuzzPlaylistQuery"
+	"./internal/export FuzzParseRange"
 )
 only=" $* "
 status=0
