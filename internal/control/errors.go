@@ -13,6 +13,7 @@ import (
 	"github.com/cctvd/cctvd/internal/archive"
 	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/encode"
+	"github.com/cctvd/cctvd/internal/export"
 )
 
 var (
@@ -23,6 +24,8 @@ var (
 	errInvalid = errors.New("invalid request")
 	// errNoPlan reports an archiver that answered a dry run without a plan.
 	errNoPlan = errors.New("dry run gave no plan")
+	// errNoExports reports a camera served without an exporter.
+	errNoExports = errors.New("exports are off")
 )
 
 // codes of the errors the domain reports, first match wins. The
@@ -43,6 +46,10 @@ var errorCodes = []struct {
 	{archive.ErrCommitting, codes.FailedPrecondition},
 	{encode.ErrFFmpegMissing, codes.FailedPrecondition},
 	{encode.ErrNoX265, codes.FailedPrecondition},
+	{export.ErrBadRange, codes.InvalidArgument},
+	{export.ErrTooLong, codes.OutOfRange},
+	{export.ErrNoFootage, codes.NotFound},
+	{export.ErrBusy, codes.ResourceExhausted},
 	{ErrShuttingDown, codes.Unavailable},
 	{context.Canceled, codes.Canceled},
 	{context.DeadlineExceeded, codes.DeadlineExceeded},

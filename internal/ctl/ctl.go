@@ -83,6 +83,7 @@ func commands() []*command {
 		verifyCmd(),
 		convertCmd(),
 		cancelCmd(),
+		exportCmd(),
 		versionCmd(),
 	}
 }

@@ -197,7 +197,7 @@ func (c *components) controlCameras() []control.Camera {
 	for _, s := range list {
 		out = append(out, control.Camera{Name: s.name, Title: s.title,
 			Days: control.FromCatalog(s.cat, s.arc), Archiver: s.arc, Misplaced: s.cat,
-			LastSegment: s.lastSegment, Silent: s.silent.Load})
+			LastSegment: s.lastSegment, Silent: s.silent.Load, Exporter: s.exp})
 	}
 	return out
 }

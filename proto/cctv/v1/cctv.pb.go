@@ -2834,6 +2834,307 @@ func (x *CancelConversionResponse) GetCamera() string {
 	return ""
 }
 
+// ExportRangeRequest asks for a range of a camera's footage.
+type ExportRangeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The camera; "" is the default camera.
+	Camera string `protobuf:"bytes,1,opt,name=camera,proto3" json:"camera,omitempty"`
+	// The start: RFC 3339, or a local time YYYY-MM-DDTHH:MM:SS[.fff] in the
+	// daemon's time zone (a local time the clocks skipped or passed twice
+	// is refused, naming what to write instead).
+	Start string `protobuf:"bytes,2,opt,name=start,proto3" json:"start,omitempty"`
+	// The end, as start, or a duration after it (90s, 15m, 1h30m).
+	End           string `protobuf:"bytes,3,opt,name=end,proto3" json:"end,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportRangeRequest) Reset() {
+	*x = ExportRangeRequest{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportRangeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportRangeRequest) ProtoMessage() {}
+
+func (x *ExportRangeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportRangeRequest.ProtoReflect.Descriptor instead.
+func (*ExportRangeRequest) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *ExportRangeRequest) GetCamera() string {
+	if x != nil {
+		return x.Camera
+	}
+	return ""
+}
+
+func (x *ExportRangeRequest) GetStart() string {
+	if x != nil {
+		return x.Start
+	}
+	return ""
+}
+
+func (x *ExportRangeRequest) GetEnd() string {
+	if x != nil {
+		return x.End
+	}
+	return ""
+}
+
+// ExportProgress is how far an export is.
+type ExportProgress struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Bytes of the source files read, and to read.
+	DoneBytes     int64 `protobuf:"varint,1,opt,name=done_bytes,json=doneBytes,proto3" json:"done_bytes,omitempty"`
+	TotalBytes    int64 `protobuf:"varint,2,opt,name=total_bytes,json=totalBytes,proto3" json:"total_bytes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportProgress) Reset() {
+	*x = ExportProgress{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportProgress) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportProgress) ProtoMessage() {}
+
+func (x *ExportProgress) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportProgress.ProtoReflect.Descriptor instead.
+func (*ExportProgress) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ExportProgress) GetDoneBytes() int64 {
+	if x != nil {
+		return x.DoneBytes
+	}
+	return 0
+}
+
+func (x *ExportProgress) GetTotalBytes() int64 {
+	if x != nil {
+		return x.TotalBytes
+	}
+	return 0
+}
+
+// ExportClip names the clip whose bytes follow.
+type ExportClip struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The clip's file name, which its sha512sum line names.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Size int64  `protobuf:"varint,2,opt,name=size,proto3" json:"size,omitempty"`
+	// SHA-512 of the clip, hex.
+	Sha512        string `protobuf:"bytes,3,opt,name=sha512,proto3" json:"sha512,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportClip) Reset() {
+	*x = ExportClip{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportClip) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportClip) ProtoMessage() {}
+
+func (x *ExportClip) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportClip.ProtoReflect.Descriptor instead.
+func (*ExportClip) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *ExportClip) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ExportClip) GetSize() int64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+func (x *ExportClip) GetSha512() string {
+	if x != nil {
+		return x.Sha512
+	}
+	return ""
+}
+
+// ExportRangeResponse is one message of an export's stream: progress,
+// then the clip, its bytes and its manifest, in that order.
+type ExportRangeResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Event:
+	//
+	//	*ExportRangeResponse_Progress
+	//	*ExportRangeResponse_Clip
+	//	*ExportRangeResponse_Data
+	//	*ExportRangeResponse_ManifestJson
+	Event         isExportRangeResponse_Event `protobuf_oneof:"event"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportRangeResponse) Reset() {
+	*x = ExportRangeResponse{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportRangeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportRangeResponse) ProtoMessage() {}
+
+func (x *ExportRangeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportRangeResponse.ProtoReflect.Descriptor instead.
+func (*ExportRangeResponse) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *ExportRangeResponse) GetEvent() isExportRangeResponse_Event {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
+func (x *ExportRangeResponse) GetProgress() *ExportProgress {
+	if x != nil {
+		if x, ok := x.Event.(*ExportRangeResponse_Progress); ok {
+			return x.Progress
+		}
+	}
+	return nil
+}
+
+func (x *ExportRangeResponse) GetClip() *ExportClip {
+	if x != nil {
+		if x, ok := x.Event.(*ExportRangeResponse_Clip); ok {
+			return x.Clip
+		}
+	}
+	return nil
+}
+
+func (x *ExportRangeResponse) GetData() []byte {
+	if x != nil {
+		if x, ok := x.Event.(*ExportRangeResponse_Data); ok {
+			return x.Data
+		}
+	}
+	return nil
+}
+
+func (x *ExportRangeResponse) GetManifestJson() string {
+	if x != nil {
+		if x, ok := x.Event.(*ExportRangeResponse_ManifestJson); ok {
+			return x.ManifestJson
+		}
+	}
+	return ""
+}
+
+type isExportRangeResponse_Event interface {
+	isExportRangeResponse_Event()
+}
+
+type ExportRangeResponse_Progress struct {
+	Progress *ExportProgress `protobuf:"bytes,1,opt,name=progress,proto3,oneof"`
+}
+
+type ExportRangeResponse_Clip struct {
+	Clip *ExportClip `protobuf:"bytes,2,opt,name=clip,proto3,oneof"`
+}
+
+type ExportRangeResponse_Data struct {
+	// The next bytes of the clip.
+	Data []byte `protobuf:"bytes,3,opt,name=data,proto3,oneof"`
+}
+
+type ExportRangeResponse_ManifestJson struct {
+	// The manifest (JSON), the stream's last message.
+	ManifestJson string `protobuf:"bytes,4,opt,name=manifest_json,json=manifestJson,proto3,oneof"`
+}
+
+func (*ExportRangeResponse_Progress) isExportRangeResponse_Event() {}
+
+func (*ExportRangeResponse_Clip) isExportRangeResponse_Event() {}
+
+func (*ExportRangeResponse_Data) isExportRangeResponse_Event() {}
+
+func (*ExportRangeResponse_ManifestJson) isExportRangeResponse_Event() {}
+
 var File_cctv_v1_cctv_proto protoreflect.FileDescriptor
 
 const file_cctv_v1_cctv_proto_rawDesc = "" +
@@ -3037,7 +3338,27 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\x04date\x18\x01 \x01(\tR\x04date\x12.\n" +
 	"\x05phase\x18\x02 \x01(\x0e2\x18.cctv.v1.ConversionPhaseR\x05phase\x12#\n" +
 	"\rremoved_files\x18\x03 \x01(\x05R\fremovedFiles\x12\x16\n" +
-	"\x06camera\x18\x04 \x01(\tR\x06camera*\xcb\x01\n" +
+	"\x06camera\x18\x04 \x01(\tR\x06camera\"T\n" +
+	"\x12ExportRangeRequest\x12\x16\n" +
+	"\x06camera\x18\x01 \x01(\tR\x06camera\x12\x14\n" +
+	"\x05start\x18\x02 \x01(\tR\x05start\x12\x10\n" +
+	"\x03end\x18\x03 \x01(\tR\x03end\"P\n" +
+	"\x0eExportProgress\x12\x1d\n" +
+	"\n" +
+	"done_bytes\x18\x01 \x01(\x03R\tdoneBytes\x12\x1f\n" +
+	"\vtotal_bytes\x18\x02 \x01(\x03R\n" +
+	"totalBytes\"L\n" +
+	"\n" +
+	"ExportClip\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04size\x18\x02 \x01(\x03R\x04size\x12\x16\n" +
+	"\x06sha512\x18\x03 \x01(\tR\x06sha512\"\xbd\x01\n" +
+	"\x13ExportRangeResponse\x125\n" +
+	"\bprogress\x18\x01 \x01(\v2\x17.cctv.v1.ExportProgressH\x00R\bprogress\x12)\n" +
+	"\x04clip\x18\x02 \x01(\v2\x13.cctv.v1.ExportClipH\x00R\x04clip\x12\x14\n" +
+	"\x04data\x18\x03 \x01(\fH\x00R\x04data\x12%\n" +
+	"\rmanifest_json\x18\x04 \x01(\tH\x00R\fmanifestJsonB\a\n" +
+	"\x05event*\xcb\x01\n" +
 	"\bDayState\x12\x19\n" +
 	"\x15DAY_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13DAY_STATE_RECORDING\x10\x01\x12\x16\n" +
@@ -3093,7 +3414,7 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\x1cMISPLACED_KIND_STRAY_SEGMENT\x10\x01\x12\x1d\n" +
 	"\x19MISPLACED_KIND_NOT_A_DATE\x10\x02\x12\x1d\n" +
 	"\x19MISPLACED_KIND_DAY_SUFFIX\x10\x03\x12\x1f\n" +
-	"\x1bMISPLACED_KIND_NOT_A_FOLDER\x10\x042\xc2\x03\n" +
+	"\x1bMISPLACED_KIND_NOT_A_FOLDER\x10\x042\x8e\x04\n" +
 	"\vCctvService\x12B\n" +
 	"\tGetStatus\x12\x19.cctv.v1.GetStatusRequest\x1a\x1a.cctv.v1.GetStatusResponse\x12H\n" +
 	"\vListCameras\x12\x1b.cctv.v1.ListCamerasRequest\x1a\x1c.cctv.v1.ListCamerasResponse\x12?\n" +
@@ -3101,7 +3422,8 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\tVerifyDay\x12\x19.cctv.v1.VerifyDayRequest\x1a\x1a.cctv.v1.VerifyDayResponse\x12G\n" +
 	"\n" +
 	"ConvertDay\x12\x1a.cctv.v1.ConvertDayRequest\x1a\x1b.cctv.v1.ConvertDayResponse0\x01\x12W\n" +
-	"\x10CancelConversion\x12 .cctv.v1.CancelConversionRequest\x1a!.cctv.v1.CancelConversionResponseB-Z+github.com/cctvd/cctvd/proto/cctv/v1;cctvv1b\x06proto3"
+	"\x10CancelConversion\x12 .cctv.v1.CancelConversionRequest\x1a!.cctv.v1.CancelConversionResponse\x12J\n" +
+	"\vExportRange\x12\x1b.cctv.v1.ExportRangeRequest\x1a\x1c.cctv.v1.ExportRangeResponse0\x01B-Z+github.com/cctvd/cctvd/proto/cctv/v1;cctvv1b\x06proto3"
 
 var (
 	file_cctv_v1_cctv_proto_rawDescOnce sync.Once
@@ -3116,7 +3438,7 @@ func file_cctv_v1_cctv_proto_rawDescGZIP() []byte {
 }
 
 var file_cctv_v1_cctv_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_cctv_v1_cctv_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_cctv_v1_cctv_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_cctv_v1_cctv_proto_goTypes = []any{
 	(DayState)(0),                    // 0: cctv.v1.DayState
 	(ChecksumState)(0),               // 1: cctv.v1.ChecksumState
@@ -3149,81 +3471,89 @@ var file_cctv_v1_cctv_proto_goTypes = []any{
 	(*ConvertDayResponse)(nil),       // 28: cctv.v1.ConvertDayResponse
 	(*CancelConversionRequest)(nil),  // 29: cctv.v1.CancelConversionRequest
 	(*CancelConversionResponse)(nil), // 30: cctv.v1.CancelConversionResponse
-	(*timestamppb.Timestamp)(nil),    // 31: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),      // 32: google.protobuf.Duration
+	(*ExportRangeRequest)(nil),       // 31: cctv.v1.ExportRangeRequest
+	(*ExportProgress)(nil),           // 32: cctv.v1.ExportProgress
+	(*ExportClip)(nil),               // 33: cctv.v1.ExportClip
+	(*ExportRangeResponse)(nil),      // 34: cctv.v1.ExportRangeResponse
+	(*timestamppb.Timestamp)(nil),    // 35: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),      // 36: google.protobuf.Duration
 }
 var file_cctv_v1_cctv_proto_depIdxs = []int32{
 	4,  // 0: cctv.v1.MisplacedEntry.kind:type_name -> cctv.v1.MisplacedKind
 	3,  // 1: cctv.v1.Finding.kind:type_name -> cctv.v1.FindingKind
-	31, // 2: cctv.v1.Finding.time:type_name -> google.protobuf.Timestamp
-	32, // 3: cctv.v1.Finding.duration:type_name -> google.protobuf.Duration
+	35, // 2: cctv.v1.Finding.time:type_name -> google.protobuf.Timestamp
+	36, // 3: cctv.v1.Finding.duration:type_name -> google.protobuf.Duration
 	0,  // 4: cctv.v1.Day.state:type_name -> cctv.v1.DayState
-	32, // 5: cctv.v1.Day.covered:type_name -> google.protobuf.Duration
-	31, // 6: cctv.v1.Day.first_segment_time:type_name -> google.protobuf.Timestamp
-	31, // 7: cctv.v1.Day.last_segment_time:type_name -> google.protobuf.Timestamp
-	32, // 8: cctv.v1.Day.gap_duration:type_name -> google.protobuf.Duration
+	36, // 5: cctv.v1.Day.covered:type_name -> google.protobuf.Duration
+	35, // 6: cctv.v1.Day.first_segment_time:type_name -> google.protobuf.Timestamp
+	35, // 7: cctv.v1.Day.last_segment_time:type_name -> google.protobuf.Timestamp
+	36, // 8: cctv.v1.Day.gap_duration:type_name -> google.protobuf.Duration
 	1,  // 9: cctv.v1.Day.checksum_state:type_name -> cctv.v1.ChecksumState
-	31, // 10: cctv.v1.Day.due_time:type_name -> google.protobuf.Timestamp
-	31, // 11: cctv.v1.Day.next_attempt_time:type_name -> google.protobuf.Timestamp
+	35, // 10: cctv.v1.Day.due_time:type_name -> google.protobuf.Timestamp
+	35, // 11: cctv.v1.Day.next_attempt_time:type_name -> google.protobuf.Timestamp
 	0,  // 12: cctv.v1.DayStateCount.state:type_name -> cctv.v1.DayState
-	31, // 13: cctv.v1.RecentError.time:type_name -> google.protobuf.Timestamp
+	35, // 13: cctv.v1.RecentError.time:type_name -> google.protobuf.Timestamp
 	2,  // 14: cctv.v1.ConversionProgress.phase:type_name -> cctv.v1.ConversionPhase
-	32, // 15: cctv.v1.ConversionProgress.out_time:type_name -> google.protobuf.Duration
-	32, // 16: cctv.v1.ConversionProgress.total_time:type_name -> google.protobuf.Duration
-	32, // 17: cctv.v1.ConversionProgress.eta:type_name -> google.protobuf.Duration
-	31, // 18: cctv.v1.ConversionProgress.start_time:type_name -> google.protobuf.Timestamp
-	31, // 19: cctv.v1.ConversionProgress.update_time:type_name -> google.protobuf.Timestamp
-	32, // 20: cctv.v1.PlanSegment.duration:type_name -> google.protobuf.Duration
-	31, // 21: cctv.v1.PlanSegment.start_time:type_name -> google.protobuf.Timestamp
+	36, // 15: cctv.v1.ConversionProgress.out_time:type_name -> google.protobuf.Duration
+	36, // 16: cctv.v1.ConversionProgress.total_time:type_name -> google.protobuf.Duration
+	36, // 17: cctv.v1.ConversionProgress.eta:type_name -> google.protobuf.Duration
+	35, // 18: cctv.v1.ConversionProgress.start_time:type_name -> google.protobuf.Timestamp
+	35, // 19: cctv.v1.ConversionProgress.update_time:type_name -> google.protobuf.Timestamp
+	36, // 20: cctv.v1.PlanSegment.duration:type_name -> google.protobuf.Duration
+	35, // 21: cctv.v1.PlanSegment.start_time:type_name -> google.protobuf.Timestamp
 	3,  // 22: cctv.v1.KeptFile.reason:type_name -> cctv.v1.FindingKind
-	32, // 23: cctv.v1.Chunk.duration:type_name -> google.protobuf.Duration
+	36, // 23: cctv.v1.Chunk.duration:type_name -> google.protobuf.Duration
 	12, // 24: cctv.v1.Plan.segments:type_name -> cctv.v1.PlanSegment
 	13, // 25: cctv.v1.Plan.kept:type_name -> cctv.v1.KeptFile
 	14, // 26: cctv.v1.Plan.chunks:type_name -> cctv.v1.Chunk
 	6,  // 27: cctv.v1.Plan.findings:type_name -> cctv.v1.Finding
-	32, // 28: cctv.v1.Plan.duration:type_name -> google.protobuf.Duration
-	31, // 29: cctv.v1.Plan.due_time:type_name -> google.protobuf.Timestamp
-	31, // 30: cctv.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
-	32, // 31: cctv.v1.GetStatusResponse.uptime:type_name -> google.protobuf.Duration
+	36, // 28: cctv.v1.Plan.duration:type_name -> google.protobuf.Duration
+	35, // 29: cctv.v1.Plan.due_time:type_name -> google.protobuf.Timestamp
+	35, // 30: cctv.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
+	36, // 31: cctv.v1.GetStatusResponse.uptime:type_name -> google.protobuf.Duration
 	9,  // 32: cctv.v1.GetStatusResponse.disk:type_name -> cctv.v1.DiskUsage
 	8,  // 33: cctv.v1.GetStatusResponse.day_counts:type_name -> cctv.v1.DayStateCount
 	11, // 34: cctv.v1.GetStatusResponse.conversions:type_name -> cctv.v1.ConversionProgress
 	10, // 35: cctv.v1.GetStatusResponse.recent_errors:type_name -> cctv.v1.RecentError
-	32, // 36: cctv.v1.GetStatusResponse.settle:type_name -> google.protobuf.Duration
+	36, // 36: cctv.v1.GetStatusResponse.settle:type_name -> google.protobuf.Duration
 	18, // 37: cctv.v1.GetStatusResponse.pending:type_name -> cctv.v1.PendingConversion
 	5,  // 38: cctv.v1.GetStatusResponse.misplaced:type_name -> cctv.v1.MisplacedEntry
 	19, // 39: cctv.v1.GetStatusResponse.cameras:type_name -> cctv.v1.Camera
-	31, // 40: cctv.v1.Camera.last_segment_time:type_name -> google.protobuf.Timestamp
-	32, // 41: cctv.v1.Camera.since_last_segment:type_name -> google.protobuf.Duration
+	35, // 40: cctv.v1.Camera.last_segment_time:type_name -> google.protobuf.Timestamp
+	36, // 41: cctv.v1.Camera.since_last_segment:type_name -> google.protobuf.Duration
 	8,  // 42: cctv.v1.Camera.day_counts:type_name -> cctv.v1.DayStateCount
 	19, // 43: cctv.v1.ListCamerasResponse.cameras:type_name -> cctv.v1.Camera
 	0,  // 44: cctv.v1.ListDaysRequest.states:type_name -> cctv.v1.DayState
 	7,  // 45: cctv.v1.ListDaysResponse.days:type_name -> cctv.v1.Day
 	1,  // 46: cctv.v1.ArchiveCheck.checksum_state:type_name -> cctv.v1.ChecksumState
-	32, // 47: cctv.v1.ArchiveCheck.duration:type_name -> google.protobuf.Duration
+	36, // 47: cctv.v1.ArchiveCheck.duration:type_name -> google.protobuf.Duration
 	0,  // 48: cctv.v1.VerifyDayResponse.state:type_name -> cctv.v1.DayState
 	25, // 49: cctv.v1.VerifyDayResponse.archives:type_name -> cctv.v1.ArchiveCheck
 	6,  // 50: cctv.v1.VerifyDayResponse.findings:type_name -> cctv.v1.Finding
 	15, // 51: cctv.v1.ConvertDayResponse.plan:type_name -> cctv.v1.Plan
 	11, // 52: cctv.v1.ConvertDayResponse.progress:type_name -> cctv.v1.ConversionProgress
 	2,  // 53: cctv.v1.CancelConversionResponse.phase:type_name -> cctv.v1.ConversionPhase
-	16, // 54: cctv.v1.CctvService.GetStatus:input_type -> cctv.v1.GetStatusRequest
-	20, // 55: cctv.v1.CctvService.ListCameras:input_type -> cctv.v1.ListCamerasRequest
-	22, // 56: cctv.v1.CctvService.ListDays:input_type -> cctv.v1.ListDaysRequest
-	24, // 57: cctv.v1.CctvService.VerifyDay:input_type -> cctv.v1.VerifyDayRequest
-	27, // 58: cctv.v1.CctvService.ConvertDay:input_type -> cctv.v1.ConvertDayRequest
-	29, // 59: cctv.v1.CctvService.CancelConversion:input_type -> cctv.v1.CancelConversionRequest
-	17, // 60: cctv.v1.CctvService.GetStatus:output_type -> cctv.v1.GetStatusResponse
-	21, // 61: cctv.v1.CctvService.ListCameras:output_type -> cctv.v1.ListCamerasResponse
-	23, // 62: cctv.v1.CctvService.ListDays:output_type -> cctv.v1.ListDaysResponse
-	26, // 63: cctv.v1.CctvService.VerifyDay:output_type -> cctv.v1.VerifyDayResponse
-	28, // 64: cctv.v1.CctvService.ConvertDay:output_type -> cctv.v1.ConvertDayResponse
-	30, // 65: cctv.v1.CctvService.CancelConversion:output_type -> cctv.v1.CancelConversionResponse
-	60, // [60:66] is the sub-list for method output_type
-	54, // [54:60] is the sub-list for method input_type
-	54, // [54:54] is the sub-list for extension type_name
-	54, // [54:54] is the sub-list for extension extendee
-	0,  // [0:54] is the sub-list for field type_name
+	32, // 54: cctv.v1.ExportRangeResponse.progress:type_name -> cctv.v1.ExportProgress
+	33, // 55: cctv.v1.ExportRangeResponse.clip:type_name -> cctv.v1.ExportClip
+	16, // 56: cctv.v1.CctvService.GetStatus:input_type -> cctv.v1.GetStatusRequest
+	20, // 57: cctv.v1.CctvService.ListCameras:input_type -> cctv.v1.ListCamerasRequest
+	22, // 58: cctv.v1.CctvService.ListDays:input_type -> cctv.v1.ListDaysRequest
+	24, // 59: cctv.v1.CctvService.VerifyDay:input_type -> cctv.v1.VerifyDayRequest
+	27, // 60: cctv.v1.CctvService.ConvertDay:input_type -> cctv.v1.ConvertDayRequest
+	29, // 61: cctv.v1.CctvService.CancelConversion:input_type -> cctv.v1.CancelConversionRequest
+	31, // 62: cctv.v1.CctvService.ExportRange:input_type -> cctv.v1.ExportRangeRequest
+	17, // 63: cctv.v1.CctvService.GetStatus:output_type -> cctv.v1.GetStatusResponse
+	21, // 64: cctv.v1.CctvService.ListCameras:output_type -> cctv.v1.ListCamerasResponse
+	23, // 65: cctv.v1.CctvService.ListDays:output_type -> cctv.v1.ListDaysResponse
+	26, // 66: cctv.v1.CctvService.VerifyDay:output_type -> cctv.v1.VerifyDayResponse
+	28, // 67: cctv.v1.CctvService.ConvertDay:output_type -> cctv.v1.ConvertDayResponse
+	30, // 68: cctv.v1.CctvService.CancelConversion:output_type -> cctv.v1.CancelConversionResponse
+	34, // 69: cctv.v1.CctvService.ExportRange:output_type -> cctv.v1.ExportRangeResponse
+	63, // [63:70] is the sub-list for method output_type
+	56, // [56:63] is the sub-list for method input_type
+	56, // [56:56] is the sub-list for extension type_name
+	56, // [56:56] is the sub-list for extension extendee
+	0,  // [0:56] is the sub-list for field type_name
 }
 
 func init() { file_cctv_v1_cctv_proto_init() }
@@ -3236,13 +3566,19 @@ func file_cctv_v1_cctv_proto_init() {
 		(*ConvertDayResponse_Plan)(nil),
 		(*ConvertDayResponse_Progress)(nil),
 	}
+	file_cctv_v1_cctv_proto_msgTypes[29].OneofWrappers = []any{
+		(*ExportRangeResponse_Progress)(nil),
+		(*ExportRangeResponse_Clip)(nil),
+		(*ExportRangeResponse_Data)(nil),
+		(*ExportRangeResponse_ManifestJson)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_cctv_v1_cctv_proto_rawDesc), len(file_cctv_v1_cctv_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   26,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

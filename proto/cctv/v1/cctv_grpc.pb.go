@@ -53,6 +53,7 @@ const (
 	CctvService_VerifyDay_FullMethodName        = "/cctv.v1.CctvService/VerifyDay"
 	CctvService_ConvertDay_FullMethodName       = "/cctv.v1.CctvService/ConvertDay"
 	CctvService_CancelConversion_FullMethodName = "/cctv.v1.CctvService/CancelConversion"
+	CctvService_ExportRange_FullMethodName      = "/cctv.v1.CctvService/ExportRange"
 )
 
 // CctvServiceClient is the client API for CctvService service.
@@ -96,6 +97,16 @@ type CctvServiceClient interface {
 	// encoder is stopped and its temporary files are removed. The segments
 	// stay exactly as they were; the day goes back to waiting.
 	CancelConversion(ctx context.Context, in *CancelConversionRequest, opts ...grpc.CallOption) (*CancelConversionResponse, error)
+	// ExportRange cuts a range of a camera's footage into one mp4 (a stream
+	// copy; playback starts at the range's first frame; gaps stay gaps) and
+	// streams progress while it is made, then the clip: its name, size and
+	// SHA-512, its bytes in order, and last its manifest (JSON). Errors:
+	// INVALID_ARGUMENT for a malformed or reversed range, OUT_OF_RANGE for
+	// one longer than the daemon's --export-max, NOT_FOUND when nothing was
+	// filmed in it (the message names the nearest footage),
+	// RESOURCE_EXHAUSTED when --export-jobs exports run already. Closing the
+	// stream stops the export; the daemon keeps nothing of it.
+	ExportRange(ctx context.Context, in *ExportRangeRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportRangeResponse], error)
 }
 
 type cctvServiceClient struct {
@@ -175,6 +186,25 @@ func (c *cctvServiceClient) CancelConversion(ctx context.Context, in *CancelConv
 	return out, nil
 }
 
+func (c *cctvServiceClient) ExportRange(ctx context.Context, in *ExportRangeRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportRangeResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &CctvService_ServiceDesc.Streams[1], CctvService_ExportRange_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ExportRangeRequest, ExportRangeResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type CctvService_ExportRangeClient = grpc.ServerStreamingClient[ExportRangeResponse]
+
 // CctvServiceServer is the server API for CctvService service.
 // All implementations must embed UnimplementedCctvServiceServer
 // for forward compatibility.
@@ -216,6 +246,16 @@ type CctvServiceServer interface {
 	// encoder is stopped and its temporary files are removed. The segments
 	// stay exactly as they were; the day goes back to waiting.
 	CancelConversion(context.Context, *CancelConversionRequest) (*CancelConversionResponse, error)
+	// ExportRange cuts a range of a camera's footage into one mp4 (a stream
+	// copy; playback starts at the range's first frame; gaps stay gaps) and
+	// streams progress while it is made, then the clip: its name, size and
+	// SHA-512, its bytes in order, and last its manifest (JSON). Errors:
+	// INVALID_ARGUMENT for a malformed or reversed range, OUT_OF_RANGE for
+	// one longer than the daemon's --export-max, NOT_FOUND when nothing was
+	// filmed in it (the message names the nearest footage),
+	// RESOURCE_EXHAUSTED when --export-jobs exports run already. Closing the
+	// stream stops the export; the daemon keeps nothing of it.
+	ExportRange(*ExportRangeRequest, grpc.ServerStreamingServer[ExportRangeResponse]) error
 	mustEmbedUnimplementedCctvServiceServer()
 }
 
@@ -243,6 +283,9 @@ func (UnimplementedCctvServiceServer) ConvertDay(*ConvertDayRequest, grpc.Server
 }
 func (UnimplementedCctvServiceServer) CancelConversion(context.Context, *CancelConversionRequest) (*CancelConversionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CancelConversion not implemented")
+}
+func (UnimplementedCctvServiceServer) ExportRange(*ExportRangeRequest, grpc.ServerStreamingServer[ExportRangeResponse]) error {
+	return status.Error(codes.Unimplemented, "method ExportRange not implemented")
 }
 func (UnimplementedCctvServiceServer) mustEmbedUnimplementedCctvServiceServer() {}
 func (UnimplementedCctvServiceServer) testEmbeddedByValue()                     {}
@@ -366,6 +409,17 @@ func _CctvService_CancelConversion_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CctvService_ExportRange_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(ExportRangeRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(CctvServiceServer).ExportRange(m, &grpc.GenericServerStream[ExportRangeRequest, ExportRangeResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type CctvService_ExportRangeServer = grpc.ServerStreamingServer[ExportRangeResponse]
+
 // CctvService_ServiceDesc is the grpc.ServiceDesc for CctvService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -398,6 +452,11 @@ var CctvService_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "ConvertDay",
 			Handler:       _CctvService_ConvertDay_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "ExportRange",
+			Handler:       _CctvService_ExportRange_Handler,
 			ServerStreams: true,
 		},
 	},
