@@ -35,14 +35,14 @@ func TestExport(t *testing.T) {
 	from := begin.Add(3 * time.Second).Format(time.RFC3339Nano)
 
 	out := filepath.Join(t.TempDir(), "clip.mp4")
-	stdout, stderr, code := d.Ctl(t, "export", "front", from, "15s", "-o", out)
-	for try := 0; try < 50 && code != 0 && strings.Contains(stderr, "no footage"); try++ { // the catalog may still be scanning
-		time.Sleep(100 * time.Millisecond)
-		stdout, stderr, code = d.Ctl(t, "export", "front", from, "15s", "-o", out)
-	}
-	if code != 0 {
-		t.Fatalf("cctvctl export: %d\n%s%s", code, stdout, stderr)
-	}
+	// The catalog may still be scanning the files: then there is no footage yet.
+	waitFor(t, func() (string, bool) {
+		stdout, stderr, code := d.Ctl(t, "export", "front", from, "15s", "-o", out)
+		if code != 0 && !strings.Contains(stderr, "no footage") {
+			t.Fatalf("cctvctl export: %d\n%s%s", code, stdout, stderr)
+		}
+		return stderr, code == 0
+	})
 	sum := exec.Command("sha512sum", "-c", "clip.mp4.sha512sum")
 	sum.Dir = filepath.Dir(out)
 	if b, err := sum.CombinedOutput(); err != nil {
