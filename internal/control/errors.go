@@ -50,6 +50,7 @@ var errorCodes = []struct {
 	{export.ErrTooLong, codes.OutOfRange},
 	{export.ErrNoFootage, codes.NotFound},
 	{export.ErrBusy, codes.ResourceExhausted},
+	{export.ErrArchived, codes.Unimplemented},
 	{ErrShuttingDown, codes.Unavailable},
 	{context.Canceled, codes.Canceled},
 	{context.DeadlineExceeded, codes.DeadlineExceeded},

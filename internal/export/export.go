@@ -35,6 +35,10 @@ var (
 	ErrNoFootage = errors.New("no footage in the range")
 	// ErrBusy: as many exports as allowed run already (HTTP 429).
 	ErrBusy = errors.New("too many exports at once")
+	// ErrArchived: the range touches a day that has an archive, which
+	// exports do not read yet (HTTP 501). Refused rather than exported
+	// without it: the archived footage would pass for a gap.
+	ErrArchived = errors.New("exports from archived days are not supported yet")
 )
 
 // DefaultMax is the longest range an export takes by default.

@@ -269,6 +269,19 @@ func TestExportErrors(t *testing.T) {
 			}
 		})
 	}
+	t.Run("archived day refused", func(t *testing.T) {
+		v := *days.views[day.Date{Year: 2026, Month: 11, Day: 20}]
+		v.Archives = []catalog.Archive{{Name: "video.mp4"}}
+		archived := &fakeDays{views: map[day.Date]*catalog.DayView{v.Date: &v}}
+		ex2, err := New(Config{Root: root, Dir: filepath.Join(dir, "export2"), Days: archived, Location: loc}, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ex2.Close()
+		if _, err := ex2.Export(context.Background(), Range{t0, t0.Add(5 * time.Second)}, nil); !errors.Is(err, ErrArchived) || !strings.Contains(err.Error(), "video.mp4") {
+			t.Errorf("err %v, want ErrArchived naming video.mp4", err)
+		}
+	})
 	t.Run("busy and in use", func(t *testing.T) {
 		release, err := pool.acquire("", []day.Date{{Year: 2026, Month: 11, Day: 20}})
 		if err != nil {

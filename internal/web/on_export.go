@@ -55,6 +55,8 @@ func (s *Server) serveExport(w http.ResponseWriter, r *http.Request, asZip bool)
 		text(w, http.StatusRequestEntityTooLarge, err.Error())
 	case errors.Is(err, export.ErrNoFootage):
 		text(w, http.StatusNotFound, err.Error())
+	case errors.Is(err, export.ErrArchived):
+		text(w, http.StatusNotImplemented, err.Error())
 	case errors.Is(err, export.ErrBusy):
 		w.Header().Set("Retry-After", exportRetryAfter)
 		text(w, http.StatusTooManyRequests, err.Error())

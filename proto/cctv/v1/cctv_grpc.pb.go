@@ -104,7 +104,9 @@ type CctvServiceClient interface {
 	// INVALID_ARGUMENT for a malformed or reversed range, OUT_OF_RANGE for
 	// one longer than the daemon's --export-max, NOT_FOUND when nothing was
 	// filmed in it (the message names the nearest footage),
-	// RESOURCE_EXHAUSTED when --export-jobs exports run already. Closing the
+	// RESOURCE_EXHAUSTED when --export-jobs exports run already,
+	// UNIMPLEMENTED when the range touches an archived day (exports read
+	// segments only, so far). Closing the
 	// stream stops the export; the daemon keeps nothing of it.
 	ExportRange(ctx context.Context, in *ExportRangeRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportRangeResponse], error)
 }
@@ -253,7 +255,9 @@ type CctvServiceServer interface {
 	// INVALID_ARGUMENT for a malformed or reversed range, OUT_OF_RANGE for
 	// one longer than the daemon's --export-max, NOT_FOUND when nothing was
 	// filmed in it (the message names the nearest footage),
-	// RESOURCE_EXHAUSTED when --export-jobs exports run already. Closing the
+	// RESOURCE_EXHAUSTED when --export-jobs exports run already,
+	// UNIMPLEMENTED when the range touches an archived day (exports read
+	// segments only, so far). Closing the
 	// stream stops the export; the daemon keeps nothing of it.
 	ExportRange(*ExportRangeRequest, grpc.ServerStreamingServer[ExportRangeResponse]) error
 	mustEmbedUnimplementedCctvServiceServer()
