@@ -33,6 +33,9 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 		}
 		return t, nil
 	}
+	if len(s) == len(localLayout)-3 {
+		s += ":00" // a browser's datetime-local leaves out seconds that are 0
+	}
 	w, err := time.ParseInLocation(localLayout, s, time.UTC)
 	if err != nil || len(s) < len(localLayout) || s[10] != 'T' {
 		return time.Time{}, fmt.Errorf("%w: %q is not local YYYY-MM-DDTHH:MM:SS[.fff] nor RFC 3339", ErrBadRange, s)

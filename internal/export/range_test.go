@@ -20,6 +20,8 @@ var rangeCases = []struct {
 		want: Range{berlin(2026, 11, 20, 10, 32, 0, 0), berlin(2026, 11, 20, 10, 47, 0, 0)}},
 	{name: "fractions", start: "2026-11-20T10:32:00.250", end: "2026-11-20T10:32:01.5",
 		want: Range{berlin(2026, 11, 20, 10, 32, 0, 250e6), berlin(2026, 11, 20, 10, 32, 1, 500e6)}},
+	{name: "minutes, as a browser sends them", start: "2026-11-20T10:32", end: "2026-11-20T10:47",
+		want: Range{berlin(2026, 11, 20, 10, 32, 0, 0), berlin(2026, 11, 20, 10, 47, 0, 0)}},
 	{name: "RFC 3339 with Z", start: "2026-11-20T09:32:00Z", end: "15m",
 		want: Range{berlin(2026, 11, 20, 10, 32, 0, 0), berlin(2026, 11, 20, 10, 47, 0, 0)}},
 	{name: "RFC 3339 with offset and seconds", start: "2026-11-20T10:32:00+01:00", end: "90",

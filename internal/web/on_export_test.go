@@ -88,6 +88,18 @@ func TestExportRoute(t *testing.T) {
 			}
 		})
 	}
+	t.Run("the page's form", func(t *testing.T) {
+		code, body := getBody(t, l.url+"/")
+		form := `<form class="export" action="export.mp4" method="get"><input type="datetime-local" name="start" step="0.001" value="2026-11-21T09:00:00"`
+		if code != 200 || !strings.Contains(body, form) || !strings.Contains(body, `value="2026-11-21T09:00:30"`) || !strings.Contains(body, `formaction="export.zip"`) {
+			t.Fatalf("index: %d, no export form\n%s", code, body)
+		}
+		// What the form sends as it stands: the whole day.
+		code, _ = getBody(t, l.url+"/export.mp4?start=2026-11-21T09%3A00%3A00&end=2026-11-21T09%3A00%3A30")
+		if code != 200 {
+			t.Errorf("the form's default range: %d", code)
+		}
+	})
 	t.Run("busy", func(t *testing.T) {
 		// An export that holds the pool's one place: the next is refused.
 		q := url.Values{"start": {"2026-11-21T09:00:01"}, "end": {"2026-11-21T09:00:29"}}
@@ -127,4 +139,15 @@ func TestExportRoute(t *testing.T) {
 	if len(entries) != 0 {
 		t.Errorf("exports left %v behind", entries)
 	}
+}
+
+func getBody(t *testing.T, u string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
