@@ -11,6 +11,7 @@ import (
 
 	"github.com/cctvd/cctvd/internal/catalog"
 	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/ts"
 )
 
 // Config configures an Exporter of one camera.
@@ -32,6 +33,10 @@ type Config struct {
 	FFmpeg, FFprobe string
 	// Location is the zone of local times and days; default time.Local.
 	Location *time.Location
+	// ArchiveRuns maps each archive of day d, by file name, to where in
+	// the file each stretch of footage is and when it was filmed (the
+	// archiver's index); nil: archived days are not exported.
+	ArchiveRuns func(d day.Date) map[string][]ts.Run
 	// Version is cctvd's version, for the manifest.
 	Version string
 	// Now is the clock; default time.Now.
@@ -131,11 +136,25 @@ func (e *Exporter) Export(ctx context.Context, r Range, progress func(Progress))
 	if err := r.Check(e.cfg.Max); err != nil {
 		return nil, err
 	}
+	if a, ok := e.unmapped(r); ok {
+		return nil, fmt.Errorf("%w: %s has no record of where its footage is (download it whole)", ErrArchived, a)
+	}
+	arcs := e.archivePieces(r)
 	p, err := e.plan(r)
-	if err != nil {
+	switch {
+	case len(arcs) > 1 || len(arcs) == 1 && err == nil:
+		return nil, fmt.Errorf("%w: the range spans %s and more footage; only a range within one archive, or within segments, is exported so far",
+			ErrArchived, arcs[0].path())
+	case len(arcs) == 0 && err != nil:
 		return nil, err
 	}
-	release, err := e.cfg.Pool.acquire(e.cfg.Camera, p.days())
+	days := []day.Date{}
+	if len(arcs) == 1 {
+		days = append(days, arcs[0].date)
+	} else {
+		days = p.days()
+	}
+	release, err := e.cfg.Pool.acquire(e.cfg.Camera, days)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +166,12 @@ func (e *Exporter) Export(ctx context.Context, r Range, progress func(Progress))
 	c := &Clip{dir: dir, Name: clipName(e.cfg.Camera, r, e.cfg.Location)}
 	c.MP4 = filepath.Join(dir, c.Name)
 	c.Sum, c.JSON = c.MP4+".sha512sum", filepath.Join(dir, trimExt(c.Name)+".json")
-	if err := e.run(ctx, p, c, progress); err != nil {
+	if len(arcs) == 1 {
+		err = e.runArchive(ctx, r, &arcs[0], c)
+	} else {
+		err = e.run(ctx, p, c, progress)
+	}
+	if err != nil {
 		c.Remove()
 		return nil, err
 	}

@@ -25,7 +25,10 @@ type Manifest struct {
 	Frames  int    `json:"frames"`
 	Preroll int    `json:"preroll_frames"`
 	Codec   string `json:"codec"`
-	// Gaps are the stretches of the range without footage.
+	// Gaps are the stretches of the range without footage. In a clip
+	// from an archive, the time a camera was off before a restart is a
+	// gap here but not in the clip's timeline: the archive's footage
+	// follows on at a restart.
 	Gaps []Gap `json:"gaps"`
 	// Restarts are where the camera's timestamps started again (it
 	// restarted): from there its wall-clock time is estimated from the

@@ -76,11 +76,6 @@ func toTicks(d time.Duration) int64 {
 // end of the footage before it (a restart's clock estimate may overlap).
 func (e *Exporter) plan(r Range) (*exportPlan, error) {
 	loc := e.cfg.Location
-	for d := day.Of(r.Start.In(loc)); !day.Of(r.End.Add(-1).In(loc)).Before(d); d = d.Next() {
-		if v, ok := e.cfg.Days.Day(d); ok && len(v.Archives) > 0 {
-			return nil, fmt.Errorf("%w: %s has %s (download it whole, GET /%s/%s)", ErrArchived, d, v.Archives[0].Name, d, v.Archives[0].Name)
-		}
-	}
 	var pieces []piece
 	for d := day.Of(r.Start.In(loc)).AddDays(-1); !day.Of(r.End.In(loc)).AddDays(1).Before(d); d = d.Next() {
 		v, ok := e.cfg.Days.Day(d)

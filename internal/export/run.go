@@ -64,6 +64,11 @@ func (e *Exporter) run(ctx context.Context, p *exportPlan, c *Clip, progress fun
 	if err != nil {
 		return err
 	}
+	return e.finish(c, m)
+}
+
+// finish hashes the clip and writes its .sha512sum and manifest.
+func (e *Exporter) finish(c *Clip, m Manifest) error {
 	sum, size, err := hashFile(c.MP4)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
