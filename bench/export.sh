@@ -13,9 +13,15 @@
 #   MINUTES=60   footage exported
 #   CCTV=0       1: 720p25 at 2 Mbit/s (~900 MB an hour; slow to film once)
 #   REPEAT=3     runs of each side, alternating; the fastest counts
+#   ARCHIVE=1    also from an archive: a copy of the day is archived once with
+#                the real archiver (x265 ultrafast; minutes of CPU), then the
+#                same range is exported from video.mp4 against plain
+#                `ffmpeg -ss A -to B -i video.mp4 -c copy`
 #   BENCH_DIR=/tmp/cctvd-export-bench   footage is made once and reused
 set -euo pipefail
 cd "$(dirname "$0")/.."
 args=(-minutes "${MINUTES:-60}" -repeat "${REPEAT:-3}" -dir "${BENCH_DIR:-/tmp/cctvd-export-bench}")
 if [ "${CCTV:-0}" = 1 ]; then args+=(-cctv); fi
-go run ./internal/export/exportbench "${args[@]}"
+go build -o "${BENCH_DIR:-/tmp/cctvd-export-bench}/exportbench" ./internal/export/exportbench
+"${BENCH_DIR:-/tmp/cctvd-export-bench}/exportbench" "${args[@]}"
+if [ "${ARCHIVE:-1}" = 1 ]; then "${BENCH_DIR:-/tmp/cctvd-export-bench}/exportbench" "${args[@]}" -archive; fi
