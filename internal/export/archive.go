@@ -93,9 +93,9 @@ func (e *Exporter) runArchive(ctx context.Context, r Range, a *archivePlan, c *C
 		return err
 	}
 	full := e.cfg.Root + "/" + src
-	ps, err := e.packets(ctx, full, a.from-time.Second, a.to+5*time.Second)
+	ps, err := videoSamples(full)
 	if err != nil {
-		return err
+		return fmt.Errorf("export: %w", err)
 	}
 	first, last, count, ok := cut(ps, a.from, a.to)
 	if !ok {
@@ -134,9 +134,9 @@ func (e *Exporter) runArchive(ctx context.Context, r Range, a *archivePlan, c *C
 		}
 		return fmt.Errorf("export: ffmpeg: %w: %s", err, strings.TrimSpace(stderr.String()))
 	}
-	shown, err := e.packets(ctx, c.MP4, 0, math.MaxInt64)
+	shown, err := videoSamples(c.MP4)
 	if err != nil {
-		return err
+		return fmt.Errorf("export: check clip: %w", err)
 	}
 	n, lastShown := 0, time.Duration(-1)
 	for _, p := range shown {
@@ -195,46 +195,6 @@ func (e *Exporter) verifyArchive(name string) (string, int64, error) {
 		return "", 0, fmt.Errorf("export: %s does not match its .sha512sum: it is not the archive that was written", name)
 	}
 	return s.sum, s.bytes, nil
-}
-
-// packets lists the presentation times of the video packets of path
-// between from and to (ffprobe, no decoding), in file order.
-func (e *Exporter) packets(ctx context.Context, path string, from, to time.Duration) ([]packet, error) {
-	iv := fmt.Sprintf("%f%%%f", max(from, 0).Seconds(), min(to, 1e6*time.Second).Seconds())
-	if from <= 0 && to == math.MaxInt64 {
-		iv = "%"
-	}
-	out, err := exec.CommandContext(ctx, e.cfg.FFprobe, "-hide_banner", "-v", "error", "-select_streams", "v:0",
-		"-read_intervals", iv, "-show_entries", "stream=time_base:packet=pts,flags", "-of", "csv=p=0", "file:"+path).Output()
-	if err != nil {
-		return nil, fmt.Errorf("export: ffprobe %s: %w", path, err)
-	}
-	lines := strings.Fields(string(out))
-	var num, den int64 = 1, 1
-	type raw struct {
-		pts int64
-		key bool
-	}
-	var pts []raw
-	for _, l := range lines {
-		if n, d, ok := strings.Cut(l, "/"); ok {
-			num, _ = strconv.ParseInt(n, 10, 64)
-			den, _ = strconv.ParseInt(d, 10, 64)
-			continue
-		}
-		f := strings.Split(l, ",")
-		if v, err := strconv.ParseInt(f[0], 10, 64); err == nil {
-			pts = append(pts, raw{v, len(f) > 1 && strings.HasPrefix(f[1], "K")})
-		}
-	}
-	if den == 0 {
-		return nil, fmt.Errorf("export: ffprobe %s: no time base", path)
-	}
-	ps := make([]packet, len(pts))
-	for i, v := range pts {
-		ps[i] = packet{pts: time.Duration(v.pts * num * int64(time.Second) / den), key: v.key}
-	}
-	return ps, nil
 }
 
 // packet is a video packet: its presentation time, and whether it is a keyframe.
