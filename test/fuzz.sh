@@ -21,6 +21,7 @@ targets=(
 	"./internal/web FuzzPlaylistQuery"
 	"./internal/retention FuzzPlan"
 	"./internal/access FuzzSession"
+	"./internal/export FuzzParseRange"
 )
 only=" $* "
 status=0

@@ -32,6 +32,8 @@ type Camera struct {
 	// Silent reports a camera that has sent nothing for longer than the
 	// silence threshold; nil means never silent.
 	Silent func() bool
+	// Exporter cuts ranges of the camera's footage; nil: ExportRange is refused.
+	Exporter Exporter
 }
 
 // OneCamera is a root with the default camera alone, as before cameras:

@@ -15,6 +15,7 @@ import (
 	"github.com/cctvd/cctvd/internal/encode"
 	"github.com/cctvd/cctvd/internal/retention"
 	"github.com/cctvd/cctvd/internal/scrub"
+	"github.com/cctvd/cctvd/internal/export"
 )
 
 var (
@@ -25,6 +26,8 @@ var (
 	errInvalid = errors.New("invalid request")
 	// errNoPlan reports an archiver that answered a dry run without a plan.
 	errNoPlan = errors.New("dry run gave no plan")
+	// errNoExports reports a camera served without an exporter.
+	errNoExports = errors.New("exports are off")
 )
 
 // codes of the errors the domain reports, first match wins. The
@@ -52,6 +55,11 @@ var errorCodes = []struct {
 	{scrub.ErrBusy, codes.FailedPrecondition},
 	{scrub.ErrUnknownCamera, codes.NotFound},
 	{errNoScrub, codes.FailedPrecondition},
+	{export.ErrBadRange, codes.InvalidArgument},
+	{export.ErrTooLong, codes.OutOfRange},
+	{export.ErrNoFootage, codes.NotFound},
+	{export.ErrBusy, codes.ResourceExhausted},
+	{export.ErrArchived, codes.Unimplemented},
 	{ErrShuttingDown, codes.Unavailable},
 	{context.Canceled, codes.Canceled},
 	{context.DeadlineExceeded, codes.DeadlineExceeded},

@@ -92,6 +92,7 @@ func commands() []*command {
 		releaseCmd(),
 		retentionCmd(),
 		scrubCmd(),
+		exportCmd(),
 		versionCmd(),
 		userCmd(),
 	}

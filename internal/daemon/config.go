@@ -16,6 +16,7 @@ import (
 	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/encode"
 	"github.com/cctvd/cctvd/internal/retention"
+	"github.com/cctvd/cctvd/internal/export"
 	"github.com/cctvd/cctvd/internal/web"
 )
 
@@ -44,6 +45,8 @@ type Config struct {
 	Settle        time.Duration
 	SilentAfter   time.Duration
 	Jobs          int
+	ExportMax     time.Duration
+	ExportJobs    int
 	ChunkSegments int
 	Preset        string
 	CRF           int
@@ -97,6 +100,8 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Settle, "settle", archive.DefaultSettle, "how long after its end a day is archived")
 	fs.DurationVar(&c.SilentAfter, "silent-after", DefaultSilentAfter, "a camera that sent nothing for this long is reported silent")
 	fs.IntVar(&c.Jobs, "jobs", DefaultJobs(), "days archived at a time, over all cameras")
+	fs.DurationVar(&c.ExportMax, "export-max", export.DefaultMax, "the longest range an export takes")
+	fs.IntVar(&c.ExportJobs, "export-jobs", export.DefaultJobs, "exports at a time, over all cameras (more are refused with 429)")
 	fs.IntVar(&c.ChunkSegments, "chunk-segments", archive.DefaultChunkSegments, "segments per resumable encode chunk")
 	fs.StringVar(&c.Preset, "preset", encode.DefaultPreset, "x265 preset")
 	fs.IntVar(&c.CRF, "crf", encode.DefaultCRF, "x265 constant rate factor (lower: better and bigger)")
@@ -172,6 +177,10 @@ func (c *Config) fill() error {
 		return fmt.Errorf("--silent-after: %v, want more than 0", c.SilentAfter)
 	case c.ScrubEvery < 0:
 		return fmt.Errorf("--scrub-every: %v is negative", c.ScrubEvery)
+	case c.ExportMax <= 0:
+		return fmt.Errorf("--export-max: %v, want more than 0", c.ExportMax)
+	case c.ExportJobs < 1:
+		return fmt.Errorf("--export-jobs: %d, want at least 1", c.ExportJobs)
 	}
 	if _, err := retention.ParseLimit(c.KeepFree); err != nil {
 		return fmt.Errorf("--keep-free: %w", err)

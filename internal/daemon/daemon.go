@@ -18,6 +18,7 @@ import (
 	"github.com/cctvd/cctvd/internal/control"
 	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/demo"
+	"github.com/cctvd/cctvd/internal/export"
 	"github.com/cctvd/cctvd/internal/logring"
 	"github.com/cctvd/cctvd/internal/metrics"
 	"github.com/cctvd/cctvd/internal/retention"
@@ -52,7 +53,10 @@ type components struct {
 	cal   day.Calendar
 	slots *archive.Slots
 	ret   *retention.Retention
-	cams  cameras
+	// exports bound the exports of every camera and know the days they
+	// read (Pool.InUse), which retention must leave alone.
+	exports *export.Pool
+	cams    cameras
 	// def is the default camera's stack: the root's own day folders.
 	def    *stack
 	finder *camera.Finder
@@ -100,6 +104,9 @@ func (c *components) build(errlog *logring.Handler) error {
 	c.cal = day.Calendar{Location: time.Local, Settle: cfg.Settle}
 	// One set of job slots for every camera's archiver, taken in turns.
 	c.slots = archive.NewSlots(cfg.Jobs)
+	// The export pool comes before retention, which asks it which days
+	// exports are reading (those it leaves alone until they end).
+	c.exports = export.NewPool(cfg.ExportJobs)
 	// The scrubber comes before retention, which asks it which days are
 	// damaged (those it never deletes).
 	c.scrub = newScrubber(cfg, c.met, log)
@@ -217,7 +224,7 @@ func (c *components) controlCameras() []control.Camera {
 	for _, s := range list {
 		out = append(out, control.Camera{Name: s.name, Title: s.title,
 			Days: control.FromCatalog(s.cat, s.arc), Archiver: s.arc, Misplaced: s.cat,
-			LastSegment: s.lastSegment, Silent: s.silent.Load})
+			LastSegment: s.lastSegment, Silent: s.silent.Load, Exporter: s.exp})
 	}
 	return out
 }

@@ -43,6 +43,7 @@ func (c *components) buildRetention() error {
 		// A day whose archive a scrub found damaged is evidence that a
 		// copy may still restore: never deleted.
 		Damaged:   c.scrub.Damaged,
+		InUse:     c.exports.InUse,
 		OnDelete:  func(camera string, _ int, bytes int64) { met.Deleted(camera, bytes) },
 		OnBlocked: met.Blocked,
 	}, c.log)

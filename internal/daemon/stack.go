@@ -18,6 +18,7 @@ import (
 	"github.com/cctvd/cctvd/internal/catalog"
 	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/encode"
+	"github.com/cctvd/cctvd/internal/export"
 	"github.com/cctvd/cctvd/internal/metrics"
 	"github.com/cctvd/cctvd/internal/thumbs"
 	"github.com/cctvd/cctvd/internal/web"
@@ -34,6 +35,7 @@ type stack struct {
 	cal   day.Calendar // the archiver's: when the camera's days are due
 	th    *thumbs.Thumbs
 	site  *web.Server
+	exp   *export.Exporter
 	// closers close what was built, in the order built.
 	closers []func() error
 	// silent is set while the camera has sent nothing for too long.
@@ -112,13 +114,18 @@ func (c *components) fillStack(s *stack, cc CameraConfig) error {
 		return err
 	}
 	s.th, s.closers = th, append(s.closers, th.Close)
+	exp, err := c.newExporter(s, root, state)
+	if err != nil {
+		return err
+	}
+	s.exp, s.closers = exp, append(s.closers, exp.Close)
 	prefix, title := "", ""
 	if s.name != camera.Default {
 		prefix, title = strings.TrimSuffix(web.CamerasPrefix, "/")+"/"+s.name, cmp.Or(s.title, s.name)
 	}
 	site, err := web.New(web.Config{Root: root, Prefix: prefix, Title: title, UploadTokenFile: cfg.UploadTokenFile, CameraTokenFile: cc.UploadTokenFile,
 		UploadMaxBytes: cfg.UploadMaxBytes, Thumbs: th, ArchiveRuns: arc.Runs, Archived: archivedIn(arc), Failures: failures(arc),
-		Retention: heldDays{c.ret, s.name}, Logout: logoutURL(cfg), Scrubs: c.scrubsOf(s.name, cat)}, log, cat)
+		Retention: heldDays{c.ret, s.name}, Logout: logoutURL(cfg), Scrubs: c.scrubsOf(s.name, cat), Exporter: exp}, log, cat)
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,10 @@ import (
 // It returns the bytes removed. r.mu is held.
 func (r *Retention) delete(it Item, f Facts) (int64, error) {
 	d := it.Day
+	// An export may have begun on the day since the plan was made.
+	if r.cfg.InUse != nil && r.cfg.InUse(d.Camera, d.Date) {
+		return 0, fmt.Errorf("%s: %w", d.Date, errExporting)
+	}
 	root, err := os.OpenRoot(r.cfg.Folder(d.Camera))
 	if err != nil {
 		return 0, err
@@ -63,6 +67,9 @@ func (r *Retention) delete(it Item, f Facts) (int64, error) {
 	}
 	return n, nil
 }
+
+// errExporting is a day an export began to read after it was planned.
+var errExporting = errors.New("an export is reading it")
 
 // refusedError is a day whose files cannot be recorded (a checksum file
 // that cannot be read): it is kept, and planned no more by this process.

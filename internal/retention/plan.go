@@ -20,8 +20,8 @@ type Day struct {
 	Pending int
 	// Due reports the day's settle time has passed (by its camera's calendar).
 	Due bool
-	// Held, Damaged: see Holds and Config.Damaged.
-	Held, Damaged bool
+	// Held, Damaged, Exporting: see Holds, Config.Damaged, Config.InUse.
+	Held, Damaged, Exporting bool
 }
 
 // Archive is one archive file of a day.
@@ -58,6 +58,7 @@ const (
 	KeptNotArchived Reason = "not archived"
 	KeptNoChecksum  Reason = "archive without checksum"
 	KeptDamaged     Reason = "damaged"
+	KeptExporting   Reason = "being exported"
 	KeptLimitMet    Reason = "limit already met"
 )
 
@@ -152,6 +153,8 @@ func keep(d Day, today, newest day.Date) Reason {
 	switch {
 	case d.Held:
 		return KeptHeld
+	case d.Exporting:
+		return KeptExporting
 	case !d.Date.Before(today):
 		return KeptToday
 	case !d.Due:

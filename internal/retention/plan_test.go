@@ -62,6 +62,7 @@ var planCases = []struct {
 	{
 		name: "what never goes",
 		days: []Day{
+			with(archived("", 11, 10), func(d *Day) { d.Exporting = true }),
 			with(archived("", 10, 10), func(d *Day) { d.Held = true }),
 			with(archived("", 9, 10), func(d *Day) { d.Damaged = true }),
 			with(archived("", 8, 10), func(d *Day) { d.Segments = 3 }),
@@ -77,7 +78,7 @@ var planCases = []struct {
 		},
 		facts:  Facts{Today: today, Free: 0, Need: 1 << 40},
 		delete: "/2026-11-26:keep-free",
-		kept: "/2026-11-19:held /2026-11-20:damaged /2026-11-21:not archived /2026-11-22:not archived /2026-11-23:not archived " +
+		kept: "/2026-11-18:being exported /2026-11-19:held /2026-11-20:damaged /2026-11-21:not archived /2026-11-22:not archived /2026-11-23:not archived " +
 			"/2026-11-24:archive without checksum /2026-11-25:settling /2026-11-27:newest archive /2026-11-28:settling /2026-11-29:today /2026-11-30:today",
 		short: true,
 	},
@@ -161,6 +162,8 @@ func checkNeverDeletes(t *testing.T, days []Day, f Facts, p Plan) {
 			t.Errorf("%s/%s: not archived, planned for deletion", d.Camera, d.Date)
 		case d.Damaged:
 			t.Errorf("%s/%s: damaged, planned for deletion", d.Camera, d.Date)
+		case d.Exporting:
+			t.Errorf("%s/%s: being exported, planned for deletion", d.Camera, d.Date)
 		case d.Date == newest[d.Camera]:
 			t.Errorf("%s/%s: the camera's newest archive, planned for deletion", d.Camera, d.Date)
 		case slices.ContainsFunc(d.Archives, func(a Archive) bool { return !a.Checksum }):
@@ -209,7 +212,7 @@ func encodeDays(days []Day) []byte {
 		}
 		n := byte(daysBetween(d.Date, today.AddDays(63)) & 0x3f)
 		bits := byte(0)
-		for i, on := range []bool{d.Held, d.Damaged, d.Due, d.Segments > 0, d.Pending > 0, len(d.Archives) > 0, len(d.Archives) > 0 && !d.Archives[0].Checksum} {
+		for i, on := range []bool{d.Held, d.Damaged, d.Due, d.Segments > 0, d.Pending > 0, len(d.Archives) > 0, len(d.Archives) > 0 && !d.Archives[0].Checksum, d.Exporting} {
 			if on {
 				bits |= 1 << i
 			}
@@ -226,7 +229,7 @@ func decodeDays(b []byte) []Day {
 		if b[0]&0x80 != 0 {
 			cam = "a"
 		}
-		d := Day{Camera: cam, Date: today.AddDays(63 - int(b[0]&0x3f)), Held: b[1]&1 != 0, Damaged: b[1]&2 != 0, Due: b[1]&4 != 0}
+		d := Day{Camera: cam, Date: today.AddDays(63 - int(b[0]&0x3f)), Held: b[1]&1 != 0, Damaged: b[1]&2 != 0, Due: b[1]&4 != 0, Exporting: b[1]&128 != 0}
 		if b[1]&8 != 0 {
 			d.Segments = 1
 		}

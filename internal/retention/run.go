@@ -36,6 +36,9 @@ type Config struct {
 	Folder func(camera string) string
 	// Damaged reports a day the scrub found damaged; nil: none is.
 	Damaged func(camera string, d day.Date) bool
+	// InUse reports a day an export is reading now; nil: none is. It is
+	// asked when planning and again just before a day's files go.
+	InUse func(camera string, d day.Date) bool
 	// Calendar says what today is (its Location).
 	Calendar day.Calendar
 	// Now is the clock; nil: time.Now.
@@ -207,6 +210,7 @@ func (r *Retention) plan() (Plan, Facts, error) {
 		k := Key{d.Camera, d.Date}
 		_, d.Held = r.holds[k]
 		d.Damaged = r.cfg.Damaged != nil && r.cfg.Damaged(d.Camera, d.Date)
+		d.Exporting = r.cfg.InUse != nil && r.cfg.InUse(d.Camera, d.Date)
 		if r.refused[k] {
 			d.Archives = slices.Clone(d.Archives)
 			for i := range d.Archives {
@@ -270,6 +274,11 @@ func (r *Retention) step() (more bool, err error) {
 	}
 	it := p.Delete[0]
 	n, err := r.delete(it, f)
+	if errors.Is(err, errExporting) {
+		// Planned again at once: it stays while the export runs.
+		r.log.Info("day kept while an export reads it", "camera", it.Day.Camera, "day", it.Day.Date.String())
+		return true, nil
+	}
 	if refused := (*refusedError)(nil); errors.As(err, &refused) {
 		r.refused[Key{it.Day.Camera, it.Day.Date}] = true
 		r.log.Error("day kept: its archives cannot be recorded in the ledger", "camera", it.Day.Camera, "day", it.Day.Date.String(), "err", err)

@@ -71,6 +71,8 @@ type indexDay struct {
 	// words; Damaged marks a day whose archive no longer matches.
 	Scrub   string
 	Damaged bool
+	// Export offers a range of the day's segments as a clip (Config.Exporter).
+	Export bool
 }
 
 // indexThumb is the picture of one hour of a day.
@@ -207,6 +209,7 @@ func (s *Server) indexPage(days []*catalog.DayView, live day.Date, failures map[
 		}
 		if t.Segments > 0 {
 			d.First, d.Last = t.First.In(loc).Format(time.TimeOnly), t.Last.In(loc).Format(time.TimeOnly)
+			d.Export = s.cfg.Exporter != nil && len(v.Archives) == 0 && day.Of(t.Last.In(loc)) == v.Date
 		}
 		// A day with an archive plays from its archives (its playlist
 		// leads there), so its timeline is theirs: every archive's runs.

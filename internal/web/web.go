@@ -9,6 +9,7 @@
 //	GET  /healthz                       "ok"
 //	GET  /static/NAME                   the pages' scripts (embedded: hls.js, player.js, overview.js)
 //	GET  /thumb/YYYY-MM-DD/HH.jpg       a thumbnail of an hour (Config.Thumbs)
+//	GET  /export.mp4, /export.zip       a range as one checked mp4 (start=, end= or duration=; Config.Exporter)
 //
 // A Site puts several cameras' Servers under one root: camera NAME's
 // routes are these under /cameras/NAME, and / is an overview of them.
@@ -119,6 +120,8 @@ type Config struct {
 	// Retention tells the camera's held days and whether retention is
 	// blocked; nil: nothing held, never blocked.
 	Retention Retention
+	// Exporter answers /export.mp4 and /export.zip; nil: they answer 404.
+	Exporter Exporter
 }
 
 // Retention is what the pages show of retention: holds and a blocked disk.
@@ -228,6 +231,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/playlist.m3u8", "/playlist.php", "/playlist":
 		if allow(w, r, http.MethodGet, http.MethodHead) {
 			s.servePlaylist(w, r)
+		}
+		return
+	case "/export.mp4", "/export.zip":
+		if allow(w, r, http.MethodGet, http.MethodHead) {
+			s.serveExport(w, r, p == "/export.zip")
 		}
 		return
 	case "/healthz":

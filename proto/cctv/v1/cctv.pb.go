@@ -3878,6 +3878,307 @@ func (x *ScrubDayResponse) GetArchives() []*ScrubArchive {
 	return nil
 }
 
+// ExportRangeRequest asks for a range of a camera's footage.
+type ExportRangeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The camera; "" is the default camera.
+	Camera string `protobuf:"bytes,1,opt,name=camera,proto3" json:"camera,omitempty"`
+	// The start: RFC 3339, or a local time YYYY-MM-DDTHH:MM:SS[.fff] in the
+	// daemon's time zone (a local time the clocks skipped or passed twice
+	// is refused, naming what to write instead).
+	Start string `protobuf:"bytes,2,opt,name=start,proto3" json:"start,omitempty"`
+	// The end, as start, or a duration after it (90s, 15m, 1h30m).
+	End           string `protobuf:"bytes,3,opt,name=end,proto3" json:"end,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportRangeRequest) Reset() {
+	*x = ExportRangeRequest{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportRangeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportRangeRequest) ProtoMessage() {}
+
+func (x *ExportRangeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportRangeRequest.ProtoReflect.Descriptor instead.
+func (*ExportRangeRequest) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *ExportRangeRequest) GetCamera() string {
+	if x != nil {
+		return x.Camera
+	}
+	return ""
+}
+
+func (x *ExportRangeRequest) GetStart() string {
+	if x != nil {
+		return x.Start
+	}
+	return ""
+}
+
+func (x *ExportRangeRequest) GetEnd() string {
+	if x != nil {
+		return x.End
+	}
+	return ""
+}
+
+// ExportProgress is how far an export is.
+type ExportProgress struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Bytes of the source files read, and to read.
+	DoneBytes     int64 `protobuf:"varint,1,opt,name=done_bytes,json=doneBytes,proto3" json:"done_bytes,omitempty"`
+	TotalBytes    int64 `protobuf:"varint,2,opt,name=total_bytes,json=totalBytes,proto3" json:"total_bytes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportProgress) Reset() {
+	*x = ExportProgress{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportProgress) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportProgress) ProtoMessage() {}
+
+func (x *ExportProgress) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportProgress.ProtoReflect.Descriptor instead.
+func (*ExportProgress) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *ExportProgress) GetDoneBytes() int64 {
+	if x != nil {
+		return x.DoneBytes
+	}
+	return 0
+}
+
+func (x *ExportProgress) GetTotalBytes() int64 {
+	if x != nil {
+		return x.TotalBytes
+	}
+	return 0
+}
+
+// ExportClip names the clip whose bytes follow.
+type ExportClip struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The clip's file name, which its sha512sum line names.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Size int64  `protobuf:"varint,2,opt,name=size,proto3" json:"size,omitempty"`
+	// SHA-512 of the clip, hex.
+	Sha512        string `protobuf:"bytes,3,opt,name=sha512,proto3" json:"sha512,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportClip) Reset() {
+	*x = ExportClip{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportClip) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportClip) ProtoMessage() {}
+
+func (x *ExportClip) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportClip.ProtoReflect.Descriptor instead.
+func (*ExportClip) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *ExportClip) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ExportClip) GetSize() int64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+func (x *ExportClip) GetSha512() string {
+	if x != nil {
+		return x.Sha512
+	}
+	return ""
+}
+
+// ExportRangeResponse is one message of an export's stream: progress,
+// then the clip, its bytes and its manifest, in that order.
+type ExportRangeResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Event:
+	//
+	//	*ExportRangeResponse_Progress
+	//	*ExportRangeResponse_Clip
+	//	*ExportRangeResponse_Data
+	//	*ExportRangeResponse_ManifestJson
+	Event         isExportRangeResponse_Event `protobuf_oneof:"event"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportRangeResponse) Reset() {
+	*x = ExportRangeResponse{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportRangeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportRangeResponse) ProtoMessage() {}
+
+func (x *ExportRangeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportRangeResponse.ProtoReflect.Descriptor instead.
+func (*ExportRangeResponse) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *ExportRangeResponse) GetEvent() isExportRangeResponse_Event {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
+func (x *ExportRangeResponse) GetProgress() *ExportProgress {
+	if x != nil {
+		if x, ok := x.Event.(*ExportRangeResponse_Progress); ok {
+			return x.Progress
+		}
+	}
+	return nil
+}
+
+func (x *ExportRangeResponse) GetClip() *ExportClip {
+	if x != nil {
+		if x, ok := x.Event.(*ExportRangeResponse_Clip); ok {
+			return x.Clip
+		}
+	}
+	return nil
+}
+
+func (x *ExportRangeResponse) GetData() []byte {
+	if x != nil {
+		if x, ok := x.Event.(*ExportRangeResponse_Data); ok {
+			return x.Data
+		}
+	}
+	return nil
+}
+
+func (x *ExportRangeResponse) GetManifestJson() string {
+	if x != nil {
+		if x, ok := x.Event.(*ExportRangeResponse_ManifestJson); ok {
+			return x.ManifestJson
+		}
+	}
+	return ""
+}
+
+type isExportRangeResponse_Event interface {
+	isExportRangeResponse_Event()
+}
+
+type ExportRangeResponse_Progress struct {
+	Progress *ExportProgress `protobuf:"bytes,1,opt,name=progress,proto3,oneof"`
+}
+
+type ExportRangeResponse_Clip struct {
+	Clip *ExportClip `protobuf:"bytes,2,opt,name=clip,proto3,oneof"`
+}
+
+type ExportRangeResponse_Data struct {
+	// The next bytes of the clip.
+	Data []byte `protobuf:"bytes,3,opt,name=data,proto3,oneof"`
+}
+
+type ExportRangeResponse_ManifestJson struct {
+	// The manifest (JSON), the stream's last message.
+	ManifestJson string `protobuf:"bytes,4,opt,name=manifest_json,json=manifestJson,proto3,oneof"`
+}
+
+func (*ExportRangeResponse_Progress) isExportRangeResponse_Event() {}
+
+func (*ExportRangeResponse_Clip) isExportRangeResponse_Event() {}
+
+func (*ExportRangeResponse_Data) isExportRangeResponse_Event() {}
+
+func (*ExportRangeResponse_ManifestJson) isExportRangeResponse_Event() {}
+
 var File_cctv_v1_cctv_proto protoreflect.FileDescriptor
 
 const file_cctv_v1_cctv_proto_rawDesc = "" +
@@ -4162,7 +4463,27 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\n" +
 	"file_count\x18\a \x01(\x05R\tfileCount\x12\x12\n" +
 	"\x04done\x18\b \x01(\bR\x04done\x121\n" +
-	"\barchives\x18\t \x03(\v2\x15.cctv.v1.ScrubArchiveR\barchives*\xcb\x01\n" +
+	"\barchives\x18\t \x03(\v2\x15.cctv.v1.ScrubArchiveR\barchives\"T\n" +
+	"\x12ExportRangeRequest\x12\x16\n" +
+	"\x06camera\x18\x01 \x01(\tR\x06camera\x12\x14\n" +
+	"\x05start\x18\x02 \x01(\tR\x05start\x12\x10\n" +
+	"\x03end\x18\x03 \x01(\tR\x03end\"P\n" +
+	"\x0eExportProgress\x12\x1d\n" +
+	"\n" +
+	"done_bytes\x18\x01 \x01(\x03R\tdoneBytes\x12\x1f\n" +
+	"\vtotal_bytes\x18\x02 \x01(\x03R\n" +
+	"totalBytes\"L\n" +
+	"\n" +
+	"ExportClip\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04size\x18\x02 \x01(\x03R\x04size\x12\x16\n" +
+	"\x06sha512\x18\x03 \x01(\tR\x06sha512\"\xbd\x01\n" +
+	"\x13ExportRangeResponse\x125\n" +
+	"\bprogress\x18\x01 \x01(\v2\x17.cctv.v1.ExportProgressH\x00R\bprogress\x12)\n" +
+	"\x04clip\x18\x02 \x01(\v2\x13.cctv.v1.ExportClipH\x00R\x04clip\x12\x14\n" +
+	"\x04data\x18\x03 \x01(\fH\x00R\x04data\x12%\n" +
+	"\rmanifest_json\x18\x04 \x01(\tH\x00R\fmanifestJsonB\a\n" +
+	"\x05event*\xcb\x01\n" +
 	"\bDayState\x12\x19\n" +
 	"\x15DAY_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13DAY_STATE_RECORDING\x10\x01\x12\x16\n" +
@@ -4225,7 +4546,7 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\x15SCRUB_RESULT_MISMATCH\x10\x02\x12!\n" +
 	"\x1dSCRUB_RESULT_MISSING_CHECKSUM\x10\x03\x12\x1d\n" +
 	"\x19SCRUB_RESULT_BAD_CHECKSUM\x10\x04\x12\x1b\n" +
-	"\x17SCRUB_RESULT_UNREADABLE\x10\x052\xda\x05\n" +
+	"\x17SCRUB_RESULT_UNREADABLE\x10\x052\xa6\x06\n" +
 	"\vCctvService\x12B\n" +
 	"\tGetStatus\x12\x19.cctv.v1.GetStatusRequest\x1a\x1a.cctv.v1.GetStatusResponse\x12H\n" +
 	"\vListCameras\x12\x1b.cctv.v1.ListCamerasRequest\x1a\x1c.cctv.v1.ListCamerasResponse\x12?\n" +
@@ -4238,7 +4559,8 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\n" +
 	"ReleaseDay\x12\x1a.cctv.v1.ReleaseDayRequest\x1a\x1b.cctv.v1.ReleaseDayResponse\x12N\n" +
 	"\rPlanRetention\x12\x1d.cctv.v1.PlanRetentionRequest\x1a\x1e.cctv.v1.PlanRetentionResponse\x12A\n" +
-	"\bScrubDay\x12\x18.cctv.v1.ScrubDayRequest\x1a\x19.cctv.v1.ScrubDayResponse0\x01B-Z+github.com/cctvd/cctvd/proto/cctv/v1;cctvv1b\x06proto3"
+	"\bScrubDay\x12\x18.cctv.v1.ScrubDayRequest\x1a\x19.cctv.v1.ScrubDayResponse0\x01\x12J\n" +
+	"\vExportRange\x12\x1b.cctv.v1.ExportRangeRequest\x1a\x1c.cctv.v1.ExportRangeResponse0\x01B-Z+github.com/cctvd/cctvd/proto/cctv/v1;cctvv1b\x06proto3"
 
 var (
 	file_cctv_v1_cctv_proto_rawDescOnce sync.Once
@@ -4253,7 +4575,7 @@ func file_cctv_v1_cctv_proto_rawDescGZIP() []byte {
 }
 
 var file_cctv_v1_cctv_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_cctv_v1_cctv_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
+var file_cctv_v1_cctv_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
 var file_cctv_v1_cctv_proto_goTypes = []any{
 	(DayState)(0),                    // 0: cctv.v1.DayState
 	(ChecksumState)(0),               // 1: cctv.v1.ChecksumState
@@ -4299,106 +4621,114 @@ var file_cctv_v1_cctv_proto_goTypes = []any{
 	(*ScrubArchive)(nil),             // 41: cctv.v1.ScrubArchive
 	(*ScrubDayRequest)(nil),          // 42: cctv.v1.ScrubDayRequest
 	(*ScrubDayResponse)(nil),         // 43: cctv.v1.ScrubDayResponse
-	(*timestamppb.Timestamp)(nil),    // 44: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),      // 45: google.protobuf.Duration
+	(*ExportRangeRequest)(nil),       // 44: cctv.v1.ExportRangeRequest
+	(*ExportProgress)(nil),           // 45: cctv.v1.ExportProgress
+	(*ExportClip)(nil),               // 46: cctv.v1.ExportClip
+	(*ExportRangeResponse)(nil),      // 47: cctv.v1.ExportRangeResponse
+	(*timestamppb.Timestamp)(nil),    // 48: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),      // 49: google.protobuf.Duration
 }
 var file_cctv_v1_cctv_proto_depIdxs = []int32{
 	4,  // 0: cctv.v1.MisplacedEntry.kind:type_name -> cctv.v1.MisplacedKind
 	3,  // 1: cctv.v1.Finding.kind:type_name -> cctv.v1.FindingKind
-	44, // 2: cctv.v1.Finding.time:type_name -> google.protobuf.Timestamp
-	45, // 3: cctv.v1.Finding.duration:type_name -> google.protobuf.Duration
+	48, // 2: cctv.v1.Finding.time:type_name -> google.protobuf.Timestamp
+	49, // 3: cctv.v1.Finding.duration:type_name -> google.protobuf.Duration
 	0,  // 4: cctv.v1.Day.state:type_name -> cctv.v1.DayState
-	45, // 5: cctv.v1.Day.covered:type_name -> google.protobuf.Duration
-	44, // 6: cctv.v1.Day.first_segment_time:type_name -> google.protobuf.Timestamp
-	44, // 7: cctv.v1.Day.last_segment_time:type_name -> google.protobuf.Timestamp
-	45, // 8: cctv.v1.Day.gap_duration:type_name -> google.protobuf.Duration
+	49, // 5: cctv.v1.Day.covered:type_name -> google.protobuf.Duration
+	48, // 6: cctv.v1.Day.first_segment_time:type_name -> google.protobuf.Timestamp
+	48, // 7: cctv.v1.Day.last_segment_time:type_name -> google.protobuf.Timestamp
+	49, // 8: cctv.v1.Day.gap_duration:type_name -> google.protobuf.Duration
 	1,  // 9: cctv.v1.Day.checksum_state:type_name -> cctv.v1.ChecksumState
-	44, // 10: cctv.v1.Day.due_time:type_name -> google.protobuf.Timestamp
-	44, // 11: cctv.v1.Day.next_attempt_time:type_name -> google.protobuf.Timestamp
-	44, // 12: cctv.v1.Day.hold_time:type_name -> google.protobuf.Timestamp
+	48, // 10: cctv.v1.Day.due_time:type_name -> google.protobuf.Timestamp
+	48, // 11: cctv.v1.Day.next_attempt_time:type_name -> google.protobuf.Timestamp
+	48, // 12: cctv.v1.Day.hold_time:type_name -> google.protobuf.Timestamp
 	41, // 13: cctv.v1.Day.scrubs:type_name -> cctv.v1.ScrubArchive
 	5,  // 14: cctv.v1.Day.scrub_result:type_name -> cctv.v1.ScrubResult
-	44, // 15: cctv.v1.Day.last_scrub_time:type_name -> google.protobuf.Timestamp
+	48, // 15: cctv.v1.Day.last_scrub_time:type_name -> google.protobuf.Timestamp
 	0,  // 16: cctv.v1.DayStateCount.state:type_name -> cctv.v1.DayState
-	44, // 17: cctv.v1.RecentError.time:type_name -> google.protobuf.Timestamp
+	48, // 17: cctv.v1.RecentError.time:type_name -> google.protobuf.Timestamp
 	2,  // 18: cctv.v1.ConversionProgress.phase:type_name -> cctv.v1.ConversionPhase
-	45, // 19: cctv.v1.ConversionProgress.out_time:type_name -> google.protobuf.Duration
-	45, // 20: cctv.v1.ConversionProgress.total_time:type_name -> google.protobuf.Duration
-	45, // 21: cctv.v1.ConversionProgress.eta:type_name -> google.protobuf.Duration
-	44, // 22: cctv.v1.ConversionProgress.start_time:type_name -> google.protobuf.Timestamp
-	44, // 23: cctv.v1.ConversionProgress.update_time:type_name -> google.protobuf.Timestamp
-	45, // 24: cctv.v1.PlanSegment.duration:type_name -> google.protobuf.Duration
-	44, // 25: cctv.v1.PlanSegment.start_time:type_name -> google.protobuf.Timestamp
+	49, // 19: cctv.v1.ConversionProgress.out_time:type_name -> google.protobuf.Duration
+	49, // 20: cctv.v1.ConversionProgress.total_time:type_name -> google.protobuf.Duration
+	49, // 21: cctv.v1.ConversionProgress.eta:type_name -> google.protobuf.Duration
+	48, // 22: cctv.v1.ConversionProgress.start_time:type_name -> google.protobuf.Timestamp
+	48, // 23: cctv.v1.ConversionProgress.update_time:type_name -> google.protobuf.Timestamp
+	49, // 24: cctv.v1.PlanSegment.duration:type_name -> google.protobuf.Duration
+	48, // 25: cctv.v1.PlanSegment.start_time:type_name -> google.protobuf.Timestamp
 	3,  // 26: cctv.v1.KeptFile.reason:type_name -> cctv.v1.FindingKind
-	45, // 27: cctv.v1.Chunk.duration:type_name -> google.protobuf.Duration
+	49, // 27: cctv.v1.Chunk.duration:type_name -> google.protobuf.Duration
 	13, // 28: cctv.v1.Plan.segments:type_name -> cctv.v1.PlanSegment
 	14, // 29: cctv.v1.Plan.kept:type_name -> cctv.v1.KeptFile
 	15, // 30: cctv.v1.Plan.chunks:type_name -> cctv.v1.Chunk
 	7,  // 31: cctv.v1.Plan.findings:type_name -> cctv.v1.Finding
-	45, // 32: cctv.v1.Plan.duration:type_name -> google.protobuf.Duration
-	44, // 33: cctv.v1.Plan.due_time:type_name -> google.protobuf.Timestamp
-	44, // 34: cctv.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
-	45, // 35: cctv.v1.GetStatusResponse.uptime:type_name -> google.protobuf.Duration
+	49, // 32: cctv.v1.Plan.duration:type_name -> google.protobuf.Duration
+	48, // 33: cctv.v1.Plan.due_time:type_name -> google.protobuf.Timestamp
+	48, // 34: cctv.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
+	49, // 35: cctv.v1.GetStatusResponse.uptime:type_name -> google.protobuf.Duration
 	10, // 36: cctv.v1.GetStatusResponse.disk:type_name -> cctv.v1.DiskUsage
 	9,  // 37: cctv.v1.GetStatusResponse.day_counts:type_name -> cctv.v1.DayStateCount
 	12, // 38: cctv.v1.GetStatusResponse.conversions:type_name -> cctv.v1.ConversionProgress
 	11, // 39: cctv.v1.GetStatusResponse.recent_errors:type_name -> cctv.v1.RecentError
-	45, // 40: cctv.v1.GetStatusResponse.settle:type_name -> google.protobuf.Duration
+	49, // 40: cctv.v1.GetStatusResponse.settle:type_name -> google.protobuf.Duration
 	19, // 41: cctv.v1.GetStatusResponse.pending:type_name -> cctv.v1.PendingConversion
 	6,  // 42: cctv.v1.GetStatusResponse.misplaced:type_name -> cctv.v1.MisplacedEntry
 	20, // 43: cctv.v1.GetStatusResponse.cameras:type_name -> cctv.v1.Camera
 	32, // 44: cctv.v1.GetStatusResponse.retention:type_name -> cctv.v1.RetentionStatus
 	41, // 45: cctv.v1.GetStatusResponse.damaged_archives:type_name -> cctv.v1.ScrubArchive
-	44, // 46: cctv.v1.GetStatusResponse.oldest_scrub_time:type_name -> google.protobuf.Timestamp
-	44, // 47: cctv.v1.Camera.last_segment_time:type_name -> google.protobuf.Timestamp
-	45, // 48: cctv.v1.Camera.since_last_segment:type_name -> google.protobuf.Duration
+	48, // 46: cctv.v1.GetStatusResponse.oldest_scrub_time:type_name -> google.protobuf.Timestamp
+	48, // 47: cctv.v1.Camera.last_segment_time:type_name -> google.protobuf.Timestamp
+	49, // 48: cctv.v1.Camera.since_last_segment:type_name -> google.protobuf.Duration
 	9,  // 49: cctv.v1.Camera.day_counts:type_name -> cctv.v1.DayStateCount
 	20, // 50: cctv.v1.ListCamerasResponse.cameras:type_name -> cctv.v1.Camera
 	0,  // 51: cctv.v1.ListDaysRequest.states:type_name -> cctv.v1.DayState
 	8,  // 52: cctv.v1.ListDaysResponse.days:type_name -> cctv.v1.Day
 	1,  // 53: cctv.v1.ArchiveCheck.checksum_state:type_name -> cctv.v1.ChecksumState
-	45, // 54: cctv.v1.ArchiveCheck.duration:type_name -> google.protobuf.Duration
+	49, // 54: cctv.v1.ArchiveCheck.duration:type_name -> google.protobuf.Duration
 	0,  // 55: cctv.v1.VerifyDayResponse.state:type_name -> cctv.v1.DayState
 	26, // 56: cctv.v1.VerifyDayResponse.archives:type_name -> cctv.v1.ArchiveCheck
 	7,  // 57: cctv.v1.VerifyDayResponse.findings:type_name -> cctv.v1.Finding
 	16, // 58: cctv.v1.ConvertDayResponse.plan:type_name -> cctv.v1.Plan
 	12, // 59: cctv.v1.ConvertDayResponse.progress:type_name -> cctv.v1.ConversionProgress
 	2,  // 60: cctv.v1.CancelConversionResponse.phase:type_name -> cctv.v1.ConversionPhase
-	44, // 61: cctv.v1.RetentionStatus.blocked_since:type_name -> google.protobuf.Timestamp
-	44, // 62: cctv.v1.RetentionStatus.check_time:type_name -> google.protobuf.Timestamp
+	48, // 61: cctv.v1.RetentionStatus.blocked_since:type_name -> google.protobuf.Timestamp
+	48, // 62: cctv.v1.RetentionStatus.check_time:type_name -> google.protobuf.Timestamp
 	35, // 63: cctv.v1.HoldDayResponse.hold:type_name -> cctv.v1.RetentionHold
-	44, // 64: cctv.v1.RetentionHold.time:type_name -> google.protobuf.Timestamp
+	48, // 64: cctv.v1.RetentionHold.time:type_name -> google.protobuf.Timestamp
 	35, // 65: cctv.v1.ReleaseDayResponse.hold:type_name -> cctv.v1.RetentionHold
 	40, // 66: cctv.v1.PlanRetentionResponse.days:type_name -> cctv.v1.RetentionDay
 	5,  // 67: cctv.v1.ScrubArchive.result:type_name -> cctv.v1.ScrubResult
-	44, // 68: cctv.v1.ScrubArchive.time:type_name -> google.protobuf.Timestamp
-	44, // 69: cctv.v1.ScrubArchive.next_time:type_name -> google.protobuf.Timestamp
+	48, // 68: cctv.v1.ScrubArchive.time:type_name -> google.protobuf.Timestamp
+	48, // 69: cctv.v1.ScrubArchive.next_time:type_name -> google.protobuf.Timestamp
 	41, // 70: cctv.v1.ScrubDayResponse.archives:type_name -> cctv.v1.ScrubArchive
-	17, // 71: cctv.v1.CctvService.GetStatus:input_type -> cctv.v1.GetStatusRequest
-	21, // 72: cctv.v1.CctvService.ListCameras:input_type -> cctv.v1.ListCamerasRequest
-	23, // 73: cctv.v1.CctvService.ListDays:input_type -> cctv.v1.ListDaysRequest
-	25, // 74: cctv.v1.CctvService.VerifyDay:input_type -> cctv.v1.VerifyDayRequest
-	28, // 75: cctv.v1.CctvService.ConvertDay:input_type -> cctv.v1.ConvertDayRequest
-	30, // 76: cctv.v1.CctvService.CancelConversion:input_type -> cctv.v1.CancelConversionRequest
-	33, // 77: cctv.v1.CctvService.HoldDay:input_type -> cctv.v1.HoldDayRequest
-	36, // 78: cctv.v1.CctvService.ReleaseDay:input_type -> cctv.v1.ReleaseDayRequest
-	38, // 79: cctv.v1.CctvService.PlanRetention:input_type -> cctv.v1.PlanRetentionRequest
-	42, // 80: cctv.v1.CctvService.ScrubDay:input_type -> cctv.v1.ScrubDayRequest
-	18, // 81: cctv.v1.CctvService.GetStatus:output_type -> cctv.v1.GetStatusResponse
-	22, // 82: cctv.v1.CctvService.ListCameras:output_type -> cctv.v1.ListCamerasResponse
-	24, // 83: cctv.v1.CctvService.ListDays:output_type -> cctv.v1.ListDaysResponse
-	27, // 84: cctv.v1.CctvService.VerifyDay:output_type -> cctv.v1.VerifyDayResponse
-	29, // 85: cctv.v1.CctvService.ConvertDay:output_type -> cctv.v1.ConvertDayResponse
-	31, // 86: cctv.v1.CctvService.CancelConversion:output_type -> cctv.v1.CancelConversionResponse
-	34, // 87: cctv.v1.CctvService.HoldDay:output_type -> cctv.v1.HoldDayResponse
-	37, // 88: cctv.v1.CctvService.ReleaseDay:output_type -> cctv.v1.ReleaseDayResponse
-	39, // 89: cctv.v1.CctvService.PlanRetention:output_type -> cctv.v1.PlanRetentionResponse
-	43, // 90: cctv.v1.CctvService.ScrubDay:output_type -> cctv.v1.ScrubDayResponse
-	81, // [81:91] is the sub-list for method output_type
-	71, // [71:81] is the sub-list for method input_type
-	71, // [71:71] is the sub-list for extension type_name
-	71, // [71:71] is the sub-list for extension extendee
-	0,  // [0:71] is the sub-list for field type_name
+	45, // 71: cctv.v1.ExportRangeResponse.progress:type_name -> cctv.v1.ExportProgress
+	46, // 72: cctv.v1.ExportRangeResponse.clip:type_name -> cctv.v1.ExportClip
+	17, // 73: cctv.v1.CctvService.GetStatus:input_type -> cctv.v1.GetStatusRequest
+	21, // 74: cctv.v1.CctvService.ListCameras:input_type -> cctv.v1.ListCamerasRequest
+	23, // 75: cctv.v1.CctvService.ListDays:input_type -> cctv.v1.ListDaysRequest
+	25, // 76: cctv.v1.CctvService.VerifyDay:input_type -> cctv.v1.VerifyDayRequest
+	28, // 77: cctv.v1.CctvService.ConvertDay:input_type -> cctv.v1.ConvertDayRequest
+	30, // 78: cctv.v1.CctvService.CancelConversion:input_type -> cctv.v1.CancelConversionRequest
+	33, // 79: cctv.v1.CctvService.HoldDay:input_type -> cctv.v1.HoldDayRequest
+	36, // 80: cctv.v1.CctvService.ReleaseDay:input_type -> cctv.v1.ReleaseDayRequest
+	38, // 81: cctv.v1.CctvService.PlanRetention:input_type -> cctv.v1.PlanRetentionRequest
+	42, // 82: cctv.v1.CctvService.ScrubDay:input_type -> cctv.v1.ScrubDayRequest
+	44, // 83: cctv.v1.CctvService.ExportRange:input_type -> cctv.v1.ExportRangeRequest
+	18, // 84: cctv.v1.CctvService.GetStatus:output_type -> cctv.v1.GetStatusResponse
+	22, // 85: cctv.v1.CctvService.ListCameras:output_type -> cctv.v1.ListCamerasResponse
+	24, // 86: cctv.v1.CctvService.ListDays:output_type -> cctv.v1.ListDaysResponse
+	27, // 87: cctv.v1.CctvService.VerifyDay:output_type -> cctv.v1.VerifyDayResponse
+	29, // 88: cctv.v1.CctvService.ConvertDay:output_type -> cctv.v1.ConvertDayResponse
+	31, // 89: cctv.v1.CctvService.CancelConversion:output_type -> cctv.v1.CancelConversionResponse
+	34, // 90: cctv.v1.CctvService.HoldDay:output_type -> cctv.v1.HoldDayResponse
+	37, // 91: cctv.v1.CctvService.ReleaseDay:output_type -> cctv.v1.ReleaseDayResponse
+	39, // 92: cctv.v1.CctvService.PlanRetention:output_type -> cctv.v1.PlanRetentionResponse
+	43, // 93: cctv.v1.CctvService.ScrubDay:output_type -> cctv.v1.ScrubDayResponse
+	47, // 94: cctv.v1.CctvService.ExportRange:output_type -> cctv.v1.ExportRangeResponse
+	84, // [84:95] is the sub-list for method output_type
+	73, // [73:84] is the sub-list for method input_type
+	73, // [73:73] is the sub-list for extension type_name
+	73, // [73:73] is the sub-list for extension extendee
+	0,  // [0:73] is the sub-list for field type_name
 }
 
 func init() { file_cctv_v1_cctv_proto_init() }
@@ -4412,13 +4742,19 @@ func file_cctv_v1_cctv_proto_init() {
 		(*ConvertDayResponse_Progress)(nil),
 	}
 	file_cctv_v1_cctv_proto_msgTypes[36].OneofWrappers = []any{}
+	file_cctv_v1_cctv_proto_msgTypes[41].OneofWrappers = []any{
+		(*ExportRangeResponse_Progress)(nil),
+		(*ExportRangeResponse_Clip)(nil),
+		(*ExportRangeResponse_Data)(nil),
+		(*ExportRangeResponse_ManifestJson)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_cctv_v1_cctv_proto_rawDesc), len(file_cctv_v1_cctv_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   38,
+			NumMessages:   42,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

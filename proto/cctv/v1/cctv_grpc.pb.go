@@ -57,6 +57,7 @@ const (
 	CctvService_ReleaseDay_FullMethodName       = "/cctv.v1.CctvService/ReleaseDay"
 	CctvService_PlanRetention_FullMethodName    = "/cctv.v1.CctvService/PlanRetention"
 	CctvService_ScrubDay_FullMethodName         = "/cctv.v1.CctvService/ScrubDay"
+	CctvService_ExportRange_FullMethodName      = "/cctv.v1.CctvService/ExportRange"
 )
 
 // CctvServiceClient is the client API for CctvService service.
@@ -119,6 +120,18 @@ type CctvServiceClient interface {
 	// A day with no archive is FAILED_PRECONDITION; a day being archived
 	// right now is FAILED_PRECONDITION too.
 	ScrubDay(ctx context.Context, in *ScrubDayRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ScrubDayResponse], error)
+	// ExportRange cuts a range of a camera's footage into one mp4 (a stream
+	// copy; playback starts at the range's first frame; gaps stay gaps) and
+	// streams progress while it is made, then the clip: its name, size and
+	// SHA-512, its bytes in order, and last its manifest (JSON). Errors:
+	// INVALID_ARGUMENT for a malformed or reversed range, OUT_OF_RANGE for
+	// one longer than the daemon's --export-max, NOT_FOUND when nothing was
+	// filmed in it (the message names the nearest footage),
+	// RESOURCE_EXHAUSTED when --export-jobs exports run already,
+	// UNIMPLEMENTED when the range touches an archived day (exports read
+	// segments only, so far). Closing the
+	// stream stops the export; the daemon keeps nothing of it.
+	ExportRange(ctx context.Context, in *ExportRangeRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportRangeResponse], error)
 }
 
 type cctvServiceClient struct {
@@ -247,6 +260,25 @@ func (c *cctvServiceClient) ScrubDay(ctx context.Context, in *ScrubDayRequest, o
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type CctvService_ScrubDayClient = grpc.ServerStreamingClient[ScrubDayResponse]
 
+func (c *cctvServiceClient) ExportRange(ctx context.Context, in *ExportRangeRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportRangeResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &CctvService_ServiceDesc.Streams[2], CctvService_ExportRange_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ExportRangeRequest, ExportRangeResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type CctvService_ExportRangeClient = grpc.ServerStreamingClient[ExportRangeResponse]
+
 // CctvServiceServer is the server API for CctvService service.
 // All implementations must embed UnimplementedCctvServiceServer
 // for forward compatibility.
@@ -307,6 +339,18 @@ type CctvServiceServer interface {
 	// A day with no archive is FAILED_PRECONDITION; a day being archived
 	// right now is FAILED_PRECONDITION too.
 	ScrubDay(*ScrubDayRequest, grpc.ServerStreamingServer[ScrubDayResponse]) error
+	// ExportRange cuts a range of a camera's footage into one mp4 (a stream
+	// copy; playback starts at the range's first frame; gaps stay gaps) and
+	// streams progress while it is made, then the clip: its name, size and
+	// SHA-512, its bytes in order, and last its manifest (JSON). Errors:
+	// INVALID_ARGUMENT for a malformed or reversed range, OUT_OF_RANGE for
+	// one longer than the daemon's --export-max, NOT_FOUND when nothing was
+	// filmed in it (the message names the nearest footage),
+	// RESOURCE_EXHAUSTED when --export-jobs exports run already,
+	// UNIMPLEMENTED when the range touches an archived day (exports read
+	// segments only, so far). Closing the
+	// stream stops the export; the daemon keeps nothing of it.
+	ExportRange(*ExportRangeRequest, grpc.ServerStreamingServer[ExportRangeResponse]) error
 	mustEmbedUnimplementedCctvServiceServer()
 }
 
@@ -346,6 +390,9 @@ func (UnimplementedCctvServiceServer) PlanRetention(context.Context, *PlanRetent
 }
 func (UnimplementedCctvServiceServer) ScrubDay(*ScrubDayRequest, grpc.ServerStreamingServer[ScrubDayResponse]) error {
 	return status.Error(codes.Unimplemented, "method ScrubDay not implemented")
+}
+func (UnimplementedCctvServiceServer) ExportRange(*ExportRangeRequest, grpc.ServerStreamingServer[ExportRangeResponse]) error {
+	return status.Error(codes.Unimplemented, "method ExportRange not implemented")
 }
 func (UnimplementedCctvServiceServer) mustEmbedUnimplementedCctvServiceServer() {}
 func (UnimplementedCctvServiceServer) testEmbeddedByValue()                     {}
@@ -534,6 +581,17 @@ func _CctvService_ScrubDay_Handler(srv interface{}, stream grpc.ServerStream) er
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type CctvService_ScrubDayServer = grpc.ServerStreamingServer[ScrubDayResponse]
 
+func _CctvService_ExportRange_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(ExportRangeRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(CctvServiceServer).ExportRange(m, &grpc.GenericServerStream[ExportRangeRequest, ExportRangeResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type CctvService_ExportRangeServer = grpc.ServerStreamingServer[ExportRangeResponse]
+
 // CctvService_ServiceDesc is the grpc.ServiceDesc for CctvService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -583,6 +641,11 @@ var CctvService_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "ScrubDay",
 			Handler:       _CctvService_ScrubDay_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "ExportRange",
+			Handler:       _CctvService_ExportRange_Handler,
 			ServerStreams: true,
 		},
 	},

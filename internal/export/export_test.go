@@ -1,0 +1,417 @@
+package export
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cctvd/cctvd/internal/archive"
+	"github.com/cctvd/cctvd/internal/catalog"
+	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/encode"
+	"github.com/cctvd/cctvd/internal/footage"
+	"github.com/cctvd/cctvd/internal/ts"
+)
+
+// fakeDays serves plans made from the folders of a temp root, as the catalog would.
+type fakeDays struct {
+	views map[day.Date]*catalog.DayView
+}
+
+func (f *fakeDays) Day(d day.Date) (*catalog.DayView, bool) { v, ok := f.views[d]; return v, ok }
+func (f *fakeDays) Days() []*catalog.DayView {
+	var vs []*catalog.DayView
+	for _, v := range f.views {
+		vs = append(vs, v)
+	}
+	return vs
+}
+
+func planRoot(t *testing.T, dir string) *fakeDays {
+	t.Helper()
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	f := &fakeDays{views: map[day.Date]*catalog.DayView{}}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		d, err := day.Parse(e.Name())
+		if err != nil {
+			continue
+		}
+		p, err := ts.PlanDir(root, e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.views[d] = &catalog.DayView{Date: d, Plan: &p}
+	}
+	return f
+}
+
+// frac makes footage times fractional, as real cameras' mtimes are.
+const frac = 153192286 * time.Nanosecond
+
+var loc = time.FixedZone("test", 3600)
+
+type run struct {
+	date     string
+	start    time.Time
+	segments int
+	first    int
+	drop     []int // segment numbers deleted after recording: gaps
+}
+
+func record(t *testing.T, dir string, runs []run) {
+	t.Helper()
+	for _, r := range runs {
+		d := filepath.Join(dir, r.date)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := footage.Record(context.Background(), footage.Run{Dir: d, Segments: r.segments, First: r.first, Start: r.start}); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range r.drop {
+			if err := os.Remove(filepath.Join(d, "seg"+strconv.Itoa(n)+".ts")); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// framesIn lists the wall-clock times of the sources' frames in [from, to).
+func framesIn(days *fakeDays, from, to time.Time) []time.Time {
+	var out []time.Time
+	for _, v := range days.views {
+		for _, s := range v.Plan.Segments {
+			for i := 0; i < s.Report.Frames; i++ {
+				w := s.Start.Add(ts.Ticks(int64(i) * s.Report.FrameTicks))
+				if !w.Before(from) && w.Before(to) {
+					out = append(out, w)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func TestExport(t *testing.T) {
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("no ffmpeg")
+	}
+	t0 := time.Date(2026, 11, 20, 10, 0, 0, 0, loc).Add(frac)
+	late := time.Date(2026, 11, 20, 23, 59, 30, 0, loc).Add(frac)
+	tests := []struct {
+		name       string
+		runs       []run
+		start, end time.Time
+		gaps       int
+		restarts   int
+	}{
+		{name: "inside one segment, off keyframe", runs: []run{{date: "2026-11-20", start: t0, segments: 3, first: 1}},
+			start: t0.Add(3370 * time.Millisecond), end: t0.Add(7 * time.Second)},
+		{name: "across segments", runs: []run{{date: "2026-11-20", start: t0, segments: 4, first: 1}},
+			start: t0.Add(5 * time.Second), end: t0.Add(33*time.Second + 500*time.Millisecond)},
+		{name: "across a gap", runs: []run{{date: "2026-11-20", start: t0, segments: 5, first: 1, drop: []int{2, 3}}},
+			start: t0.Add(5 * time.Second), end: t0.Add(45 * time.Second), gaps: 1},
+		{name: "across a restart", runs: []run{
+			{date: "2026-11-20", start: t0, segments: 2, first: 1},
+			{date: "2026-11-20", start: t0.Add(50 * time.Second), segments: 2, first: 3}},
+			start: t0.Add(15 * time.Second), end: t0.Add(65 * time.Second), gaps: 1, restarts: 1},
+		{name: "across midnight", runs: []run{
+			{date: "2026-11-20", start: late, segments: 3, first: 1},
+			{date: "2026-11-21", start: late.Add(30 * time.Second), segments: 2, first: 1}},
+			start: late.Add(12 * time.Second), end: late.Add(45 * time.Second), restarts: 1},
+		{name: "range wider than the footage", runs: []run{{date: "2026-11-20", start: t0, segments: 2, first: 1}},
+			start: t0.Add(-time.Minute), end: t0.Add(time.Hour), gaps: 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			root := filepath.Join(dir, "root")
+			record(t, root, tc.runs)
+			days := planRoot(t, root)
+			ex, err := New(Config{Camera: "front", Root: root, Dir: filepath.Join(dir, "state", "export"), Days: days,
+				Location: loc, Version: "test", Now: func() time.Time { return t0.Add(72 * time.Hour) }}, slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ex.Close()
+			var last Progress
+			clip, err := ex.Export(context.Background(), Range{tc.start, tc.end}, func(p Progress) { last = p })
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer clip.Remove()
+			m := clip.Manifest
+			want := framesIn(days, tc.start, tc.end)
+			if m.Frames != len(want) {
+				t.Errorf("manifest: %d frames, sources hold %d in the range", m.Frames, len(want))
+			}
+			if !m.FirstFrame.Equal(want[0]) || !m.LastFrame.Equal(want[len(want)-1]) {
+				t.Errorf("frames from %v to %v, want %v to %v", m.FirstFrame, m.LastFrame, want[0], want[len(want)-1])
+			}
+			if last.Done != last.Total || last.Total == 0 {
+				t.Errorf("progress ended at %+v", last)
+			}
+			if len(m.Gaps) != tc.gaps || len(m.Restarts) != tc.restarts {
+				t.Errorf("gaps %+v, restarts %v, want %d and %d", m.Gaps, m.Restarts, tc.gaps, tc.restarts)
+			}
+			checkClip(t, clip, len(want), m)
+		})
+	}
+}
+
+// checkClip plays the clip the ways a recipient would and compares it with its manifest.
+func checkClip(t *testing.T, clip *Clip, frames int, m Manifest) {
+	t.Helper()
+	dir := filepath.Dir(clip.MP4)
+	sum := exec.Command("sha512sum", "-c", filepath.Base(clip.Sum))
+	sum.Dir = dir
+	if out, err := sum.CombinedOutput(); err != nil {
+		t.Errorf("sha512sum -c: %v\n%s", err, out)
+	} else if !strings.Contains(string(out), clip.Name+": OK") {
+		t.Errorf("sha512sum -c: %s", out)
+	}
+	// Decoded, the clip shows exactly the range's frames, the first at 0.
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "frame=pts_time",
+		"-of", "csv=p=0", clip.MP4).Output()
+	if err != nil {
+		t.Fatalf("ffprobe: %v", err)
+	}
+	lines := strings.Fields(string(out))
+	if len(lines) != frames {
+		t.Errorf("ffprobe decodes %d frames, want %d", len(lines), frames)
+	}
+	if len(lines) > 0 {
+		if first, _ := strconv.ParseFloat(lines[0], 64); first != 0 {
+			t.Errorf("first frame shown at %s, want 0", lines[0])
+		}
+		lastAt, _ := strconv.ParseFloat(lines[len(lines)-1], 64)
+		span := m.LastFrame.Sub(m.FirstFrame).Seconds()
+		// An archive's footage follows on at a restart: its clip's too.
+		if d := lastAt - span; (m.Codec == "h264" || len(m.Restarts) == 0) && (d > 0.001 || d < -0.001) {
+			t.Errorf("last frame at %.6fs in the clip, the manifest's span is %.6fs: the timeline is not the footage's", lastAt, span)
+		}
+	}
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-xerror", "-i", clip.MP4, "-f", "null", "-").CombinedOutput(); err != nil || len(out) > 0 {
+		t.Errorf("ffmpeg decode: %v\n%s", err, out)
+	}
+	if _, err := exec.LookPath("gst-launch-1.0"); err == nil {
+		c := "h264"
+		if m.Codec == "hevc" {
+			c = "h265"
+		}
+		if out, err := exec.Command("gst-launch-1.0", "-q", "filesrc", "location="+clip.MP4, "!", "qtdemux", "!", c+"parse",
+			"!", "avdec_"+c, "!", "fakesink").CombinedOutput(); err != nil {
+			t.Errorf("gst-launch-1.0: %v\n%s", err, out)
+		}
+	}
+	b, err := os.ReadFile(clip.JSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Manifest
+	if err := json.Unmarshal(b, &back); err != nil || back.File.SHA512 == "" || len(back.Sources) == 0 {
+		t.Errorf("manifest file: %v %+v", err, back)
+	}
+	for _, s := range back.Sources {
+		if len(s.SHA512) != 128 || s.Bytes == 0 {
+			t.Errorf("source %+v", s)
+		}
+	}
+	ct, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "format_tags=creation_time", "-of", "csv=p=0", clip.MP4).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := time.Parse(time.RFC3339Nano, strings.TrimSpace(string(ct)))
+	if !got.Equal(m.FirstFrame.UTC().Truncate(time.Second)) {
+		t.Errorf("creation_time %s, want the first frame's %v", ct, m.FirstFrame)
+	}
+}
+
+func TestExportErrors(t *testing.T) {
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("no ffmpeg")
+	}
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root")
+	t0 := time.Date(2026, 11, 20, 10, 0, 0, 0, loc).Add(frac)
+	record(t, root, []run{{date: "2026-11-20", start: t0, segments: 2, first: 1}})
+	days := planRoot(t, root)
+	pool := NewPool(1)
+	ex, err := New(Config{Root: root, Dir: filepath.Join(dir, "export"), Days: days, Location: loc, Pool: pool, Max: time.Hour},
+		slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ex.Close()
+	tests := []struct {
+		name       string
+		start, end time.Time
+		want       error
+		msg        string
+	}{
+		{name: "no footage before", start: t0.Add(-time.Hour), end: t0.Add(-time.Minute), want: ErrNoFootage, msg: "begins at 2026-11-20T10:00:00.153+01:00"},
+		{name: "no footage after", start: t0.Add(time.Hour), end: t0.Add(2 * time.Hour), want: ErrNoFootage, msg: "ends at 2026-11-20T10:00:20.153+01:00"},
+		{name: "reversed", start: t0.Add(time.Minute), end: t0, want: ErrBadRange},
+		{name: "too long", start: t0, end: t0.Add(2 * time.Hour), want: ErrTooLong},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ex.Export(context.Background(), Range{tc.start, tc.end}, nil)
+			if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("err %v, want %v with %q", err, tc.want, tc.msg)
+			}
+		})
+	}
+	t.Run("archived day refused", func(t *testing.T) {
+		v := *days.views[day.Date{Year: 2026, Month: 11, Day: 20}]
+		v.Archives = []catalog.Archive{{Name: "video.mp4"}}
+		archived := &fakeDays{views: map[day.Date]*catalog.DayView{v.Date: &v}}
+		ex2, err := New(Config{Root: root, Dir: filepath.Join(dir, "export2"), Days: archived, Location: loc}, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ex2.Close()
+		if _, err := ex2.Export(context.Background(), Range{t0, t0.Add(5 * time.Second)}, nil); !errors.Is(err, ErrArchived) || !strings.Contains(err.Error(), "video.mp4") {
+			t.Errorf("err %v, want ErrArchived naming video.mp4", err)
+		}
+	})
+	t.Run("busy and in use", func(t *testing.T) {
+		release, err := pool.acquire("", []day.Date{{Year: 2026, Month: 11, Day: 20}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !pool.InUse("", day.Date{Year: 2026, Month: 11, Day: 20}) || pool.InUse("x", day.Date{Year: 2026, Month: 11, Day: 20}) {
+			t.Error("InUse does not follow the running export")
+		}
+		_, err = ex.Export(context.Background(), Range{t0, t0.Add(5 * time.Second)}, nil)
+		release()
+		if !errors.Is(err, ErrBusy) {
+			t.Errorf("err %v, want ErrBusy", err)
+		}
+		if pool.InUse("", day.Date{Year: 2026, Month: 11, Day: 20}) {
+			t.Error("still in use after the export ended")
+		}
+	})
+	t.Run("cancelled leaves nothing", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		_, err := ex.Export(ctx, Range{t0, t0.Add(15 * time.Second)}, func(Progress) { cancel() })
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("err %v, want cancelled", err)
+		}
+		entries, _ := os.ReadDir(filepath.Join(dir, "export"))
+		if len(entries) != 0 {
+			t.Errorf("left behind: %v", entries)
+		}
+	})
+	_ = io.Discard
+}
+
+// TestExportArchive archives a day with the real archiver, then exports
+// ranges of it: the clip is a copy of the archive's H.265 from the frame
+// the range starts at, the archive's checksum verified first.
+func TestExportArchive(t *testing.T) {
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("no ffmpeg")
+	}
+	dir := t.TempDir()
+	root, state := filepath.Join(dir, "root"), filepath.Join(dir, "state")
+	t0 := time.Date(2026, 11, 20, 10, 0, 0, 0, loc).Add(frac)
+	record(t, root, []run{
+		{date: "2026-11-20", start: t0, segments: 4, first: 1, drop: []int{3}},
+		{date: "2026-11-20", start: t0.Add(90 * time.Second), segments: 2, first: 5}})
+	before := planRoot(t, root)
+	d := day.Date{Year: 2026, Month: 11, Day: 20}
+	arc, err := archive.New(archive.Config{Root: root, State: state, Calendar: day.Calendar{Location: loc},
+		ChunkSegments: 3, Encode: encode.Settings{Preset: "ultrafast", CRF: 30},
+		Now: func() time.Time { return t0.Add(72 * time.Hour) }}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- arc.Run(ctx) }()
+	defer func() { cancel(); <-done; arc.Close() }()
+	if _, err := arc.Convert(ctx, d, true, false); err != nil {
+		t.Fatal(err)
+	}
+	ch, stop, err := arc.Watch(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last archive.Progress
+	for p := range ch {
+		last = p
+	}
+	stop()
+	if _, err := os.Stat(filepath.Join(root, "2026-11-20", "video.mp4")); err != nil {
+		t.Fatalf("no archive: %v (last progress %+v)", err, last)
+	}
+	after := planRoot(t, root)
+	after.views[d].Archives = []catalog.Archive{{Name: "video.mp4"}}
+	ex, err := New(Config{Camera: "front", Root: root, Dir: filepath.Join(state, "export"), Days: after, ArchiveRuns: arc.Runs,
+		Location: loc, Version: "test"}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ex.Close()
+	tests := []struct {
+		name           string
+		start, end     time.Time
+		gaps, restarts int
+	}{
+		{name: "inside a run, off keyframe", start: t0.Add(3370 * time.Millisecond), end: t0.Add(17 * time.Second)},
+		{name: "across a gap", start: t0.Add(15 * time.Second), end: t0.Add(35 * time.Second), gaps: 1},
+		{name: "across a restart", start: t0.Add(35 * time.Second), end: t0.Add(95*time.Second + 500*time.Millisecond), gaps: 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			clip, err := ex.Export(context.Background(), Range{tc.start, tc.end}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer clip.Remove()
+			m := clip.Manifest
+			// H.265's reordered frames may carry the clip a few frames past the end.
+			want := framesIn(before, tc.start, tc.end)
+			if over := m.LastFrame.Sub(tc.end); over > 200*time.Millisecond {
+				t.Errorf("the clip ends %v after the range", over)
+			}
+			want = framesIn(before, tc.start, m.LastFrame.Add(time.Millisecond))
+			const tol = 100 * time.Microsecond // the archive's clock is 1/22500 s
+			if m.Frames != len(want) || m.FirstFrame.Sub(want[0]).Abs() > tol || m.LastFrame.Sub(want[len(want)-1]).Abs() > tol {
+				t.Errorf("%d frames from %v to %v, sources hold %d from %v to %v", m.Frames, m.FirstFrame, m.LastFrame, len(want), want[0], want[len(want)-1])
+			}
+			if len(m.Gaps) != tc.gaps || m.Codec != "hevc" || len(m.Sources) != 1 || !m.Sources[0].ChecksumVerified {
+				t.Errorf("manifest %+v", m)
+			}
+			checkClip(t, clip, len(want), m)
+		})
+	}
+	t.Run("across an archive and segments", func(t *testing.T) {
+		v := *after.views[d]
+		v.Plan = before.views[d].Plan
+		mixed := &fakeDays{views: map[day.Date]*catalog.DayView{d: &v}}
+		ex2, err := New(Config{Root: root, Dir: filepath.Join(state, "export2"), Days: mixed, ArchiveRuns: arc.Runs, Location: loc}, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ex2.Close()
+		if _, err := ex2.Export(context.Background(), Range{t0, t0.Add(time.Minute)}, nil); !errors.Is(err, ErrArchived) {
+			t.Errorf("err %v, want ErrArchived", err)
+		}
+	})
+}
