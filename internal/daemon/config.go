@@ -15,8 +15,8 @@ import (
 	"github.com/cctvd/cctvd/internal/archive"
 	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/encode"
-	"github.com/cctvd/cctvd/internal/retention"
 	"github.com/cctvd/cctvd/internal/export"
+	"github.com/cctvd/cctvd/internal/retention"
 	"github.com/cctvd/cctvd/internal/web"
 )
 
