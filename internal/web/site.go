@@ -50,6 +50,10 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.serveOverview(w, r)
 			return
 		}
+		if cam := playlistCamera(p, r.URL.RawQuery); cam != "" {
+			s.redirectPlaylist(w, r, cam)
+			return
+		}
 		s.Default.ServeHTTP(w, r)
 		return
 	}
@@ -216,4 +220,44 @@ func ago(d time.Duration) string {
 		return fmt.Sprintf("%d min %d s ago", m, sec)
 	}
 	return fmt.Sprintf("%d s ago", sec)
+}
+
+// playlistCamera is the camera a top-level playlist's query names with
+// camera=NAME (the seed's /playlist.php took no camera: without one, or
+// with an empty one, the playlist is the default camera's).
+func playlistCamera(path, rawQuery string) string {
+	switch path {
+	case "/playlist.m3u8", "/playlist.php", "/playlist":
+	default:
+		return ""
+	}
+	if len(rawQuery) > maxQuery {
+		return "" // the playlist refuses it
+	}
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return ""
+	}
+	return q.Get("camera")
+}
+
+// redirectPlaylist sends /playlist.php?camera=NAME&… to camera NAME's
+// playlist, so that the segment URIs, relative, resolve under its prefix.
+func (s *Site) redirectPlaylist(w http.ResponseWriter, r *http.Request, cam string) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if !plainName(cam) {
+		text(w, http.StatusBadRequest, "bad camera name: want camera=NAME with NAME a folder of the root (letters, digits, . _ -)")
+		return
+	}
+	if _, found := s.camera(cam); !found {
+		text(w, http.StatusNotFound, "no camera "+cam+": a camera is a folder ROOT/NAME/ of day folders")
+		return
+	}
+	q := r.URL.Query()
+	q.Del("camera")
+	loc := CamerasPrefix + cam + "/playlist.m3u8"
+	if len(q) > 0 {
+		loc += "?" + q.Encode()
+	}
+	http.Redirect(w, r, loc, http.StatusFound)
 }
