@@ -149,7 +149,7 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case n == operate && u.Role < Operator:
 		text(w, http.StatusForbidden, "forbidden: "+u.Name+" is a viewer; this needs an operator")
 	default:
-		g.next.ServeHTTP(&privateWriter{ResponseWriter: w}, r)
+		g.next.ServeHTTP(&privateWriter{ResponseWriter: w}, withUser(r, u))
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cctvd/cctvd/internal/bytesize"
@@ -73,6 +74,8 @@ type indexDay struct {
 	Damaged bool
 	// Export offers a range of the day's segments as a clip (Config.Exporter).
 	Export bool
+	// Ops are an operator's forms; nil on everyone else's page.
+	Ops *dayOps
 }
 
 // indexThumb is the picture of one hour of a day.
@@ -113,7 +116,7 @@ func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
 	sig = mix(sig, misplacedSig(misplaced))
 	held, blocked := s.retention()
 	sig = mix(sig, retentionSig(held, blocked))
-	p := s.index.get(struct{}{}, sig, func() *response {
+	build := func(operator bool) *response {
 		var b bytes.Buffer
 		page := s.indexPage(days, live, failures)
 		page.Misplaced, page.Blocked = misplaced, blocked
@@ -128,12 +131,25 @@ func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
 				page.Days[i].Scrub, page.Days[i].Damaged = sc.text, sc.damaged
 			}
 		}
+		tag, hdr := "i"+strconv.FormatUint(sig, 36), indexHeader
+		if operator {
+			s.ops(&page, held)
+			tag, hdr = "o"+strconv.FormatUint(mix(sig, convertingSig(s.cfg.Actions.Converting())), 36), operatorHeader
+		}
 		if err := indexTemplate.Execute(&b, page); err != nil {
 			s.log.Error("index page", "err", err)
 			return nil
 		}
-		return newResponse(b.Bytes(), gzipped(b.Bytes(), gzip.DefaultCompression), "i"+strconv.FormatUint(sig, 36), indexHeader)
-	})
+		return newResponse(b.Bytes(), gzipped(b.Bytes(), gzip.DefaultCompression), tag, hdr)
+	}
+	var p *response
+	// An operator's page, with its forms, is made for each request: the
+	// cached page is everyone else's and never shows them.
+	if _, ok := s.operator(r); ok {
+		p = build(true)
+	} else {
+		p = s.index.get(struct{}{}, sig, func() *response { return build(false) })
+	}
 	if p == nil {
 		text(w, http.StatusInternalServerError, "internal error")
 		return
@@ -145,6 +161,13 @@ var indexHeader = http.Header{
 	"Content-Type":            {"text/html; charset=utf-8"},
 	"Cache-Control":           {"no-cache"},
 	"Content-Security-Policy": {indexCSP},
+}
+
+// operatorHeader is an operator's page's: its forms post to the site.
+var operatorHeader = http.Header{
+	"Content-Type":            {"text/html; charset=utf-8"},
+	"Cache-Control":           {"no-cache"},
+	"Content-Security-Policy": {strings.Replace(indexCSP, "form-action 'none'", "form-action 'self'", 1)},
 }
 
 // indexCSP lets the page run its own scripts and nothing else: hls.js
@@ -173,6 +196,17 @@ func (s *Server) liveFrom(days []*catalog.DayView) day.Date {
 		}
 	}
 	return live
+}
+
+// convertingSig sums up the days converting, whose forms differ.
+func convertingSig(c map[day.Date]bool) uint64 {
+	h := fnv.New64a()
+	for _, d := range slices.SortedFunc(maps.Keys(c), day.Date.Compare) {
+		if c[d] {
+			h.Write([]byte(d.String() + "\n"))
+		}
+	}
+	return h.Sum64()
 }
 
 // failuresSig sums up the failures, so that a new one (or a new error)

@@ -10,6 +10,8 @@
 //	GET  /static/NAME                   the pages' scripts (embedded: hls.js, player.js, overview.js)
 //	GET  /thumb/YYYY-MM-DD/HH.jpg       a thumbnail of an hour (Config.Thumbs)
 //	GET  /export.mp4, /export.zip       a range as one checked mp4 (start=, end= or duration=; Config.Exporter)
+//	POST /actions/hold, …/release       an operator's hold (date=, reason=) or release of a day (Config.Actions)
+//	POST /actions/convert, …/cancel     an operator's archive-now (forced) or cancel of a day's conversion
 //
 // A Site puts several cameras' Servers under one root: camera NAME's
 // routes are these under /cameras/NAME, and / is an overview of them.
@@ -122,6 +124,13 @@ type Config struct {
 	Retention Retention
 	// Exporter answers /export.mp4 and /export.zip; nil: they answer 404.
 	Exporter Exporter
+	// Operator names the operator a request was let in as (package
+	// access's OperatorOf); false for anyone else. With Actions, an
+	// operator's page offers them and POST …/actions/NAME does them;
+	// nil: nobody is an operator (no users file).
+	Operator func(r *http.Request) (who string, ok bool)
+	// Actions hold, release, convert and cancel a day for an operator.
+	Actions Actions
 }
 
 // Retention is what the pages show of retention: holds and a blocked disk.
@@ -237,6 +246,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if allow(w, r, http.MethodGet, http.MethodHead) {
 			s.serveExport(w, r, p == "/export.zip")
 		}
+		return
+	case "/actions/hold", "/actions/release", "/actions/convert", "/actions/cancel":
+		s.serveAction(w, r, strings.TrimPrefix(p, actionPrefix))
 		return
 	case "/healthz":
 		if allow(w, r, http.MethodGet, http.MethodHead) {
