@@ -247,13 +247,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.serveExport(w, r, p == "/export.zip")
 		}
 		return
-	case "/actions/hold", "/actions/release", "/actions/convert", "/actions/cancel":
-		s.serveAction(w, r, strings.TrimPrefix(p, actionPrefix))
-		return
 	case "/healthz":
 		if allow(w, r, http.MethodGet, http.MethodHead) {
 			text(w, http.StatusOK, "ok")
 		}
+		return
+	}
+	if name, ok := strings.CutPrefix(p, actionPrefix); ok {
+		s.serveAction(w, r, name)
 		return
 	}
 	if name, ok := strings.CutPrefix(p, "/static/"); ok {
