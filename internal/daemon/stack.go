@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cctvd/cctvd/internal/access"
 	"github.com/cctvd/cctvd/internal/archive"
 	"github.com/cctvd/cctvd/internal/camera"
 	"github.com/cctvd/cctvd/internal/catalog"
@@ -125,7 +126,8 @@ func (c *components) fillStack(s *stack, cc CameraConfig) error {
 	}
 	site, err := web.New(web.Config{Root: root, Prefix: prefix, Title: title, UploadTokenFile: cfg.UploadTokenFile, CameraTokenFile: cc.UploadTokenFile,
 		UploadMaxBytes: cfg.UploadMaxBytes, Thumbs: th, ArchiveRuns: arc.Runs, Archived: archivedIn(arc), Failures: failures(arc),
-		Retention: heldDays{c.ret, s.name}, Logout: logoutURL(cfg), Scrubs: c.scrubsOf(s.name, cat), Exporter: exp}, log, cat)
+		Retention: heldDays{c.ret, s.name}, Logout: logoutURL(cfg), Scrubs: c.scrubsOf(s.name, cat), Exporter: exp,
+		Operator: access.OperatorOf, Actions: pageActions{c.ret, arc, s.name}}, log, cat)
 	if err != nil {
 		return err
 	}
