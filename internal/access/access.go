@@ -12,9 +12,10 @@
 //
 // A camera's upload token never lets a request watch, and a viewer's
 // session never uploads: uploads pass the gate untouched and the site asks
-// for the Bearer token alone. State-changing routes (hold, release,
-// convert, cancel), whatever method they are given other than GET or
-// HEAD, are an operator's without a change here.
+// for the Bearer token alone. State-changing routes (the page's hold,
+// release, convert, cancel), whatever method they are given other than GET
+// or HEAD, are an operator's without a change here; the request passed on
+// carries its user, whom the site asks for by OperatorOf.
 //
 // Every request that is not a GET, HEAD or OPTIONS passes Go's
 // CrossOriginProtection: a browser's cross-site POST is refused before it
