@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -100,7 +101,17 @@ func (s *Server) serveAction(w http.ResponseWriter, r *http.Request, name string
 		return
 	}
 	s.log.Info("page action", "action", name, "date", d.String(), "who", who)
-	http.Redirect(w, r, s.cfg.Prefix+"/", http.StatusSeeOther)
+	http.Redirect(w, r, s.backTo(r), http.StatusSeeOther)
+}
+
+// backTo is the page an action came from: the camera's index at / or at
+// /index.php (the default camera's, when / is the cameras' overview).
+func (s *Server) backTo(r *http.Request) string {
+	back := s.cfg.Prefix + "/"
+	if ref, err := url.Parse(r.Referer()); err == nil && ref.Path == s.cfg.Prefix+"/index.php" {
+		back = ref.Path
+	}
+	return back
 }
 
 // ops are the forms offered for each page day.

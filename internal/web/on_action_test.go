@@ -165,6 +165,24 @@ func TestPageActions(t *testing.T) {
 	}
 }
 
+// TestPageActionBack: an action goes back to the page it came from.
+func TestPageActionBack(t *testing.T) {
+	h, _ := actionSite(t, true)
+	form := url.Values{"date": {"2026-11-22"}, "reason": {"x"}}
+	tests := []struct{ referer, want string }{
+		{"", "/cameras/front/"},
+		{"http://example.com/cameras/front/index.php", "/cameras/front/index.php"},
+		{"http://example.com/cameras/other/index.php", "/cameras/front/"},
+		{"http://example.com/elsewhere", "/cameras/front/"},
+	}
+	for _, tt := range tests {
+		w := post(h, "/cameras/front/actions/hold", "olga", form, "Referer", tt.referer)
+		if w.Code != 303 || w.Header().Get("Location") != tt.want {
+			t.Errorf("Referer %q: %d %q, want 303 %q", tt.referer, w.Code, w.Header().Get("Location"), tt.want)
+		}
+	}
+}
+
 func TestPageActionsGET(t *testing.T) {
 	h, fa := actionSite(t, true)
 	r := httptest.NewRequest("GET", "/cameras/front/actions/hold?date=2026-11-22&reason=x", nil)
