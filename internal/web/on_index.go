@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/cctvd/cctvd/internal/bytesize"
@@ -163,18 +162,20 @@ var indexHeader = http.Header{
 	"Content-Security-Policy": {indexCSP},
 }
 
-// operatorHeader is an operator's page's: its forms post to the site.
+// operatorHeader is an operator's page's: the same, apart from the cache,
+// which it shares with nobody.
 var operatorHeader = http.Header{
 	"Content-Type":            {"text/html; charset=utf-8"},
 	"Cache-Control":           {"no-cache"},
-	"Content-Security-Policy": {strings.Replace(indexCSP, "form-action 'none'", "form-action 'self'", 1)},
+	"Content-Security-Policy": {indexCSP},
 }
 
 // indexCSP lets the page run its own scripts and nothing else: hls.js
 // fetches playlists and segments from here, feeds them to the video
-// through a blob: MediaSource URL and transmuxes in a blob: worker.
+// through a blob: MediaSource URL and transmuxes in a blob: worker. Its
+// forms (an export's range, an operator's actions) go to the site only.
 const indexCSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; img-src 'self'; " +
-	"media-src 'self' blob:; connect-src 'self'; worker-src blob:; base-uri 'none'; form-action 'none'"
+	"media-src 'self' blob:; connect-src 'self'; worker-src blob:; base-uri 'none'; form-action 'self'"
 
 // liveFrom is the date a live playlist starts from to hold the whole live
 // window: the first day with segments from the window's start on, up to
