@@ -20,7 +20,7 @@ import (
 )
 
 // The retention phase: cctvd deletes archived days from a small tmpfs
-// (--keep-free asks for more than it can ever have) and is SIGKILLed at
+// (an 8 MiB file fills a quarter of it, and --keep-free asks for 90%) and is SIGKILLed at
 // random moments of the deletions. After every kill, with cctvd stopped,
 // each day must hold its archive and checksum intact (the SHA-512 matches)
 // or have a delete intent in the ledger; a held day and each camera's
@@ -81,6 +81,11 @@ func (h *harness) retention(ctx context.Context) (err error) {
 			err = fmt.Errorf("umount %s: %v: %s", p.mnt, uerr, out)
 		}
 	}()
+	// Outside the camera folders, on the same file system: the space the
+	// days cannot give back.
+	if err := os.WriteFile(filepath.Join(p.mnt, "filler"), make([]byte, 8<<20), 0o644); err != nil {
+		return err
+	}
 	tmp := filepath.Join(h.dir, "retention.mp4")
 	if out, err := exec.CommandContext(ctx, "ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=10", "-t", "2",
 		"-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", tmp).CombinedOutput(); err != nil {
@@ -103,7 +108,7 @@ func (h *harness) retention(ctx context.Context) (err error) {
 		return fmt.Errorf("retention final run (seed %d): %w", h.o.seed, err)
 	}
 	s := p.st
-	fmt.Printf(`retention (tmpfs 32m, --keep-free 95%%, %d cameras × %d archived days, 1 held and the newest kept per camera)
+	fmt.Printf(`retention (tmpfs 32m, --keep-free 90%%, 8 MiB of filler, %d cameras × %d archived days, 1 held and the newest kept per camera)
   kill -9 rounds      %d (%d at a random moment 0-60 ms after start, %d just after a delete intent reached the ledger)
   cycles              %d (the root laid anew once every day that may go was gone)
   open intents        %d kills landed between an intent and its deleted record (%d with the day half deleted)
@@ -166,7 +171,7 @@ func (p *retPhase) newCycle() error {
 }
 
 func (p *retPhase) args() []string {
-	return []string{"--root", p.root, "--state", p.state, "--http", "", "--settle", "0s", "--keep-free", "95%",
+	return []string{"--root", p.root, "--state", p.state, "--http", "", "--settle", "0s", "--keep-free", "90%",
 		"--nice", "0", "--log-format", "json"}
 }
 
