@@ -49,7 +49,7 @@ type retStats struct {
 	rounds, cycles, startKills, intentKills int
 	// open counts kills that left an intent without its deleted record;
 	// half those whose day had lost some of its files but not all.
-	open, half                   int
+	open, openIntact, openGone, half int
 	recovered, abandoned, closed int
 	deletedDays                  int
 }
@@ -111,11 +111,11 @@ func (h *harness) retention(ctx context.Context) (err error) {
 	fmt.Printf(`retention (tmpfs 32m, --keep-free 90%%, 8 MiB of filler, %d cameras × %d archived days, 1 held and the newest kept per camera)
   kill -9 rounds      %d (%d at a random moment 0-60 ms after start, %d just after a delete intent reached the ledger)
   cycles              %d (the root laid anew once every day that may go was gone)
-  open intents        %d kills landed between an intent and its deleted record (%d with the day half deleted)
+  open intents        %d kills landed between an intent and its deleted record: the day intact %d, gone %d, half deleted %d
   closed by restart   %d (%d recovered: deleted, %d abandoned: kept)
   days deleted        %d, each with its ledger intent and deleted record; held and newest days intact
   wall time           %s
-`, retentionCameras, retentionDaysPerCamera, s.rounds, s.startKills, s.intentKills, s.cycles, s.open, s.half,
+`, retentionCameras, retentionDaysPerCamera, s.rounds, s.startKills, s.intentKills, s.cycles, s.open, s.openIntact, s.openGone, s.half,
 		s.closed, s.recovered, s.abandoned, s.deletedDays, time.Since(began).Round(time.Second))
 	return nil
 }
@@ -337,7 +337,12 @@ func (p *retPhase) check(es []retention.Entry, final bool) error {
 		if s != nil && s.open && !p.opened[d.key()] {
 			p.opened[d.key()] = true
 			p.st.open++
-			if state != "intact" && state != "gone" {
+			switch state {
+			case "intact":
+				p.st.openIntact++
+			case "gone":
+				p.st.openGone++
+			default:
 				p.st.half++
 			}
 		}
