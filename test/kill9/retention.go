@@ -42,16 +42,16 @@ type retDay struct {
 }
 
 func (d retDay) dir(root string) string { return filepath.Join(root, d.camera, d.date.String()) }
-func (d retDay) key() string           { return d.camera + "/" + d.date.String() }
-func (d retDay) kept() bool            { return d.held || d.newest }
+func (d retDay) key() string            { return d.camera + "/" + d.date.String() }
+func (d retDay) kept() bool             { return d.held || d.newest }
 
 type retStats struct {
 	rounds, cycles, startKills, intentKills int
 	// open counts kills that left an intent without its deleted record;
 	// half those whose day had lost some of its files but not all.
 	open, openIntact, openGone, half int
-	recovered, abandoned, closed int
-	deletedDays                  int
+	recovered, abandoned, closed     int
+	deletedDays                      int
 }
 
 // retPhase holds the phase's folders and figures.
