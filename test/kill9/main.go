@@ -86,8 +86,8 @@ func main() {
 // run, kills cctvd o.rounds times, lets a last run finish, and prints the
 // figures. Any broken invariant ends it with an error.
 func run(ctx context.Context, o options) (err error) {
-	if o.rounds < 0 || o.aimEvery < 0 || o.jobs < 0 || o.cameras < 1 || o.days < 1 || o.segments < 1 || o.chunkSegments < 1 {
-		return fmt.Errorf("-rounds, -aim-every and -jobs must not be negative, -cameras, -days, -segments and -chunk-segments must be positive")
+	if o.rounds < 0 || o.retentionRounds < 0 || o.aimEvery < 0 || o.jobs < 0 || o.cameras < 1 || o.days < 1 || o.segments < 1 || o.chunkSegments < 1 {
+		return fmt.Errorf("-rounds, -retention-rounds, -aim-every and -jobs must not be negative, -cameras, -days, -segments and -chunk-segments must be positive")
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
