@@ -15,11 +15,23 @@
 # uninterrupted run. Exit 1 on any failure (the temporary folder is then
 # kept, with cctvd's log).
 #
+# Then the retention phase (needs root: it mounts a 32 MiB tmpfs; about 45 s):
+# 2 cameras × 8 archived days on the tmpfs with --keep-free 90% and a filler
+# file, one day of each camera held; cctvd is SIGKILLed 40 times, half at a
+# random moment 0-60 ms after start, half just after a delete intent reaches
+# the ledger. After every kill each day holds its video.mp4 and checksum
+# intact (the SHA-512 matches) or has its intent in STATE/ledger.jsonl; the
+# next start closes every open intent (deleted, recovered, or abandoned);
+# held days and each camera's newest archive are never touched; after a
+# clean stop the ledger's deleted days are exactly the days missing.
+#
 #   test/kill9.sh                      # 20 rounds, 2 cameras × 2 days, a random seed (printed)
 #   test/kill9.sh -cameras 3 -days 3   # more cameras, more days each
 #   test/kill9.sh -jobs 2              # cctvd's --jobs (default: cctvd's own)
 #   test/kill9.sh -seed 42 -rounds 40  # the same kill moments (what they hit depends on timing), or more
 #   test/kill9.sh -keep                # keep root, state and log for a look
+#   test/kill9.sh -retention=false     # skip the retention phase (no root, no tmpfs)
+#   test/kill9.sh -retention-rounds 100
 set -euo pipefail
 cd "$(dirname "$0")/.."
 exec go run ./test/kill9 "$@"

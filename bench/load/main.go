@@ -227,8 +227,12 @@ func run(ctx context.Context, args []string) error {
 		tick: tick, camEvery: camEvery}
 	var scr *scrubber
 	if cfg.scrubMiB > 0 {
-		sctx, stopScrub := context.WithTimeout(ctx, cfg.duration)
+		// Cancelled, not a deadline: gRPC's own timer may end a stream
+		// with DeadlineExceeded before the context reports it, which the
+		// scrubber then took for a failed pass.
+		sctx, stopScrub := context.WithCancel(ctx)
 		defer stopScrub()
+		time.AfterFunc(cfg.duration, stopScrub)
 		if scr, err = startScrub(sctx, dmn.sock); err != nil {
 			return err
 		}

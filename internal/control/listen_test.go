@@ -1,6 +1,7 @@
 package control
 
 import (
+	"context"
 	"errors"
 	"net"
 	"os"
@@ -128,5 +129,25 @@ func TestTCPNeedsTLSAndTokenBeyondLoopback(t *testing.T) {
 				t.Errorf("got %v, want error %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestServeStoppedAtOnce stops a server whose context ended before its
+// gRPC server began to serve, as a SIGTERM right after start-up does: that
+// is a clean stop, not "the server has been stopped" (cctvd exited 1 so,
+// found by test/kill9's retention phase). Many rounds, since whether the
+// serving goroutine has begun is up to the scheduler.
+func TestServeStoppedAtOnce(t *testing.T) {
+	for i := range 50 {
+		days := fixtureDays()
+		srv, err := New(Config{Addr: "unix://" + filepath.Join(t.TempDir(), "s.sock")}, Deps{Cameras: OneCamera(days, newFakeArchiver(t, days), nil)}, testLogger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if err := srv.Serve(ctx); err != nil {
+			t.Fatalf("round %d: Serve with its context ended: %v, want nil", i, err)
+		}
 	}
 }

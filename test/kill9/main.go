@@ -8,7 +8,7 @@
 // archive every day with no segment lost, every checksum passing and no
 // temporary file left in either camera's folders.
 //
-//	go run ./test/kill9 [-rounds 20] [-cameras 2] [-days 2] [-jobs N] [-seed N] [-keep]
+//	go run ./test/kill9 [-rounds 20] [-cameras 2] [-days 2] [-jobs N] [-seed N] [-keep] [-retention=false] [-retention-rounds 40]
 //
 // A first uninterrupted run times each day's steps; a round's kill moment
 // is drawn from the start-up plus what is left of the day under way and a
@@ -18,6 +18,10 @@
 // seldom hit. When every day is archived, the root is filled again from
 // the recorded footage (a new cycle), so that kills keep landing inside
 // archive runs instead of on an idle daemon.
+//
+// Then the retention phase (retention.go, -retention=false skips it) kills
+// cctvd while it deletes archived days from a small tmpfs and checks that
+// each day is whole or has its delete intent in the ledger.
 package main
 
 import (
@@ -42,6 +46,9 @@ type options struct {
 	seed          int64
 	keep          bool
 	timeout       time.Duration
+	// retention runs the retention phase after the archive rounds.
+	retention       bool
+	retentionRounds int
 }
 
 func main() {
@@ -55,6 +62,8 @@ func main() {
 	flag.IntVar(&o.chunkSegments, "chunk-segments", 2, "cctvd's --chunk-segments: small, so that a day has several chunks to interrupt")
 	flag.Int64Var(&o.seed, "seed", 0, "seed of the kill moments (default: from the clock; printed, to repeat a run)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary folder (footage, root, state, cctvd's log)")
+	flag.BoolVar(&o.retention, "retention", true, "then kill cctvd while retention deletes archived days from a small tmpfs (needs root)")
+	flag.IntVar(&o.retentionRounds, "retention-rounds", 40, "kills of the retention phase")
 	flag.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long")
 	flag.Parse()
 	if flag.NArg() > 0 {
@@ -77,8 +86,8 @@ func main() {
 // run, kills cctvd o.rounds times, lets a last run finish, and prints the
 // figures. Any broken invariant ends it with an error.
 func run(ctx context.Context, o options) (err error) {
-	if o.rounds < 0 || o.aimEvery < 0 || o.jobs < 0 || o.cameras < 1 || o.days < 1 || o.segments < 1 || o.chunkSegments < 1 {
-		return fmt.Errorf("-rounds, -aim-every and -jobs must not be negative, -cameras, -days, -segments and -chunk-segments must be positive")
+	if o.rounds < 0 || o.retentionRounds < 0 || o.aimEvery < 0 || o.jobs < 0 || o.cameras < 1 || o.days < 1 || o.segments < 1 || o.chunkSegments < 1 {
+		return fmt.Errorf("-rounds, -retention-rounds, -aim-every and -jobs must not be negative, -cameras, -days, -segments and -chunk-segments must be positive")
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
@@ -115,6 +124,9 @@ func run(ctx context.Context, o options) (err error) {
 	}
 	if err := h.finish(ctx); err != nil {
 		return fmt.Errorf("final run (seed %d): %w", o.seed, err)
+	}
+	if o.retention {
+		return h.retention(ctx)
 	}
 	return nil
 }
