@@ -107,8 +107,8 @@ func framesIn(days *fakeDays, from, to time.Time) []time.Time {
 }
 
 func TestExport(t *testing.T) {
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		t.Skip("no ffmpeg")
+	if testing.Short() {
+		t.Skip("-short: films and exports with ffmpeg")
 	}
 	t0 := time.Date(2026, 11, 20, 10, 0, 0, 0, loc).Add(frac)
 	late := time.Date(2026, 11, 20, 23, 59, 30, 0, loc).Add(frac)
@@ -242,8 +242,8 @@ func checkClip(t *testing.T, clip *Clip, frames int, m Manifest) {
 }
 
 func TestExportErrors(t *testing.T) {
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		t.Skip("no ffmpeg")
+	if testing.Short() {
+		t.Skip("-short: films and exports with ffmpeg")
 	}
 	dir := t.TempDir()
 	root := filepath.Join(dir, "root")
@@ -324,8 +324,8 @@ func TestExportErrors(t *testing.T) {
 // ranges of it: the clip is a copy of the archive's H.265 from the frame
 // the range starts at, the archive's checksum verified first.
 func TestExportArchive(t *testing.T) {
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		t.Skip("no ffmpeg")
+	if testing.Short() {
+		t.Skip("-short: films and exports with ffmpeg")
 	}
 	dir := t.TempDir()
 	root, state := filepath.Join(dir, "root"), filepath.Join(dir, "state")

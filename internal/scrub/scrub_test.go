@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -206,32 +205,5 @@ func TestRateLimit(t *testing.T) {
 				t.Errorf("last progress %+v, want %d of %d bytes, %d files", last, total, total, len(tt.sizes))
 			}
 		})
-	}
-}
-
-// TestIdleIO: the scrubbing thread can be put in the idle I/O class.
-func TestIdleIO(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("ioprio is linux's")
-	}
-	done := make(chan [2]any)
-	go func() {
-		runtime.LockOSThread() // never unlocked: this thread ends with the goroutine
-		err := idleIO()
-		class, gerr := ioClass()
-		done <- [2]any{err, [2]any{class, gerr}}
-	}()
-	r := <-done
-	if r[0] != nil {
-		t.Fatalf("ioprio_set: %v", r[0])
-	}
-	if got := r[1].([2]any); got[0] != ioprioClassIdle || got[1] != nil {
-		t.Errorf("I/O class %v (%v), want %d", got[0], got[1], ioprioClassIdle)
-	}
-	// This goroutine's thread is not affected.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	if c, _ := ioClass(); c == ioprioClassIdle {
-		t.Error("the test's own thread is idle too")
 	}
 }
