@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"syscall"
+	"time"
 )
 
 // lockState creates the state folder and locks it for this process. The
@@ -20,15 +21,32 @@ func lockState(dir string) (*os.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state folder: %w", err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	// A lock let go a moment ago may still be held for a moment: a child
+	// this process forks shares the lock's open file until it execs, so
+	// an archiver closed and opened again (a test's restart) can find its
+	// own old lock for a few milliseconds. Another cctvd holds it for good.
+	for try := 0; ; try++ {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		switch {
+		case err == nil:
+			return f, nil
+		case errors.Is(err, syscall.EWOULDBLOCK) && try < lockTries:
+			time.Sleep(lockRetry)
+			continue
+		}
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			return nil, fmt.Errorf("%s: %w", dir, ErrLocked)
 		}
 		return nil, fmt.Errorf("lock state folder: %w", err)
 	}
-	return f, nil
 }
+
+// lockTries and lockRetry give a lock held by a forking child a second to go.
+const (
+	lockTries = 50
+	lockRetry = 20 * time.Millisecond
+)
 
 // syncDir fsyncs a folder, so that renames and removals in it are durable.
 func syncDir(dir string) error {
