@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/export"
 	"github.com/cctvd/cctvd/internal/footage"
 	"github.com/cctvd/cctvd/internal/ts"
 )
@@ -25,7 +26,8 @@ import (
 // npm packages. The page must use hls.js, though this chromium would play
 // HLS natively too; a thumbnail and the timeline seek to their time of day;
 // a live playlist plays across midnight; an archived H.265 day is offered
-// as the browser can take it.
+// as the browser can take it; a range dragged on a day's timeline previews
+// and downloads as an export.
 func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: drives chromium")
@@ -46,6 +48,7 @@ func TestBrowser(t *testing.T) {
 		t.Run("timeline seeks", func(t *testing.T) { f.timelineSeeks(t, b) })
 		f.archiveTimelineSeeks(t, b)
 		t.Run("archived H.265 day", func(t *testing.T) { f.archivedHEVC(t, b) })
+		t.Run("drag a range, preview and download it", func(t *testing.T) { f.rangeExport(t, b) })
 	})
 	t.Run("live across midnight", func(t *testing.T) {
 		t.Parallel()
@@ -81,13 +84,17 @@ type browserDays struct {
 	// and gone into video-2.mp4.
 	twoFiles day.Date
 	late14   time.Time
+	// long has one run of 4 minutes from longStart, exports on.
+	long      day.Date
+	longStart time.Time
 }
 
 func newBrowserDays(t *testing.T) *browserDays {
 	root := t.TempDir()
 	copyDir(t, root, messyDay)
 	f := &browserDays{twoRuns: day.Date{Year: 2026, Month: 11, Day: 22}, archived: day.Date{Year: 2026, Month: 11, Day: 19},
-		seekable: day.Date{Year: 2026, Month: 11, Day: 18}, twoFiles: day.Date{Year: 2026, Month: 11, Day: 17}}
+		seekable: day.Date{Year: 2026, Month: 11, Day: 18}, twoFiles: day.Date{Year: 2026, Month: 11, Day: 17},
+		long: day.Date{Year: 2026, Month: 11, Day: 16}}
 	morning := f.twoRuns.Start(cet).Add(8 * time.Hour)
 	f.afternoon = f.twoRuns.Start(cet).Add(14*time.Hour + 5*time.Second)
 	dir := filepath.Join(root, f.twoRuns.String())
@@ -107,7 +114,15 @@ func newBrowserDays(t *testing.T) *browserDays {
 	runs[f.twoFiles] = map[string][]ts.Run{"video.mp4": {{Start: late8, Len: 10 * time.Second}},
 		"video-2.mp4": {{Start: f.late14, Len: 10 * time.Second}}}
 
-	f.l = start(t, root, liveOptions{thumbs: true, runs: runs})
+	// A pixel of a timeline is about 90 s of its day: 4 minutes of
+	// footage are a few pixels, enough to start a dragged range inside.
+	f.longStart = f.long.Start(cet).Add(10*time.Hour + 153192286)
+	record(t, footage.Run{Dir: filepath.Join(root, f.long.String()), Segments: 24, First: 1, Start: f.longStart})
+
+	f.l = newLive(t, root, liveOptions{thumbs: true, runs: runs})
+	exportOn(t, f.l, 24*time.Hour)
+	f.l.url = serve(t, f.l.srv)
+	f.l.settle(t)
 	f.l.waitThumbs(t, map[day.Date]uint32{messyDay: 1 << 8, f.twoRuns: 1<<8 | 1<<14})
 	if v, _ := f.l.cat.Day(f.archived); !v.Archived() {
 		t.Fatalf("%s is not taken as archived: %+v", f.archived, v)
@@ -192,6 +207,96 @@ func (f *browserDays) archiveTimelineSeeks(t *testing.T, b browser) {
 			}
 			r.clockFollows(t)
 		})
+	}
+}
+
+// rangeExport drags the mouse along the long day's timeline from a
+// minute into its footage to long after it ends: the export form's
+// fields take the dragged times (to the second, of the server's clock),
+// preview plays from the range's start, and the zip the download button
+// fetches holds the clip, its .sha512sum and its manifest, which agree
+// with the clip's own SHA-512. Then a range typed into the fields, to the
+// millisecond, plays from its start and pauses at its end.
+func (f *browserDays) rangeExport(t *testing.T, b browser) {
+	from, to := f.longStart.Add(time.Minute), f.longStart.Add(40*time.Minute)
+	longEnd := f.longStart.Add(240 * time.Second)
+	typedFrom, typedTo := f.longStart.Add(150250*time.Millisecond).Truncate(time.Millisecond), f.longStart.Add(153500*time.Millisecond).Truncate(time.Millisecond)
+	const layout = "2006-01-02T15:04:05.999" // as chromium writes a datetime-local value
+	zipPath := filepath.Join(t.TempDir(), "download.zip")
+	r := b.play(t, "range", f.l.url, f.long.String(), fmt.Sprint(from.UnixMilli()), fmt.Sprint(to.UnixMilli()), zipPath,
+		typedFrom.In(cet).Format(layout), typedTo.In(cet).Format(layout), fmt.Sprint(typedFrom.UnixMilli()), fmt.Sprint(typedTo.UnixMilli()))
+	r.clean(t)
+	if len(r.DraggedMs) != 2 {
+		t.Fatalf("no drag: %+v", r)
+	}
+	dragFrom, dragTo := time.UnixMilli(r.DraggedMs[0]), time.UnixMilli(r.DraggedMs[1])
+	if dragFrom.Before(f.longStart) || !dragFrom.Before(longEnd) {
+		t.Fatalf("the drag started at %s, outside the footage %s–%s: the timeline is not laid out as the test thinks",
+			msTime(&r.DraggedMs[0]), f.longStart.Format(time.TimeOnly), longEnd.Format(time.TimeOnly))
+	}
+
+	// The fields hold the dragged times, to the second, as the server
+	// reads them (its clock is CET, the browser's UTC).
+	start, err := export.ParseTime(r.Fields.Start, cet)
+	if err != nil || start.Sub(dragFrom).Abs() > time.Second || start.Nanosecond() != 0 {
+		t.Errorf("from field %q (%v), want the dragged %s to the second", r.Fields.Start, err, msTime(&r.DraggedMs[0]))
+	}
+	end, err := export.ParseTime(r.Fields.End, cet)
+	if err != nil || end.Sub(dragTo).Abs() > time.Second || end.Nanosecond() != 0 {
+		t.Errorf("to field %q (%v), want the dragged %s to the second", r.Fields.End, err, msTime(&r.DraggedMs[1]))
+	}
+	if sel := r.Selection; sel == nil || sel.Visibility != "visible" {
+		t.Errorf("the dragged range is not shown on the timeline: %+v", sel)
+	}
+
+	// Preview lands at the range's start: the playlist begins at longStart.
+	if r.First.Player != "hls.js" {
+		t.Errorf("previewed by %q, want hls.js", r.First.Player)
+	}
+	if w := r.First.Wallclock; w == nil || *w < start.UnixMilli()-100 || *w > start.UnixMilli()+1500 {
+		t.Errorf("preview landed at %s, want the range's start %s", msTime(w), start.In(cet).Format(time.TimeOnly))
+	}
+	if ct, want := r.First.CurrentTime, start.Sub(f.longStart).Seconds(); ct < want-0.1 || ct > want+1.5 {
+		t.Errorf("preview landed at %.3f s of the playlist, want %.3f s", ct, want)
+	}
+
+	// The download is the range's export, checked with the real SHA-512.
+	if d := r.Download; d == nil || d.Failure != nil || !strings.HasSuffix(d.Name, ".zip") {
+		t.Fatalf("download %+v, want a zip", d)
+	}
+	zipped, err := os.ReadFile(zipPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := zipManifest(t, zipped)
+	if !m.Requested.Start.Equal(start) || !m.Requested.End.Equal(end) {
+		t.Errorf("the zip's range is %s–%s, want the fields' %s–%s", m.Requested.Start, m.Requested.End, start, end)
+	}
+	// 25 frames a second from longStart: the first at or after the
+	// range's start, the last 40 ms before the footage ends.
+	if d := m.FirstFrame.Sub(start); d < 0 || d >= 40*time.Millisecond {
+		t.Errorf("the clip's first frame is at %s, want the first at or after %s", m.FirstFrame, start)
+	}
+	if d := longEnd.Sub(m.LastFrame); d <= 0 || d > 40*time.Millisecond {
+		t.Errorf("the clip's last frame is at %s, want the footage's last, before %s", m.LastFrame, longEnd)
+	}
+	t.Logf("downloaded %s: %d frames %s–%s", r.Download.Name, m.Frames, m.FirstFrame.In(cet).Format(time.TimeOnly), m.LastFrame.In(cet).Format(time.TimeOnly))
+
+	// A range typed into the fields plays from its start and pauses at its end.
+	if r.TypedFields.Start != typedFrom.In(cet).Format(layout) || r.TypedFields.End != typedTo.In(cet).Format(layout) {
+		t.Errorf("typed fields hold %+v", r.TypedFields)
+	}
+	if w := r.Second.Wallclock; w == nil || *w < typedFrom.UnixMilli()-100 || *w > typedFrom.UnixMilli()+1000 {
+		t.Errorf("the typed range's preview landed at %s, want %s", msTime(w), typedFrom.In(cet).Format(time.TimeOnly+".000"))
+	}
+	if !r.Reached || !r.State.Paused {
+		t.Fatalf("the preview did not pause at the range's end: %+v", r.State)
+	}
+	if w := r.State.Wallclock; w == nil || (time.UnixMilli(*w).Sub(typedTo)).Abs() > 250*time.Millisecond {
+		t.Errorf("the preview paused at %s, want the range's end %s", msTime(w), typedTo.In(cet).Format(time.TimeOnly+".000"))
+	}
+	if ct, want := r.State.CurrentTime, typedTo.Sub(f.longStart).Seconds(); ct < want-0.25 || ct > want+0.25 {
+		t.Errorf("the preview paused at %.3f s of the playlist, want %.3f s", ct, want)
 	}
 }
 
@@ -393,6 +498,18 @@ type playReport struct {
 	FirstTiles, Tiles []tileState
 	Frags             map[string][]string
 	Segments          []string
+	// range: the wall clock of the pixels dragged from and to; the
+	// export form's fields after the drag and after typing; the range
+	// shaded on the timeline; where the typed range's preview landed
+	// (First: the dragged one's); the download.
+	DraggedMs           []int64
+	Fields, TypedFields struct{ Start, End string }
+	Selection           *struct{ X, Width, Visibility string }
+	Second              playerState
+	Download            *struct {
+		Name    string
+		Failure *string
+	}
 
 	Console, PageErrors, HTTPErrors []string
 	Exception                       string
@@ -421,6 +538,7 @@ type playerState struct {
 	Player      string
 	CurrentTime float64
 	Paused      bool
+	Seeking     bool
 	ReadyState  int
 	Error       *struct {
 		Code    int

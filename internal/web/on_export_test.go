@@ -25,15 +25,7 @@ func TestExportRoute(t *testing.T) {
 	root := t.TempDir()
 	copyDir(t, root, cleanDay)
 	l := newLive(t, root, liveOptions{})
-	pool := export.NewPool(1)
-	workDir := filepath.Join(t.TempDir(), "export")
-	ex, err := export.New(export.Config{Root: root, Dir: workDir, Days: l.cat, Pool: pool, Max: time.Hour,
-		Location: cet, Version: "test", Now: l.clk.Now}, testLog(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ex.Close() })
-	l.srv.cfg.Exporter = ex
+	ex, workDir := exportOn(t, l, time.Hour)
 	l.url = serve(t, l.srv)
 	l.settle(t)
 
@@ -162,6 +154,21 @@ func getBody(t *testing.T, u string) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// exportOn turns exports on for l before it is served: ranges of up to
+// max, one at a time, made in the returned work folder.
+func exportOn(t *testing.T, l *live, max time.Duration) (*export.Exporter, string) {
+	t.Helper()
+	workDir := filepath.Join(t.TempDir(), "export")
+	ex, err := export.New(export.Config{Root: l.root, Dir: workDir, Days: l.cat, Pool: export.NewPool(1), Max: max,
+		Location: cet, Version: "test", Now: l.clk.Now}, testLog(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ex.Close() })
+	l.srv.cfg.Exporter = ex
+	return ex, workDir
 }
 
 // zipManifest checks an export's zip and returns its manifest: it holds
