@@ -26,6 +26,9 @@
 //	                   values; FROM_MS, TO_MS as Unix ms) into the fields,
 //	                   press preview and wait until the player plays from
 //	                   FROM_MS on, then until it pauses past TO_MS - 1 s.
+//	archive-preview DATE FROM TO FROM_MS TO_MS
+//	                   the same typed preview of archived DATE, which plays in
+//	                   its mp4 (HEVC as for archive-timeline)
 //
 // Environment: CHROMIUM (default /usr/bin/chromium), PLAY_DEADLINE_MS
 // (default 60000) for each wait.
@@ -166,6 +169,24 @@ async function followSeek(page) {
   Object.assign(report, await until(page, (s) => s.currentTime > from + 2));
 }
 
+// typedPreview types from and to into date's export form, presses
+// preview, waits until the player plays from fromMs on (report.second),
+// then until it pauses past toMs - 1 s (report.state).
+async function typedPreview(page, date, from, to, fromMs, toMs) {
+  const form = `form.export[data-date="${date}"]`;
+  await page.fill(`${form} input[name="start"]`, from);
+  await page.fill(`${form} input[name="end"]`, to);
+  report.typedFields = await fields(page, date);
+  await page.click(`${form} .preview`);
+  const second = await until(page, (s) => s.wallclock != null && !s.paused && s.wallclock >= fromMs - 500 && s.wallclock < toMs);
+  report.second = second.state;
+  if (!second.reached) {
+    Object.assign(report, second);
+    return;
+  }
+  Object.assign(report, await until(page, (s) => s.paused && !s.seeking && s.wallclock != null && s.wallclock >= toMs - 1000));
+}
+
 function thumbs(page, date) {
   return page.evaluate((date) => Array.from(document.querySelectorAll('.thumbs img'))
     .filter((img) => img.getAttribute('src').startsWith('thumb/' + date + '/'))
@@ -178,7 +199,7 @@ try {
   });
   step('launched');
   const page = context.pages()[0] || await context.newPage();
-  if (kase === 'archive-timeline') {
+  if (kase === 'archive-timeline' || kase === 'archive-preview') {
     await page.addInitScript(() => {
       const canPlayType = HTMLMediaElement.prototype.canPlayType;
       HTMLMediaElement.prototype.canPlayType = function (type) {
@@ -259,18 +280,12 @@ try {
         report.state = await state(page);
         break;
       }
-      await page.fill(`${form} input[name="start"]`, typedFrom);
-      await page.fill(`${form} input[name="end"]`, typedTo);
-      report.typedFields = await fields(page, date);
-      await page.click(`${form} .preview`);
-      const second = await until(page, (s) => s.wallclock != null && !s.paused &&
-        s.wallclock >= Number(typedFromMs) - 500 && s.wallclock < Number(typedToMs));
-      report.second = second.state;
-      if (!second.reached) {
-        Object.assign(report, second);
-        break;
-      }
-      Object.assign(report, await until(page, (s) => s.paused && !s.seeking && s.wallclock != null && s.wallclock >= Number(typedToMs) - 1000));
+      await typedPreview(page, date, typedFrom, typedTo, Number(typedFromMs), Number(typedToMs));
+      break;
+    }
+    case 'archive-preview': {
+      const [date, from, to, fromMs, toMs] = args;
+      await typedPreview(page, date, from, to, Number(fromMs), Number(toMs));
       break;
     }
     case 'live': {

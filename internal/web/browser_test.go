@@ -49,6 +49,7 @@ func TestBrowser(t *testing.T) {
 		f.archiveTimelineSeeks(t, b)
 		t.Run("archived H.265 day", func(t *testing.T) { f.archivedHEVC(t, b) })
 		t.Run("drag a range, preview and download it", func(t *testing.T) { f.rangeExport(t, b) })
+		t.Run("preview a range of an archived day", func(t *testing.T) { f.archivePreview(t, b) })
 	})
 	t.Run("live across midnight", func(t *testing.T) {
 		t.Parallel()
@@ -221,10 +222,9 @@ func (f *browserDays) rangeExport(t *testing.T, b browser) {
 	from, to := f.longStart.Add(time.Minute), f.longStart.Add(40*time.Minute)
 	longEnd := f.longStart.Add(240 * time.Second)
 	typedFrom, typedTo := f.longStart.Add(150250*time.Millisecond).Truncate(time.Millisecond), f.longStart.Add(153500*time.Millisecond).Truncate(time.Millisecond)
-	const layout = "2006-01-02T15:04:05.999" // as chromium writes a datetime-local value
 	zipPath := filepath.Join(t.TempDir(), "download.zip")
 	r := b.play(t, "range", f.l.url, f.long.String(), fmt.Sprint(from.UnixMilli()), fmt.Sprint(to.UnixMilli()), zipPath,
-		typedFrom.In(cet).Format(layout), typedTo.In(cet).Format(layout), fmt.Sprint(typedFrom.UnixMilli()), fmt.Sprint(typedTo.UnixMilli()))
+		typedFrom.In(cet).Format(datetimeLocal), typedTo.In(cet).Format(datetimeLocal), fmt.Sprint(typedFrom.UnixMilli()), fmt.Sprint(typedTo.UnixMilli()))
 	r.clean(t)
 	if len(r.DraggedMs) != 2 {
 		t.Fatalf("no drag: %+v", r)
@@ -283,20 +283,49 @@ func (f *browserDays) rangeExport(t *testing.T, b browser) {
 	t.Logf("downloaded %s: %d frames %s–%s", r.Download.Name, m.Frames, m.FirstFrame.In(cet).Format(time.TimeOnly), m.LastFrame.In(cet).Format(time.TimeOnly))
 
 	// A range typed into the fields plays from its start and pauses at its end.
-	if r.TypedFields.Start != typedFrom.In(cet).Format(layout) || r.TypedFields.End != typedTo.In(cet).Format(layout) {
+	r.typedPreview(t, typedFrom, typedTo, func(w time.Time) float64 { return w.Sub(f.longStart).Seconds() })
+}
+
+// archivePreview previews a range typed into an archived day's export
+// form: the player plays its mp4 from the range's start, through the runs
+// the archiver recorded (14:00 is 10 s into the file), and pauses at its end.
+func (f *browserDays) archivePreview(t *testing.T, b browser) {
+	from, to := f.at14.Add(3250*time.Millisecond), f.at14.Add(6500*time.Millisecond)
+	r := b.play(t, "archive-preview", f.l.url, f.seekable.String(), from.In(cet).Format(datetimeLocal), to.In(cet).Format(datetimeLocal),
+		fmt.Sprint(from.UnixMilli()), fmt.Sprint(to.UnixMilli()))
+	r.clean(t)
+	if r.Second.Player != "mp4" || !strings.HasSuffix(r.Second.Src, "/"+f.seekable.String()+"/video.mp4") {
+		t.Errorf("previewed by %q from %q, want the day's video.mp4", r.Second.Player, r.Second.Src)
+	}
+	r.typedPreview(t, from, to, func(w time.Time) float64 { return (10*time.Second + w.Sub(f.at14)).Seconds() })
+}
+
+// datetimeLocal is how chromium writes a datetime-local field's value
+// (step 0.001): no trailing zeros in the fraction.
+const datetimeLocal = "2006-01-02T15:04:05.999"
+
+// typedPreview checks the preview of a range typed into the fields to
+// the millisecond: the fields kept what was typed, the player landed at
+// from and paused at to, at the positions pos gives.
+func (r *playReport) typedPreview(t *testing.T, from, to time.Time, pos func(time.Time) float64) {
+	t.Helper()
+	if r.TypedFields.Start != from.In(cet).Format(datetimeLocal) || r.TypedFields.End != to.In(cet).Format(datetimeLocal) {
 		t.Errorf("typed fields hold %+v", r.TypedFields)
 	}
-	if w := r.Second.Wallclock; w == nil || *w < typedFrom.UnixMilli()-100 || *w > typedFrom.UnixMilli()+1000 {
-		t.Errorf("the typed range's preview landed at %s, want %s", msTime(w), typedFrom.In(cet).Format(time.TimeOnly+".000"))
+	if w := r.Second.Wallclock; w == nil || *w < from.UnixMilli()-100 || *w > from.UnixMilli()+1000 {
+		t.Errorf("the typed range's preview landed at %s, want %s", msTime(w), from.In(cet).Format(time.TimeOnly+".000"))
+	}
+	if ct, want := r.Second.CurrentTime, pos(from); ct < want-0.1 || ct > want+1 {
+		t.Errorf("the typed range's preview landed at %.3f s, want %.3f s", ct, want)
 	}
 	if !r.Reached || !r.State.Paused {
 		t.Fatalf("the preview did not pause at the range's end: %+v", r.State)
 	}
-	if w := r.State.Wallclock; w == nil || (time.UnixMilli(*w).Sub(typedTo)).Abs() > 250*time.Millisecond {
-		t.Errorf("the preview paused at %s, want the range's end %s", msTime(w), typedTo.In(cet).Format(time.TimeOnly+".000"))
+	if w := r.State.Wallclock; w == nil || time.UnixMilli(*w).Sub(to).Abs() > 250*time.Millisecond {
+		t.Errorf("the preview paused at %s, want the range's end %s", msTime(w), to.In(cet).Format(time.TimeOnly+".000"))
 	}
-	if ct, want := r.State.CurrentTime, typedTo.Sub(f.longStart).Seconds(); ct < want-0.25 || ct > want+0.25 {
-		t.Errorf("the preview paused at %.3f s of the playlist, want %.3f s", ct, want)
+	if ct, want := r.State.CurrentTime, pos(to); ct < want-0.25 || ct > want+0.25 {
+		t.Errorf("the preview paused at %.3f s, want %.3f s", ct, want)
 	}
 }
 
