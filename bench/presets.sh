@@ -7,8 +7,11 @@
 # each preset with the archiver's own ffmpeg arguments (internal/encode's
 # chunkArgs: libx265, crf, log-level=error, yuv420p, -copyts, -fps_mode
 # passthrough, -enc_time_base -1, MPEG-TS out) from the concat demuxer, at
-# nice 10 as cctvd runs it. bench/archive.sh showed the whole pipeline costs
-# what this plain ffmpeg costs (CPU ratio 0.81-1.09). Prints per preset:
+# nice 10 as cctvd runs it, then joins that losslessly into an mp4 as the
+# archiver does (-c copy -tag:v hvc1 -movflags +faststart): sizes are the
+# mp4's, since MPEG-TS pads every small frame to whole 188-byte packets.
+# bench/archive.sh showed the whole pipeline costs what this plain ffmpeg
+# costs (CPU ratio 0.81-1.09). Prints per preset:
 #   cpu_s        user+system CPU of ffmpeg (all its threads), decoding included
 #   core_h/day   24 * cpu_s / footage seconds: core-hours a camera-day costs
 #   xRT/core     footage seconds per CPU second (realtime on one core)
@@ -50,6 +53,7 @@ for f in "$FOOTAGE"/*.ts; do printf "file '%s'\n" "$f"; done >"$BENCH_DIR/list.t
 in_bytes=$(cat "$FOOTAGE"/*.ts | wc -c)
 seconds=$((MINUTES * 60))
 out="$BENCH_DIR/out.ts"
+mp4="$BENCH_DIR/out.mp4"
 
 echo "# $MINUTES min of ${SIZE:-1280x720}p25 noisy CCTV scene at ${BITRATE:-2M}, $in_bytes bytes in" \
 	"($(echo "$in_bytes * 86400 / $seconds / 10^9" | bc -l | xargs printf %.2f) GB a camera-day), crf $CRF, $(nproc) cores"
@@ -64,7 +68,9 @@ for preset in $PRESETS; do
 		-f mpegts "file:$out"; } 2>&1)
 	read -r wall user sys <<<"$times"
 	cpu=$(echo "$user + $sys" | bc -l)
-	out_bytes=$(stat -c %s "$out")
+	ffmpeg -hide_banner -nostats -loglevel error -y -i "file:$out" -map 0:v:0 -c copy \
+		-tag:v hvc1 -movflags +faststart "file:$mp4"
+	out_bytes=$(stat -c %s "$mp4")
 	printf "%-10s %8.1f %8.1f %10.2f %9.2f %6.2f%% %7.3f %7.0f\n" "$preset" "$cpu" "$wall" \
 		"$(echo "24 * $cpu / $seconds" | bc -l)" "$(echo "$seconds / $cpu" | bc -l)" \
 		"$(echo "100 * $out_bytes / $in_bytes" | bc -l)" \
@@ -72,4 +78,4 @@ for preset in $PRESETS; do
 		"$(echo "$out_bytes * 8 / $seconds / 1000" | bc -l)"
 done
 printf "load average at end: %s\n" "$(cut -d' ' -f1-3 /proc/loadavg)"
-rm -f "$out"
+rm -f "$out" "$mp4"
