@@ -1,0 +1,68 @@
+package offsite
+
+import (
+	"bytes"
+	"testing"
+)
+
+func TestUpload(t *testing.T) {
+	g := startGateway(t, t.TempDir())
+	for _, tc := range []struct {
+		name      string
+		camera    string
+		files     map[string]int // name → size
+		wantParts map[string]int
+		wantCam   string
+	}{
+		{name: "small files, default camera", camera: "", files: map[string]int{"index.json": 1234, "video.mp4.sha512sum": 140}, wantCam: "default"},
+		{name: "multipart", camera: "garage", files: map[string]int{"video.mp4": 12 << 20, "summary.json": 10}, wantParts: map[string]int{"video.mp4": 3}, wantCam: "garage"},
+		{name: "exactly one part", camera: "door", files: map[string]int{"video.mp4": 5 << 20}, wantParts: map[string]int{"video.mp4": 1}, wantCam: "door"},
+		{name: "empty file", camera: "door", files: map[string]int{"empty.json": 0}, wantCam: "door"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := openTest(t, g.endpoint(), Config{}, nil)
+			dir := t.TempDir()
+			var files []LocalFile
+			data := map[string][]byte{}
+			for name, size := range tc.files {
+				lf, d := localFile(t, dir, name, size)
+				files = append(files, lf)
+				data[name] = d
+			}
+			const date = "2026-11-27"
+			if _, ok := b.Verified(tc.camera, date); ok {
+				t.Fatal("verified before the upload")
+			}
+			r, err := b.Upload(t.Context(), tc.camera, date, files)
+			if err != nil {
+				t.Fatalf("Upload: %v", err)
+			}
+			if r.Camera != tc.wantCam || r.Date != date || len(r.Objects) != len(files) || r.VerifiedAt.IsZero() {
+				t.Errorf("receipt %+v", r)
+			}
+			for _, o := range r.Objects {
+				if want := "site1/" + tc.wantCam + "/" + date + "/" + o.Name; o.Key != want {
+					t.Errorf("key %q, want %q", o.Key, want)
+				}
+				if o.Parts != tc.wantParts[o.Name] || o.Size != int64(len(data[o.Name])) || o.SHA256 == "" || o.VerifiedAt.IsZero() {
+					t.Errorf("object %+v: want %d parts, %d bytes", o, tc.wantParts[o.Name], len(data[o.Name]))
+				}
+				if got := serverBytes(t, g, o.Key); !bytes.Equal(got, data[o.Name]) {
+					t.Errorf("%s: server has %d bytes, different from the local file's %d", o.Key, len(got), len(data[o.Name]))
+				}
+				st, err := b.Stat(t.Context(), tc.camera, date, o.Name)
+				if err != nil || st.SHA256 != o.SHA256 || st.Size != o.Size {
+					t.Errorf("Stat = %+v, %v; want the receipt's %+v", st, err, o)
+				}
+			}
+			got, ok := b.Verified(tc.camera, date)
+			if !ok || len(got.Objects) != len(r.Objects) || !got.VerifiedAt.Equal(r.VerifiedAt) {
+				t.Errorf("Verified = %+v, %v; want the receipt", got, ok)
+			}
+			// Once more: nothing to send, all verified again.
+			if _, err := b.Upload(t.Context(), tc.camera, date, files); err != nil {
+				t.Errorf("second Upload: %v", err)
+			}
+		})
+	}
+}
