@@ -137,7 +137,9 @@ func (g *gateway) client(secret string) *s3.Client {
 		Region:       DefaultRegion,
 		BaseEndpoint: aws.String(g.endpoint()),
 		UsePathStyle: true,
-		Credentials:  aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return aws.Credentials{AccessKeyID: testKeyID, SecretAccessKey: secret}, nil }),
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: testKeyID, SecretAccessKey: secret}, nil
+		}),
 	})
 }
 
@@ -162,13 +164,18 @@ var fastRetry = retryPolicy{attempts: 4, base: 5 * time.Millisecond, cap: 50 * t
 // openTest opens the bucket with a new state folder.
 func openTest(t testing.TB, endpoint string, cfg Config, state *os.Root) *Bucket {
 	t.Helper()
+	return openAt(t, Target{Bucket: testBucket, Prefix: "site1"}, endpoint, cfg, state)
+}
+
+func openAt(t testing.TB, target Target, endpoint string, cfg Config, state *os.Root) *Bucket {
+	t.Helper()
 	if cfg.Endpoint == "" {
 		cfg = testConfig(t, endpoint)
 	}
 	if state == nil {
 		state = stateRoot(t)
 	}
-	b, err := Open(t.Context(), Target{Bucket: testBucket, Prefix: "site1"}, cfg, state, testLog(t))
+	b, err := Open(t.Context(), target, cfg, state, testLog(t))
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -192,7 +199,10 @@ func testLog(t testing.TB) *slog.Logger {
 
 type tWriter struct{ t testing.TB }
 
-func (w tWriter) Write(p []byte) (int, error) { w.t.Log(string(bytes.TrimSpace(p))); return len(p), nil }
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(bytes.TrimSpace(p)))
+	return len(p), nil
+}
 
 // localFile writes size random bytes into a file of dir and returns it as
 // a LocalFile.

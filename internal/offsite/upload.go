@@ -367,4 +367,3 @@ func payloadHash(sum []byte) func(*s3.Options) {
 		})
 	}
 }
-
