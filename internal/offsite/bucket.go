@@ -56,7 +56,7 @@ func open(ctx context.Context, t Target, cfg Config, cred Credentials, state *os
 		cfg:    cfg,
 		state:  state,
 		log:    log.With("component", "offsite", "target", t.String()),
-		retry:  defaultRetry,
+		retry:  cfg.retry,
 		now:    time.Now,
 	}
 	if cfg.Rate > 0 {

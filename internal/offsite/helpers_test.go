@@ -155,7 +155,7 @@ func credFile(t testing.TB, secret string) string {
 
 // testConfig is a Config for endpoint with 5 MiB parts.
 func testConfig(t testing.TB, endpoint string) Config {
-	return Config{Endpoint: endpoint, PathStyle: true, CredentialsFile: credFile(t, testSecret), PartSize: MinPartSize}
+	return Config{Endpoint: endpoint, PathStyle: true, CredentialsFile: credFile(t, testSecret), PartSize: MinPartSize, retry: fastRetry}
 }
 
 // fastRetry keeps failing tests short.
@@ -179,7 +179,6 @@ func openAt(t testing.TB, target Target, endpoint string, cfg Config, state *os.
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	b.retry = fastRetry
 	return b
 }
 

@@ -125,6 +125,8 @@ type Config struct {
 	// size or more are uploaded in parts. Default DefaultPartSize, at
 	// least MinPartSize (S3's own minimum).
 	PartSize int64
+
+	retry retryPolicy // tests' faster retries; zero: defaultRetry
 }
 
 // Defaults of Config.
@@ -138,6 +140,9 @@ const (
 func (c Config) withDefaults() (Config, error) {
 	if c.Region == "" {
 		c.Region = DefaultRegion
+	}
+	if c.retry.attempts == 0 {
+		c.retry = defaultRetry
 	}
 	if c.PartSize == 0 {
 		c.PartSize = DefaultPartSize

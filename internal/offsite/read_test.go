@@ -62,9 +62,9 @@ func TestRead(t *testing.T) {
 			}
 		}
 		want := map[day][]string{
-			{"site1", "default", "2026-11-26"}:   {"video.mp4", "video.mp4.sha512sum"},
-			{"site1", "default", "2026-11-27"}:   {"index.json"},
-			{"site1", "garage", "2026-11-27"}:    {"index.json", "video.mp4.sha512sum"},
+			{"site1", "default", "2026-11-26"}:  {"video.mp4", "video.mp4.sha512sum"},
+			{"site1", "default", "2026-11-27"}:  {"index.json"},
+			{"site1", "garage", "2026-11-27"}:   {"index.json", "video.mp4.sha512sum"},
 			{"sites/two", "door", "2026-11-25"}: {"video.mp4.sha512sum"},
 		}
 		if !reflect.DeepEqual(got, want) {
