@@ -167,3 +167,9 @@ type Site struct {
 	Cameras []string  `json:"cameras"` // names in the keys ("default" for the default camera)
 	Written time.Time `json:"written"`
 }
+
+// Retryable says whether the same call may work later without anyone
+// changing the configuration: not for wrong credentials or a missing bucket.
+func Retryable(err error) bool {
+	return err != nil && !errors.Is(err, ErrCredentials) && !errors.Is(err, ErrNoBucket)
+}

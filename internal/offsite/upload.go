@@ -367,3 +367,8 @@ func payloadHash(sum []byte) func(*s3.Options) {
 		})
 	}
 }
+
+func sha256Base64(p []byte) string {
+	sum := sha256.Sum256(p)
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
