@@ -130,7 +130,9 @@ func writeJSON(root *os.Root, name string, v any) error {
 }
 
 func removeState(root *os.Root, name string) error {
-	if err := root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := root.Remove(name); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	} else if err != nil {
 		return err
 	}
 	return syncDir(root, path.Dir(name))
