@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -28,6 +29,8 @@ type Bucket struct {
 	limit  *limiter // nil: no rate limit
 	retry  retryPolicy
 	now    func() time.Time
+
+	warnedIdle atomic.Bool
 	// beforePart, for tests, runs before a part is sent.
 	beforePart func(key string, part int32)
 }

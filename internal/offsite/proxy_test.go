@@ -87,6 +87,13 @@ func (p *proxy) sent() ([]int, int64) {
 	return parts, n
 }
 
+// putCount is the number of single PUTs so far.
+func (p *proxy) putCount() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.puts
+}
+
 // flipper flips the bits of one byte of a body.
 type flipper struct {
 	r   io.ReadCloser

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"strconv"
@@ -98,11 +99,13 @@ func (b *Bucket) uploadFile(ctx context.Context, statePath, key string, lf Local
 	if err != nil {
 		return Object{}, err
 	}
+	rd := b.newIdleReader(f)
+	defer rd.close()
 	var o Object
 	if id.size < b.cfg.PartSize {
-		o, err = b.putSmall(ctx, key, f, id)
+		o, err = b.putSmall(ctx, key, rd, id)
 	} else {
-		o, err = b.putMultipart(ctx, statePath, key, f, id)
+		o, err = b.putMultipart(ctx, statePath, key, rd, id)
 	}
 	if err != nil {
 		return Object{}, err
@@ -117,9 +120,9 @@ func (b *Bucket) uploadFile(ctx context.Context, statePath, key string, lf Local
 }
 
 // putSmall uploads a file smaller than a part in one PUT.
-func (b *Bucket) putSmall(ctx context.Context, key string, f *os.File, id identity) (Object, error) {
+func (b *Bucket) putSmall(ctx context.Context, key string, rd *idleReader, id identity) (Object, error) {
 	buf := make([]byte, id.size)
-	if err := readPart(f, 0, buf); err != nil {
+	if err := rd.read(0, buf); err != nil {
 		return Object{}, err
 	}
 	sum := sha256.Sum256(buf)
@@ -152,7 +155,7 @@ func (b *Bucket) putSmall(ctx context.Context, key string, f *os.File, id identi
 // putMultipart uploads a file in parts, resuming an upload an earlier run
 // left unfinished: parts the server holds with the local part's checksum
 // are not sent again.
-func (b *Bucket) putMultipart(ctx context.Context, statePath, key string, f *os.File, id identity) (Object, error) {
+func (b *Bucket) putMultipart(ctx context.Context, statePath, key string, rd *idleReader, id identity) (Object, error) {
 	partSize := b.cfg.PartSize
 	n := (id.size + partSize - 1) / partSize
 	if n > maxParts {
@@ -180,6 +183,13 @@ func (b *Bucket) putMultipart(ctx context.Context, statePath, key string, f *os.
 		}
 	}
 	if st.UploadID == "" {
+		// Already there (a day uploaded again, or a crash before its
+		// receipt): one local read instead of an upload.
+		if o, err := b.head(ctx, key); err == nil && o.Size == id.size && o.Parts == int(n) {
+			if v, err := b.alreadyThere(ctx, rd, key, id.size, partSize, n); err == nil {
+				return v, nil
+			}
+		}
 		err := b.do(ctx, "create multipart upload", func(ctx context.Context) error {
 			out, err := b.client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
 				Bucket:            aws.String(b.target.Bucket),
@@ -210,7 +220,7 @@ func (b *Bucket) putMultipart(ctx context.Context, statePath, key string, f *os.
 	for i := range n {
 		pn := int32(i + 1)
 		p := buf[:min(partSize, id.size-i*partSize)]
-		if err := readPart(f, i*partSize, p); err != nil {
+		if err := rd.read(i*partSize, p); err != nil {
 			return Object{}, err
 		}
 		sum := sha256.Sum256(p)
@@ -276,7 +286,7 @@ func (b *Bucket) putMultipart(ctx context.Context, statePath, key string, f *os.
 	o := Object{
 		Key:        key,
 		Size:       id.size,
-		SHA256:     base64.StdEncoding.EncodeToString(composite.Sum(nil)) + "-" + strconv.FormatInt(n, 10),
+		SHA256:     compositeSum(composite, n),
 		Parts:      int(n),
 		FileSHA256: hex.EncodeToString(full.Sum(nil)),
 	}
@@ -286,6 +296,35 @@ func (b *Bucket) putMultipart(ctx context.Context, statePath, key string, f *os.
 		return Object{}, errors.Join(err, verr)
 	}
 	return v, nil
+}
+
+// alreadyThere reads the local file's parts and returns the object if the
+// server's checksum is theirs.
+func (b *Bucket) alreadyThere(ctx context.Context, rd *idleReader, key string, size, partSize, n int64) (Object, error) {
+	full, composite := sha256.New(), sha256.New()
+	buf := make([]byte, partSize)
+	for i := range n {
+		p := buf[:min(partSize, size-i*partSize)]
+		if err := rd.read(i*partSize, p); err != nil {
+			return Object{}, err
+		}
+		sum := sha256.Sum256(p)
+		full.Write(p)
+		composite.Write(sum[:])
+	}
+	return b.verify(ctx, Object{
+		Key:        key,
+		Size:       size,
+		SHA256:     compositeSum(composite, n),
+		Parts:      int(n),
+		FileSHA256: hex.EncodeToString(full.Sum(nil)),
+	})
+}
+
+// compositeSum is S3's composite checksum of a multipart upload: the
+// SHA-256 of the parts' SHA-256s, "-", the number of parts.
+func compositeSum(h hash.Hash, parts int64) string {
+	return base64.StdEncoding.EncodeToString(h.Sum(nil)) + "-" + strconv.FormatInt(parts, 10)
 }
 
 // listParts returns the parts the server holds of an unfinished upload.

@@ -60,8 +60,13 @@ func TestUpload(t *testing.T) {
 				t.Errorf("Verified = %+v, %v; want the receipt", got, ok)
 			}
 			// Once more: nothing to send, all verified again.
-			if _, err := b.Upload(t.Context(), tc.camera, date, files); err != nil {
+			p := newProxy(t, g.endpoint())
+			b2 := openTest(t, p.endpoint(), Config{}, nil)
+			if _, err := b2.Upload(t.Context(), tc.camera, date, files); err != nil {
 				t.Errorf("second Upload: %v", err)
+			}
+			if parts, _ := p.sent(); len(parts) != 0 || p.putCount() != 0 {
+				t.Errorf("second Upload sent parts %v and %d PUTs, want none", parts, p.putCount())
 			}
 		})
 	}
