@@ -112,7 +112,7 @@ type retryPolicy struct {
 	base, cap time.Duration
 }
 
-// defaultRetry tries for about two minutes before giving up; the caller
+// defaultRetry waits 30 to 60 s in all before giving up; the caller
 // tries the day again later.
 var defaultRetry = retryPolicy{attempts: 8, base: 500 * time.Millisecond, cap: 30 * time.Second}
 
