@@ -31,7 +31,7 @@ type Bucket struct {
 	// attemptTimeout bounds one request, so that a stalled connection is
 	// retried instead of waited for.
 	attemptTimeout time.Duration
-	now    func() time.Time
+	now            func() time.Time
 
 	warnedIdle atomic.Bool
 	// beforePart, for tests, runs before a part is sent.
