@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
@@ -40,6 +41,12 @@ func (b *Bucket) Upload(ctx context.Context, camera, date string, files []LocalF
 	}
 	if len(files) == 0 {
 		return Receipt{}, fmt.Errorf("off-site upload %s/%s: no files", camDir(camera), date)
+	}
+	if _, err := time.Parse(time.DateOnly, date); err != nil {
+		return Receipt{}, fmt.Errorf("off-site upload: day %q: want YYYY-MM-DD", date)
+	}
+	if strings.ContainsAny(camera, "/\\") || camera == "." || camera == ".." {
+		return Receipt{}, fmt.Errorf("off-site upload: bad camera name %q", camera)
 	}
 	r := Receipt{Camera: camDir(camera), Date: date}
 	for _, lf := range files {
@@ -286,6 +293,12 @@ func (b *Bucket) putMultipart(ctx context.Context, statePath, key string, rd *id
 	// A completion whose answer was lost looks like an unknown upload when
 	// sent again: the read back below tells whether it worked.
 	if err != nil && !errors.Is(err, errNoSuchUpload) {
+		if ctx.Err() == nil && !errors.Is(err, ErrUnreachable) && !errors.Is(err, ErrServer) {
+			// Refused (a part the server calls invalid): resuming would
+			// only be refused again, so the next run starts over.
+			b.abort(ctx, st)
+			removeState(b.state, statePath)
+		}
 		return Object{}, err
 	}
 	o := Object{
