@@ -1,6 +1,9 @@
 package offsite
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"hash"
 	"os"
 	"runtime"
 
@@ -9,19 +12,32 @@ import (
 
 // idleReader reads a local file on its own thread at idle I/O priority
 // (scrub.IdleIO), so that uploads do not slow down recording or playback.
+// It hashes what it reads there too: an upload hashes and reads the next
+// part while it sends one.
 type idleReader struct {
 	f    *os.File
 	reqs chan readReq
+
+	// Owned by the reader's goroutine until a read's answer is received.
+	full hash.Hash // of the whole file, when it is read in order
+	next int64     // where a read in order starts
+	seq  bool      // every read since the last from 0 was in order
 }
 
 type readReq struct {
 	off  int64
 	p    []byte
-	done chan error
+	done chan readDone
+}
+
+// readDone is a finished read: the SHA-256 of what it read, or why not.
+type readDone struct {
+	sum [sha256.Size]byte
+	err error
 }
 
 func (b *Bucket) newIdleReader(f *os.File) *idleReader {
-	r := &idleReader{f: f, reqs: make(chan readReq)}
+	r := &idleReader{f: f, reqs: make(chan readReq), full: sha256.New(), seq: true}
 	go func() {
 		// Never unlocked: the thread ends with the goroutine, so no other
 		// goroutine ever runs at idle priority.
@@ -30,21 +46,49 @@ func (b *Bucket) newIdleReader(f *os.File) *idleReader {
 			b.log.Warn("off-site uploads read at normal I/O priority", "err", err)
 		}
 		for q := range r.reqs {
-			q.done <- readPart(r.f, q.off, q.p)
+			q.done <- r.do(q)
 		}
 	}()
 	return r
 }
 
-// read fills p from the file at off.
-func (r *idleReader) read(off int64, p []byte) error { return <-r.start(off, p) }
+func (r *idleReader) do(q readReq) readDone {
+	if err := readPart(r.f, q.off, q.p); err != nil {
+		return readDone{err: err}
+	}
+	switch {
+	case q.off == 0: // a new pass over the file
+		r.full.Reset()
+		r.seq = true
+	case q.off != r.next:
+		r.seq = false
+	}
+	r.full.Write(q.p)
+	r.next = q.off + int64(len(q.p))
+	return readDone{sum: sha256.Sum256(q.p)}
+}
+
+// read fills p from the file at off and returns its SHA-256.
+func (r *idleReader) read(off int64, p []byte) ([sha256.Size]byte, error) {
+	d := <-r.start(off, p)
+	return d.sum, d.err
+}
 
 // start starts filling p from the file at off; the channel tells when it
-// is done. An upload reads the next part while it sends one.
-func (r *idleReader) start(off int64, p []byte) <-chan error {
-	done := make(chan error, 1)
+// is done.
+func (r *idleReader) start(off int64, p []byte) <-chan readDone {
+	done := make(chan readDone, 1)
 	r.reqs <- readReq{off: off, p: p, done: done}
 	return done
+}
+
+// fileSum is the SHA-256 (hex) of the whole file of size bytes, once every
+// read is done; "" if the reads did not cover it in order.
+func (r *idleReader) fileSum(size int64) string {
+	if !r.seq || r.next != size {
+		return ""
+	}
+	return hex.EncodeToString(r.full.Sum(nil))
 }
 
 // close ends the reader's thread; the file's pages are not wanted in the

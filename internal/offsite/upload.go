@@ -128,17 +128,17 @@ func (b *Bucket) uploadFile(ctx context.Context, statePath, key string, lf Local
 // putSmall uploads a file smaller than a part in one PUT.
 func (b *Bucket) putSmall(ctx context.Context, key string, rd *idleReader, id identity) (Object, error) {
 	buf := make([]byte, id.size)
-	if err := rd.read(0, buf); err != nil {
+	sum, err := rd.read(0, buf)
+	if err != nil {
 		return Object{}, err
 	}
-	sum := sha256.Sum256(buf)
 	want := base64.StdEncoding.EncodeToString(sum[:])
 	o := Object{Key: key, Size: id.size, SHA256: want, FileSHA256: hex.EncodeToString(sum[:])}
 	// Already there (a day uploaded again after a crash): verify only.
 	if v, err := b.verify(ctx, o); err == nil {
 		return v, nil
 	}
-	err := b.do(ctx, "put", func(ctx context.Context) error {
+	err = b.do(ctx, "put", func(ctx context.Context) error {
 		out, err := b.client.PutObject(ctx, &s3.PutObjectInput{
 			Bucket:            aws.String(b.target.Bucket),
 			Key:               aws.String(key),
@@ -218,7 +218,6 @@ func (b *Bucket) putMultipart(ctx context.Context, statePath, key string, rd *id
 		}
 	}
 
-	full := sha256.New()
 	composite := sha256.New()
 	parts := make([]types.CompletedPart, 0, n)
 	// Two buffers: the next part is read while one is sent.
@@ -229,14 +228,14 @@ func (b *Bucket) putMultipart(ctx context.Context, statePath, key string, rd *id
 	for i := range n {
 		pn := int32(i + 1)
 		p := part(i)
-		if err := <-next; err != nil {
-			return Object{}, err
+		d := <-next
+		if d.err != nil {
+			return Object{}, d.err
 		}
 		if i+1 < n {
 			next = rd.start((i+1)*partSize, part(i+1))
 		}
-		sum := sha256.Sum256(p)
-		full.Write(p)
+		sum := d.sum
 		composite.Write(sum[:])
 		want := base64.StdEncoding.EncodeToString(sum[:])
 		if hp, ok := have[pn]; ok && aws.ToString(hp.ChecksumSHA256) == want && aws.ToInt64(hp.Size) == int64(len(p)) {
@@ -306,7 +305,7 @@ func (b *Bucket) putMultipart(ctx context.Context, statePath, key string, rd *id
 		Size:       id.size,
 		SHA256:     compositeSum(composite, n),
 		Parts:      int(n),
-		FileSHA256: hex.EncodeToString(full.Sum(nil)),
+		FileSHA256: rd.fileSum(id.size),
 	}
 	v, verr := b.verify(ctx, o)
 	if verr != nil || err != nil {
@@ -319,15 +318,13 @@ func (b *Bucket) putMultipart(ctx context.Context, statePath, key string, rd *id
 // alreadyThere reads the local file's parts and returns the object if the
 // server's checksum is theirs.
 func (b *Bucket) alreadyThere(ctx context.Context, rd *idleReader, key string, size, partSize, n int64) (Object, error) {
-	full, composite := sha256.New(), sha256.New()
+	composite := sha256.New()
 	buf := make([]byte, partSize)
 	for i := range n {
-		p := buf[:min(partSize, size-i*partSize)]
-		if err := rd.read(i*partSize, p); err != nil {
+		sum, err := rd.read(i*partSize, buf[:min(partSize, size-i*partSize)])
+		if err != nil {
 			return Object{}, err
 		}
-		sum := sha256.Sum256(p)
-		full.Write(p)
 		composite.Write(sum[:])
 	}
 	return b.verify(ctx, Object{
@@ -335,7 +332,7 @@ func (b *Bucket) alreadyThere(ctx context.Context, rd *idleReader, key string, s
 		Size:       size,
 		SHA256:     compositeSum(composite, n),
 		Parts:      int(n),
-		FileSHA256: hex.EncodeToString(full.Sum(nil)),
+		FileSHA256: rd.fileSum(size),
 	})
 }
 

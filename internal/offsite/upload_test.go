@@ -2,6 +2,8 @@ package offsite
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"testing"
 	"time"
@@ -45,6 +47,9 @@ func TestUpload(t *testing.T) {
 			for _, o := range r.Objects {
 				if want := "site1/" + tc.wantCam + "/" + date + "/" + o.Name; o.Key != want {
 					t.Errorf("key %q, want %q", o.Key, want)
+				}
+				if sum := sha256.Sum256(data[o.Name]); o.FileSHA256 != hex.EncodeToString(sum[:]) {
+					t.Errorf("%s: file SHA-256 %s, want %x", o.Name, o.FileSHA256, sum)
 				}
 				if o.Parts != tc.wantParts[o.Name] || o.Size != int64(len(data[o.Name])) || o.SHA256 == "" || o.VerifiedAt.IsZero() {
 					t.Errorf("object %+v: want %d parts, %d bytes", o, tc.wantParts[o.Name], len(data[o.Name]))
