@@ -2,8 +2,6 @@ package offsite
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
-	"hash"
 	"os"
 	"runtime"
 
@@ -17,11 +15,6 @@ import (
 type idleReader struct {
 	f    *os.File
 	reqs chan readReq
-
-	// Owned by the reader's goroutine until a read's answer is received.
-	full hash.Hash // of the whole file, when it is read in order
-	next int64     // where a read in order starts
-	seq  bool      // every read since the last from 0 was in order
 }
 
 type readReq struct {
@@ -37,7 +30,7 @@ type readDone struct {
 }
 
 func (b *Bucket) newIdleReader(f *os.File) *idleReader {
-	r := &idleReader{f: f, reqs: make(chan readReq), full: sha256.New(), seq: true}
+	r := &idleReader{f: f, reqs: make(chan readReq)}
 	go func() {
 		// Never unlocked: the thread ends with the goroutine, so no other
 		// goroutine ever runs at idle priority.
@@ -56,15 +49,6 @@ func (r *idleReader) do(q readReq) readDone {
 	if err := readPart(r.f, q.off, q.p); err != nil {
 		return readDone{err: err}
 	}
-	switch {
-	case q.off == 0: // a new pass over the file
-		r.full.Reset()
-		r.seq = true
-	case q.off != r.next:
-		r.seq = false
-	}
-	r.full.Write(q.p)
-	r.next = q.off + int64(len(q.p))
 	return readDone{sum: sha256.Sum256(q.p)}
 }
 
@@ -80,15 +64,6 @@ func (r *idleReader) start(off int64, p []byte) <-chan readDone {
 	done := make(chan readDone, 1)
 	r.reqs <- readReq{off: off, p: p, done: done}
 	return done
-}
-
-// fileSum is the SHA-256 (hex) of the whole file of size bytes, once every
-// read is done; "" if the reads did not cover it in order.
-func (r *idleReader) fileSum(size int64) string {
-	if !r.seq || r.next != size {
-		return ""
-	}
-	return hex.EncodeToString(r.full.Sum(nil))
 }
 
 // close ends the reader's thread; the file's pages are not wanted in the

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
@@ -133,7 +132,7 @@ func (b *Bucket) putSmall(ctx context.Context, key string, rd *idleReader, id id
 		return Object{}, err
 	}
 	want := base64.StdEncoding.EncodeToString(sum[:])
-	o := Object{Key: key, Size: id.size, SHA256: want, FileSHA256: hex.EncodeToString(sum[:])}
+	o := Object{Key: key, Size: id.size, SHA256: want}
 	// Already there (a day uploaded again after a crash): verify only.
 	if v, err := b.verify(ctx, o); err == nil {
 		return v, nil
@@ -301,11 +300,10 @@ func (b *Bucket) putMultipart(ctx context.Context, statePath, key string, rd *id
 		return Object{}, err
 	}
 	o := Object{
-		Key:        key,
-		Size:       id.size,
-		SHA256:     compositeSum(composite, n),
-		Parts:      int(n),
-		FileSHA256: rd.fileSum(id.size),
+		Key:    key,
+		Size:   id.size,
+		SHA256: compositeSum(composite, n),
+		Parts:  int(n),
 	}
 	v, verr := b.verify(ctx, o)
 	if verr != nil || err != nil {
@@ -328,11 +326,10 @@ func (b *Bucket) alreadyThere(ctx context.Context, rd *idleReader, key string, s
 		composite.Write(sum[:])
 	}
 	return b.verify(ctx, Object{
-		Key:        key,
-		Size:       size,
-		SHA256:     compositeSum(composite, n),
-		Parts:      int(n),
-		FileSHA256: rd.fileSum(size),
+		Key:    key,
+		Size:   size,
+		SHA256: compositeSum(composite, n),
+		Parts:  int(n),
 	})
 }
 
