@@ -413,8 +413,3 @@ func readPart(f *os.File, off int64, p []byte) error {
 func unsignedPayload(o *s3.Options) {
 	o.APIOptions = append(o.APIOptions, v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware)
 }
-
-func sha256Base64(p []byte) string {
-	sum := sha256.Sum256(p)
-	return base64.StdEncoding.EncodeToString(sum[:])
-}
