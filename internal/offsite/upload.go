@@ -407,9 +407,8 @@ func readPart(f *os.File, off int64, p []byte) error {
 
 // unsignedPayload leaves the body out of the request's signature: the
 // SHA-256 in x-amz-checksum-sha256 is signed and the server checks the body
-// against it, so signing the body too would only make the server hash it
-// twice (a quarter of the upload's time against versitygw) and, on plain
-// HTTP, make the SDK read it twice.
+// against it (BadDigest), so signing the body too would only make the
+// server hash every byte a second time.
 func unsignedPayload(o *s3.Options) {
 	o.APIOptions = append(o.APIOptions, v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware)
 }
