@@ -176,7 +176,7 @@ func (f *fixture) newViewer(t *testing.T, endpoint string) (*Viewer, *httptest.S
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := New(Config{Bucket: b, Now: f.clock.Now, TTL: time.Minute}, testLog(t))
+	v := New(Config{Bucket: b, Now: f.clock.Now, TTL: time.Minute, IndexDays: 1}, testLog(t))
 	t.Cleanup(v.Close)
 	srv := httptest.NewServer(v)
 	t.Cleanup(srv.Close)

@@ -39,18 +39,22 @@ type indexPage struct {
 	TTL    time.Duration
 	Error  string // the last listing failed: the one shown is older
 	Logout string
-	Sites  []sitePage
+	// Only is the one site shown, with every day (?site=NAME); "": every
+	// site, with its cameras' newest days.
+	Only  string
+	Sites []sitePage
 }
 
 type sitePage struct {
 	Name, Target, Version, Written string
+	Link                           string // the site's page, with every day
 	Cameras                        []cameraPage
 }
 
 type cameraPage struct {
 	Name  string
 	Days  []dayRow
-	Bytes string
+	Older int // days left out
 }
 
 type dayRow struct {
@@ -59,12 +63,23 @@ type dayRow struct {
 	NoSum            []string
 }
 
-// serveIndex answers /: every site, camera and day of the listing. The
-// page is made once per listing, not per request.
+// serveIndex answers /: every site, its cameras and their newest days; and
+// /?site=NAME: one site with every day. A page is made once per listing,
+// not per request.
 func (v *Viewer) serveIndex(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	only := q.Get("site")
+	if len(q) > 1 || len(q) == 1 && (only == "" || len(q["site"]) != 1) {
+		text(w, http.StatusBadRequest, "bad query: want / or /?site=NAME")
+		return
+	}
 	snap, err := v.listing(r.Context())
 	if snap == nil {
 		v.serveListError(w, err)
+		return
+	}
+	if _, ok := snap.byName[only]; only != "" && !ok {
+		text(w, http.StatusNotFound, "no site "+only+" in the bucket's listing")
 		return
 	}
 	page := indexPage{
@@ -72,16 +87,17 @@ func (v *Viewer) serveIndex(w http.ResponseWriter, r *http.Request) {
 		Listed: snap.at.UTC().Format("2006-01-02 15:04:05 UTC"),
 		TTL:    v.cfg.TTL,
 		Logout: v.cfg.Logout,
+		Only:   only,
 	}
 	if err != nil {
 		page.Error = err.Error()
 	}
-	key := indexKey{snap: snap, err: page.Error}
+	key := indexKey{snap: snap, err: page.Error, only: only}
 	v.mu.Lock()
 	body := v.index[key]
 	v.mu.Unlock()
 	if body == nil {
-		page.Sites = sitesOf(snap, v.cfg.Bucket.Target().Bucket)
+		page.Sites = v.sitesOf(snap, only)
 		var b bytes.Buffer
 		if err := indexTmpl.Execute(&b, page); err != nil {
 			v.log.Error("index page", "err", err)
@@ -90,28 +106,47 @@ func (v *Viewer) serveIndex(w http.ResponseWriter, r *http.Request) {
 		}
 		body = b.Bytes()
 		v.mu.Lock()
-		v.index = map[indexKey][]byte{key: body} // the older pages are for older listings
+		for k := range v.index {
+			if k.snap != snap || k.err != page.Error || len(v.index) >= maxIndexPages {
+				delete(v.index, k) // a page of an older listing, or too many
+			}
+		}
+		if v.index == nil {
+			v.index = map[indexKey][]byte{}
+		}
+		v.index[key] = body
 		v.mu.Unlock()
 	}
 	serveHTML(w, r, body)
 }
 
-// indexKey is what the index page is made from.
+// maxIndexPages bounds the pages kept: the index and the sites' pages.
+const maxIndexPages = 64
+
+// indexKey is what an index page is made from.
 type indexKey struct {
-	snap *snapshot
-	err  string
+	snap      *snapshot
+	err, only string
 }
 
-func sitesOf(snap *snapshot, bucket string) []sitePage {
+// sitesOf lists the sites for the index: every one with its cameras'
+// newest IndexDays days, or only the one named with every day.
+func (v *Viewer) sitesOf(snap *snapshot, only string) []sitePage {
+	bucket := v.cfg.Bucket.Target().Bucket
 	var out []sitePage
 	for _, s := range snap.sites {
+		if only != "" && s.Name != only {
+			continue
+		}
 		sp := sitePage{Name: s.Name, Target: offsite.Target{Bucket: bucket, Prefix: s.Prefix}.String(),
-			Version: s.Info.Version, Written: lastModified(s.Info.Written)}
+			Version: s.Info.Version, Written: lastModified(s.Info.Written), Link: "?site=" + url.QueryEscape(s.Name)}
 		for _, c := range s.Cameras {
 			cp := cameraPage{Name: c.Name}
-			var total int64
-			for _, d := range c.Days {
-				total += d.Bytes
+			days := c.Days
+			if only == "" && len(days) > v.cfg.IndexDays {
+				days, cp.Older = days[:v.cfg.IndexDays], len(days)-v.cfg.IndexDays
+			}
+			for _, d := range days {
 				cp.Days = append(cp.Days, dayRow{
 					Date:     d.Date,
 					Link:     "sites/" + escapeSite(s.Name) + "/" + url.PathEscape(c.Name) + "/" + d.Date + "/",
@@ -121,7 +156,6 @@ func sitesOf(snap *snapshot, bucket string) []sitePage {
 					NoSum:    d.NoSum,
 				})
 			}
-			cp.Bytes = bytesize.Format(total)
 			sp.Cameras = append(sp.Cameras, cp)
 		}
 		out = append(out, sp)

@@ -4,7 +4,8 @@
 //
 // Routes:
 //
-//	/                                      every site, its cameras and their days
+//	/                                      every site, its cameras and their newest days
+//	/?site=SITE                            a site, its cameras and every day
 //	/sites/SITE/CAMERA/DATE/               a day: its archives in <video>, their runs and gaps
 //	/sites/SITE/CAMERA/DATE/NAME           a file of the day, from the bucket (Range passed on)
 //	/healthz                               "ok"
@@ -62,7 +63,14 @@ type Config struct {
 	Now func() time.Time
 	// Logout is the logout page's URL when viewers log in; "": none.
 	Logout string
+	// IndexDays is how many of each camera's newest days the index shows;
+	// a site's own page shows every day. Default DefaultIndexDays.
+	IndexDays int
 }
+
+// DefaultIndexDays keeps the index of a thousand cameras readable: two
+// weeks of each, the rest on the sites' pages.
+const DefaultIndexDays = 14
 
 // Viewer serves the read-only site.
 type Viewer struct {
@@ -90,6 +98,9 @@ func New(cfg Config, log *slog.Logger) *Viewer {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.IndexDays <= 0 {
+		cfg.IndexDays = DefaultIndexDays
 	}
 	v := &Viewer{cfg: cfg, log: log.With("component", "viewer", "target", cfg.Bucket.Target().String())}
 	v.ctx, v.cancel = context.WithCancel(context.Background())

@@ -33,8 +33,8 @@ func TestViewer(t *testing.T) {
 			t.Errorf("CSP %q: want default-src 'none' and no scripts", csp)
 		}
 		golden(t, "index.golden", sizeRE.ReplaceAll(body, []byte("N B")))
-		for _, want := range []string{`href="sites/home/default/2026-11-26/"`, `href="sites/home/garage/2026-11-27/"`,
-			`href="sites/shops/north/door/2026-11-25/"`, "Camera porch", "missing for video-2.mp4"} {
+		for _, want := range []string{`href="sites/home/default/2026-11-27/"`, `href="sites/home/garage/2026-11-27/"`,
+			`href="sites/shops/north/door/2026-11-25/"`, "Camera porch", `<a href="?site=home">1 older day</a>`, `<a href="?site=shops%2Fnorth">shops/north</a>`} {
 			if !bytes.Contains(body, []byte(want)) {
 				t.Errorf("index lacks %s", want)
 			}
@@ -44,8 +44,24 @@ func TestViewer(t *testing.T) {
 		}
 	})
 
+	t.Run("Site", func(t *testing.T) {
+		resp, body := get(t, base, http.MethodGet, "/?site=home", nil)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /?site=home: %d %s", resp.StatusCode, body)
+		}
+		golden(t, "site_home.golden", sizeRE.ReplaceAll(body, []byte("N B")))
+		for _, want := range []string{`href="sites/home/default/2026-11-26/"`, "missing for video-2.mp4", `<a href="./">All sites</a>`} {
+			if !bytes.Contains(body, []byte(want)) {
+				t.Errorf("site page lacks %s", want)
+			}
+		}
+		if bytes.Contains(body, []byte("north")) {
+			t.Error("site page shows another site")
+		}
+	})
+
 	t.Run("Sizes", func(t *testing.T) {
-		_, body := get(t, base, http.MethodGet, "/", nil)
+		_, body := get(t, base, http.MethodGet, "/?site=home", nil)
 		var day int64
 		for _, n := range []string{"video.mp4", "video.mp4.sha512sum", "video-2.mp4", "summary.json"} {
 			day += int64(len(f.read(t, n)))
@@ -190,6 +206,10 @@ func TestViewer(t *testing.T) {
 			{name: "unknown file", path: "/sites/home/default/2026-11-27/secret.txt", code: 404},
 			{name: "site.json is no day's file", path: "/sites/home/default/2026-11-27/../../site.json", code: 400},
 			{name: "outside /sites/", path: "/secret/site.json", code: 404},
+			{name: "unknown site's page", path: "/?site=secret", code: 404},
+			{name: "site page of the root", path: "/?site=..", code: 404},
+			{name: "other query", path: "/?x=1", code: 400},
+			{name: "two sites", path: "/?site=home&site=shops%2Fnorth", code: 400},
 			{name: "write", method: http.MethodPut, path: "/sites/home/default/2026-11-27/video.mp4", code: 405},
 			{name: "delete", method: http.MethodDelete, path: "/sites/home/default/2026-11-27/video.mp4", code: 405},
 		} {
