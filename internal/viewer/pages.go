@@ -97,6 +97,13 @@ func (v *Viewer) serveIndex(w http.ResponseWriter, r *http.Request) {
 	body := v.index[key]
 	v.mu.Unlock()
 	if body == nil {
+		v.building.Lock()
+		defer v.building.Unlock()
+		v.mu.Lock()
+		body = v.index[key] // made while this request waited
+		v.mu.Unlock()
+	}
+	if body == nil {
 		page.Sites = v.sitesOf(snap, only)
 		var b bytes.Buffer
 		if err := indexTmpl.Execute(&b, page); err != nil {
@@ -203,9 +210,10 @@ func (v *Viewer) serveDay(w http.ResponseWriter, r *http.Request, snap *snapshot
 	}
 	shown := map[string]bool{}
 	for _, a := range d.Archives {
-		vp := videoPage{fileRow: rowOf(d.byName[a])}
+		f, _ := d.file(a)
+		vp := videoPage{fileRow: rowOf(f)}
 		shown[a] = true
-		if f, ok := d.byName[day.ChecksumName(a)]; ok {
+		if f, ok := d.file(day.ChecksumName(a)); ok {
 			row := rowOf(f)
 			vp.Sum = &row
 			shown[f.Name] = true

@@ -86,6 +86,9 @@ type Viewer struct {
 	lastErr  error         // the last listing's error; nil once one works
 	fetching chan struct{} // closed when the listing under way ends; nil: none
 	index    map[indexKey][]byte
+	// building is held while an index page is made, so that the viewers
+	// who ask for it at once wait for one to be made, not make one each.
+	building sync.Mutex
 
 	runsMu sync.Mutex
 	runs   map[runsKey]map[string][]ts.Run // parsed summaries, by file
@@ -129,7 +132,9 @@ func (v *Viewer) wait() {
 func (v *Viewer) listing(ctx context.Context) (*snapshot, error) {
 	v.mu.Lock()
 	cur, err := v.cur, v.lastErr
-	if cur != nil && v.cfg.Now().Sub(v.listed) < v.cfg.TTL {
+	// A failed listing too is the answer for its TTL: a bucket that is
+	// down is not asked again for every request.
+	if (cur != nil || err != nil) && v.cfg.Now().Sub(v.listed) < v.cfg.TTL {
 		v.mu.Unlock()
 		return cur, err
 	}
@@ -203,7 +208,6 @@ type siteCamera struct {
 type siteDay struct {
 	Date     string
 	Files    []offsite.ListedFile // archives first, by number; then by name
-	byName   map[string]offsite.ListedFile
 	Archives []string // video.mp4, video-2.mp4, …
 	Bytes    int64    // of every file
 	// NoSum are the archives without a checksum file in the bucket.
@@ -276,23 +280,33 @@ func siteName(top, prefix string) string {
 }
 
 func newDay(ld offsite.ListedDay) *siteDay {
-	d := &siteDay{Date: ld.Date, Files: slices.Clone(ld.Files), byName: map[string]offsite.ListedFile{}}
+	d := &siteDay{Date: ld.Date, Files: slices.Clone(ld.Files)}
 	slices.SortFunc(d.Files, func(a, b offsite.ListedFile) int {
 		return cmp.Or(day.CompareArchives(a.Name, b.Name), strings.Compare(a.Name, b.Name))
 	})
 	for _, f := range d.Files {
-		d.byName[f.Name] = f
 		d.Bytes += f.Size
 		if day.IsArchive(f.Name) {
 			d.Archives = append(d.Archives, f.Name)
 		}
 	}
 	for _, a := range d.Archives {
-		if _, ok := d.byName[day.ChecksumName(a)]; !ok {
+		if _, ok := d.file(day.ChecksumName(a)); !ok {
 			d.NoSum = append(d.NoSum, a)
 		}
 	}
 	return d
+}
+
+// file is the day's file of that name. A day has a few files: a map for
+// each of a year of a thousand cameras' days would cost more than it saves.
+func (d *siteDay) file(name string) (offsite.ListedFile, bool) {
+	for _, f := range d.Files {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return offsite.ListedFile{}, false
 }
 
 // ServeHTTP routes a request.
@@ -356,7 +370,7 @@ func (v *Viewer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		v.serveDay(w, r, snap, ref, d)
 		return
 	}
-	f, ok := d.byName[ref.name]
+	f, ok := d.file(ref.name)
 	if !ok {
 		text(w, http.StatusNotFound, "not in the bucket's listing: "+ref.String())
 		return
