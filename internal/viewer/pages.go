@@ -2,6 +2,7 @@ package viewer
 
 import (
 	"bytes"
+	"compress/gzip"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -111,7 +113,7 @@ func (v *Viewer) serveIndex(w http.ResponseWriter, r *http.Request) {
 			text(w, http.StatusInternalServerError, "internal error")
 			return
 		}
-		body = b.Bytes()
+		body = &pageBody{plain: b.Bytes(), gz: gzipped(b.Bytes())}
 		v.mu.Lock()
 		for k := range v.index {
 			if k.snap != snap || k.err != page.Error || len(v.index) >= maxIndexPages {
@@ -119,12 +121,23 @@ func (v *Viewer) serveIndex(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if v.index == nil {
-			v.index = map[indexKey][]byte{}
+			v.index = map[indexKey]*pageBody{}
 		}
 		v.index[key] = body
 		v.mu.Unlock()
 	}
 	serveHTML(w, r, body)
+}
+
+// pageBody is a page made once and served many times: gz is it gzipped.
+type pageBody struct{ plain, gz []byte }
+
+func gzipped(b []byte) []byte {
+	var out bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&out, gzip.DefaultCompression)
+	zw.Write(b)
+	zw.Close()
+	return out.Bytes()
 }
 
 // maxIndexPages bounds the pages kept: the index and the sites' pages.
@@ -232,7 +245,7 @@ func (v *Viewer) serveDay(w http.ResponseWriter, r *http.Request, snap *snapshot
 		text(w, http.StatusInternalServerError, "internal error")
 		return
 	}
-	serveHTML(w, r, b.Bytes())
+	serveHTML(w, r, &pageBody{plain: b.Bytes()})
 }
 
 func rowOf(f offsite.ListedFile) fileRow {
@@ -357,15 +370,35 @@ func (v *Viewer) serveListError(w http.ResponseWriter, err error) {
 	text(w, code, "cannot list "+v.cfg.Bucket.Target().String()+": "+err.Error())
 }
 
-func serveHTML(w http.ResponseWriter, r *http.Request, body []byte) {
+func serveHTML(w http.ResponseWriter, r *http.Request, page *pageBody) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("Content-Security-Policy", pageCSP)
 	h.Set("Referrer-Policy", "same-origin")
-	h.Set("Content-Length", fmt.Sprint(len(body)))
+	body := page.plain
+	if page.gz != nil {
+		h.Add("Vary", "Accept-Encoding")
+		if acceptsGzip(r) {
+			h.Set("Content-Encoding", "gzip")
+			body = page.gz
+		}
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
+}
+
+// acceptsGzip reports a client that takes gzip (q=0 refuses it).
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(enc), "gzip") {
+			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		}
+	}
+	return false
 }

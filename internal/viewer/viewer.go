@@ -85,7 +85,7 @@ type Viewer struct {
 	listed   time.Time     // when the last listing ended, read or failed
 	lastErr  error         // the last listing's error; nil once one works
 	fetching chan struct{} // closed when the listing under way ends; nil: none
-	index    map[indexKey][]byte
+	index    map[indexKey]*pageBody
 	// building is held while an index page is made, so that the viewers
 	// who ask for it at once wait for one to be made, not make one each.
 	building sync.Mutex
@@ -208,8 +208,8 @@ type siteCamera struct {
 type siteDay struct {
 	Date     string
 	Files    []offsite.ListedFile // archives first, by number; then by name
-	Archives []string // video.mp4, video-2.mp4, …
-	Bytes    int64    // of every file
+	Archives []string             // video.mp4, video-2.mp4, …
+	Bytes    int64                // of every file
 	// NoSum are the archives without a checksum file in the bucket.
 	NoSum []string
 }
