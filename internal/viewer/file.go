@@ -8,6 +8,7 @@ import (
 	"path"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cctvd/cctvd/internal/offsite"
@@ -30,7 +31,14 @@ func (v *Viewer) serveFile(w http.ResponseWriter, r *http.Request, f offsite.Lis
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	rd, err := v.cfg.Bucket.Get(r.Context(), f.Key, singleRange(r.Header.Get("Range")))
+	rng := singleRange(r.Header.Get("Range"))
+	rd, err := v.cfg.Bucket.Get(r.Context(), f.Key, rng)
+	if err == nil && rng != "" && !ifRange(r.Header.Get("If-Range"), rd) {
+		// The client's copy is not this file: it gets the whole of it,
+		// not a piece to splice onto another.
+		rd.Close()
+		rd, err = v.cfg.Bucket.Get(r.Context(), f.Key, "")
+	}
 	switch {
 	case errors.Is(err, offsite.ErrRange):
 		h.Set("Content-Range", fmt.Sprintf("bytes */%d", f.Size))
@@ -65,6 +73,22 @@ func (v *Viewer) serveFile(w http.ResponseWriter, r *http.Request, f offsite.Lis
 		// The status is sent: the client sees a short body and asks again.
 		v.log.Debug("file cut short", "key", f.Key, "sent", n, "size", rd.Size, "err", err)
 	}
+}
+
+// ifRange reports whether a Range with this If-Range header is to be
+// served as a range of rd: without the header, or with rd's strong ETag or
+// exact modification time (RFC 9110, 13.1.5).
+func ifRange(h string, rd *offsite.Reader) bool {
+	switch {
+	case h == "":
+		return true
+	case strings.HasPrefix(h, "W/"):
+		return false
+	case strings.HasPrefix(h, `"`):
+		return h == rd.ETag
+	}
+	t, err := http.ParseTime(h)
+	return err == nil && !rd.LastModified.IsZero() && t.Equal(rd.LastModified.Truncate(time.Second))
 }
 
 // rangeRE is one byte range: what players and browsers ask for. S3 serves

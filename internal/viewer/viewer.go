@@ -354,7 +354,9 @@ func (v *Viewer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !found && derr == nil {
 		if _, ok := snap.find(dref); ok {
-			http.Redirect(w, r, path1(p)+"/", http.StatusMovedPermanently)
+			// Relative, as the pages' links are: right behind a proxy's prefix too.
+			h.Set("Location", path1(p)+"/")
+			text(w, http.StatusMovedPermanently, "moved to "+path1(p)+"/")
 			return
 		}
 	}

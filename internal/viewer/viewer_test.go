@@ -91,7 +91,7 @@ func TestViewer(t *testing.T) {
 
 	t.Run("Redirect", func(t *testing.T) {
 		resp, _ := get(t, base, http.MethodGet, "/sites/shops/north/door/2026-11-25", nil)
-		if resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != "/sites/shops/north/door/2026-11-25/" {
+		if resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != "2026-11-25/" {
 			t.Errorf("day without its slash: %d to %q, want 301 to the day", resp.StatusCode, resp.Header.Get("Location"))
 		}
 	})
@@ -142,6 +142,35 @@ func TestViewer(t *testing.T) {
 				}
 			})
 		}
+		t.Run("If-Range", func(t *testing.T) {
+			resp, _ := get(t, base, http.MethodGet, "/sites/home/default/2026-11-27/video.mp4", http.Header{"Range": {"bytes=0-9"}})
+			etag, modified := resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
+			if etag == "" || modified == "" {
+				t.Fatalf("no ETag (%q) or Last-Modified (%q)", etag, modified)
+			}
+			for _, tc := range []struct {
+				name, ifRange string
+				code          int
+			}{
+				{name: "this ETag", ifRange: etag, code: 206},
+				{name: "this time", ifRange: modified, code: 206},
+				{name: "another ETag", ifRange: `"0123456789abcdef"`, code: 200},
+				{name: "a weak ETag", ifRange: "W/" + etag, code: 200},
+				{name: "another time", ifRange: "Mon, 02 Jan 2006 15:04:05 GMT", code: 200},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					resp, body := get(t, base, http.MethodGet, "/sites/home/default/2026-11-27/video.mp4",
+						http.Header{"Range": {"bytes=0-9"}, "If-Range": {tc.ifRange}})
+					want := data[:10]
+					if tc.code == 200 {
+						want = data
+					}
+					if resp.StatusCode != tc.code || !bytes.Equal(body, want) {
+						t.Errorf("If-Range %s: %d with %d bytes, want %d with %d", tc.ifRange, resp.StatusCode, len(body), tc.code, len(want))
+					}
+				})
+			}
+		})
 		t.Run("HEAD", func(t *testing.T) {
 			resp, body := get(t, base, http.MethodHead, "/sites/home/default/2026-11-27/video.mp4", nil)
 			if resp.StatusCode != 200 || resp.Header.Get("Content-Length") != strconv.Itoa(n) || len(body) != 0 {
