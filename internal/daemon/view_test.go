@@ -173,6 +173,12 @@ func TestView(t *testing.T) {
 			}
 		})
 	}
+	t.Run("check-config", func(t *testing.T) {
+		out, err := exec.Command(filepath.Join(bin, "cctvd"), "--view", "s3://"+srv.Bucket+"/cctv", "--config", cfgFile, "--check-config").CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "view    s3://"+srv.Bucket+"/cctv: read-only, 1 sites") {
+			t.Errorf("cctvd --view --check-config: %v\n%s", err, out)
+		}
+	})
 	if after := objects(t, srv); !slices.Equal(before, after) {
 		t.Errorf("the viewer changed the bucket: before %q, after %q", before, after)
 	}

@@ -165,3 +165,39 @@ func TestListingFails(t *testing.T) {
 		t.Errorf("%d listings, want 3", n)
 	}
 }
+
+// TestSiteNames: a site's URL name is its folder below the viewer's
+// prefix, "-" for a site at the prefix itself (a viewer of one site).
+func TestSiteNames(t *testing.T) {
+	l := bigListing(1, 1, 1)
+	l.Sites[0].Prefix = "cctv" // the viewer's own prefix
+	more := bigListing(2, 1, 1)
+	more.Sites[0].Prefix = "cctv/a b/c"
+	more.Sites[1].Prefix = "elsewhere" // not below the prefix: never listed, never shown
+	l.Sites = append(l.Sites, more.Sites...)
+	v := New(Config{Bucket: &fakeBucket{listing: l}, Now: fakeclock.New(listedAt).Now}, testLog(t))
+	t.Cleanup(v.Close)
+	srv := httptest.NewServer(v)
+	t.Cleanup(srv.Close)
+	_, index := get(t, srv.URL, http.MethodGet, "/", nil)
+	for _, tc := range []struct {
+		name, path, link string
+		code             int
+	}{
+		{name: "at the prefix", path: "/sites/-/cam000/2025-11-29/", link: `href="sites/-/cam000/2025-11-29/"`, code: 200},
+		{name: "escaped, two folders", path: "/sites/a%20b/c/cam000/2025-11-29/", link: `href="sites/a%20b/c/cam000/2025-11-29/"`, code: 200},
+		{name: "outside the prefix", path: "/sites/elsewhere/cam000/2025-11-29/", code: 404},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if resp, body := get(t, srv.URL, http.MethodGet, tc.path, nil); resp.StatusCode != tc.code {
+				t.Errorf("GET %s: %d %s, want %d", tc.path, resp.StatusCode, body, tc.code)
+			}
+			if tc.link != "" && !strings.Contains(string(index), tc.link) {
+				t.Errorf("index lacks %s", tc.link)
+			}
+		})
+	}
+	if strings.Contains(string(index), "elsewhere") {
+		t.Error("index shows a site outside the prefix")
+	}
+}
