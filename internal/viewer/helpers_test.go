@@ -124,6 +124,22 @@ type fixture struct {
 	north *offsite.Bucket
 }
 
+// made is the folder of the files makeFiles makes, once for every test
+// of the package: they only read them.
+var made struct {
+	once sync.Once
+	dir  string
+	ok   bool
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if made.dir != "" {
+		os.RemoveAll(made.dir)
+	}
+	os.Exit(code)
+}
+
 var listedAt = time.Date(2026, 11, 29, 9, 30, 0, 153192286, time.UTC)
 
 func newFixture(t *testing.T) *fixture {
@@ -131,8 +147,20 @@ func newFixture(t *testing.T) *fixture {
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
 		t.Fatal("ffmpeg not found")
 	}
-	f := &fixture{srv: offsitetest.Start(t), dir: t.TempDir(), files: map[string][]byte{}}
-	f.makeFiles(t)
+	f := &fixture{srv: offsitetest.Start(t), files: map[string][]byte{}}
+	made.once.Do(func() {
+		dir, err := os.MkdirTemp("", "cctvd-viewer-files-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		made.dir, f.dir = dir, dir
+		f.makeFiles(t)
+		made.ok = true
+	})
+	if !made.ok {
+		t.Fatal("the test files were not made (see the first test that failed)")
+	}
+	f.dir = made.dir
 	f.home = f.open(t, "cctv/home", stateRoot(t))
 	f.north = f.open(t, "cctv/shops/north", stateRoot(t))
 	written := time.Date(2026, 11, 29, 8, 0, 0, 153192286, time.UTC)
@@ -215,7 +243,7 @@ func stateRoot(t *testing.T) *os.Root {
 }
 
 // makeFiles films two 10-second segments with ffmpeg and makes a day's
-// files of them: video.mp4 and video-2.mp4, a checksum file of the first,
+// files of them: video.mp4 and video-2.mp4 (H.265, as archives are), a checksum file of the first,
 // a summary and an index with runs.
 func (f *fixture) makeFiles(t *testing.T) {
 	t.Helper()
@@ -224,9 +252,11 @@ func (f *fixture) makeFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// As the archiver writes them: H.265 tagged hvc1, index at the front.
 	for i, name := range []string{"video.mp4", "video-2.mp4"} {
 		out, err := exec.Command("ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-i", filepath.Join(f.dir, segs[i]),
-			"-c", "copy", "-movflags", "+faststart", filepath.Join(f.dir, name)).CombinedOutput()
+			"-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error", "-tag:v", "hvc1",
+			"-movflags", "+faststart", filepath.Join(f.dir, name)).CombinedOutput()
 		if err != nil {
 			t.Fatalf("ffmpeg: %v: %s", err, out)
 		}

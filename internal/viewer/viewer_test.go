@@ -185,8 +185,8 @@ func TestViewer(t *testing.T) {
 		if err != nil {
 			t.Fatalf("ffprobe: %v: %s", err, out)
 		}
-		if !strings.Contains(string(out), "codec_name=h264") || !strings.Contains(string(out), "duration=10.") && !strings.Contains(string(out), "duration=9.9") {
-			t.Errorf("ffprobe through the viewer: %s; want h264, about 10 s", out)
+		if !strings.Contains(string(out), "codec_name=hevc") || !strings.Contains(string(out), "duration=10.") && !strings.Contains(string(out), "duration=9.9") {
+			t.Errorf("ffprobe through the viewer: %s; want hevc, about 10 s", out)
 		}
 	})
 
