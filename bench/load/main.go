@@ -267,7 +267,7 @@ func run(ctx context.Context, args []string) error {
 	if scr != nil {
 		fmt.Println(scr.report(res.elapsed))
 	}
-	res.serverErrors, res.serverErr = server5xx(ctx, hc, base)
+	res.serverErrors, res.serverErrorLines, res.serverErr = server5xx(ctx, hc, base)
 	if err := arc.cancel(ctx); err != nil {
 		fmt.Fprintf(os.Stderr, "load: %v\n", err)
 	}
@@ -335,21 +335,22 @@ func waitScanned(ctx context.Context, hc *http.Client, base *url.URL, d days, n 
 // result is what the window measured.
 type result struct {
 	tally
-	elapsed       time.Duration
-	cpu           cpuSample
-	archiveStart  progress
-	archiveEnd    progress
-	archiveEnded  bool
-	archiveHow    string
-	archiveFailed error
-	statusErr     error
-	delivered     int
-	cameraErr     error
-	serverErrors  int
-	serverErr     error
-	logged        []string
-	stopErr       error
-	exports       *exports // nil without -exports
+	elapsed          time.Duration
+	cpu              cpuSample
+	archiveStart     progress
+	archiveEnd       progress
+	archiveEnded     bool
+	archiveHow       string
+	archiveFailed    error
+	statusErr        error
+	delivered        int
+	cameraErr        error
+	serverErrors     int
+	serverErrorLines []string
+	serverErr        error
+	logged           []string
+	stopErr          error
+	exports          *exports // nil without -exports
 }
 
 // bench is a run, set up.
