@@ -35,9 +35,11 @@ var (
 	ErrNoFootage = errors.New("no footage in the range")
 	// ErrBusy: as many exports as allowed run already (HTTP 429).
 	ErrBusy = errors.New("too many exports at once")
-	// ErrArchived: the range touches a day that has an archive, which
-	// exports do not read yet (HTTP 501). Refused rather than exported
-	// without it: the archived footage would pass for a gap.
+	// ErrArchived: the range touches an archive that exports cannot read
+	// yet (HTTP 501): one written before the archiver recorded where its
+	// footage is, or one whose footage lies inside another source's (a
+	// late archive filling a gap of an earlier one). Refused rather than
+	// exported without it: the archived footage would pass for a gap.
 	ErrArchived = errors.New("exports from archived days are not supported yet")
 )
 

@@ -144,6 +144,12 @@ func TestExport(t *testing.T) {
 		start, end time.Time
 		gaps       int
 		restarts   int
+		// At a DST change: the zone, the range as RFC 3339 (instead of
+		// start and end), and the first and last frame the manifest must name.
+		zone        *time.Location
+		rfc3339     [2]string
+		first, last string
+		frames      int
 	}{
 		{name: "inside one segment, off keyframe", runs: []run{{date: "2026-11-20", start: t0, segments: 3, first: 1}},
 			start: t0.Add(3370 * time.Millisecond), end: t0.Add(7 * time.Second)},
@@ -165,6 +171,16 @@ func TestExport(t *testing.T) {
 			start: late.Add(12 * time.Second), end: late.Add(45 * time.Second), restarts: 1},
 		{name: "range wider than the footage", runs: []run{{date: "2026-11-20", start: t0, segments: 2, first: 1}},
 			start: t0.Add(-time.Minute), end: t0.Add(time.Hour), gaps: 2},
+		// 02:00-03:00 passes twice: CEST, then CET.
+		{name: "at the autumn DST change", zone: berlinLoc,
+			runs:    []run{{date: "2026-10-25", start: time.Date(2026, 10, 25, 0, 59, 40, 0, time.UTC).Add(frac), segments: 4, first: 1}},
+			rfc3339: [2]string{"2026-10-25T02:59:45.5+02:00", "2026-10-25T02:00:12.25+01:00"},
+			first:   "2026-10-25T02:59:45.513192286+02:00", last: "2026-10-25T02:00:12.233192286+01:00", frames: 669},
+		// 02:00-03:00 does not exist: CET, then CEST.
+		{name: "at the spring DST change", zone: berlinLoc,
+			runs:    []run{{date: "2026-03-29", start: time.Date(2026, 3, 29, 0, 59, 50, 0, time.UTC).Add(frac), segments: 2, first: 1}},
+			rfc3339: [2]string{"2026-03-29T01:59:55+01:00", "2026-03-29T03:00:05+02:00"},
+			first:   "2026-03-29T01:59:55.033192286+01:00", last: "2026-03-29T03:00:04.993192286+02:00", frames: 250},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -172,8 +188,17 @@ func TestExport(t *testing.T) {
 			root := filepath.Join(dir, "root")
 			record(t, root, tc.runs)
 			days := planRoot(t, root)
+			zone := loc
+			if tc.zone != nil {
+				zone = tc.zone
+				r, err := ParseRange(tc.rfc3339[0], tc.rfc3339[1], zone, DefaultMax)
+				if err != nil {
+					t.Fatal(err)
+				}
+				tc.start, tc.end = r.Start, r.End
+			}
 			ex, err := New(Config{Camera: "front", Root: root, Dir: filepath.Join(dir, "state", "export"), Days: days,
-				Location: loc, Version: "test", Now: func() time.Time { return t0.Add(72 * time.Hour) }}, slog.New(slog.DiscardHandler))
+				Location: zone, Version: "test", Now: func() time.Time { return t0.Add(72 * time.Hour) }}, slog.New(slog.DiscardHandler))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -197,6 +222,19 @@ func TestExport(t *testing.T) {
 			}
 			if len(m.Gaps) != tc.gaps || len(m.Restarts) != tc.restarts {
 				t.Errorf("gaps %+v, restarts %v, want %d and %d", m.Gaps, m.Restarts, tc.gaps, tc.restarts)
+			}
+			if tc.first != "" {
+				// As the manifest file says them: the wall clock with its offset.
+				var back struct {
+					First string `json:"first_frame"`
+					Last  string `json:"last_frame"`
+				}
+				if b, err := m.JSON(); err != nil || json.Unmarshal(b, &back) != nil {
+					t.Fatal(err)
+				}
+				if back.First != tc.first || back.Last != tc.last || m.Frames != tc.frames {
+					t.Errorf("manifest: %d frames from %s to %s, want %d from %s to %s", m.Frames, back.First, back.Last, tc.frames, tc.first, tc.last)
+				}
 			}
 			checkClip(t, clip, len(want), m)
 		})
@@ -431,7 +469,9 @@ func TestExportArchive(t *testing.T) {
 			checkClip(t, clip, len(want), m)
 		})
 	}
-	t.Run("across an archive and segments", func(t *testing.T) {
+	// The catalog leaves out segments an archive holds; were they shown
+	// with it, the clip could not hold both in order.
+	t.Run("an archive and segments of the same footage refused", func(t *testing.T) {
 		v := *after.views[d]
 		v.Plan = before.views[d].Plan
 		mixed := &fakeDays{views: map[day.Date]*catalog.DayView{d: &v}}
@@ -440,8 +480,8 @@ func TestExportArchive(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer ex2.Close()
-		if _, err := ex2.Export(context.Background(), Range{t0, t0.Add(time.Minute)}, nil); !errors.Is(err, ErrArchived) {
-			t.Errorf("err %v, want ErrArchived", err)
+		if _, err := ex2.Export(context.Background(), Range{t0, t0.Add(time.Minute)}, nil); !errors.Is(err, ErrArchived) || !strings.Contains(err.Error(), "overlap") {
+			t.Errorf("err %v, want ErrArchived naming the overlap", err)
 		}
 	})
 }
