@@ -6,7 +6,10 @@
 // the same length, and the mp4's edit list starts playback at the first
 // frame of the range although the file begins at the keyframe before it,
 // which a decoder needs. Beside the mp4 come its .sha512sum and a JSON
-// manifest naming every source file with its size and SHA-512.
+// manifest naming every source file with its size and SHA-512. A range
+// across archives, or archives and H.264 segments, is one H.265 clip: the
+// archives' frames copied, the segments' encoded with the archiver's
+// settings (join.go).
 //
 //	range ─► days' plans ─► segments (wall clock → timeline) ─► ts.ConcatRange ─► ffmpeg -c copy ─► mp4
 //	                                                          └► SHA-512 of each source as it is read
