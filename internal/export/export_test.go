@@ -580,6 +580,8 @@ func TestExportJoined(t *testing.T) {
 			start: late.Add(12 * time.Second), end: late.Add(45 * time.Second), sources: 2},
 		{name: "across an archived day and segments", runs: overMidnight, archive: []day.Date{d20},
 			start: late.Add(12*time.Second + 370*time.Millisecond), end: late.Add(45 * time.Second), reencoded: 2, sources: 3},
+		{name: "across segments and an archived day after them", runs: overMidnight[1:], archive: []day.Date{d21}, later: overMidnight[:1],
+			start: late.Add(12*time.Second + 370*time.Millisecond), end: late.Add(45 * time.Second), reencoded: 2, sources: 3},
 		{name: "across an archive and late segments of its day, over a gap", runs: []run{{date: "2026-11-20", start: t0, segments: 3, first: 1}},
 			archive: []day.Date{d20}, later: []run{{date: "2026-11-20", start: t0.Add(time.Minute), segments: 2, first: 4}},
 			start: t0.Add(15 * time.Second), end: t0.Add(75 * time.Second), reencoded: 2, gaps: 1, sources: 3},

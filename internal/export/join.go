@@ -188,7 +188,7 @@ func (e *Exporter) runJoined(ctx context.Context, r Range, arcs []archivePlan, p
 	var stats ts.CutStats // of the whole clip
 	x0 := &parts[0]
 	if x0.arc == nil {
-		sub := &exportPlan{r: r, pieces: x0.seg, from: p.from, to: x0.seg[len(x0.seg)-1].outEnd()}
+		sub := &exportPlan{r: r, pieces: x0.seg, from: p.from, to: min(p.to, x0.seg[len(x0.seg)-1].outEnd())}
 		before := sub.pieces[0].seg.Shift
 		st, err := e.locate(ctx, sub)
 		if err != nil {
@@ -415,12 +415,15 @@ func (e *Exporter) encodeSegments(ctx context.Context, x *part, first bool, p *e
 		pr, pw := io.Pipe()
 		var st ts.CutStats
 		var werr error
+		wrote := make(chan struct{})
 		go func() {
+			defer close(wrote)
 			st, werr = ts.ConcatRange(ctx, pw, open, segs, from, to)
 			pw.CloseWithError(werr)
 		}()
 		res, err := encode.EncodeChunk(ctx, e.cfg.Encode, pr, path, nil)
-		pr.CloseWithError(errors.New("encoder stopped"))
+		pr.CloseWithError(errors.New("encoder stopped")) // a writer still under way stops
+		<-wrote
 		switch {
 		case werr != nil && !errors.Is(werr, ts.ErrNoFrames):
 			return nil, fmt.Errorf("export: read footage: %w", werr)
