@@ -623,12 +623,24 @@ func TestExportJoined(t *testing.T) {
 			}
 			defer ex.Close()
 			var last Progress
-			clip, err := ex.Export(context.Background(), Range{tc.start, tc.end}, func(p Progress) { last = p })
+			held := map[day.Date]bool{}
+			clip, err := ex.Export(context.Background(), Range{tc.start, tc.end}, func(p Progress) {
+				last = p
+				for d := range days.views {
+					held[d] = held[d] || ex.Pool().InUse("front", d)
+				}
+			})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer clip.Remove()
 			m := clip.Manifest
+			// While segments are read, retention must leave every source's day alone.
+			for _, s := range m.Sources {
+				if d, _ := day.Parse(s.Path[:10]); tc.reencoded > 0 && !held[d] {
+					t.Errorf("%s's day was not held while the export ran", s.Path)
+				}
+			}
 			// H.265's reordered frames may carry the clip a few frames past the end.
 			if over := m.LastFrame.Sub(tc.end); over > 200*time.Millisecond {
 				t.Errorf("the clip ends %v after the range", over)
