@@ -164,60 +164,9 @@ func (e *Exporter) runJoined(ctx context.Context, r Range, arcs []archivePlan, p
 	if err != nil {
 		return err
 	}
-	// Lay the parts on one timeline, none before the end of the one before.
-	var end int64
-	var endWall time.Time
-	for i := range parts {
-		x := &parts[i]
-		if x.arc == nil {
-			end, endWall = layout(x.seg, r, end, endWall)
-			continue
-		}
-		at := origin + toTicks(x.wallStart.Sub(r.Start))
-		if at < end {
-			at = end
-			x.push = endWall.Sub(x.wallStart)
-			x.wallStart, x.wallEnd = x.wallStart.Add(x.push), x.wallEnd.Add(x.push)
-		}
-		x.shift = at - fileTicks(x.first)
-		end, endWall = x.endTick(), x.wallEnd
-	}
-	// Move the timeline so that the first frame shown is at a whole
-	// second past the keyframe before it (see locate).
-	var d int64
-	var stats ts.CutStats // of the whole clip
-	x0 := &parts[0]
-	if x0.arc == nil {
-		sub := &exportPlan{r: r, pieces: x0.seg, from: p.from, to: min(p.to, x0.seg[len(x0.seg)-1].outEnd())}
-		before := sub.pieces[0].seg.Shift
-		st, err := e.locate(ctx, sub)
-		if err != nil {
-			return err
-		}
-		d = sub.pieces[0].seg.Shift - before
-		stats.FirstPTS, stats.KeyPTS = st.FirstPTS, st.KeyPTS
-	} else {
-		key := x0.firstTick()
-		for _, q := range x0.ps[x0.k : x0.k+x0.n] {
-			key = min(key, x0.shift+fileTicks(q.pts))
-		}
-		at := ((x0.firstTick()-key)/ts.Clock + 10) * ts.Clock
-		d = at - x0.firstTick()
-		stats.FirstPTS, stats.KeyPTS = at, key+d
-	}
-	for i := range parts {
-		x := &parts[i]
-		switch {
-		case x.arc != nil:
-			x.shift += d
-		case i > 0:
-			for j := range x.seg {
-				x.seg[j].seg.Shift += d
-			}
-		}
-	}
-	if p != nil {
-		p.from, p.to = stats.FirstPTS, p.to+d
+	stats, err := e.layParts(ctx, r, parts, p)
+	if err != nil {
+		return err
 	}
 	// Each part to an H.265 MPEG-TS file on the clip's timeline.
 	sums := &sourceSums{byPath: map[string]*sourceSum{}}
@@ -316,6 +265,70 @@ func (e *Exporter) runJoined(ctx context.Context, r Range, arcs []archivePlan, p
 		return err
 	}
 	return e.finish(c, m)
+}
+
+// layParts lays the parts on the clip's timeline, each where its
+// wall-clock time puts it but none before the end of the one before, and
+// moves the timeline so that the first frame shown is at a whole second
+// past the keyframe before it (see locate). It returns where the first
+// frame and its keyframe are.
+func (e *Exporter) layParts(ctx context.Context, r Range, parts []part, p *exportPlan) (ts.CutStats, error) {
+	// Lay the parts on one timeline, none before the end of the one before.
+	var end int64
+	var endWall time.Time
+	for i := range parts {
+		x := &parts[i]
+		if x.arc == nil {
+			end, endWall = layout(x.seg, r, end, endWall)
+			continue
+		}
+		at := origin + toTicks(x.wallStart.Sub(r.Start))
+		if at < end {
+			at = end
+			x.push = max(endWall.Sub(x.wallStart), 0) // not earlier: a tick's rounding
+			x.wallStart, x.wallEnd = x.wallStart.Add(x.push), x.wallEnd.Add(x.push)
+		}
+		x.shift = at - fileTicks(x.first)
+		end, endWall = x.endTick(), x.wallEnd
+	}
+	// Move the timeline so that the first frame shown is at a whole
+	// second past the keyframe before it (see locate).
+	var d int64
+	var stats ts.CutStats // of the whole clip
+	x0 := &parts[0]
+	if x0.arc == nil {
+		sub := &exportPlan{r: r, pieces: x0.seg, from: p.from, to: min(p.to, x0.seg[len(x0.seg)-1].outEnd())}
+		before := sub.pieces[0].seg.Shift
+		st, err := e.locate(ctx, sub)
+		if err != nil {
+			return ts.CutStats{}, err
+		}
+		d = sub.pieces[0].seg.Shift - before
+		stats.FirstPTS, stats.KeyPTS = st.FirstPTS, st.KeyPTS
+	} else {
+		key := x0.firstTick()
+		for _, q := range x0.ps[x0.k : x0.k+x0.n] {
+			key = min(key, x0.shift+fileTicks(q.pts))
+		}
+		at := ((x0.firstTick()-key)/ts.Clock + 10) * ts.Clock
+		d = at - x0.firstTick()
+		stats.FirstPTS, stats.KeyPTS = at, key+d
+	}
+	for i := range parts {
+		x := &parts[i]
+		switch {
+		case x.arc != nil:
+			x.shift += d
+		case i > 0:
+			for j := range x.seg {
+				x.seg[j].seg.Shift += d
+			}
+		}
+	}
+	if p != nil {
+		p.from, p.to = stats.FirstPTS, p.to+d
+	}
+	return stats, nil
 }
 
 // checkSpan verifies that the clip's last frame is shown where the

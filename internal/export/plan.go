@@ -163,8 +163,8 @@ func layout(pieces []piece, r Range, end int64, endWall time.Time) (int64, time.
 			if at < end {
 				at = end
 				if !endWall.IsZero() {
-					push = endWall.Sub(p.seg.Start)
-					p.seg.Start = endWall
+					push = max(endWall.Sub(p.seg.Start), 0) // not earlier: a tick's rounding
+					p.seg.Start = p.seg.Start.Add(push)
 				}
 			}
 			p.seg.Shift = at - p.seg.Report.FirstDTS
