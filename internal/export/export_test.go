@@ -1,6 +1,7 @@
 package export
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -657,6 +658,15 @@ func TestExportJoined(t *testing.T) {
 				if s.Kind == "archive" && !s.ChecksumVerified {
 					t.Errorf("source %+v: checksum not verified", s)
 				}
+			}
+			// One H.265 file that plays everywhere: tagged hvc1, its index first.
+			tag, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=codec_name,codec_tag_string",
+				"-of", "csv=p=0", clip.MP4).Output()
+			if err != nil || strings.TrimSpace(string(tag)) != "hevc,hvc1" {
+				t.Errorf("ffprobe codec: %q %v, want hevc,hvc1", tag, err)
+			}
+			if b, err := os.ReadFile(clip.MP4); err != nil || bytes.Index(b, []byte("moov")) > bytes.Index(b, []byte("mdat")) {
+				t.Errorf("moov after mdat: not faststart (%v)", err)
 			}
 			if tc.reencoded > 0 && (last.Done != last.Total || last.Total == 0) {
 				t.Errorf("progress ended at %+v", last)

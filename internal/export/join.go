@@ -230,8 +230,11 @@ func (e *Exporter) runJoined(ctx context.Context, r Range, arcs []archivePlan, p
 				files = append(files, ts.Segment{Name: ch.path, Report: rep, Shift: -toTicks(encode.ChunkOffset)})
 			}
 			for _, q := range x.seg {
-				reencoded = append(reencoded, Reencoded{Path: q.path(), From: q.seg.Report.Codec, To: "hevc", Encoder: encoderName(e.cfg.Encode),
-					Why: "the range also holds H.265 archives: one H.265 stream plays everywhere"})
+				why := "the range also holds H.265 archives: one H.265 stream plays everywhere"
+				if q.seg.Report.Codec == "hevc" {
+					why = "joined to H.265 archives: encoded as they are, so that the clip's stream has one set of parameters"
+				}
+				reencoded = append(reencoded, Reencoded{Path: q.path(), From: q.seg.Report.Codec, To: "hevc", Encoder: encoderName(e.cfg.Encode), Why: why})
 			}
 			continue
 		}
