@@ -20,6 +20,11 @@ if [ "${CCTVD_DEPS:-}" = package ]; then   # scripts/package-check.sh
   command -v curl >/dev/null || need+=(curl)
   command -v adduser >/dev/null || need+=(adduser)
 fi
+if [ "${CCTVD_DEPS:-}" = test ] && command -v go >/dev/null; then
+  # internal/offsite's tests run a real S3 server; GOPATH/bin is cached by CI.
+  gw="$(go env GOPATH)/bin/versitygw"
+  [ -x "$gw" ] || go install github.com/versity/versitygw/cmd/versitygw@v1.8.0
+fi
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"

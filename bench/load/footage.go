@@ -23,6 +23,11 @@ import (
 // day of it lasts the window.
 var profile = footage.Profile{Width: 640, Height: 360, FPS: 25}
 
+// sourceStart is when the cached footage was filmed, by its segments'
+// mtimes: a past morning. It dates the footage in PROGRAM-DATE-TIME, which
+// the bench does not check, and in exports (-exports).
+var sourceStart = time.Date(2026, 1, 1, 8, 0, 0, 0, time.Local)
+
 // cache is the footage made once and kept between runs: one camera run of
 // segments, and an archived day's video.mp4 with its checksum.
 type cache struct {
@@ -74,10 +79,7 @@ func filmSource(ctx context.Context, src string, n int) error {
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
 		return fmt.Errorf("footage cache: %w", err)
 	}
-	// The segments' mtimes are a past morning: they only date the footage
-	// in PROGRAM-DATE-TIME, which the bench does not check.
-	start := time.Date(2026, 1, 1, 8, 0, 0, 0, time.Local)
-	if _, err := footage.Record(ctx, footage.Run{Dir: tmp, Profile: profile, Segments: n, First: 1, Start: start}); err != nil {
+	if _, err := footage.Record(ctx, footage.Run{Dir: tmp, Profile: profile, Segments: n, First: 1, Start: sourceStart}); err != nil {
 		return fmt.Errorf("footage cache: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(tmp, ".complete"), []byte(strconv.Itoa(n)+"\n"), 0o644); err != nil {

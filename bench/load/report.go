@@ -148,6 +148,10 @@ func (r *result) report(w io.Writer, cfg config, logPath string) error {
 	if r.stopErr != nil {
 		fmt.Fprintf(w, "shutdown: %v\n", r.stopErr)
 	}
+	if r.exports != nil {
+		r.exports.report(w, r.elapsed)
+		errs += r.exports.errs
+	}
 
 	p99 := quantile(r.lat[playlistReq], 0.99)
 	met := "met"

@@ -71,6 +71,8 @@ type Config struct {
 	// file's [cameras.NAME] tables. A camera needs none to be served.
 	Cameras map[string]CameraConfig
 
+	viewConfig // view mode: view.go
+
 	ConfigFile  string
 	PrintConfig bool
 	CheckConfig bool
@@ -113,6 +115,7 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.MaxAge, "max-age", "off", "archived days older than this (365d) are deleted; off: never")
 
 	c.scrubFlags(fs)
+	c.viewFlags(fs)
 
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
@@ -148,6 +151,9 @@ func ParseFlags(args []string, stderr io.Writer) (Config, error) {
 
 // fill checks values and derives the defaults that depend on others.
 func (c *Config) fill() error {
+	if c.View != "" {
+		return c.fillView()
+	}
 	if c.Root == "" {
 		return fmt.Errorf("no footage root: pass --root DIR")
 	}
@@ -214,8 +220,8 @@ func (c *Config) applyFile(fs *flag.FlagSet, path string) error {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if k == "cameras" {
-			continue // tables, not a flag: read below
+		if k == "cameras" || k == "offsite" {
+			continue // tables, not a flag: read below (offsite: by the mode that needs it)
 		}
 		if onlyFlags[k] || fs.Lookup(k) == nil {
 			return fmt.Errorf("config %s: unknown key %q", path, k)

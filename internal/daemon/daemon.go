@@ -32,6 +32,9 @@ import (
 func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	errlog := logring.New(log.Handler(), 20)
 	log = slog.New(errlog)
+	if cfg.View != "" {
+		return runView(ctx, cfg, log)
+	}
 	if cfg.Demo {
 		if err := fillDemo(ctx, cfg, log); err != nil {
 			return err
