@@ -115,7 +115,7 @@ func (c *components) fillStack(s *stack, cc CameraConfig) error {
 		return err
 	}
 	s.th, s.closers = th, append(s.closers, th.Close)
-	exp, err := c.newExporter(s, root, state)
+	exp, err := c.newExporter(s, root, state, settings)
 	if err != nil {
 		return err
 	}
