@@ -5,6 +5,7 @@
 //	GET  /, /index.php                  the index page: every day, newest first
 //	GET  /playlist.m3u8, /playlist.php  a day's playlist (date=YYYY-MM-DD, live=1); also /playlist
 //	GET  /YYYY-MM-DD/NAME               a segment (*.ts), video.mp4, video-N.mp4 or their .sha512sum
+//	                                    (from the off-site bucket when only it holds them; Config.Offsite)
 //	PUT  /YYYY-MM-DD/NAME.ts            a camera's upload (Bearer token; off without a token file)
 //	GET  /healthz                       "ok"
 //	GET  /static/NAME                   the pages' scripts (embedded: hls.js, player.js, overview.js)
@@ -131,6 +132,11 @@ type Config struct {
 	Operator func(r *http.Request) (who string, ok bool)
 	// Actions hold, release, convert and cancel a day for an operator.
 	Actions Actions
+	// Offsite is the off-site copy of the camera's archives: each
+	// archived day shows whether it is verified there, and a day whose
+	// local archives retention deleted is listed, played and downloaded
+	// from the bucket. nil: no off-site copies.
+	Offsite Offsite
 }
 
 // Retention is what the pages show of retention: holds and a blocked disk.

@@ -1,0 +1,159 @@
+// Package offsitetest runs a real S3 server (versitygw) for other packages' tests of off-site copies.
+package offsitetest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// The server's key and bucket.
+const (
+	KeyID  = "cctvdtestkey"
+	Secret = "cctvdTestSecretDoNotLeak42"
+	Bucket = "offsite"
+)
+
+// Server is a versitygw serving a posix folder on 127.0.0.1, with the
+// bucket Bucket in it; it is killed when the test ends.
+type Server struct {
+	// Endpoint is its URL, http://127.0.0.1:PORT (path-style buckets).
+	Endpoint string
+	// Bucket is the bucket made for the test.
+	Bucket string
+	// CredentialsFile holds KeyID and Secret, readable by its owner only.
+	CredentialsFile string
+	// Dir is the folder it serves: Dir/BUCKET/KEY are the objects.
+	Dir string
+
+	t    testing.TB
+	bin  string
+	addr string
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// Start starts a versitygw with a bucket; a test without versitygw fails
+// with the command that installs it (it is skipped under -short).
+func Start(t testing.TB) *Server {
+	t.Helper()
+	s := &Server{t: t, bin: bin(t), Dir: t.TempDir(), Bucket: Bucket}
+	s.CredentialsFile = filepath.Join(t.TempDir(), "s3.cred")
+	if err := os.WriteFile(s.CredentialsFile, []byte("access_key_id = "+KeyID+"\nsecret_access_key = "+Secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for try := 0; ; try++ {
+		s.addr = freeAddr(t)
+		if err := s.start(); err == nil {
+			break
+		} else if try == 4 {
+			t.Fatal(err)
+		}
+	}
+	s.Endpoint = "http://" + s.addr
+	t.Cleanup(s.Kill)
+	if _, err := s.Client().CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(Bucket)}); err != nil {
+		t.Fatalf("create bucket: %v", err)
+	}
+	return s
+}
+
+func bin(t testing.TB) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("versitygw: not under -short")
+	}
+	if p, err := exec.LookPath("versitygw"); err == nil {
+		return p
+	}
+	gopath, err := exec.Command("go", "env", "GOPATH").Output()
+	if err == nil {
+		p := filepath.Join(string(bytes.TrimSpace(gopath)), "bin", "versitygw")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	t.Fatal("versitygw not found: go install github.com/versity/versitygw/cmd/versitygw@v1.8.0 (or CCTVD_DEPS=test scripts/deps.sh)")
+	return ""
+}
+
+func freeAddr(t testing.TB) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// start runs the server and waits until it answers HTTP.
+func (s *Server) start() error {
+	s.cmd = exec.Command(s.bin, "--access", KeyID, "--secret", Secret, "--port", s.addr, "posix", s.Dir)
+	var out bytes.Buffer
+	s.cmd.Stdout, s.cmd.Stderr = &out, &out
+	if err := s.cmd.Start(); err != nil {
+		return err
+	}
+	s.done = make(chan struct{})
+	go func() { s.cmd.Wait(); close(s.done) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		select {
+		case <-s.done:
+			return fmt.Errorf("versitygw exited: %s", out.Bytes())
+		default:
+		}
+		resp, err := http.Get("http://" + s.addr + "/")
+		if err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		if time.Now().After(deadline) {
+			s.Kill()
+			return fmt.Errorf("versitygw did not answer on %s: %v: %s", s.addr, err, out.Bytes())
+		}
+		time.Sleep(10 * time.Millisecond) // polling, not waiting for a guess
+	}
+}
+
+// Kill kills the server, as a crash or a power cut would.
+func (s *Server) Kill() {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	s.cmd.Process.Kill()
+	<-s.done
+	s.cmd = nil
+}
+
+// Restart starts a killed server again on the same address and folder.
+func (s *Server) Restart() {
+	s.t.Helper()
+	s.Kill()
+	if err := s.start(); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// Client is an S3 client of the server, for checks and changes behind
+// cctvd's back.
+func (s *Server) Client() *s3.Client {
+	return s3.New(s3.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String("http://" + s.addr),
+		UsePathStyle: true,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: KeyID, SecretAccessKey: Secret}, nil
+		}),
+	})
+}

@@ -1,0 +1,130 @@
+package offsite
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+	"sync"
+	"time"
+)
+
+// This file is what cctvd needs to serve days whose archives are off-site
+// only (their local copies deleted by retention): the camera's receipts,
+// read again only when a new one is written, and a checked download.
+
+// Receipts are one camera's receipts of verified days. All reads the
+// receipts folder again only when it changed, so that a page asking for
+// every day's off-site state costs one stat.
+type Receipts struct {
+	b      *Bucket
+	camera string
+
+	mu    sync.Mutex
+	stamp time.Time // the folder's modification time when read
+	all   map[string]Receipt
+}
+
+// Receipts returns the receipts of a camera ("" for the default camera).
+func (b *Bucket) Receipts(camera string) *Receipts {
+	return &Receipts{b: b, camera: camera}
+}
+
+// racyWindow is how recent a folder's modification time may be for the
+// folder to be read again anyway: a file system's clock is coarse, so a
+// receipt renamed in within the same tick as the last read would not
+// change the time.
+const racyWindow = 2 * time.Second
+
+// All returns the verified receipts by date (YYYY-MM-DD). The map is
+// shared: the caller must not change it.
+func (r *Receipts) All() map[string]Receipt {
+	if r.b.state == nil {
+		return nil
+	}
+	dir := path.Join("receipts", camDir(r.camera))
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fi, err := r.b.state.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		r.all, r.stamp = nil, time.Time{}
+		return nil
+	}
+	if err != nil {
+		r.b.log.Warn("off-site receipts unreadable", "camera", camDir(r.camera), "err", err)
+		return r.all
+	}
+	if r.all != nil && fi.ModTime().Equal(r.stamp) && time.Since(r.stamp) > racyWindow {
+		return r.all
+	}
+	f, err := r.b.state.Open(dir)
+	if err != nil {
+		r.b.log.Warn("off-site receipts unreadable", "camera", camDir(r.camera), "err", err)
+		return r.all
+	}
+	names, err := f.Readdirnames(-1)
+	f.Close()
+	if err != nil {
+		r.b.log.Warn("off-site receipts unreadable", "camera", camDir(r.camera), "err", err)
+		return r.all
+	}
+	all := map[string]Receipt{}
+	for _, n := range names {
+		date, ok := strings.CutSuffix(n, ".json")
+		if !ok || strings.HasPrefix(n, ".") {
+			continue // a temporary file, or not ours
+		}
+		if rc, ok := r.b.Verified(r.camera, date); ok {
+			all[date] = rc
+		}
+	}
+	r.all, r.stamp = all, fi.ModTime()
+	return all
+}
+
+// Object is the receipt's record of a file of a verified day.
+func (rc Receipt) Object(name string) (Object, bool) {
+	for _, o := range rc.Objects {
+		if o.Name == name {
+			return o, true
+		}
+	}
+	return Object{}, false
+}
+
+// Fetch copies a file of a verified day from the bucket into w and checks
+// it on the way against the receipt: the size, and the whole file's
+// SHA-256 the upload read from the local file. It returns the object as
+// the receipt records it. An error wraps ErrNotFound when the day is not
+// verified or the receipt has no such file, ErrMismatch when the bytes are
+// not those that were uploaded.
+func (b *Bucket) Fetch(ctx context.Context, camera, date, name string, w io.Writer) (Object, error) {
+	rc, ok := b.Verified(camera, date)
+	if !ok {
+		return Object{}, fmt.Errorf("off-site fetch %s/%s: %w: the day is not verified off-site", camDir(camera), date, ErrNotFound)
+	}
+	o, ok := rc.Object(name)
+	if !ok {
+		return Object{}, fmt.Errorf("off-site fetch %s/%s/%s: %w: not in the day's receipt", camDir(camera), date, name, ErrNotFound)
+	}
+	r, err := b.Get(ctx, o.Key, "")
+	if err != nil {
+		return Object{}, fmt.Errorf("off-site fetch: %w", err)
+	}
+	defer r.Close()
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(w, h), r)
+	if err != nil {
+		return Object{}, fmt.Errorf("off-site fetch %s: %w", o.Key, err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); n != o.Size || o.FileSHA256 != "" && got != o.FileSHA256 {
+		return Object{}, fmt.Errorf("off-site fetch %s: %w: read %d bytes, SHA-256 %s; the receipt has %d bytes, SHA-256 %s",
+			o.Key, ErrMismatch, n, got, o.Size, o.FileSHA256)
+	}
+	return o, nil
+}
