@@ -37,6 +37,10 @@ type Config struct {
 	// the file each stretch of footage is and when it was filmed (the
 	// archiver's index); nil: archived days are not exported.
 	ArchiveRuns func(d day.Date) map[string][]ts.Run
+	// Offsite is the off-site copy of the camera's archives: a range in a
+	// day whose archives are off-site only is cut from a copy fetched from
+	// the bucket. nil: such days have no footage to export.
+	Offsite Offsite
 	// Version is cctvd's version, for the manifest.
 	Version string
 	// Now is the clock; default time.Now.
