@@ -25,7 +25,7 @@ type archivePlan struct {
 	file string
 	// remote: the archive is off-site only (Config.Offsite).
 	remote bool
-	runs []ts.Run
+	runs   []ts.Run
 	// from and to bound the range on the file's timeline.
 	from, to time.Duration
 }

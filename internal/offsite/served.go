@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"path"
 	"strings"
 	"sync"
@@ -28,6 +29,7 @@ type Receipts struct {
 	mu    sync.Mutex
 	stamp time.Time // the folder's modification time when read
 	all   map[string]Receipt
+	gen   uint64 // counts the reads that found a change
 }
 
 // Receipts returns the receipts of a camera ("" for the default camera).
@@ -41,37 +43,41 @@ func (b *Bucket) Receipts(camera string) *Receipts {
 // change the time.
 const racyWindow = 2 * time.Second
 
-// All returns the verified receipts by date (YYYY-MM-DD). The map is
-// shared: the caller must not change it.
-func (r *Receipts) All() map[string]Receipt {
+// All returns the verified receipts by date (YYYY-MM-DD), and a number
+// that changes when they do. The map is shared: the caller must not
+// change it.
+func (r *Receipts) All() (map[string]Receipt, uint64) {
 	if r.b.state == nil {
-		return nil
+		return nil, 0
 	}
 	dir := path.Join("receipts", camDir(r.camera))
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	fi, err := r.b.state.Stat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		r.all, r.stamp = nil, time.Time{}
-		return nil
+		if r.all != nil {
+			r.all, r.stamp = nil, time.Time{}
+			r.gen++
+		}
+		return nil, r.gen
 	}
 	if err != nil {
 		r.b.log.Warn("off-site receipts unreadable", "camera", camDir(r.camera), "err", err)
-		return r.all
+		return r.all, r.gen
 	}
 	if r.all != nil && fi.ModTime().Equal(r.stamp) && time.Since(r.stamp) > racyWindow {
-		return r.all
+		return r.all, r.gen
 	}
 	f, err := r.b.state.Open(dir)
 	if err != nil {
 		r.b.log.Warn("off-site receipts unreadable", "camera", camDir(r.camera), "err", err)
-		return r.all
+		return r.all, r.gen
 	}
 	names, err := f.Readdirnames(-1)
 	f.Close()
 	if err != nil {
 		r.b.log.Warn("off-site receipts unreadable", "camera", camDir(r.camera), "err", err)
-		return r.all
+		return r.all, r.gen
 	}
 	all := map[string]Receipt{}
 	for _, n := range names {
@@ -83,8 +89,11 @@ func (r *Receipts) All() map[string]Receipt {
 			all[date] = rc
 		}
 	}
+	if !maps.EqualFunc(all, r.all, func(a, b Receipt) bool { return a.VerifiedAt.Equal(b.VerifiedAt) && len(a.Objects) == len(b.Objects) }) || r.all == nil {
+		r.gen++
+	}
 	r.all, r.stamp = all, fi.ModTime()
-	return all
+	return all, r.gen
 }
 
 // Object is the receipt's record of a file of a verified day.

@@ -1,0 +1,234 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cctvd/cctvd/internal/archive"
+	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/export"
+	"github.com/cctvd/cctvd/internal/offsite"
+	"github.com/cctvd/cctvd/internal/ts"
+	"github.com/cctvd/cctvd/internal/web"
+)
+
+// offsiteCamera is one camera's off-site copy as its pages (web.Offsite)
+// and exports (export.Offsite) see it: its verified days from the
+// receipts in STATE/offsite, and their files read from the bucket.
+type offsiteCamera struct {
+	b        *offsite.Bucket
+	camera   string // cctvd's name: "" for the default camera
+	receipts *offsite.Receipts
+	local    func(day.Date) map[string][]ts.Run // the archiver's runs
+	log      *slog.Logger
+
+	mu   sync.Mutex
+	gen  uint64 // of the receipts days was made from
+	days map[day.Date]web.OffsiteDay
+	runs map[day.Date]bucketRuns
+}
+
+var (
+	_ web.Offsite    = (*offsiteCamera)(nil)
+	_ export.Offsite = (*offsiteCamera)(nil)
+)
+
+// bucketRuns are a day's runs read from the bucket's copy of its index.
+type bucketRuns struct {
+	verified time.Time // of the receipt they were read for
+	runs     map[string][]ts.Run
+	retry    time.Time // a failed read is tried again from then on
+}
+
+// newOffsiteCamera is camera's off-site copy in b; local are the
+// archiver's runs, which the bucket's stand in for only when they are
+// gone (the state folder lost).
+func newOffsiteCamera(b *offsite.Bucket, camera string, local func(day.Date) map[string][]ts.Run, log *slog.Logger) *offsiteCamera {
+	return &offsiteCamera{b: b, camera: camera, receipts: b.Receipts(camera), local: local, log: log,
+		runs: map[day.Date]bucketRuns{}}
+}
+
+// OffsiteDays are the camera's verified days.
+func (o *offsiteCamera) OffsiteDays() map[day.Date]web.OffsiteDay {
+	all, gen := o.receipts.All()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.days != nil && gen == o.gen {
+		return o.days
+	}
+	days := make(map[day.Date]web.OffsiteDay, len(all))
+	for date, rc := range all {
+		d, err := day.Parse(date)
+		if err != nil {
+			continue
+		}
+		od := web.OffsiteDay{VerifiedAt: rc.VerifiedAt}
+		for _, obj := range rc.Objects {
+			od.Files = append(od.Files, web.OffsiteFile{Name: obj.Name, Size: obj.Size})
+		}
+		days[d] = od
+	}
+	o.days, o.gen = days, gen
+	return days
+}
+
+// receipt is day d's receipt, when it is verified.
+func (o *offsiteCamera) receipt(d day.Date) (offsite.Receipt, bool) {
+	all, _ := o.receipts.All()
+	rc, ok := all[d.String()]
+	return rc, ok
+}
+
+// Get reads a file of a verified day from the bucket, whole or a range.
+func (o *offsiteCamera) Get(ctx context.Context, d day.Date, name, rangeHeader string) (*web.RemoteFile, error) {
+	rc, ok := o.receipt(d)
+	obj, found := rc.Object(name)
+	if !ok || !found {
+		return nil, fmt.Errorf("off-site %s/%s: %w: not in its receipt", d, name, web.ErrRemoteNotFound)
+	}
+	r, err := o.b.Get(ctx, obj.Key, rangeHeader)
+	switch {
+	case errors.Is(err, offsite.ErrRange):
+		return nil, fmt.Errorf("%w: %w", web.ErrRemoteRange, err)
+	case errors.Is(err, offsite.ErrNotFound):
+		return nil, fmt.Errorf("%w: %w", web.ErrRemoteNotFound, err)
+	case err != nil:
+		return nil, err
+	}
+	return &web.RemoteFile{ReadCloser: r, Size: r.Size, ContentRange: r.ContentRange, ETag: r.ETag, LastModified: r.LastModified}, nil
+}
+
+// OffsiteArchives names the archives of day d in the bucket, when its
+// local ones are gone (the exporter asks only then).
+func (o *offsiteCamera) OffsiteArchives(d day.Date) []string {
+	rc, ok := o.receipt(d)
+	if !ok {
+		return nil
+	}
+	var names []string
+	for _, obj := range rc.Objects {
+		if day.IsArchive(obj.Name) {
+			names = append(names, obj.Name)
+		}
+	}
+	slices.SortFunc(names, day.CompareArchives)
+	return names
+}
+
+// Fetch copies a file of a verified day from the bucket into w, checked
+// against its receipt.
+func (o *offsiteCamera) Fetch(ctx context.Context, d day.Date, name string, w io.Writer) (string, error) {
+	obj, err := o.b.Fetch(ctx, o.camera, d.String(), name, w)
+	if err != nil {
+		return "", err
+	}
+	return "s3://" + o.b.Target().Bucket + "/" + obj.Key, nil
+}
+
+// Runs are the archiver's runs of day d's archives; when it has none (its
+// index lost) and the day is verified off-site, those of the index's copy
+// in the bucket, read once.
+func (o *offsiteCamera) Runs(d day.Date) map[string][]ts.Run {
+	if runs := o.local(d); len(runs) > 0 {
+		return runs
+	}
+	rc, ok := o.receipt(d)
+	if !ok {
+		return nil
+	}
+	o.mu.Lock()
+	br, cached := o.runs[d]
+	o.mu.Unlock()
+	if cached && br.verified.Equal(rc.VerifiedAt) && (br.retry.IsZero() || time.Now().Before(br.retry)) {
+		return br.runs
+	}
+	br = bucketRuns{verified: rc.VerifiedAt}
+	var err error
+	br.runs, err = o.bucketRuns(d, rc)
+	if err != nil {
+		o.log.Warn("off-site index copy unreadable: the day has no timeline", "day", d.String(), "err", err)
+		br.retry = time.Now().Add(time.Minute)
+	}
+	o.mu.Lock()
+	o.runs[d] = br
+	o.mu.Unlock()
+	return br.runs
+}
+
+// maxIndexCopy bounds an index read from the bucket: a full day's is
+// about a megabyte.
+const maxIndexCopy = 64 << 20
+
+// bucketRuns reads the runs from the copies of the day's index (or its
+// summary) in the bucket: the receipt's .json files, the summary first.
+func (o *offsiteCamera) bucketRuns(d day.Date, rc offsite.Receipt) (map[string][]ts.Run, error) {
+	var names []string
+	for _, obj := range rc.Objects {
+		if strings.HasSuffix(obj.Name, ".json") && obj.Size <= maxIndexCopy {
+			names = append(names, obj.Name)
+		}
+	}
+	slices.SortStableFunc(names, func(a, b string) int {
+		return boolCmp(!strings.Contains(a, "summary"), !strings.Contains(b, "summary"))
+	})
+	var errs []error
+	for _, name := range names {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		var buf bytes.Buffer
+		_, err := o.b.Fetch(ctx, o.camera, d.String(), name, &buf)
+		cancel()
+		if err == nil {
+			var runs map[string][]ts.Run
+			if runs, err = archive.RunsOf(buf.Bytes()); err == nil && len(runs) > 0 {
+				return runs, nil
+			}
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+		}
+	}
+	return nil, errors.Join(errs...)
+}
+
+func boolCmp(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
+// archiveRuns are the camera's archives' runs: the archiver's, or the
+// bucket's copies' when it has none.
+func (s *stack) archiveRuns() func(day.Date) map[string][]ts.Run {
+	if s.off == nil {
+		return s.arc.Runs
+	}
+	return s.off.Runs
+}
+
+// webOffsite is the camera's off-site copy for its pages; nil without one.
+func (s *stack) webOffsite() web.Offsite {
+	if s.off == nil {
+		return nil // not a typed nil: the pages test for none
+	}
+	return s.off
+}
+
+// exportOffsite is the camera's off-site copy for its exports; nil without one.
+func (s *stack) exportOffsite() export.Offsite {
+	if s.off == nil {
+		return nil
+	}
+	return s.off
+}
