@@ -34,7 +34,7 @@ import (
 // goneDays is the catalog of a camera whose day folders retention deleted.
 type goneDays struct{}
 
-func (goneDays) Days() []*catalog.DayView             { return nil }
+func (goneDays) Days() []*catalog.DayView              { return nil }
 func (goneDays) Day(day.Date) (*catalog.DayView, bool) { return nil, false }
 
 // TestOffsiteServe archives a day, uploads it to a real S3 server
