@@ -37,10 +37,14 @@ func (b *Bucket) newIdleReader(f *os.File) *idleReader {
 }
 
 // read fills p from the file at off.
-func (r *idleReader) read(off int64, p []byte) error {
+func (r *idleReader) read(off int64, p []byte) error { return <-r.start(off, p) }
+
+// start starts filling p from the file at off; the channel tells when it
+// is done. An upload reads the next part while it sends one.
+func (r *idleReader) start(off int64, p []byte) <-chan error {
 	done := make(chan error, 1)
 	r.reqs <- readReq{off: off, p: p, done: done}
-	return <-done
+	return done
 }
 
 // close ends the reader's thread; the file's pages are not wanted in the

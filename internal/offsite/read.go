@@ -142,7 +142,7 @@ func (b *Bucket) PutSite(ctx context.Context, s Site) error {
 			ContentType:       aws.String("application/json"),
 			ChecksumAlgorithm: types.ChecksumAlgorithmSha256,
 			ChecksumSHA256:    aws.String(base64.StdEncoding.EncodeToString(sum[:])),
-		}, payloadHash(sum[:]))
+		}, unsignedPayload)
 		return err
 	})
 }

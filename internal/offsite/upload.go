@@ -14,12 +14,12 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go/middleware"
 )
 
 // LocalFile is a file of a day to upload.
@@ -41,6 +41,12 @@ func (b *Bucket) Upload(ctx context.Context, camera, date string, files []LocalF
 	}
 	if len(files) == 0 {
 		return Receipt{}, fmt.Errorf("off-site upload %s/%s: no files", camDir(camera), date)
+	}
+	if _, err := time.Parse(time.DateOnly, date); err != nil {
+		return Receipt{}, fmt.Errorf("off-site upload: day %q: want YYYY-MM-DD", date)
+	}
+	if strings.ContainsAny(camera, "/\\") || camera == "." || camera == ".." {
+		return Receipt{}, fmt.Errorf("off-site upload: bad camera name %q", camera)
 	}
 	r := Receipt{Camera: camDir(camera), Date: date}
 	for _, lf := range files {
@@ -140,7 +146,7 @@ func (b *Bucket) putSmall(ctx context.Context, key string, rd *idleReader, id id
 			ContentLength:     aws.Int64(id.size),
 			ChecksumAlgorithm: types.ChecksumAlgorithmSha256,
 			ChecksumSHA256:    aws.String(want),
-		}, payloadHash(sum[:]))
+		}, unsignedPayload)
 		if err == nil && aws.ToString(out.ChecksumSHA256) != "" && aws.ToString(out.ChecksumSHA256) != want {
 			return fmt.Errorf("%w: checksum %s, sent %s", ErrMismatch, aws.ToString(out.ChecksumSHA256), want)
 		}
@@ -215,13 +221,19 @@ func (b *Bucket) putMultipart(ctx context.Context, statePath, key string, rd *id
 	full := sha256.New()
 	composite := sha256.New()
 	parts := make([]types.CompletedPart, 0, n)
-	buf := make([]byte, partSize)
+	// Two buffers: the next part is read while one is sent.
+	bufs := [2][]byte{make([]byte, partSize), make([]byte, partSize)}
+	part := func(i int64) []byte { return bufs[i%2][:min(partSize, id.size-i*partSize)] }
+	next := rd.start(0, part(0))
 	var resent, kept int
 	for i := range n {
 		pn := int32(i + 1)
-		p := buf[:min(partSize, id.size-i*partSize)]
-		if err := rd.read(i*partSize, p); err != nil {
+		p := part(i)
+		if err := <-next; err != nil {
 			return Object{}, err
+		}
+		if i+1 < n {
+			next = rd.start((i+1)*partSize, part(i+1))
 		}
 		sum := sha256.Sum256(p)
 		full.Write(p)
@@ -246,7 +258,7 @@ func (b *Bucket) putMultipart(ctx context.Context, statePath, key string, rd *id
 				ContentLength:     aws.Int64(int64(len(p))),
 				ChecksumAlgorithm: types.ChecksumAlgorithmSha256,
 				ChecksumSHA256:    aws.String(want),
-			}, payloadHash(sum[:]))
+			}, unsignedPayload)
 			if err != nil {
 				return err
 			}
@@ -281,6 +293,12 @@ func (b *Bucket) putMultipart(ctx context.Context, statePath, key string, rd *id
 	// A completion whose answer was lost looks like an unknown upload when
 	// sent again: the read back below tells whether it worked.
 	if err != nil && !errors.Is(err, errNoSuchUpload) {
+		if ctx.Err() == nil && !errors.Is(err, ErrUnreachable) && !errors.Is(err, ErrServer) {
+			// Refused (a part the server calls invalid): resuming would
+			// only be refused again, so the next run starts over.
+			b.abort(ctx, st)
+			removeState(b.state, statePath)
+		}
 		return Object{}, err
 	}
 	o := Object{
@@ -393,18 +411,13 @@ func readPart(f *os.File, off int64, p []byte) error {
 	return err
 }
 
-// payloadHash signs a body with the SHA-256 already computed, so that the
-// SDK does not read the body a second time to hash it.
-func payloadHash(sum []byte) func(*s3.Options) {
-	h := hex.EncodeToString(sum)
-	return func(o *s3.Options) {
-		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
-			return st.Finalize.Insert(middleware.FinalizeMiddlewareFunc("cctvdPayloadHash",
-				func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
-					return next.HandleFinalize(v4.SetPayloadHash(ctx, h), in)
-				}), "ComputePayloadHash", middleware.Before)
-		})
-	}
+// unsignedPayload leaves the body out of the request's signature: the
+// SHA-256 in x-amz-checksum-sha256 is signed and the server checks the body
+// against it, so signing the body too would only make the server hash it
+// twice (a quarter of the upload's time against versitygw) and, on plain
+// HTTP, make the SDK read it twice.
+func unsignedPayload(o *s3.Options) {
+	o.APIOptions = append(o.APIOptions, v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware)
 }
 
 func sha256Base64(p []byte) string {

@@ -2,7 +2,9 @@ package offsite
 
 import (
 	"bytes"
+	"os"
 	"testing"
+	"time"
 )
 
 func TestUpload(t *testing.T) {
@@ -67,6 +69,37 @@ func TestUpload(t *testing.T) {
 			}
 			if parts, _ := p.sent(); len(parts) != 0 || p.putCount() != 0 {
 				t.Errorf("second Upload sent parts %v and %d PUTs, want none", parts, p.putCount())
+			}
+		})
+	}
+}
+
+func TestUploadRefuses(t *testing.T) {
+	lf := LocalFile{Name: "video.mp4", Open: func() (*os.File, error) { t.Fatal("opened"); return nil, nil }}
+	for _, tc := range []struct {
+		name   string
+		camera string
+		date   string
+		files  []LocalFile
+		state  bool
+	}{
+		{name: "no state folder", date: "2026-11-27", files: []LocalFile{lf}},
+		{name: "no files", date: "2026-11-27", state: true},
+		{name: "bad day", date: "2026-11-27/..", files: []LocalFile{lf}, state: true},
+		{name: "camera with a slash", camera: "a/b", date: "2026-11-27", files: []LocalFile{lf}, state: true},
+		{name: "camera ..", camera: "..", date: "2026-11-27", files: []LocalFile{lf}, state: true},
+		{name: "file name with a slash", date: "2026-11-27", files: []LocalFile{{Name: "../x", Open: lf.Open}}, state: true},
+		{name: "empty file name", date: "2026-11-27", files: []LocalFile{{Name: "", Open: lf.Open}}, state: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := &Bucket{target: Target{Bucket: testBucket}, log: testLog(t), now: time.Now}
+			if tc.state {
+				b.state = stateRoot(t)
+			}
+			if r, err := b.Upload(t.Context(), tc.camera, tc.date, tc.files); err == nil {
+				t.Fatalf("Upload = %+v, nil error", r)
+			} else {
+				t.Log(err)
 			}
 		})
 	}
