@@ -236,7 +236,7 @@ func (s *Server) serveRemote(w http.ResponseWriter, r *http.Request, fp filePath
 // start answering.
 func (s *Server) getRemote(r *http.Request, fp filePath, rng string) (*RemoteFile, error) {
 	ctx, cancel := context.WithCancelCause(r.Context())
-	t := time.AfterFunc(remoteWait, func() { cancel(errRemoteSlow) })
+	t := time.AfterFunc(s.remoteWait, func() { cancel(errRemoteSlow) })
 	rf, err := s.cfg.Offsite.Get(ctx, fp.date, fp.name, rng)
 	if !t.Stop() && err == nil {
 		// The answer came as the time ran out: its body is cancelled.

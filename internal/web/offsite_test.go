@@ -28,6 +28,7 @@ type fakeOffsite struct {
 	days    map[day.Date]OffsiteDay
 	objects map[string][]byte // DATE/NAME
 	fail    error
+	hang    bool     // Get waits for its context to end, as a hung server does
 	gets    []string // the Range of each Get
 }
 
@@ -37,6 +38,10 @@ func (f *fakeOffsite) Get(ctx context.Context, d day.Date, name, rng string) (*R
 	f.mu.Lock()
 	f.gets = append(f.gets, rng)
 	f.mu.Unlock()
+	if f.hang {
+		<-ctx.Done()
+		return nil, fmt.Errorf("get: %w", ctx.Err())
+	}
 	if f.fail != nil {
 		return nil, f.fail
 	}
@@ -234,6 +239,14 @@ func TestOffsiteFile(t *testing.T) {
 		w := do(s, "GET", "/2026-11-20/video.mp4")
 		if w.Code != 502 || !strings.Contains(w.Body.String(), "off-site only") {
 			t.Errorf("%d %q, want 502 saying why", w.Code, w.Body.String())
+		}
+	})
+	t.Run("bucket hung", func(t *testing.T) {
+		off.hang, s.remoteWait = true, 10*time.Millisecond
+		defer func() { off.hang, s.remoteWait = false, remoteWait }()
+		w := do(s, "GET", "/2026-11-20/video.mp4")
+		if w.Code != 504 || !strings.Contains(w.Body.String(), "did not answer in time") {
+			t.Errorf("%d %q, want 504 saying why", w.Code, w.Body.String())
 		}
 	})
 }

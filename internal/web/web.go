@@ -186,6 +186,9 @@ type Server struct {
 	events    published
 	index     responseCache[struct{}]
 	uploads   sync.Map // "date/name" of uploads under way → struct{}
+	// remoteWait is how long the off-site bucket may take to start
+	// answering (remoteWait; tests shorten it).
+	remoteWait time.Duration
 }
 
 // New makes a Server of the footage the catalog knows.
@@ -208,7 +211,7 @@ func New(cfg Config, log *slog.Logger, cat dayIndex) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, log: log.With("component", "web"), cat: cat}
+	s := &Server{cfg: cfg, log: log.With("component", "web"), cat: cat, remoteWait: remoteWait}
 	for _, f := range []string{cfg.UploadTokenFile, cfg.CameraTokenFile} {
 		if f == "" {
 			continue
