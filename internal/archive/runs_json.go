@@ -3,7 +3,9 @@ package archive
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 
+	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/ts"
 )
 
@@ -32,4 +34,11 @@ func RunsOf(b []byte) (map[string][]ts.Run, error) {
 		}
 	}
 	return runs, nil
+}
+
+// Indexed reports whether date has an index in the state folder: Runs
+// are then all there is to know of its archives' runs.
+func (a *Archiver) Indexed(date day.Date) bool {
+	_, err := os.Stat(a.indexPath(date))
+	return err == nil
 }

@@ -27,13 +27,23 @@ type offsiteCamera struct {
 	b        *offsite.Bucket
 	camera   string // cctvd's name: "" for the default camera
 	receipts *offsite.Receipts
-	local    func(day.Date) map[string][]ts.Run // the archiver's runs
+	local    localRuns
 	log      *slog.Logger
 
 	mu   sync.Mutex
 	gen  uint64 // of the receipts days was made from
 	days map[day.Date]web.OffsiteDay
 	runs map[day.Date]bucketRuns
+	// down is when the bucket may be asked for runs again after it
+	// failed: one page with many such days waits for it once.
+	down time.Time
+}
+
+// localRuns is what the archiver knows of its archives' runs.
+type localRuns interface {
+	Runs(d day.Date) map[string][]ts.Run
+	// Indexed reports whether the day's index is in the state folder.
+	Indexed(d day.Date) bool
 }
 
 var (
@@ -48,10 +58,10 @@ type bucketRuns struct {
 	retry    time.Time // a failed read is tried again from then on
 }
 
-// newOffsiteCamera is camera's off-site copy in b; local are the
-// archiver's runs, which the bucket's stand in for only when they are
-// gone (the state folder lost).
-func newOffsiteCamera(b *offsite.Bucket, camera string, local func(day.Date) map[string][]ts.Run, log *slog.Logger) *offsiteCamera {
+// newOffsiteCamera is camera's off-site copy in b; local is the
+// archiver, whose runs the bucket's stand in for only when its index of
+// the day is gone (the state folder lost).
+func newOffsiteCamera(b *offsite.Bucket, camera string, local localRuns, log *slog.Logger) *offsiteCamera {
 	return &offsiteCamera{b: b, camera: camera, receipts: b.Receipts(camera), local: local, log: log,
 		runs: map[day.Date]bucketRuns{}}
 }
@@ -137,7 +147,7 @@ func (o *offsiteCamera) Fetch(ctx context.Context, d day.Date, name string, w io
 // index lost) and the day is verified off-site, those of the index's copy
 // in the bucket, read once.
 func (o *offsiteCamera) Runs(d day.Date) map[string][]ts.Run {
-	if runs := o.local(d); len(runs) > 0 {
+	if runs := o.local.Runs(d); len(runs) > 0 || o.local.Indexed(d) {
 		return runs
 	}
 	rc, ok := o.receipt(d)
@@ -146,20 +156,24 @@ func (o *offsiteCamera) Runs(d day.Date) map[string][]ts.Run {
 	}
 	o.mu.Lock()
 	br, cached := o.runs[d]
+	down := time.Now().Before(o.down)
 	o.mu.Unlock()
-	if cached && br.verified.Equal(rc.VerifiedAt) && (br.retry.IsZero() || time.Now().Before(br.retry)) {
+	if cached && br.verified.Equal(rc.VerifiedAt) && (br.retry.IsZero() || time.Now().Before(br.retry)) || down {
 		return br.runs
 	}
 	br = bucketRuns{verified: rc.VerifiedAt}
 	var err error
 	br.runs, err = o.bucketRuns(d, rc)
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	if err != nil {
 		o.log.Warn("off-site index copy unreadable: the day has no timeline", "day", d.String(), "err", err)
 		br.retry = time.Now().Add(time.Minute)
+		if !errors.Is(err, offsite.ErrNotFound) && !errors.Is(err, offsite.ErrMismatch) {
+			o.down = br.retry
+		}
 	}
-	o.mu.Lock()
 	o.runs[d] = br
-	o.mu.Unlock()
 	return br.runs
 }
 
@@ -181,7 +195,7 @@ func (o *offsiteCamera) bucketRuns(d day.Date, rc offsite.Receipt) (map[string][
 	})
 	var errs []error
 	for _, name := range names {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		var buf bytes.Buffer
 		_, err := o.b.Fetch(ctx, o.camera, d.String(), name, &buf)
 		cancel()

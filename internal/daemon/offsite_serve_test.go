@@ -37,6 +37,18 @@ type goneDays struct{}
 func (goneDays) Days() []*catalog.DayView              { return nil }
 func (goneDays) Day(day.Date) (*catalog.DayView, bool) { return nil, false }
 
+// stateLost is an archiver whose state folder was lost; noRuns one whose
+// index of the day has no runs.
+type (
+	stateLost struct{}
+	noRuns    struct{}
+)
+
+func (stateLost) Runs(day.Date) map[string][]ts.Run { return nil }
+func (stateLost) Indexed(day.Date) bool             { return false }
+func (noRuns) Runs(day.Date) map[string][]ts.Run    { return nil }
+func (noRuns) Indexed(day.Date) bool                { return true }
+
 // TestOffsiteServe archives a day, uploads it to a real S3 server
 // (versitygw), deletes the local archive as retention does for a day
 // verified off-site (--keep-local), and reads the day through cctvd: the
@@ -123,7 +135,7 @@ func TestOffsiteServe(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	oc := newOffsiteCamera(b, "", arc.Runs, log)
+	oc := newOffsiteCamera(b, "", arc, log)
 	site, err := web.New(web.Config{Root: root, ArchiveRuns: oc.Runs, Offsite: oc,
 		Now: func() time.Time { return t0.Add(96 * time.Hour) }}, log, goneDays{})
 	if err != nil {
@@ -208,10 +220,15 @@ func TestOffsiteServe(t *testing.T) {
 		}
 	})
 	t.Run("runs from the bucket's index copy", func(t *testing.T) {
-		lost := newOffsiteCamera(b, "", func(day.Date) map[string][]ts.Run { return nil }, log)
-		got, want := lost.Runs(d), arc.Runs(d)
-		if len(want["video.mp4"]) != 2 || !reflect.DeepEqual(got, want) {
+		want := arc.Runs(d)
+		lost := newOffsiteCamera(b, "", stateLost{}, log)
+		if got := lost.Runs(d); len(want["video.mp4"]) != 2 || !reflect.DeepEqual(got, want) {
 			t.Errorf("runs from the bucket %v, the archiver's %v", got, want)
+		}
+		// An index without runs (an archive of before they were
+		// recorded) is not looked for in the bucket.
+		if got := newOffsiteCamera(b, "", noRuns{}, log).Runs(d); got != nil {
+			t.Errorf("runs %v, want none", got)
 		}
 	})
 	t.Run("export", func(t *testing.T) {

@@ -106,7 +106,7 @@ func (c *components) fillStack(s *stack, cc CameraConfig) error {
 	}
 	s.arc, s.closers = arc, append(s.closers, arc.Close)
 	if c.offsite != nil {
-		s.off = newOffsiteCamera(c.offsite, s.name, arc.Runs, log)
+		s.off = newOffsiteCamera(c.offsite, s.name, arc, log)
 	}
 	// The catalog asks the archiver's index which files are copies of
 	// archived footage, so the archiver comes first.
