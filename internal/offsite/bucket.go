@@ -19,7 +19,8 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// Bucket is the off-site bucket of one site (a target's prefix).
+// Bucket is the off-site bucket of one site (a target's prefix). Its
+// methods may be called concurrently, but not two Uploads of one day.
 type Bucket struct {
 	target Target
 	cfg    Config

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
@@ -128,17 +127,17 @@ func (b *Bucket) uploadFile(ctx context.Context, statePath, key string, lf Local
 // putSmall uploads a file smaller than a part in one PUT.
 func (b *Bucket) putSmall(ctx context.Context, key string, rd *idleReader, id identity) (Object, error) {
 	buf := make([]byte, id.size)
-	if err := rd.read(0, buf); err != nil {
+	sum, err := rd.read(0, buf)
+	if err != nil {
 		return Object{}, err
 	}
-	sum := sha256.Sum256(buf)
 	want := base64.StdEncoding.EncodeToString(sum[:])
-	o := Object{Key: key, Size: id.size, SHA256: want, FileSHA256: hex.EncodeToString(sum[:])}
+	o := Object{Key: key, Size: id.size, SHA256: want}
 	// Already there (a day uploaded again after a crash): verify only.
 	if v, err := b.verify(ctx, o); err == nil {
 		return v, nil
 	}
-	err := b.do(ctx, "put", func(ctx context.Context) error {
+	err = b.do(ctx, "put", func(ctx context.Context) error {
 		out, err := b.client.PutObject(ctx, &s3.PutObjectInput{
 			Bucket:            aws.String(b.target.Bucket),
 			Key:               aws.String(key),
@@ -218,7 +217,6 @@ func (b *Bucket) putMultipart(ctx context.Context, statePath, key string, rd *id
 		}
 	}
 
-	full := sha256.New()
 	composite := sha256.New()
 	parts := make([]types.CompletedPart, 0, n)
 	// Two buffers: the next part is read while one is sent.
@@ -229,14 +227,14 @@ func (b *Bucket) putMultipart(ctx context.Context, statePath, key string, rd *id
 	for i := range n {
 		pn := int32(i + 1)
 		p := part(i)
-		if err := <-next; err != nil {
-			return Object{}, err
+		d := <-next
+		if d.err != nil {
+			return Object{}, d.err
 		}
 		if i+1 < n {
 			next = rd.start((i+1)*partSize, part(i+1))
 		}
-		sum := sha256.Sum256(p)
-		full.Write(p)
+		sum := d.sum
 		composite.Write(sum[:])
 		want := base64.StdEncoding.EncodeToString(sum[:])
 		if hp, ok := have[pn]; ok && aws.ToString(hp.ChecksumSHA256) == want && aws.ToInt64(hp.Size) == int64(len(p)) {
@@ -302,11 +300,10 @@ func (b *Bucket) putMultipart(ctx context.Context, statePath, key string, rd *id
 		return Object{}, err
 	}
 	o := Object{
-		Key:        key,
-		Size:       id.size,
-		SHA256:     compositeSum(composite, n),
-		Parts:      int(n),
-		FileSHA256: hex.EncodeToString(full.Sum(nil)),
+		Key:    key,
+		Size:   id.size,
+		SHA256: compositeSum(composite, n),
+		Parts:  int(n),
 	}
 	v, verr := b.verify(ctx, o)
 	if verr != nil || err != nil {
@@ -319,23 +316,20 @@ func (b *Bucket) putMultipart(ctx context.Context, statePath, key string, rd *id
 // alreadyThere reads the local file's parts and returns the object if the
 // server's checksum is theirs.
 func (b *Bucket) alreadyThere(ctx context.Context, rd *idleReader, key string, size, partSize, n int64) (Object, error) {
-	full, composite := sha256.New(), sha256.New()
+	composite := sha256.New()
 	buf := make([]byte, partSize)
 	for i := range n {
-		p := buf[:min(partSize, size-i*partSize)]
-		if err := rd.read(i*partSize, p); err != nil {
+		sum, err := rd.read(i*partSize, buf[:min(partSize, size-i*partSize)])
+		if err != nil {
 			return Object{}, err
 		}
-		sum := sha256.Sum256(p)
-		full.Write(p)
 		composite.Write(sum[:])
 	}
 	return b.verify(ctx, Object{
-		Key:        key,
-		Size:       size,
-		SHA256:     compositeSum(composite, n),
-		Parts:      int(n),
-		FileSHA256: hex.EncodeToString(full.Sum(nil)),
+		Key:    key,
+		Size:   size,
+		SHA256: compositeSum(composite, n),
+		Parts:  int(n),
 	})
 }
 

@@ -2,7 +2,10 @@ package offsite
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -45,6 +48,9 @@ func TestUpload(t *testing.T) {
 			for _, o := range r.Objects {
 				if want := "site1/" + tc.wantCam + "/" + date + "/" + o.Name; o.Key != want {
 					t.Errorf("key %q, want %q", o.Key, want)
+				}
+				if want := wantSHA256(data[o.Name], o.Parts, MinPartSize); o.SHA256 != want {
+					t.Errorf("%s: SHA-256 %s, want %s", o.Name, o.SHA256, want)
 				}
 				if o.Parts != tc.wantParts[o.Name] || o.Size != int64(len(data[o.Name])) || o.SHA256 == "" || o.VerifiedAt.IsZero() {
 					t.Errorf("object %+v: want %d parts, %d bytes", o, tc.wantParts[o.Name], len(data[o.Name]))
@@ -103,4 +109,19 @@ func TestUploadRefuses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// wantSHA256 is S3's checksum of data: the SHA-256 of one PUT, or the
+// composite of a multipart upload.
+func wantSHA256(data []byte, parts int, partSize int) string {
+	if parts == 0 {
+		sum := sha256.Sum256(data)
+		return base64.StdEncoding.EncodeToString(sum[:])
+	}
+	h := sha256.New()
+	for off := 0; off < len(data); off += partSize {
+		sum := sha256.Sum256(data[off:min(off+partSize, len(data))])
+		h.Write(sum[:])
+	}
+	return base64.StdEncoding.EncodeToString(h.Sum(nil)) + "-" + strconv.Itoa(parts)
 }
