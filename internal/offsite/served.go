@@ -3,9 +3,10 @@ package offsite
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"maps"
@@ -107,11 +108,15 @@ func (rc Receipt) Object(name string) (Object, bool) {
 }
 
 // Fetch copies a file of a verified day from the bucket into w and checks
-// it on the way against the receipt: the size, and the whole file's
-// SHA-256 the upload read from the local file. It returns the object as
-// the receipt records it. An error wraps ErrNotFound when the day is not
-// verified or the receipt has no such file, ErrMismatch when the bytes are
-// not those that were uploaded.
+// it on the way against the receipt: its size, and the checksum the
+// server reported at the upload, computed again from the bytes read (a
+// composite one part by part, with the part size this bucket uploads
+// with; when that would not give the receipt's number of parts, the
+// bucket was written with another part size, and only the size is
+// checked: the day's .sha512sum is the archive's own check). It returns
+// the object as the receipt records it. An error wraps ErrNotFound when
+// the day is not verified or the receipt has no such file, ErrMismatch
+// when the bytes are not those that were uploaded.
 func (b *Bucket) Fetch(ctx context.Context, camera, date, name string, w io.Writer) (Object, error) {
 	rc, ok := b.Verified(camera, date)
 	if !ok {
@@ -126,14 +131,77 @@ func (b *Bucket) Fetch(ctx context.Context, camera, date, name string, w io.Writ
 		return Object{}, fmt.Errorf("off-site fetch: %w", err)
 	}
 	defer r.Close()
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(w, h), r)
+	sum := &partSums{size: b.partSize(o.Size), whole: sha256.New(), part: sha256.New(), composite: sha256.New()}
+	if o.Parts == 0 {
+		sum.size = 0 // one PUT: the whole file's SHA-256
+	}
+	n, err := io.Copy(io.MultiWriter(w, sum), r)
 	if err != nil {
 		return Object{}, fmt.Errorf("off-site fetch %s: %w", o.Key, err)
 	}
-	if got := hex.EncodeToString(h.Sum(nil)); n != o.Size || o.FileSHA256 != "" && got != o.FileSHA256 {
-		return Object{}, fmt.Errorf("off-site fetch %s: %w: read %d bytes, SHA-256 %s; the receipt has %d bytes, SHA-256 %s",
-			o.Key, ErrMismatch, n, got, o.Size, o.FileSHA256)
+	if n != o.Size {
+		return Object{}, fmt.Errorf("off-site fetch %s: %w: read %d bytes, the receipt has %d", o.Key, ErrMismatch, n, o.Size)
+	}
+	if got, ok := sum.sum(o.Parts); ok && got != o.SHA256 {
+		return Object{}, fmt.Errorf("off-site fetch %s: %w: read bytes of checksum %s, the receipt has %s", o.Key, ErrMismatch, got, o.SHA256)
 	}
 	return o, nil
+}
+
+// partSize is the size of the parts a file of size bytes is uploaded in
+// (a multipart upload has at most maxParts).
+func (b *Bucket) partSize(size int64) int64 {
+	p := b.cfg.PartSize
+	if (size+p-1)/p > maxParts {
+		p = (size + maxParts - 1) / maxParts
+	}
+	return p
+}
+
+// partSums computes S3's checksum of bytes written to it: the whole
+// SHA-256 (size 0), or the composite of parts of size bytes.
+type partSums struct {
+	size                   int64
+	whole, part, composite hash.Hash
+	inPart                 int64
+	parts                  int
+}
+
+func (s *partSums) Write(p []byte) (int, error) {
+	n := len(p)
+	if s.size == 0 {
+		return s.whole.Write(p)
+	}
+	for len(p) > 0 {
+		k := min(int64(len(p)), s.size-s.inPart)
+		s.part.Write(p[:k])
+		s.inPart += k
+		p = p[k:]
+		if s.inPart == s.size {
+			s.endPart()
+		}
+	}
+	return n, nil
+}
+
+func (s *partSums) endPart() {
+	s.composite.Write(s.part.Sum(nil))
+	s.part.Reset()
+	s.inPart = 0
+	s.parts++
+}
+
+// sum is the checksum as S3 writes it; false when the parts' count is not
+// the receipt's (another part size).
+func (s *partSums) sum(parts int) (string, bool) {
+	if s.size == 0 {
+		return base64.StdEncoding.EncodeToString(s.whole.Sum(nil)), true
+	}
+	if s.inPart > 0 {
+		s.endPart()
+	}
+	if s.parts != parts {
+		return "", false
+	}
+	return compositeSum(s.composite, int64(parts)), true
 }

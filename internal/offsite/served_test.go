@@ -13,8 +13,8 @@ import (
 func TestReceiptsAndFetch(t *testing.T) {
 	g := startGateway(t, t.TempDir())
 	dir := t.TempDir()
-	video, videoData := localFile(t, dir, "video.mp4", 300_000)
-	sum, _ := localFile(t, dir, "video.mp4.sha512sum", 140)
+	video, videoData := localFile(t, dir, "video.mp4", 6<<20) // two parts of 5 MiB at most
+	sum, sumData := localFile(t, dir, "video.mp4.sha512sum", 140)
 	b := openTest(t, g.endpoint(), Config{}, nil)
 	rs := b.Receipts("garage")
 
@@ -50,7 +50,8 @@ func TestReceiptsAndFetch(t *testing.T) {
 		want             []byte
 		err              error
 	}{
-		{name: "verified file", date: "2026-11-20", file: "video.mp4", want: videoData},
+		{name: "multipart file", date: "2026-11-20", file: "video.mp4", want: videoData},
+		{name: "file of one PUT", date: "2026-11-20", file: "video.mp4.sha512sum", want: sumData},
 		{name: "not in the receipt", date: "2026-11-21", file: "video.mp4", err: ErrNotFound},
 		{name: "day not verified", date: "2026-11-19", file: "video.mp4", err: ErrNotFound},
 	}
@@ -66,16 +67,21 @@ func TestReceiptsAndFetch(t *testing.T) {
 			}
 		})
 	}
-	t.Run("Fetch of a copy changed behind cctvd's back", func(t *testing.T) {
-		bad := append([]byte(nil), videoData...)
-		bad[1000] ^= 1
-		key := b.Target().Key("garage", "2026-11-20", "video.mp4")
-		if _, err := g.client(testSecret).PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String(testBucket), Key: aws.String(key),
-			Body: bytes.NewReader(bad)}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := b.Fetch(t.Context(), "garage", "2026-11-20", "video.mp4", io.Discard); !errors.Is(err, ErrMismatch) {
-			t.Errorf("Fetch = %v, want ErrMismatch", err)
-		}
-	})
+	if o, _ := b.Verified("garage", "2026-11-20"); o.Objects[0].Parts != 2 || o.Objects[1].Parts != 0 {
+		t.Fatalf("receipt %+v: want video.mp4 in two parts, its sum in one PUT", o)
+	}
+	for _, name := range []string{"video.mp4", "video.mp4.sha512sum"} {
+		t.Run("Fetch of a copy changed behind cctvd's back: "+name, func(t *testing.T) {
+			key := b.Target().Key("garage", "2026-11-20", name)
+			bad := serverBytes(t, g, key)
+			bad[len(bad)-3] ^= 1
+			if _, err := g.client(testSecret).PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String(testBucket), Key: aws.String(key),
+				Body: bytes.NewReader(bad)}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := b.Fetch(t.Context(), "garage", "2026-11-20", name, io.Discard); !errors.Is(err, ErrMismatch) {
+				t.Errorf("Fetch = %v, want ErrMismatch", err)
+			}
+		})
+	}
 }
