@@ -273,7 +273,7 @@ func TestOffsiteServe(t *testing.T) {
 		}
 	})
 	t.Run("lost by the bucket", func(t *testing.T) {
-		if _, err := srv.Client().DeleteObject(t.Context(), &s3.DeleteObjectInput{Bucket: aws.String(srv.Bucket),
+		if _, err := srv.Client(offsitetest.Secret).DeleteObject(t.Context(), &s3.DeleteObjectInput{Bucket: aws.String(srv.Bucket),
 			Key: aws.String("site1/default/2026-11-20/video.mp4.sha512sum")}); err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -22,6 +23,7 @@ const (
 	KeyID  = "cctvdtestkey"
 	Secret = "cctvdTestSecretDoNotLeak42"
 	Bucket = "offsite"
+	Region = "us-east-1"
 )
 
 // Server is a versitygw serving a posix folder on 127.0.0.1, with the
@@ -47,11 +49,7 @@ type Server struct {
 // with the command that installs it (it is skipped under -short).
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s := &Server{t: t, bin: bin(t), Dir: t.TempDir(), Bucket: Bucket}
-	s.CredentialsFile = filepath.Join(t.TempDir(), "s3.cred")
-	if err := os.WriteFile(s.CredentialsFile, []byte("access_key_id = "+KeyID+"\nsecret_access_key = "+Secret+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	s := &Server{t: t, bin: Bin(t), Dir: t.TempDir(), Bucket: Bucket, CredentialsFile: CredFile(t, Secret)}
 	for try := 0; ; try++ {
 		s.addr = freeAddr(t)
 		if err := s.start(); err == nil {
@@ -62,13 +60,15 @@ func Start(t testing.TB) *Server {
 	}
 	s.Endpoint = "http://" + s.addr
 	t.Cleanup(s.Kill)
-	if _, err := s.Client().CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(Bucket)}); err != nil {
+	if _, err := s.Client(Secret).CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(Bucket)}); err != nil {
 		t.Fatalf("create bucket: %v", err)
 	}
 	return s
 }
 
-func bin(t testing.TB) string {
+// Bin finds versitygw; a test without it fails with the command that
+// installs it. Under -short the test is skipped.
+func Bin(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("versitygw: not under -short")
@@ -145,15 +145,57 @@ func (s *Server) Restart() {
 	}
 }
 
-// Client is an S3 client of the server, for checks and changes behind
-// cctvd's back.
-func (s *Server) Client() *s3.Client {
+// Client is an S3 client of the server with the key and secret, for
+// checks and changes behind the back of the code under test.
+func (s *Server) Client(secret string) *s3.Client {
 	return s3.New(s3.Options{
-		Region:       "us-east-1",
+		Region:       Region,
 		BaseEndpoint: aws.String("http://" + s.addr),
 		UsePathStyle: true,
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: KeyID, SecretAccessKey: Secret}, nil
+			return aws.Credentials{AccessKeyID: KeyID, SecretAccessKey: secret}, nil
 		}),
 	})
+}
+
+// CredFile writes a credentials file (mode 0600) for the secret.
+func CredFile(t testing.TB, secret string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "s3.cred")
+	if err := os.WriteFile(p, []byte("access_key_id = "+KeyID+"\nsecret_access_key = "+secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Object reads an object of the bucket.
+func (s *Server) Object(t testing.TB, key string) []byte {
+	t.Helper()
+	out, err := s.Client(Secret).GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(Bucket), Key: aws.String(key)})
+	if err != nil {
+		t.Fatalf("get %s: %v", key, err)
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Objects lists the bucket's keys under prefix with their sizes.
+func (s *Server) Objects(t testing.TB, prefix string) map[string]int64 {
+	t.Helper()
+	out := map[string]int64{}
+	p := s3.NewListObjectsV2Paginator(s.Client(Secret), &s3.ListObjectsV2Input{Bucket: aws.String(Bucket), Prefix: aws.String(prefix)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatalf("list %s: %v", prefix, err)
+		}
+		for _, o := range page.Contents {
+			out[aws.ToString(o.Key)] = aws.ToInt64(o.Size)
+		}
+	}
+	return out
 }
