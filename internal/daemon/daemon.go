@@ -21,7 +21,6 @@ import (
 	"github.com/cctvd/cctvd/internal/export"
 	"github.com/cctvd/cctvd/internal/logring"
 	"github.com/cctvd/cctvd/internal/metrics"
-	"github.com/cctvd/cctvd/internal/offsite"
 	"github.com/cctvd/cctvd/internal/retention"
 	"github.com/cctvd/cctvd/internal/scrub"
 	"github.com/cctvd/cctvd/internal/ts"
@@ -57,10 +56,10 @@ type components struct {
 	// exports bound the exports of every camera and know the days they
 	// read (Pool.InUse), which retention must leave alone.
 	exports *export.Pool
-	// offsite is the off-site bucket; nil without one. Each camera's
-	// pages and exports read its days whose local archives are gone
-	// from there.
-	offsite *offsite.Bucket
+	// offsite is the off-site bucket as pages and exports read it; nil
+	// without one. Each camera's days whose local archives are gone are
+	// listed, played and exported from there.
+	offsite *offsiteSource
 	cams    cameras
 	// def is the default camera's stack: the root's own day folders.
 	def    *stack

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -20,11 +21,59 @@ import (
 	"github.com/cctvd/cctvd/internal/web"
 )
 
+// offsiteSource is the off-site bucket as pages and exports read it: the
+// receipts in STATE/offsite at once, the bucket opened when a file is
+// first asked for, so that a server down at start-up keeps no day off the
+// pages (their files answer 502 until it is back).
+type offsiteSource struct {
+	state *os.Root
+	open  func(ctx context.Context) (*offsite.Bucket, error)
+	log   *slog.Logger
+
+	mu     sync.Mutex
+	b      *offsite.Bucket
+	err    error
+	failed time.Time // of the last failed open
+}
+
+// reopenAfter is how long a failed open is answered for, so that a page
+// of many files does not ask a server that is down for each.
+const reopenAfter = 5 * time.Second
+
+// newOffsiteSource is the bucket open opens, with the state folder it
+// was opened with.
+func newOffsiteSource(state *os.Root, open func(ctx context.Context) (*offsite.Bucket, error), log *slog.Logger) *offsiteSource {
+	return &offsiteSource{state: state, open: open, log: log}
+}
+
+func (s *offsiteSource) bucket(ctx context.Context) (*offsite.Bucket, error) {
+	s.mu.Lock()
+	b, err, failed := s.b, s.err, s.failed
+	s.mu.Unlock()
+	if b != nil {
+		return b, nil
+	}
+	if err != nil && time.Since(failed) < reopenAfter {
+		return nil, err
+	}
+	b, err = s.open(ctx)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		s.err, s.failed = err, time.Now()
+		return nil, err
+	}
+	if s.b == nil {
+		s.b = b
+	}
+	return s.b, nil
+}
+
 // offsiteCamera is one camera's off-site copy as its pages (web.Offsite)
 // and exports (export.Offsite) see it: its verified days from the
 // receipts in STATE/offsite, and their files read from the bucket.
 type offsiteCamera struct {
-	b        *offsite.Bucket
+	src      *offsiteSource
 	camera   string // cctvd's name: "" for the default camera
 	receipts *offsite.Receipts
 	local    localRuns
@@ -61,8 +110,8 @@ type bucketRuns struct {
 // newOffsiteCamera is camera's off-site copy in b; local is the
 // archiver, whose runs the bucket's stand in for only when its index of
 // the day is gone (the state folder lost).
-func newOffsiteCamera(b *offsite.Bucket, camera string, local localRuns, log *slog.Logger) *offsiteCamera {
-	return &offsiteCamera{b: b, camera: camera, receipts: b.Receipts(camera), local: local, log: log,
+func newOffsiteCamera(src *offsiteSource, camera string, local localRuns, log *slog.Logger) *offsiteCamera {
+	return &offsiteCamera{src: src, camera: camera, receipts: offsite.NewReceipts(src.state, camera, log), local: local, log: log,
 		runs: map[day.Date]bucketRuns{}}
 }
 
@@ -104,7 +153,11 @@ func (o *offsiteCamera) Get(ctx context.Context, d day.Date, name, rangeHeader s
 	if !ok || !found {
 		return nil, fmt.Errorf("off-site %s/%s: %w: not in its receipt", d, name, web.ErrRemoteNotFound)
 	}
-	r, err := o.b.Get(ctx, obj.Key, rangeHeader)
+	b, err := o.src.bucket(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := b.Get(ctx, obj.Key, rangeHeader)
 	switch {
 	case errors.Is(err, offsite.ErrRange):
 		return nil, fmt.Errorf("%w: %w", web.ErrRemoteRange, err)
@@ -136,11 +189,15 @@ func (o *offsiteCamera) OffsiteArchives(d day.Date) []string {
 // Fetch copies a file of a verified day from the bucket into w, checked
 // against its receipt.
 func (o *offsiteCamera) Fetch(ctx context.Context, d day.Date, name string, w io.Writer) (string, error) {
-	obj, err := o.b.Fetch(ctx, o.camera, d.String(), name, w)
+	b, err := o.src.bucket(ctx)
 	if err != nil {
 		return "", err
 	}
-	return "s3://" + o.b.Target().Bucket + "/" + obj.Key, nil
+	obj, err := b.Fetch(ctx, o.camera, d.String(), name, w)
+	if err != nil {
+		return "", err
+	}
+	return "s3://" + b.Target().Bucket + "/" + obj.Key, nil
 }
 
 // Runs are the archiver's runs of day d's archives; when it has none (its
@@ -197,7 +254,10 @@ func (o *offsiteCamera) bucketRuns(d day.Date, rc offsite.Receipt) (map[string][
 	for _, name := range names {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		var buf bytes.Buffer
-		_, err := o.b.Fetch(ctx, o.camera, d.String(), name, &buf)
+		b, err := o.src.bucket(ctx)
+		if err == nil {
+			_, err = b.Fetch(ctx, o.camera, d.String(), name, &buf)
+		}
 		cancel()
 		if err == nil {
 			var runs map[string][]ts.Run

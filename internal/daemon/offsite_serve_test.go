@@ -3,6 +3,7 @@ package daemon
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -135,7 +136,8 @@ func TestOffsiteServe(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	oc := newOffsiteCamera(b, "", arc, log)
+	src := newOffsiteSource(stateRoot, func(context.Context) (*offsite.Bucket, error) { return b, nil }, log)
+	oc := newOffsiteCamera(src, "", arc, log)
 	site, err := web.New(web.Config{Root: root, ArchiveRuns: oc.Runs, Offsite: oc,
 		Now: func() time.Time { return t0.Add(96 * time.Hour) }}, log, goneDays{})
 	if err != nil {
@@ -221,13 +223,13 @@ func TestOffsiteServe(t *testing.T) {
 	})
 	t.Run("runs from the bucket's index copy", func(t *testing.T) {
 		want := arc.Runs(d)
-		lost := newOffsiteCamera(b, "", stateLost{}, log)
+		lost := newOffsiteCamera(src, "", stateLost{}, log)
 		if got := lost.Runs(d); len(want["video.mp4"]) != 2 || !reflect.DeepEqual(got, want) {
 			t.Errorf("runs from the bucket %v, the archiver's %v", got, want)
 		}
 		// An index without runs (an archive of before they were
 		// recorded) is not looked for in the bucket.
-		if got := newOffsiteCamera(b, "", noRuns{}, log).Runs(d); got != nil {
+		if got := newOffsiteCamera(src, "", noRuns{}, log).Runs(d); got != nil {
 			t.Errorf("runs %v, want none", got)
 		}
 	})
@@ -270,6 +272,34 @@ func TestOffsiteServe(t *testing.T) {
 		check.Dir = filepath.Dir(clip.MP4)
 		if out, err := check.CombinedOutput(); err != nil {
 			t.Errorf("sha512sum -c: %v %s", err, out)
+		}
+	})
+	t.Run("bucket down at start-up", func(t *testing.T) {
+		opens := 0
+		down := newOffsiteSource(stateRoot, func(context.Context) (*offsite.Bucket, error) {
+			opens++
+			return nil, fmt.Errorf("open: %w", offsite.ErrUnreachable)
+		}, log)
+		site2, err := web.New(web.Config{Root: root, Offsite: newOffsiteCamera(down, "", arc, log),
+			Now: func() time.Time { return t0.Add(96 * time.Hour) }}, log, goneDays{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer site2.Close()
+		page := httptest.NewRecorder()
+		site2.ServeHTTP(page, httptest.NewRequest("GET", "/", nil))
+		if !strings.Contains(page.Body.String(), `<a href="2026-11-20/video.mp4">video.mp4</a>`) || !strings.Contains(page.Body.String(), "off-site ✓ ") {
+			t.Errorf("the day is not listed while the bucket is down: %d", page.Code)
+		}
+		for range 3 {
+			w := httptest.NewRecorder()
+			site2.ServeHTTP(w, httptest.NewRequest("GET", "/2026-11-20/video.mp4", nil))
+			if w.Code != 502 || !strings.Contains(w.Body.String(), "could not be read") {
+				t.Errorf("%d %q", w.Code, w.Body.String())
+			}
+		}
+		if opens != 1 {
+			t.Errorf("opened %d times for 3 requests in a row, want once", opens)
 		}
 	})
 	t.Run("lost by the bucket", func(t *testing.T) {

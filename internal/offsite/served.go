@@ -9,7 +9,9 @@ import (
 	"hash"
 	"io"
 	"io/fs"
+	"log/slog"
 	"maps"
+	"os"
 	"path"
 	"strings"
 	"sync"
@@ -24,7 +26,8 @@ import (
 // receipts folder again only when it changed, so that a page asking for
 // every day's off-site state costs one stat.
 type Receipts struct {
-	b      *Bucket
+	state  *os.Root // nil: none
+	log    *slog.Logger
 	camera string
 
 	mu    sync.Mutex
@@ -35,7 +38,14 @@ type Receipts struct {
 
 // Receipts returns the receipts of a camera ("" for the default camera).
 func (b *Bucket) Receipts(camera string) *Receipts {
-	return &Receipts{b: b, camera: camera}
+	return NewReceipts(b.state, camera, b.log)
+}
+
+// NewReceipts returns the receipts of a camera in a state folder
+// (STATE/offsite), without a Bucket: the days verified off-site are known
+// while the server cannot be reached.
+func NewReceipts(state *os.Root, camera string, log *slog.Logger) *Receipts {
+	return &Receipts{state: state, camera: camera, log: log}
 }
 
 // racyWindow is how recent a folder's modification time may be for the
@@ -48,13 +58,13 @@ const racyWindow = 2 * time.Second
 // that changes when they do. The map is shared: the caller must not
 // change it.
 func (r *Receipts) All() (map[string]Receipt, uint64) {
-	if r.b.state == nil {
+	if r.state == nil {
 		return nil, 0
 	}
 	dir := path.Join("receipts", camDir(r.camera))
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	fi, err := r.b.state.Stat(dir)
+	fi, err := r.state.Stat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		if r.all != nil {
 			r.all, r.stamp = nil, time.Time{}
@@ -63,21 +73,21 @@ func (r *Receipts) All() (map[string]Receipt, uint64) {
 		return nil, r.gen
 	}
 	if err != nil {
-		r.b.log.Warn("off-site receipts unreadable", "camera", camDir(r.camera), "err", err)
+		r.log.Warn("off-site receipts unreadable", "camera", camDir(r.camera), "err", err)
 		return r.all, r.gen
 	}
 	if r.all != nil && fi.ModTime().Equal(r.stamp) && time.Since(r.stamp) > racyWindow {
 		return r.all, r.gen
 	}
-	f, err := r.b.state.Open(dir)
+	f, err := r.state.Open(dir)
 	if err != nil {
-		r.b.log.Warn("off-site receipts unreadable", "camera", camDir(r.camera), "err", err)
+		r.log.Warn("off-site receipts unreadable", "camera", camDir(r.camera), "err", err)
 		return r.all, r.gen
 	}
 	names, err := f.Readdirnames(-1)
 	f.Close()
 	if err != nil {
-		r.b.log.Warn("off-site receipts unreadable", "camera", camDir(r.camera), "err", err)
+		r.log.Warn("off-site receipts unreadable", "camera", camDir(r.camera), "err", err)
 		return r.all, r.gen
 	}
 	all := map[string]Receipt{}
@@ -86,7 +96,12 @@ func (r *Receipts) All() (map[string]Receipt, uint64) {
 		if !ok || strings.HasPrefix(n, ".") {
 			continue // a temporary file, or not ours
 		}
-		if rc, ok := r.b.Verified(r.camera, date); ok {
+		var rc Receipt
+		if err := readJSON(r.state, path.Join(dir, n), &rc); err != nil {
+			r.log.Warn("off-site receipt unreadable", "camera", camDir(r.camera), "day", date, "err", err)
+			continue
+		}
+		if len(rc.Objects) > 0 && !rc.VerifiedAt.IsZero() {
 			all[date] = rc
 		}
 	}
