@@ -59,6 +59,10 @@ type components struct {
 	// exports bound the exports of every camera and know the days they
 	// read (Pool.InUse), which retention must leave alone.
 	exports *export.Pool
+	// offsite is the off-site bucket as pages and exports read it; nil
+	// without one. Each camera's days whose local archives are gone are
+	// listed, played and exported from there.
+	offsite *offsiteSource
 	cams    cameras
 	// def is the default camera's stack: the root's own day folders.
 	def    *stack

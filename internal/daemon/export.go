@@ -17,5 +17,5 @@ func (c *components) newExporter(s *stack, root, state string, settings encode.S
 		log = log.With("camera", s.name)
 	}
 	return export.New(export.Config{Camera: s.name, Root: root, Dir: filepath.Join(state, "export"), Days: s.cat,
-		Pool: c.exports, ArchiveRuns: s.arc.Runs, Encode: settings, Max: c.cfg.ExportMax, FFmpeg: c.cfg.FFmpeg, FFprobe: c.cfg.FFprobe, Version: Version()}, log)
+		Pool: c.exports, ArchiveRuns: s.archiveRuns(), Offsite: s.exportOffsite(), Encode: settings, Max: c.cfg.ExportMax, FFmpeg: c.cfg.FFmpeg, FFprobe: c.cfg.FFprobe, Version: Version()}, log)
 }

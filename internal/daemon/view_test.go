@@ -193,7 +193,7 @@ func TestView(t *testing.T) {
 // objects lists the bucket's keys with their ETags and sizes.
 func objects(t *testing.T, srv *offsitetest.Server) []string {
 	t.Helper()
-	out, err := srv.Client().ListObjectsV2(t.Context(), &s3.ListObjectsV2Input{Bucket: aws.String(srv.Bucket)})
+	out, err := srv.Client(offsitetest.Secret).ListObjectsV2(t.Context(), &s3.ListObjectsV2Input{Bucket: aws.String(srv.Bucket)})
 	if err != nil {
 		t.Fatal(err)
 	}

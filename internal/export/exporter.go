@@ -42,6 +42,10 @@ type Config struct {
 	// Encode are the archiver's settings: a range that spans H.264
 	// segments and H.265 archives has its segments encoded with them.
 	Encode encode.Settings
+	// Offsite is the off-site copy of the camera's archives: a range in a
+	// day whose archives are off-site only is cut from a copy fetched from
+	// the bucket. nil: such days have no footage to export.
+	Offsite Offsite
 	// Version is cctvd's version, for the manifest.
 	Version string
 	// Now is the clock; default time.Now.

@@ -67,6 +67,10 @@ type Source struct {
 	SHA512 string `json:"sha512"`
 	// ChecksumVerified: the archive's .sha512sum matched it before it was cut.
 	ChecksumVerified bool `json:"checksum_verified,omitempty"`
+	// Offsite is where the file was read from when only its off-site
+	// copy was left (s3://BUCKET/KEY); Bytes and SHA512 are of what was
+	// read from there.
+	Offsite string `json:"offsite,omitempty"`
 }
 
 // Reencoded is a source whose frames are in the clip encoded again.

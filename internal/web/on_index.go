@@ -79,6 +79,11 @@ type indexDay struct {
 	ExportFrom, ExportTo string
 	// Ops are an operator's forms; nil on everyone else's page.
 	Ops *dayOps
+	// Offsite is the day's off-site state, in words ("" without off-site
+	// copies); OffsiteOK marks a day verified there, Remote one whose
+	// archives are served from the bucket (the local copies deleted).
+	Offsite           string
+	OffsiteOK, Remote bool
 }
 
 // indexThumb is the picture of one hour of a day.
@@ -97,7 +102,7 @@ type indexArchive struct {
 // made again when a day, the date, the failures, the thumbnails or the
 // misplaced footage change.
 func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
-	days := s.cat.Days()
+	days, off, remote := s.days()
 	today := s.today()
 	live := s.liveFrom(days)
 	var failures map[day.Date]Failure
@@ -119,9 +124,11 @@ func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
 	sig = mix(sig, misplacedSig(misplaced))
 	held, blocked := s.retention()
 	sig = mix(sig, retentionSig(held, blocked))
+	sig = mix(sig, offsiteSig(off))
 	build := func(operator bool) *response {
 		var b bytes.Buffer
 		page := s.indexPage(days, live, failures)
+		s.offsiteBadges(&page, days, off, remote)
 		page.Misplaced, page.Blocked = misplaced, blocked
 		for i := range page.Days {
 			if d, err := day.Parse(page.Days[i].Date); err == nil {

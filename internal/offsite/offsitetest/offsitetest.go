@@ -1,11 +1,11 @@
-// Package offsitetest runs a real S3 server, versitygw, for the tests of
-// packages that read or write an off-site bucket.
+// Package offsitetest runs a real S3 server (versitygw) for other packages' tests of off-site copies.
 package offsitetest
 
 import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -18,23 +18,24 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
-// The test server's key and bucket.
+// The server's key and bucket.
 const (
 	KeyID  = "cctvdtestkey"
 	Secret = "cctvdTestSecretDoNotLeak42"
 	Bucket = "offsite"
+	Region = "us-east-1"
 )
 
-// Server is a versitygw serving a posix folder on 127.0.0.1, with one
-// bucket, until the test ends.
+// Server is a versitygw serving a posix folder on 127.0.0.1, with the
+// bucket Bucket in it; it is killed when the test ends.
 type Server struct {
-	// Endpoint is the server's URL, http://127.0.0.1:PORT.
+	// Endpoint is its URL, http://127.0.0.1:PORT (path-style buckets).
 	Endpoint string
-	// Bucket is the bucket made at start.
+	// Bucket is the bucket made for the test.
 	Bucket string
-	// CredentialsFile holds KeyID and Secret (mode 0600).
+	// CredentialsFile holds KeyID and Secret, readable by its owner only.
 	CredentialsFile string
-	// Dir is the folder the server keeps its buckets in.
+	// Dir is the folder it serves: Dir/BUCKET/KEY are the objects.
 	Dir string
 
 	t    testing.TB
@@ -44,12 +45,11 @@ type Server struct {
 	done chan struct{}
 }
 
-// Start starts a server on a new temporary folder with the bucket Bucket.
-// Without versitygw the test fails, naming the command that installs it;
-// under -short it is skipped.
+// Start starts a versitygw with a bucket; a test without versitygw fails
+// with the command that installs it (it is skipped under -short).
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s := &Server{t: t, bin: bin(t), Dir: t.TempDir(), Bucket: Bucket}
+	s := &Server{t: t, bin: Bin(t), Dir: t.TempDir(), Bucket: Bucket, CredentialsFile: CredFile(t, Secret)}
 	for try := 0; ; try++ {
 		s.addr = freeAddr(t)
 		if err := s.start(); err == nil {
@@ -60,18 +60,15 @@ func Start(t testing.TB) *Server {
 	}
 	s.Endpoint = "http://" + s.addr
 	t.Cleanup(s.Kill)
-	if _, err := s.Client().CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(s.Bucket)}); err != nil {
+	if _, err := s.Client(Secret).CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(Bucket)}); err != nil {
 		t.Fatalf("create bucket: %v", err)
-	}
-	s.CredentialsFile = filepath.Join(t.TempDir(), "s3.cred")
-	if err := os.WriteFile(s.CredentialsFile, []byte("access_key_id = "+KeyID+"\nsecret_access_key = "+Secret+"\n"), 0o600); err != nil {
-		t.Fatal(err)
 	}
 	return s
 }
 
-// bin finds versitygw on the PATH or in GOPATH/bin.
-func bin(t testing.TB) string {
+// Bin finds versitygw; a test without it fails with the command that
+// installs it. Under -short the test is skipped.
+func Bin(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("versitygw: not under -short")
@@ -99,7 +96,7 @@ func freeAddr(t testing.TB) string {
 	return l.Addr().String()
 }
 
-// start runs the server and polls until it answers HTTP.
+// start runs the server and waits until it answers HTTP.
 func (s *Server) start() error {
 	s.cmd = exec.Command(s.bin, "--access", KeyID, "--secret", Secret, "--port", s.addr, "posix", s.Dir)
 	var out bytes.Buffer
@@ -125,7 +122,7 @@ func (s *Server) start() error {
 			s.Kill()
 			return fmt.Errorf("versitygw did not answer on %s: %v: %s", s.addr, err, out.Bytes())
 		}
-		time.Sleep(10 * time.Millisecond) // polling a process that starts, not guessing a delay
+		time.Sleep(10 * time.Millisecond) // polling, not waiting for a guess
 	}
 }
 
@@ -139,7 +136,7 @@ func (s *Server) Kill() {
 	s.cmd = nil
 }
 
-// Restart starts the killed server again on the same address and folder.
+// Restart starts a killed server again on the same address and folder.
 func (s *Server) Restart() {
 	s.t.Helper()
 	s.Kill()
@@ -148,15 +145,57 @@ func (s *Server) Restart() {
 	}
 }
 
-// Client is an S3 client of the server, for checks behind the back of the
-// code under test.
-func (s *Server) Client() *s3.Client {
+// Client is an S3 client of the server with the key and secret, for
+// checks and changes behind the back of the code under test.
+func (s *Server) Client(secret string) *s3.Client {
 	return s3.New(s3.Options{
-		Region:       "us-east-1",
+		Region:       Region,
 		BaseEndpoint: aws.String("http://" + s.addr),
 		UsePathStyle: true,
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: KeyID, SecretAccessKey: Secret}, nil
+			return aws.Credentials{AccessKeyID: KeyID, SecretAccessKey: secret}, nil
 		}),
 	})
+}
+
+// CredFile writes a credentials file (mode 0600) for the secret.
+func CredFile(t testing.TB, secret string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "s3.cred")
+	if err := os.WriteFile(p, []byte("access_key_id = "+KeyID+"\nsecret_access_key = "+secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Object reads an object of the bucket.
+func (s *Server) Object(t testing.TB, key string) []byte {
+	t.Helper()
+	out, err := s.Client(Secret).GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(Bucket), Key: aws.String(key)})
+	if err != nil {
+		t.Fatalf("get %s: %v", key, err)
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Objects lists the bucket's keys under prefix with their sizes.
+func (s *Server) Objects(t testing.TB, prefix string) map[string]int64 {
+	t.Helper()
+	out := map[string]int64{}
+	p := s3.NewListObjectsV2Paginator(s.Client(Secret), &s3.ListObjectsV2Input{Bucket: aws.String(Bucket), Prefix: aws.String(prefix)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatalf("list %s: %v", prefix, err)
+		}
+		for _, o := range page.Contents {
+			out[aws.ToString(o.Key)] = aws.ToInt64(o.Size)
+		}
+	}
+	return out
 }
