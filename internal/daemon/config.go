@@ -64,6 +64,16 @@ type Config struct {
 	ScrubEvery time.Duration
 	ScrubRate  rateFlag
 
+	// Offsite is the off-site bucket, s3://BUCKET/PREFIX ("": off);
+	// OffsiteTable how to reach it (a config file's [offsite] table,
+	// its target moved into Offsite).
+	Offsite      string
+	OffsiteTable OffsiteConfig
+	OffsiteRate  rateFlag
+	// KeepLocal is retention's: local archives of days verified off-site
+	// and older than this many days are deleted; 0: never.
+	KeepLocal int
+
 	LogFormat string
 	LogLevel  string
 
@@ -113,6 +123,7 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.MaxAge, "max-age", "off", "archived days older than this (365d) are deleted; off: never")
 
 	c.scrubFlags(fs)
+	c.offsiteFlags(fs)
 
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
@@ -191,6 +202,9 @@ func (c *Config) fill() error {
 	if err := c.checkAccess(); err != nil {
 		return err
 	}
+	if err := c.checkOffsite(); err != nil {
+		return err
+	}
 	for name, cc := range c.Cameras {
 		if err := cc.check(name); err != nil {
 			return err
@@ -217,6 +231,9 @@ func (c *Config) applyFile(fs *flag.FlagSet, path string) error {
 		if k == "cameras" {
 			continue // tables, not a flag: read below
 		}
+		if _, table := raw[k].(map[string]any); table && k == "offsite" {
+			continue // read below
+		}
 		if onlyFlags[k] || fs.Lookup(k) == nil {
 			return fmt.Errorf("config %s: unknown key %q", path, k)
 		}
@@ -232,6 +249,17 @@ func (c *Config) applyFile(fs *flag.FlagSet, path string) error {
 		return err
 	}
 	c.Cameras = cams
+	oc, ok, err := readOffsite(path)
+	if err != nil {
+		return err
+	}
+	if ok {
+		if !given["offsite"] {
+			c.Offsite = oc.Target
+		}
+		oc.Target = ""
+		c.OffsiteTable = oc
+	}
 	return nil
 }
 
@@ -263,6 +291,11 @@ func (c Config) WriteTOML(w io.Writer) error {
 	}
 	if len(c.Cameras) > 0 {
 		keys["cameras"] = c.Cameras
+	}
+	if c.OffsiteTable != (OffsiteConfig{}) {
+		oc := c.OffsiteTable
+		oc.Target = c.Offsite
+		keys["offsite"] = oc
 	}
 	return toml.NewEncoder(w).Encode(keys)
 }

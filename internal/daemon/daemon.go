@@ -24,6 +24,7 @@ import (
 	"github.com/cctvd/cctvd/internal/retention"
 	"github.com/cctvd/cctvd/internal/scrub"
 	"github.com/cctvd/cctvd/internal/ts"
+	"github.com/cctvd/cctvd/internal/uploader"
 	"github.com/cctvd/cctvd/internal/web"
 )
 
@@ -63,6 +64,8 @@ type components struct {
 	site   *web.Site
 	ctl    *control.Server
 	scrub  *scrub.Scrubber
+	// up copies archived days off-site; nil without --offsite.
+	up *uploader.Uploader
 	// httpLn and metricsLn are nil where no address is asked for.
 	httpLn, metricsLn net.Listener
 	// access guards httpLn; siteHandler is what it guards.
@@ -110,6 +113,12 @@ func (c *components) build(errlog *logring.Handler) error {
 	// The scrubber comes before retention, which asks it which days are
 	// damaged (those it never deletes).
 	c.scrub = newScrubber(cfg, c.met, log)
+	// The uploader comes before retention, which asks it which days are
+	// verified off-site (--keep-local), and before the stacks, whose
+	// archivers kick it.
+	if err := c.buildOffsite(); err != nil {
+		return err
+	}
 	// Retention comes before the stacks: it finishes a deletion a crash
 	// interrupted before any catalog reads the folders, and the sites
 	// show its holds.
@@ -129,7 +138,7 @@ func (c *components) build(errlog *logring.Handler) error {
 	ctl, err := control.New(control.Config{
 		Addr: cfg.GRPC, TLSCert: cfg.GRPCTLSCert, TLSKey: cfg.GRPCTLSKey, TokenFile: cfg.GRPCTokenFile,
 		Version: Version(), Root: cfg.Root, Calendar: c.cal,
-	}, control.Deps{Cameras: c.controlCameras, Errors: errlog, Retention: c.ret, Scrub: c.scrubber()}, log)
+	}, control.Deps{Cameras: c.controlCameras, Errors: errlog, Retention: c.ret, Scrub: c.scrubber(), Offsite: c.offsiteStatus()}, log)
 	if err != nil {
 		return err
 	}
@@ -259,6 +268,9 @@ func (c *components) run(ctx context.Context) error {
 	g.run(c.reloadOnHUP)
 	if c.scrubbing() {
 		g.run(c.scrub.Run)
+	}
+	if c.up != nil {
+		g.run(c.up.Run)
 	}
 	if c.httpLn != nil {
 		h := c.met.Instrument(c.guard(withMetrics(c.site, c.met, cfg.Metrics == "")))

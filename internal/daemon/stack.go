@@ -41,6 +41,9 @@ type stack struct {
 	closers []func() error
 	// silent is set while the camera has sent nothing for too long.
 	silent atomic.Bool
+	// offsite is where each day's off-site copy is; nil when off-site
+	// copies are off.
+	offsite OffsiteDay
 }
 
 // folders are the camera's footage folder and state folder: the root and
@@ -90,11 +93,13 @@ func (c *components) fillStack(s *stack, cc CameraConfig) error {
 		cal.Settle = cc.Settle.Duration
 	}
 	s.cal = cal
+	s.offsite = c.offsiteOf(s.name)
 	met, name := c.met, s.name
 	arc, err := archive.New(archive.Config{
 		OnRunEnd: func(e archive.RunEnd) {
 			met.ArchiveRun(name, e.Result, e.Elapsed, e.Footage, e.BytesIn, e.BytesOut, time.Now())
-			c.ret.Kick() // a new archive may let an older day go
+			c.ret.Kick()     // a new archive may let an older day go
+			c.kickOffsite() // and is to be copied off-site
 		},
 		Root: root, State: state, Calendar: cal, Jobs: cfg.Jobs, Slots: c.slots, ChunkSegments: cfg.ChunkSegments,
 		Encode: settings,

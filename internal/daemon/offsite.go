@@ -1,0 +1,132 @@
+package daemon
+
+import (
+	"context"
+	"time"
+
+	"github.com/cctvd/cctvd/internal/archive"
+	"github.com/cctvd/cctvd/internal/control"
+	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/offsite"
+	"github.com/cctvd/cctvd/internal/uploader"
+)
+
+// buildOffsite builds the uploader of every camera's archived days, when
+// --offsite asks for one. It comes before retention (which asks it which
+// days are verified off-site) and the stacks (whose archivers kick it).
+// The bucket is opened when the uploader runs, not here: a server that
+// cannot be reached, or a wrong key, must not stop cctvd from recording.
+func (c *components) buildOffsite() error {
+	if c.cfg.Offsite == "" {
+		return nil
+	}
+	t, ocfg, err := c.cfg.offsiteSettings()
+	if err != nil {
+		return err
+	}
+	state, err := offsiteState(c.cfg.StateDir)
+	if err != nil {
+		return err
+	}
+	c.closers = append(c.closers, state.Close)
+	met := c.met.NewOffsite()
+	var up *uploader.Uploader
+	up, err = uploader.New(uploader.Config{
+		Target: t.String(),
+		Open: func(ctx context.Context) (uploader.Bucket, error) {
+			// Opened again after wrong credentials: the credentials
+			// file is read again, so a fixed one needs no restart.
+			b, err := offsite.Open(ctx, t, ocfg, state, c.log)
+			if err != nil {
+				return nil, err
+			}
+			b.CountSent(up.Sent)
+			return b, nil
+		},
+		State:      state,
+		Days:       c.offsiteDays,
+		Cameras:    c.cameraNames,
+		Version:    Version(),
+		KeepLocal:  c.cfg.KeepLocal,
+		OnVerified: met.Verified,
+		OnError:    met.Error,
+		OnSent:     met.Sent,
+		OnScan:     met.Scanned,
+	}, c.log)
+	if err != nil {
+		return err
+	}
+	c.up = up
+	return nil
+}
+
+// cameraNames are the cameras' names, for the bucket's site marker.
+func (c *components) cameraNames() []string {
+	var out []string
+	for _, s := range c.cams.all() {
+		out = append(out, s.name)
+	}
+	return out
+}
+
+// offsiteDays are every camera's days with archives, as the uploader
+// copies them.
+func (c *components) offsiteDays() []uploader.Day {
+	var out []uploader.Day
+	for _, s := range c.cams.all() {
+		root, state := c.folders(s.name)
+		busy := map[day.Date]bool{}
+		for _, j := range s.arc.Status().Days {
+			if j.State == archive.StateQueued || j.State == archive.StateConverting {
+				busy[j.Date] = true
+			}
+		}
+		for _, v := range s.cat.Days() {
+			if len(v.Archives) == 0 {
+				continue
+			}
+			d := uploader.Day{Camera: s.name, Date: v.Date, Root: root, State: state, Busy: busy[v.Date],
+				Damaged: c.scrub.Damaged(s.name, v.Date)}
+			for _, a := range v.Archives {
+				d.Archives = append(d.Archives, uploader.Archive{Name: a.Name, Size: a.Size, Checksum: a.Checksum})
+			}
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// offsiteStatus is the uploader as the control plane asks it; nil when
+// off-site copies are off.
+func (c *components) offsiteStatus() control.Offsite {
+	if c.up == nil {
+		return nil
+	}
+	return c.up
+}
+
+// kickOffsite has the uploader look at the days now (an archive run ended).
+func (c *components) kickOffsite() {
+	if c.up != nil {
+		c.up.Kick()
+	}
+}
+
+// OffsiteDay is where a camera's day's off-site copy is, for the page:
+// state is "" when off-site copies are off, else one of "none",
+// "pending", "uploading", "verified" (verifiedAt set) or "error". A day
+// whose local archives --keep-local deleted is "verified" as long as its
+// receipt is in STATE/offsite.
+type OffsiteDay func(d day.Date) (verifiedAt time.Time, state string)
+
+// offsiteOf is camera's OffsiteDay; nil when off-site copies are off.
+func (c *components) offsiteOf(camera string) OffsiteDay {
+	if c.up == nil {
+		return nil
+	}
+	up := c.up
+	return func(d day.Date) (time.Time, string) {
+		st := up.Day(camera, d)
+		return st.VerifiedAt, string(st.State)
+	}
+}
