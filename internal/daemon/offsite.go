@@ -8,6 +8,7 @@ import (
 	"github.com/cctvd/cctvd/internal/control"
 	"github.com/cctvd/cctvd/internal/day"
 	"github.com/cctvd/cctvd/internal/offsite"
+	"github.com/cctvd/cctvd/internal/retention"
 	"github.com/cctvd/cctvd/internal/uploader"
 )
 
@@ -94,6 +95,22 @@ func (c *components) offsiteDays() []uploader.Day {
 		}
 	}
 	return out
+}
+
+// offsiteCovers tells retention which days' archives are verified
+// off-site; nil when off-site copies are off.
+func (c *components) offsiteCovers() func(camera string, d day.Date, archives []retention.Archive) bool {
+	if c.up == nil {
+		return nil
+	}
+	up := c.up
+	return func(camera string, d day.Date, archives []retention.Archive) bool {
+		list := make([]uploader.Archive, 0, len(archives))
+		for _, a := range archives {
+			list = append(list, uploader.Archive{Name: a.Name, Size: a.Size, Checksum: a.Checksum})
+		}
+		return up.Covers(camera, d, list)
+	}
 }
 
 // offsiteStatus is the uploader as the control plane asks it; nil when
