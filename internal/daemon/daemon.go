@@ -346,14 +346,17 @@ func archivedIn(arc *archive.Archiver) func(day.Date, *ts.Report) (string, strin
 }
 
 // kickOnChange tells the archiver to look again whenever the catalog
-// changes, so a day that becomes due or gets late files is seen at once.
-func kickOnChange(ctx context.Context, cat *catalog.Catalog, arc *archive.Archiver) error {
+// changes, so a day that becomes due or gets late files is seen at once;
+// and the off-site uploader, which sees a new archive only once the
+// catalog does.
+func kickOnChange(ctx context.Context, cat *catalog.Catalog, arc *archive.Archiver, kickOffsite func()) error {
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-cat.Changed():
 			arc.Kick()
+			kickOffsite()
 		}
 	}
 }

@@ -49,7 +49,10 @@ func (c *components) buildOffsite() error {
 		Cameras:    c.cameraNames,
 		Version:    Version(),
 		KeepLocal:  c.cfg.KeepLocal,
-		OnVerified: met.Verified,
+		OnVerified: func(camera string, at time.Time) {
+			met.Verified(camera, at)
+			c.ret.Kick() // --keep-local may let the day's local archives go
+		},
 		OnError:    met.Error,
 		OnSent:     met.Sent,
 		OnScan:     met.Scanned,
@@ -86,7 +89,7 @@ func (c *components) offsiteDays() []uploader.Day {
 			if len(v.Archives) == 0 {
 				continue
 			}
-			d := uploader.Day{Camera: s.name, Date: v.Date, Root: root, State: state, Busy: busy[v.Date],
+			d := uploader.Day{Camera: s.name, Date: v.Date, Root: root, State: state, Busy: busy[v.Date], Version: v.Version,
 				Damaged: c.scrub.Damaged(s.name, v.Date)}
 			for _, a := range v.Archives {
 				d.Archives = append(d.Archives, uploader.Archive{Name: a.Name, Size: a.Size, Checksum: a.Checksum})

@@ -43,7 +43,8 @@ type stack struct {
 	silent atomic.Bool
 	// offsite is where each day's off-site copy is; nil when off-site
 	// copies are off.
-	offsite OffsiteDay
+	offsite     OffsiteDay
+	kickOffsite func()
 }
 
 // folders are the camera's footage folder and state folder: the root and
@@ -93,12 +94,12 @@ func (c *components) fillStack(s *stack, cc CameraConfig) error {
 		cal.Settle = cc.Settle.Duration
 	}
 	s.cal = cal
-	s.offsite = c.offsiteOf(s.name)
+	s.offsite, s.kickOffsite = c.offsiteOf(s.name), c.kickOffsite
 	met, name := c.met, s.name
 	arc, err := archive.New(archive.Config{
 		OnRunEnd: func(e archive.RunEnd) {
 			met.ArchiveRun(name, e.Result, e.Elapsed, e.Footage, e.BytesIn, e.BytesOut, time.Now())
-			c.ret.Kick()     // a new archive may let an older day go
+			c.ret.Kick()    // a new archive may let an older day go
 			c.kickOffsite() // and is to be copied off-site
 		},
 		Root: root, State: state, Calendar: cal, Jobs: cfg.Jobs, Slots: c.slots, ChunkSegments: cfg.ChunkSegments,
@@ -145,7 +146,7 @@ func (s *stack) run(g *group) {
 	g.run(s.cat.Run)
 	g.run(s.arc.Run)
 	g.run(s.th.Run)
-	g.run(func(ctx context.Context) error { return kickOnChange(ctx, s.cat, s.arc) })
+	g.run(func(ctx context.Context) error { return kickOnChange(ctx, s.cat, s.arc, s.kickOffsite) })
 }
 
 // close closes what was built, in reverse order.

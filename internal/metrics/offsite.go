@@ -20,7 +20,7 @@ func (m *Metrics) NewOffsite() *Offsite {
 	return &Offsite{
 		sent:         f.counterVec("cctvd_offsite_uploaded_bytes_total", "Bytes sent to the off-site bucket, by camera (sent again after an error: counted again).", "camera"),
 		errors:       f.counterVec("cctvd_offsite_errors_total", "Failed off-site uploads by camera and class (credentials, no_bucket, unreachable, server, full, mismatch, local_changed, local_missing, other); camera \"\" for the bucket's own errors.", "camera", "class"),
-		verified:     f.gaugeVec("cctvd_offsite_verified_days", "Local days whose archives are verified off-site, by camera.", "camera"),
+		verified:     f.gaugeVec("cctvd_offsite_verified_days", "Days verified off-site, by camera: local days whose archives are all in the bucket, and days whose local archives --keep-local deleted.", "camera"),
 		lastVerified: f.gaugeVec("cctvd_offsite_last_verified_timestamp_seconds", "When the last day of the camera was verified off-site by this process (Unix time).", "camera"),
 	}
 }

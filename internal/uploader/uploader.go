@@ -59,6 +59,9 @@ type Day struct {
 	// Damaged: a scrub found an archive differs from its checksum; such a
 	// day is not uploaded (the copy would fail its own checksum).
 	Damaged bool
+	// Version changes whenever the day's files do (the catalog's view's);
+	// 0: unknown, the files are looked at on every scan.
+	Version uint64
 }
 
 // Archive is one archive file of a day.
@@ -100,7 +103,9 @@ type Status struct {
 	Sent int64
 	// Queue counts the days to upload, the one being uploaded among them.
 	Queue int
-	// Verified counts the local days verified off-site.
+	// Verified counts the days verified off-site: local days whose
+	// archives are all in the bucket, and days whose local archives
+	// --keep-local deleted.
 	Verified int
 	// Uploading is the day being uploaded, "" when idle.
 	Uploading    string
@@ -154,6 +159,11 @@ type key struct {
 	date   day.Date
 }
 
+type cachedList struct {
+	version uint64
+	list    []file
+}
+
 type failure struct {
 	err  string
 	n    int
@@ -172,6 +182,12 @@ type Uploader struct {
 	failed   map[key]failure
 	status   Status
 	current  key // the day being uploaded; zero when idle
+	// lastClass is the class of the last error that stopped every upload.
+	lastClass string
+	// lists are the days' files as last looked at, by the catalog's
+	// version of the day: a day that did not change is not looked at again.
+	lists    map[key]cachedList
+	fullScan time.Time
 	sites    []string
 }
 
@@ -191,7 +207,7 @@ func New(cfg Config, log *slog.Logger) (*Uploader, error) {
 		cfg.Cameras = func() []string { return nil }
 	}
 	return &Uploader{cfg: cfg, log: log.With("component", "offsite"), kick: make(chan struct{}, 1),
-		receipts: map[key]*offsite.Receipt{}, states: map[key]DayStatus{}, failed: map[key]failure{},
+		receipts: map[key]*offsite.Receipt{}, states: map[key]DayStatus{}, failed: map[key]failure{}, lists: map[key]cachedList{},
 		status: Status{Target: cfg.Target, KeepLocal: cfg.KeepLocal}}, nil
 }
 
@@ -288,47 +304,46 @@ func (u *Uploader) receipt(k key) *offsite.Receipt {
 // Run uploads until ctx ends.
 func (u *Uploader) Run(ctx context.Context) error {
 	var b Bucket
-	tick := time.NewTicker(u.cfg.Every)
-	defer tick.Stop()
+	var reopen time.Time // when to open the bucket again after it failed
 	for {
-		wait := u.cfg.Every
-		if b == nil {
+		if b == nil && !u.cfg.Now().Before(reopen) {
 			var err error
 			if b, err = u.open(ctx); err != nil {
 				if ctx.Err() != nil {
 					return nil
 				}
-				wait = u.failedAll(err)
+				reopen = u.cfg.Now().Add(u.failedAll(err))
 			}
 		}
 		// Scanned even without a bucket, so that the days' states are
 		// known while it cannot be opened.
 		next, due := u.scan()
+		if b != nil && next != nil {
+			u.putSite(ctx, b)
+			err := u.upload(ctx, b, *next)
+			if ctx.Err() != nil {
+				return nil
+			}
+			if err != nil && !offsite.Retryable(err) {
+				b, reopen = nil, u.cfg.Now().Add(u.failedAll(err))
+			}
+			continue // the next day at once
+		}
 		if b != nil {
 			u.putSite(ctx, b)
-			switch {
-			case next != nil:
-				if err := u.upload(ctx, b, *next); err != nil {
-					if ctx.Err() != nil {
-						return nil
-					}
-					if !offsite.Retryable(err) {
-						b, wait = nil, u.failedAll(err)
-						break
-					}
-				}
-				continue // the next day at once
-			case !due.IsZero():
-				wait = min(wait, max(due.Sub(u.cfg.Now()), time.Second))
-			}
 		}
-		t := time.NewTimer(wait)
+		wait := u.cfg.Every
+		if b == nil {
+			wait = reopen.Sub(u.cfg.Now())
+		} else if !due.IsZero() {
+			wait = due.Sub(u.cfg.Now())
+		}
+		t := time.NewTimer(min(max(wait, time.Second), u.cfg.Every))
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return nil
 		case <-u.kick:
-		case <-tick.C:
 		case <-t.C:
 		}
 		t.Stop()
@@ -355,7 +370,9 @@ func (u *Uploader) open(ctx context.Context) (Bucket, error) {
 func (u *Uploader) failedAll(err error) time.Duration {
 	permanent := !offsite.Retryable(err)
 	u.mu.Lock()
-	first := u.status.Err != err.Error()
+	// Logged once a kind: the server's request id makes each text new.
+	first := u.lastClass != Class(err)
+	u.lastClass = Class(err)
 	u.status.Err, u.status.ErrTime, u.status.Permanent = err.Error(), u.cfg.Now(), permanent
 	u.mu.Unlock()
 	if u.cfg.OnError != nil {
@@ -483,23 +500,63 @@ func (u *Uploader) scan() (next *Day, due time.Time) {
 		return cmp.Or(a.Date.Compare(b.Date), cmp.Compare(a.Camera, b.Camera))
 	})
 	// The files are looked at before the lock is taken: the pages and
-	// retention ask for days' states meanwhile.
+	// retention ask for days' states meanwhile. Only the scan touches
+	// u.lists.
 	lists := make([][]file, len(days))
+	seen := map[key]bool{}
+	// Every Every, every day's files are looked at again whatever the
+	// catalog says (a state file rewritten behind its back).
+	full := !u.cfg.Now().Before(u.fullScan.Add(u.cfg.Every))
+	if full {
+		u.fullScan = u.cfg.Now()
+	}
 	for i, d := range days {
+		k := key{d.Camera, d.Date}
+		seen[k] = true
 		list := files(d)
 		if list == nil || d.Damaged || d.Busy {
+			delete(u.lists, k)
+			continue
+		}
+		if c, ok := u.lists[k]; ok && !full && d.Version != 0 && c.version == d.Version {
+			lists[i] = c.list
 			continue
 		}
 		list, err := stat(d, list)
 		if err != nil {
 			u.log.Warn("off-site: cannot read a day's files; looked at again later", "camera", d.Camera, "day", d.Date.String(), "err", err)
+			delete(u.lists, k)
 			continue
 		}
 		lists[i] = list
+		u.lists[k] = cachedList{d.Version, list}
+	}
+	for k := range u.lists {
+		if !seen[k] {
+			delete(u.lists, k)
+		}
+	}
+	// Days with no local archives left (--keep-local) count as verified
+	// by their receipts alone.
+	local := map[key]bool{}
+	for _, d := range days {
+		local[key{d.Camera, d.Date}] = len(d.Archives) > 0
+	}
+	verified := map[string]int{}
+	for _, cam := range u.cfg.Cameras() {
+		verified[cam] = 0
+		dates, err := offsite.ReceiptDates(u.cfg.State, cam)
+		if err != nil {
+			u.log.Warn("off-site receipts unreadable", "camera", cam, "err", err)
+		}
+		for _, s := range dates {
+			if d, err := day.Parse(s); err == nil && !local[key{cam, d}] {
+				verified[cam]++
+			}
+		}
 	}
 	now := u.cfg.Now()
 	states := map[key]DayStatus{}
-	verified := map[string]int{}
 	queue := 0
 	u.mu.Lock()
 	defer u.mu.Unlock()
