@@ -297,3 +297,59 @@ func TestOffsite(t *testing.T) {
 	})
 	d.Stop(t, 15*time.Second)
 }
+
+// TestOffsiteKill9 kills cctvd (SIGKILL) in the middle of a rate-limited
+// multipart upload of a 12 MiB archive, after the server accepted its
+// first 5 MiB part: the restarted cctvd resumes the upload, sends fewer
+// bytes than the file, and the day is verified with the bucket's copy
+// equal to the local archive.
+func TestOffsiteKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: builds both binaries and runs versitygw")
+	}
+	gw := offsitetest.Start(t)
+	proxy := offsitetest.NewProxy(t, gw.Endpoint)
+	root := t.TempDir()
+	date := day.Of(time.Now()).AddDays(-10)
+	const size = 12 << 20
+	p := writeRandomArchive(t, filepath.Join(root, date.String()), "video.mp4", size)
+	local, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := offsiteConfig(t, proxy.URL, offsitetest.CredFile(t, offsitetest.Secret))
+
+	d := start(t, root, "--config", conf, "--offsite-rate", "2MiB")
+	select {
+	case n := <-proxy.Parts():
+		if n != 1 {
+			t.Fatalf("first part accepted: %d, want 1", n)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("no part accepted within 60 s")
+	}
+	d.Kill()
+	before := proxy.Sent()
+	if before >= size {
+		t.Fatalf("%d bytes sent before the kill: the upload was not cut", before)
+	}
+	if _, err := os.Stat(filepath.Join(root, ".cctvd", "offsite", "receipts", "default", date.String()+".json")); !os.IsNotExist(err) {
+		t.Fatalf("a receipt before the upload ended: %v", err)
+	}
+
+	d = start(t, root, "--config", conf)
+	testbin.WaitFor(t, "the day verified", 60*time.Second, func() (string, bool) {
+		day := listDays(t, d)[date.String()]
+		return fmt.Sprint(day), day.GetOffsiteState() == cctvv1.OffsiteState_OFFSITE_STATE_VERIFIED
+	})
+	after := proxy.Sent() - before
+	t.Logf("sent %d bytes before the kill, %d after the restart, of a %d-byte archive", before, after, size)
+	// Part 1 (5 MiB) is on the server and is not sent again.
+	if after >= size-5<<20+1<<10 {
+		t.Errorf("%d bytes sent after the restart, want fewer than the file less its first part (%d)", after, size-5<<20)
+	}
+	if got := gw.Object(t, "site1/default/"+date.String()+"/video.mp4"); sha512.Sum512(got) != sha512.Sum512(local) {
+		t.Errorf("the bucket's copy (%d bytes) differs from the archive", len(got))
+	}
+	d.Stop(t, 15*time.Second)
+}

@@ -103,7 +103,7 @@ type statusWriter struct {
 }
 
 func (w *statusWriter) WriteHeader(code int) {
-	if !w.wrote {
+	if !w.wrote && code >= 200 { // not 100 Continue: the answer follows
 		w.code, w.wrote = code, true
 	}
 	w.ResponseWriter.WriteHeader(code)
