@@ -44,18 +44,18 @@ func (c *components) buildOffsite() error {
 			b.CountSent(up.Sent)
 			return b, nil
 		},
-		State:      state,
-		Days:       c.offsiteDays,
-		Cameras:    c.cameraNames,
-		Version:    Version(),
-		KeepLocal:  c.cfg.KeepLocal,
+		State:     state,
+		Days:      c.offsiteDays,
+		Cameras:   c.cameraNames,
+		Version:   Version(),
+		KeepLocal: c.cfg.KeepLocal,
 		OnVerified: func(camera string, at time.Time) {
 			met.Verified(camera, at)
 			c.ret.Kick() // --keep-local may let the day's local archives go
 		},
-		OnError:    met.Error,
-		OnSent:     met.Sent,
-		OnScan:     met.Scanned,
+		OnError: met.Error,
+		OnSent:  met.Sent,
+		OnScan:  met.Scanned,
 	}, c.log)
 	if err != nil {
 		return err

@@ -117,7 +117,7 @@ var planCases = []struct {
 			with(archived("", 40, 10), func(d *Day) { d.Offsite = true }),
 			archived("", 35, 10), // past keep-local, not off-site
 			with(archived("g", 31, 10), func(d *Day) { d.Offsite = true }),
-			with(archived("", 30, 10), func(d *Day) { d.Offsite = true }),                 // exactly 30 days: stays
+			with(archived("", 30, 10), func(d *Day) { d.Offsite = true }),                // exactly 30 days: stays
 			with(archived("", 20, 10), func(d *Day) { d.Offsite = true; d.Held = true }), // held
 			with(archived("", 10, 10), func(d *Day) { d.Offsite = true; d.Damaged = true }),
 			with(archived("g", 2, 10), func(d *Day) { d.Offsite = true }),
