@@ -4298,7 +4298,8 @@ type OffsiteStatus struct {
 	UploadedBytes int64 `protobuf:"varint,5,opt,name=uploaded_bytes,json=uploadedBytes,proto3" json:"uploaded_bytes,omitempty"`
 	// Days waiting for their upload (or being uploaded), all cameras.
 	QueueLength int32 `protobuf:"varint,6,opt,name=queue_length,json=queueLength,proto3" json:"queue_length,omitempty"`
-	// Days whose local archives are verified off-site, all cameras.
+	// Days verified off-site, all cameras: days whose local archives are all
+	// in the bucket, and days whose local archives --keep-local deleted.
 	VerifiedDays int32 `protobuf:"varint,7,opt,name=verified_days,json=verifiedDays,proto3" json:"verified_days,omitempty"`
 	// The day being uploaded now, CAMERA/DATE or DATE; "" when idle.
 	Uploading string `protobuf:"bytes,8,opt,name=uploading,proto3" json:"uploading,omitempty"`
