@@ -357,9 +357,8 @@ func (u *Uploader) open(ctx context.Context) (Bucket, error) {
 	}
 	u.mu.Lock()
 	u.sites = nil // written again by this run
-	if u.status.Permanent {
-		u.status.Err, u.status.ErrTime, u.status.Permanent = "", time.Time{}, false
-	}
+	u.status.Err, u.status.ErrTime, u.status.Permanent = "", time.Time{}, false
+	u.lastClass = ""
 	u.mu.Unlock()
 	u.log.Info("off-site bucket open", "target", u.cfg.Target)
 	return b, nil
@@ -382,9 +381,12 @@ func (u *Uploader) failedAll(err error) time.Duration {
 	if permanent {
 		wait = u.cfg.PermanentRetry
 	}
-	if first {
+	switch {
+	case first && permanent:
 		u.log.Error("off-site copies stopped: fix the [offsite] settings or the credentials file; tried again later",
 			"target", u.cfg.Target, "err", err, "retry_in", wait)
+	case first:
+		u.log.Error("off-site bucket cannot be opened; tried again later", "target", u.cfg.Target, "err", err, "retry_in", wait)
 	}
 	return wait
 }
