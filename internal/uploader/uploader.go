@@ -188,7 +188,11 @@ type Uploader struct {
 	// version of the day: a day that did not change is not looked at again.
 	lists    map[key]cachedList
 	fullScan time.Time
-	sites    []string
+	// receiptDates are the dates of each camera's receipts, listed on
+	// full scans and kept up to date by uploads. Like lists and
+	// fullScan, only the worker (Run: scan, upload) touches it.
+	receiptDates map[string]map[day.Date]bool
+	sites        []string
 }
 
 // New makes an uploader; Run runs it.
@@ -208,7 +212,8 @@ func New(cfg Config, log *slog.Logger) (*Uploader, error) {
 	}
 	return &Uploader{cfg: cfg, log: log.With("component", "offsite"), kick: make(chan struct{}, 1),
 		receipts: map[key]*offsite.Receipt{}, states: map[key]DayStatus{}, failed: map[key]failure{}, lists: map[key]cachedList{},
-		status: Status{Target: cfg.Target, KeepLocal: cfg.KeepLocal}}, nil
+		receiptDates: map[string]map[day.Date]bool{},
+		status:       Status{Target: cfg.Target, KeepLocal: cfg.KeepLocal}}, nil
 }
 
 // Kick asks for a look at the days now (an archive was committed). It
@@ -547,12 +552,22 @@ func (u *Uploader) scan() (next *Day, due time.Time) {
 	verified := map[string]int{}
 	for _, cam := range u.cfg.Cameras() {
 		verified[cam] = 0
-		dates, err := offsite.ReceiptDates(u.cfg.State, cam)
-		if err != nil {
-			u.log.Warn("off-site receipts unreadable", "camera", cam, "err", err)
+		dates, ok := u.receiptDates[cam]
+		if full || !ok {
+			dates = map[day.Date]bool{}
+			list, err := offsite.ReceiptDates(u.cfg.State, cam)
+			if err != nil {
+				u.log.Warn("off-site receipts unreadable", "camera", cam, "err", err)
+			}
+			for _, s := range list {
+				if d, err := day.Parse(s); err == nil {
+					dates[d] = true
+				}
+			}
+			u.receiptDates[cam] = dates
 		}
-		for _, s := range dates {
-			if d, err := day.Parse(s); err == nil && !local[key{cam, d}] {
+		for d := range dates {
+			if !local[key{cam, d}] {
 				verified[cam]++
 			}
 		}
@@ -661,6 +676,9 @@ func (u *Uploader) send(ctx context.Context, b Bucket, d Day, list []file) error
 	u.mu.Lock()
 	k := key{d.Camera, d.Date}
 	u.receipts[k] = &rec
+	if dates := u.receiptDates[d.Camera]; dates != nil {
+		dates[d.Date] = true
+	}
 	delete(u.failed, k)
 	u.states[k] = DayStatus{State: Verified, VerifiedAt: rec.VerifiedAt}
 	if !u.status.Permanent {
