@@ -1,5 +1,4 @@
-// Package offsitetest runs a real S3 server (versitygw) for tests of the
-// packages that copy days off-site.
+// Package offsitetest runs a real S3 server (versitygw) for other packages' tests of off-site copies.
 package offsitetest
 
 import (
@@ -19,7 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
-// The server's key and its bucket.
+// The server's key and bucket.
 const (
 	KeyID  = "cctvdtestkey"
 	Secret = "cctvdTestSecretDoNotLeak42"
@@ -28,11 +27,15 @@ const (
 )
 
 // Server is a versitygw serving a posix folder on 127.0.0.1, with the
-// bucket Bucket in it.
+// bucket Bucket in it; it is killed when the test ends.
 type Server struct {
-	// Endpoint is http://127.0.0.1:PORT.
+	// Endpoint is its URL, http://127.0.0.1:PORT (path-style buckets).
 	Endpoint string
-	// Dir is the folder it serves (a bucket is a folder of it).
+	// Bucket is the bucket made for the test.
+	Bucket string
+	// CredentialsFile holds KeyID and Secret, readable by its owner only.
+	CredentialsFile string
+	// Dir is the folder it serves: Dir/BUCKET/KEY are the objects.
 	Dir string
 
 	t    testing.TB
@@ -40,6 +43,27 @@ type Server struct {
 	addr string
 	cmd  *exec.Cmd
 	done chan struct{}
+}
+
+// Start starts a versitygw with a bucket; a test without versitygw fails
+// with the command that installs it (it is skipped under -short).
+func Start(t testing.TB) *Server {
+	t.Helper()
+	s := &Server{t: t, bin: Bin(t), Dir: t.TempDir(), Bucket: Bucket, CredentialsFile: CredFile(t, Secret)}
+	for try := 0; ; try++ {
+		s.addr = freeAddr(t)
+		if err := s.start(); err == nil {
+			break
+		} else if try == 4 {
+			t.Fatal(err)
+		}
+	}
+	s.Endpoint = "http://" + s.addr
+	t.Cleanup(s.Kill)
+	if _, err := s.Client(Secret).CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(Bucket)}); err != nil {
+		t.Fatalf("create bucket: %v", err)
+	}
+	return s
 }
 
 // Bin finds versitygw; a test without it fails with the command that
@@ -61,27 +85,6 @@ func Bin(t testing.TB) string {
 	}
 	t.Fatal("versitygw not found: go install github.com/versity/versitygw/cmd/versitygw@v1.8.0 (or CCTVD_DEPS=test scripts/deps.sh)")
 	return ""
-}
-
-// Start starts a server on a new temporary folder, stopped when the test
-// ends.
-func Start(t testing.TB) *Server {
-	t.Helper()
-	s := &Server{t: t, bin: Bin(t), Dir: t.TempDir()}
-	for try := 0; ; try++ {
-		s.addr = freeAddr(t)
-		if err := s.start(); err == nil {
-			break
-		} else if try == 4 {
-			t.Fatal(err)
-		}
-	}
-	s.Endpoint = "http://" + s.addr
-	t.Cleanup(s.stop)
-	if _, err := s.Client(Secret).CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(Bucket)}); err != nil {
-		t.Fatalf("create bucket: %v", err)
-	}
-	return s
 }
 
 func freeAddr(t testing.TB) string {
@@ -116,14 +119,15 @@ func (s *Server) start() error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			s.stop()
+			s.Kill()
 			return fmt.Errorf("versitygw did not answer on %s: %v: %s", s.addr, err, out.Bytes())
 		}
-		time.Sleep(10 * time.Millisecond) // polling a starting server
+		time.Sleep(10 * time.Millisecond) // polling, not waiting for a guess
 	}
 }
 
-func (s *Server) stop() {
+// Kill kills the server, as a crash or a power cut would.
+func (s *Server) Kill() {
 	if s.cmd == nil || s.cmd.Process == nil {
 		return
 	}
@@ -132,12 +136,21 @@ func (s *Server) stop() {
 	s.cmd = nil
 }
 
+// Restart starts a killed server again on the same address and folder.
+func (s *Server) Restart() {
+	s.t.Helper()
+	s.Kill()
+	if err := s.start(); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
 // Client is an S3 client of the server with the key and secret, for
-// checks behind the back of the code under test.
+// checks and changes behind the back of the code under test.
 func (s *Server) Client(secret string) *s3.Client {
 	return s3.New(s3.Options{
 		Region:       Region,
-		BaseEndpoint: aws.String(s.Endpoint),
+		BaseEndpoint: aws.String("http://" + s.addr),
 		UsePathStyle: true,
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 			return aws.Credentials{AccessKeyID: KeyID, SecretAccessKey: secret}, nil
