@@ -19,7 +19,8 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// Bucket is the off-site bucket of one site (a target's prefix).
+// Bucket is the off-site bucket of one site (a target's prefix). Its
+// methods may be called concurrently, but not two Uploads of one day.
 type Bucket struct {
 	target Target
 	cfg    Config
@@ -28,7 +29,10 @@ type Bucket struct {
 	log    *slog.Logger
 	limit  *limiter // nil: no rate limit
 	retry  retryPolicy
-	now    func() time.Time
+	// attemptTimeout bounds one request, so that a stalled connection is
+	// retried instead of waited for.
+	attemptTimeout time.Duration
+	now            func() time.Time
 
 	warnedIdle atomic.Bool
 	// beforePart, for tests, runs before a part is sent.
@@ -62,8 +66,12 @@ func open(ctx context.Context, t Target, cfg Config, cred Credentials, state *os
 		retry:  cfg.retry,
 		now:    time.Now,
 	}
+	// A part may take 10 minutes (16 MiB at 28 kB/s), or twice what the
+	// rate limit makes it take.
+	b.attemptTimeout = 10 * time.Minute
 	if cfg.Rate > 0 {
 		b.limit = newLimiter(cfg.Rate, time.Now, sleepCtx)
+		b.attemptTimeout = max(b.attemptTimeout, 2*time.Duration(cfg.PartSize/cfg.Rate+1)*time.Second)
 	}
 	b.client = s3.New(s3.Options{
 		Region:       cfg.Region,
@@ -129,13 +137,21 @@ func (p retryPolicy) backoff(n int) time.Duration {
 // its error wraps one of the package's sentinels.
 func (b *Bucket) do(ctx context.Context, what string, op func(context.Context) error) error {
 	for n := 1; ; n++ {
-		err := op(ctx)
+		actx, cancel := context.WithTimeout(ctx, b.attemptTimeout)
+		err := op(actx)
+		timedOut := actx.Err() != nil
+		cancel()
 		if err == nil {
 			return nil
 		}
-		class, transient := classify(err)
 		if ctx.Err() != nil {
 			return fmt.Errorf("%s: %w", what, ctx.Err())
+		}
+		class, transient := classify(err)
+		if timedOut {
+			// A connection that stalls (a NAT that dropped it, a server
+			// that hangs) is not this call's end, just this attempt's.
+			class, transient = ErrUnreachable, true
 		}
 		if !transient || n >= b.retry.attempts {
 			if class == nil || errors.Is(err, class) {

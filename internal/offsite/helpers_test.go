@@ -3,7 +3,8 @@ package offsite
 import (
 	"bytes"
 	"context"
-	"errors"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"log/slog"
@@ -236,4 +237,8 @@ func serverBytes(t testing.TB, g *gateway, key string) []byte {
 	return b
 }
 
-var errTest = errors.New("test")
+// sha256Base64 is data's SHA-256 as S3 writes it.
+func sha256Base64(data []byte) string {
+	sum := sha256.Sum256(data)
+	return base64.StdEncoding.EncodeToString(sum[:])
+}

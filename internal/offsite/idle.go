@@ -1,6 +1,7 @@
 package offsite
 
 import (
+	"crypto/sha256"
 	"os"
 	"runtime"
 
@@ -9,6 +10,8 @@ import (
 
 // idleReader reads a local file on its own thread at idle I/O priority
 // (scrub.IdleIO), so that uploads do not slow down recording or playback.
+// It hashes what it reads there too: an upload hashes and reads the next
+// part while it sends one.
 type idleReader struct {
 	f    *os.File
 	reqs chan readReq
@@ -17,7 +20,13 @@ type idleReader struct {
 type readReq struct {
 	off  int64
 	p    []byte
-	done chan error
+	done chan readDone
+}
+
+// readDone is a finished read: the SHA-256 of what it read, or why not.
+type readDone struct {
+	sum [sha256.Size]byte
+	err error
 }
 
 func (b *Bucket) newIdleReader(f *os.File) *idleReader {
@@ -30,19 +39,29 @@ func (b *Bucket) newIdleReader(f *os.File) *idleReader {
 			b.log.Warn("off-site uploads read at normal I/O priority", "err", err)
 		}
 		for q := range r.reqs {
-			q.done <- readPart(r.f, q.off, q.p)
+			q.done <- r.do(q)
 		}
 	}()
 	return r
 }
 
-// read fills p from the file at off.
-func (r *idleReader) read(off int64, p []byte) error { return <-r.start(off, p) }
+func (r *idleReader) do(q readReq) readDone {
+	if err := readPart(r.f, q.off, q.p); err != nil {
+		return readDone{err: err}
+	}
+	return readDone{sum: sha256.Sum256(q.p)}
+}
+
+// read fills p from the file at off and returns its SHA-256.
+func (r *idleReader) read(off int64, p []byte) ([sha256.Size]byte, error) {
+	d := <-r.start(off, p)
+	return d.sum, d.err
+}
 
 // start starts filling p from the file at off; the channel tells when it
-// is done. An upload reads the next part while it sends one.
-func (r *idleReader) start(off int64, p []byte) <-chan error {
-	done := make(chan error, 1)
+// is done.
+func (r *idleReader) start(off int64, p []byte) <-chan readDone {
+	done := make(chan readDone, 1)
 	r.reqs <- readReq{off: off, p: p, done: done}
 	return done
 }

@@ -1,7 +1,10 @@
 package offsite
 
 import (
+	"bytes"
 	"errors"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,7 +44,14 @@ func TestOpenErrors(t *testing.T) {
 			if tc.cfg != nil {
 				cfg = tc.cfg(cfg)
 			}
-			b, err := Open(t.Context(), tc.target, cfg, nil, testLog(t))
+			var logs bytes.Buffer
+			log := slog.New(slog.NewTextHandler(io.MultiWriter(&logs, tWriter{t}), &slog.HandlerOptions{Level: slog.LevelDebug}))
+			b, err := Open(t.Context(), tc.target, cfg, nil, log)
+			for _, s := range []string{testSecret, wrongSecret} {
+				if strings.Contains(logs.String(), s) {
+					t.Errorf("the logs hold the secret: %s", logs.String())
+				}
+			}
 			if tc.wantErr == nil {
 				if err != nil {
 					t.Fatalf("Open: %v", err)

@@ -31,6 +31,7 @@ const (
 	pass    spoilage = iota
 	corrupt          // flip a byte in the middle of the body
 	cut              // close the connection after half the body
+	stall            // no answer until the client gives up
 )
 
 func newProxy(t testing.TB, backend string) *proxy {
@@ -63,6 +64,12 @@ func newProxy(t testing.TB, backend string) *proxy {
 					return
 				}
 				conn.Close()
+				return
+			case stall:
+				// The whole body, so that the server notices the client
+				// closing the connection; then no answer.
+				io.Copy(io.Discard, r.Body)
+				<-r.Context().Done()
 				return
 			}
 		} else if r.Method == http.MethodPut && q.Get("uploadId") == "" {

@@ -169,6 +169,12 @@ func TestSpoiledParts(t *testing.T) {
 			}
 			return pass
 		}, wantParts: []int{1, 1, 2, 3}},
+		{name: "no answer, once", spoil: func(part, seen int) spoilage {
+			if part == 3 && seen == 0 {
+				return stall
+			}
+			return pass
+		}, wantParts: []int{1, 2, 3, 3}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := newProxy(t, g.endpoint())
@@ -181,6 +187,7 @@ func TestSpoiledParts(t *testing.T) {
 			dir := t.TempDir()
 			video, data := localFile(t, dir, "video.mp4", 12<<20)
 			b := openTest(t, p.endpoint(), Config{}, nil)
+			b.attemptTimeout = time.Second
 			date := time.Date(2026, 11, 1+len(tc.name), 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
 			r, err := b.Upload(t.Context(), "spoiled", date, []LocalFile{video})
 			if !errors.Is(err, tc.wantErr) || (err == nil) != (tc.wantErr == nil) {

@@ -36,9 +36,10 @@ type Object struct {
 	// upload the composite checksum, the SHA-256 of the parts' SHA-256s
 	// followed by "-" and the number of parts.
 	SHA256 string `json:"sha256"`
-	Parts  int    `json:"parts,omitempty"`
-	// FileSHA256 is the whole local file's SHA-256 (hex) as read for the upload.
-	FileSHA256 string    `json:"file_sha256"`
+	// There is no whole-file checksum for those: computing one would
+	// double the upload's hashing, and the day's .sha512sum file, uploaded
+	// and verified with it, is the archive's own.
+	Parts      int       `json:"parts,omitempty"`
 	VerifiedAt time.Time `json:"verified_at"`
 }
 

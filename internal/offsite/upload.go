@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
@@ -14,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
@@ -40,6 +40,12 @@ func (b *Bucket) Upload(ctx context.Context, camera, date string, files []LocalF
 	}
 	if len(files) == 0 {
 		return Receipt{}, fmt.Errorf("off-site upload %s/%s: no files", camDir(camera), date)
+	}
+	if _, err := time.Parse(time.DateOnly, date); err != nil {
+		return Receipt{}, fmt.Errorf("off-site upload: day %q: want YYYY-MM-DD", date)
+	}
+	if strings.ContainsAny(camera, "/\\") || camera == "." || camera == ".." {
+		return Receipt{}, fmt.Errorf("off-site upload: bad camera name %q", camera)
 	}
 	r := Receipt{Camera: camDir(camera), Date: date}
 	for _, lf := range files {
@@ -121,17 +127,17 @@ func (b *Bucket) uploadFile(ctx context.Context, statePath, key string, lf Local
 // putSmall uploads a file smaller than a part in one PUT.
 func (b *Bucket) putSmall(ctx context.Context, key string, rd *idleReader, id identity) (Object, error) {
 	buf := make([]byte, id.size)
-	if err := rd.read(0, buf); err != nil {
+	sum, err := rd.read(0, buf)
+	if err != nil {
 		return Object{}, err
 	}
-	sum := sha256.Sum256(buf)
 	want := base64.StdEncoding.EncodeToString(sum[:])
-	o := Object{Key: key, Size: id.size, SHA256: want, FileSHA256: hex.EncodeToString(sum[:])}
+	o := Object{Key: key, Size: id.size, SHA256: want}
 	// Already there (a day uploaded again after a crash): verify only.
 	if v, err := b.verify(ctx, o); err == nil {
 		return v, nil
 	}
-	err := b.do(ctx, "put", func(ctx context.Context) error {
+	err = b.do(ctx, "put", func(ctx context.Context) error {
 		out, err := b.client.PutObject(ctx, &s3.PutObjectInput{
 			Bucket:            aws.String(b.target.Bucket),
 			Key:               aws.String(key),
@@ -211,7 +217,6 @@ func (b *Bucket) putMultipart(ctx context.Context, statePath, key string, rd *id
 		}
 	}
 
-	full := sha256.New()
 	composite := sha256.New()
 	parts := make([]types.CompletedPart, 0, n)
 	// Two buffers: the next part is read while one is sent.
@@ -222,14 +227,14 @@ func (b *Bucket) putMultipart(ctx context.Context, statePath, key string, rd *id
 	for i := range n {
 		pn := int32(i + 1)
 		p := part(i)
-		if err := <-next; err != nil {
-			return Object{}, err
+		d := <-next
+		if d.err != nil {
+			return Object{}, d.err
 		}
 		if i+1 < n {
 			next = rd.start((i+1)*partSize, part(i+1))
 		}
-		sum := sha256.Sum256(p)
-		full.Write(p)
+		sum := d.sum
 		composite.Write(sum[:])
 		want := base64.StdEncoding.EncodeToString(sum[:])
 		if hp, ok := have[pn]; ok && aws.ToString(hp.ChecksumSHA256) == want && aws.ToInt64(hp.Size) == int64(len(p)) {
@@ -286,14 +291,19 @@ func (b *Bucket) putMultipart(ctx context.Context, statePath, key string, rd *id
 	// A completion whose answer was lost looks like an unknown upload when
 	// sent again: the read back below tells whether it worked.
 	if err != nil && !errors.Is(err, errNoSuchUpload) {
+		if ctx.Err() == nil && !errors.Is(err, ErrUnreachable) && !errors.Is(err, ErrServer) {
+			// Refused (a part the server calls invalid): resuming would
+			// only be refused again, so the next run starts over.
+			b.abort(ctx, st)
+			removeState(b.state, statePath)
+		}
 		return Object{}, err
 	}
 	o := Object{
-		Key:        key,
-		Size:       id.size,
-		SHA256:     compositeSum(composite, n),
-		Parts:      int(n),
-		FileSHA256: hex.EncodeToString(full.Sum(nil)),
+		Key:    key,
+		Size:   id.size,
+		SHA256: compositeSum(composite, n),
+		Parts:  int(n),
 	}
 	v, verr := b.verify(ctx, o)
 	if verr != nil || err != nil {
@@ -306,23 +316,20 @@ func (b *Bucket) putMultipart(ctx context.Context, statePath, key string, rd *id
 // alreadyThere reads the local file's parts and returns the object if the
 // server's checksum is theirs.
 func (b *Bucket) alreadyThere(ctx context.Context, rd *idleReader, key string, size, partSize, n int64) (Object, error) {
-	full, composite := sha256.New(), sha256.New()
+	composite := sha256.New()
 	buf := make([]byte, partSize)
 	for i := range n {
-		p := buf[:min(partSize, size-i*partSize)]
-		if err := rd.read(i*partSize, p); err != nil {
+		sum, err := rd.read(i*partSize, buf[:min(partSize, size-i*partSize)])
+		if err != nil {
 			return Object{}, err
 		}
-		sum := sha256.Sum256(p)
-		full.Write(p)
 		composite.Write(sum[:])
 	}
 	return b.verify(ctx, Object{
-		Key:        key,
-		Size:       size,
-		SHA256:     compositeSum(composite, n),
-		Parts:      int(n),
-		FileSHA256: hex.EncodeToString(full.Sum(nil)),
+		Key:    key,
+		Size:   size,
+		SHA256: compositeSum(composite, n),
+		Parts:  int(n),
 	})
 }
 
@@ -400,14 +407,8 @@ func readPart(f *os.File, off int64, p []byte) error {
 
 // unsignedPayload leaves the body out of the request's signature: the
 // SHA-256 in x-amz-checksum-sha256 is signed and the server checks the body
-// against it, so signing the body too would only make the server hash it
-// twice (a quarter of the upload's time against versitygw) and, on plain
-// HTTP, make the SDK read it twice.
+// against it (BadDigest), so signing the body too would only make the
+// server hash every byte a second time.
 func unsignedPayload(o *s3.Options) {
 	o.APIOptions = append(o.APIOptions, v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware)
-}
-
-func sha256Base64(p []byte) string {
-	sum := sha256.Sum256(p)
-	return base64.StdEncoding.EncodeToString(sum[:])
 }

@@ -2,7 +2,12 @@ package offsite
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"os"
+	"strconv"
 	"testing"
+	"time"
 )
 
 func TestUpload(t *testing.T) {
@@ -44,6 +49,9 @@ func TestUpload(t *testing.T) {
 				if want := "site1/" + tc.wantCam + "/" + date + "/" + o.Name; o.Key != want {
 					t.Errorf("key %q, want %q", o.Key, want)
 				}
+				if want := wantSHA256(data[o.Name], o.Parts, MinPartSize); o.SHA256 != want {
+					t.Errorf("%s: SHA-256 %s, want %s", o.Name, o.SHA256, want)
+				}
 				if o.Parts != tc.wantParts[o.Name] || o.Size != int64(len(data[o.Name])) || o.SHA256 == "" || o.VerifiedAt.IsZero() {
 					t.Errorf("object %+v: want %d parts, %d bytes", o, tc.wantParts[o.Name], len(data[o.Name]))
 				}
@@ -70,4 +78,50 @@ func TestUpload(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestUploadRefuses(t *testing.T) {
+	lf := LocalFile{Name: "video.mp4", Open: func() (*os.File, error) { t.Fatal("opened"); return nil, nil }}
+	for _, tc := range []struct {
+		name   string
+		camera string
+		date   string
+		files  []LocalFile
+		state  bool
+	}{
+		{name: "no state folder", date: "2026-11-27", files: []LocalFile{lf}},
+		{name: "no files", date: "2026-11-27", state: true},
+		{name: "bad day", date: "2026-11-27/..", files: []LocalFile{lf}, state: true},
+		{name: "camera with a slash", camera: "a/b", date: "2026-11-27", files: []LocalFile{lf}, state: true},
+		{name: "camera ..", camera: "..", date: "2026-11-27", files: []LocalFile{lf}, state: true},
+		{name: "file name with a slash", date: "2026-11-27", files: []LocalFile{{Name: "../x", Open: lf.Open}}, state: true},
+		{name: "empty file name", date: "2026-11-27", files: []LocalFile{{Name: "", Open: lf.Open}}, state: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := &Bucket{target: Target{Bucket: testBucket}, log: testLog(t), now: time.Now}
+			if tc.state {
+				b.state = stateRoot(t)
+			}
+			if r, err := b.Upload(t.Context(), tc.camera, tc.date, tc.files); err == nil {
+				t.Fatalf("Upload = %+v, nil error", r)
+			} else {
+				t.Log(err)
+			}
+		})
+	}
+}
+
+// wantSHA256 is S3's checksum of data: the SHA-256 of one PUT, or the
+// composite of a multipart upload.
+func wantSHA256(data []byte, parts int, partSize int) string {
+	if parts == 0 {
+		sum := sha256.Sum256(data)
+		return base64.StdEncoding.EncodeToString(sum[:])
+	}
+	h := sha256.New()
+	for off := 0; off < len(data); off += partSize {
+		sum := sha256.Sum256(data[off:min(off+partSize, len(data))])
+		h.Write(sum[:])
+	}
+	return base64.StdEncoding.EncodeToString(h.Sum(nil)) + "-" + strconv.Itoa(parts)
 }
