@@ -21,6 +21,7 @@ import (
 	"github.com/cctvd/cctvd/internal/export"
 	"github.com/cctvd/cctvd/internal/logring"
 	"github.com/cctvd/cctvd/internal/metrics"
+	"github.com/cctvd/cctvd/internal/offsite"
 	"github.com/cctvd/cctvd/internal/retention"
 	"github.com/cctvd/cctvd/internal/scrub"
 	"github.com/cctvd/cctvd/internal/ts"
@@ -65,7 +66,12 @@ type components struct {
 	ctl    *control.Server
 	scrub  *scrub.Scrubber
 	// up copies archived days off-site; nil without --offsite.
-	up *uploader.Uploader
+	// offsiteState is STATE/offsite (receipts, unfinished uploads), and
+	// openBucket opens the bucket with the daemon's settings and it, for
+	// whatever else reads the bucket; both nil without --offsite.
+	up           *uploader.Uploader
+	offsiteState *os.Root
+	openBucket   func(ctx context.Context) (*offsite.Bucket, error)
 	// httpLn and metricsLn are nil where no address is asked for.
 	httpLn, metricsLn net.Listener
 	// access guards httpLn; siteHandler is what it guards.

@@ -30,6 +30,10 @@ func (c *components) buildOffsite() error {
 		return err
 	}
 	c.closers = append(c.closers, state.Close)
+	c.offsiteState = state
+	c.openBucket = func(ctx context.Context) (*offsite.Bucket, error) {
+		return offsite.Open(ctx, t, ocfg, state, c.log)
+	}
 	met := c.met.NewOffsite()
 	var up *uploader.Uploader
 	up, err = uploader.New(uploader.Config{
@@ -37,7 +41,7 @@ func (c *components) buildOffsite() error {
 		Open: func(ctx context.Context) (uploader.Bucket, error) {
 			// Opened again after wrong credentials: the credentials
 			// file is read again, so a fixed one needs no restart.
-			b, err := offsite.Open(ctx, t, ocfg, state, c.log)
+			b, err := c.openBucket(ctx)
 			if err != nil {
 				return nil, err
 			}
