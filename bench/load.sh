@@ -24,7 +24,15 @@
 # on 2 cores (reported only: the machine may be shared).
 # Takes DURATION + ~10 s of setup once the footage is cached.
 #
-# Environment: DURATION (60s), CLIENTS (200), SPEED (1), CCTVD_LOAD_DIR.
+# EXPORTS=N (-exports N) also runs N evidence exports at a time, back to back,
+# through the window, as the page's download button fetches them: GET
+# /export.mp4 of -export-range (1h) from the start of one more day that holds
+# all the cached footage (-segments x 10 s: 30 min by default). It prints how
+# many finished, their size and times (min, p50, max), those cut short by the
+# window's end, 429s and errors (errors fail the run); the playlist goal stays
+# the same while they run. Off by default.
+#
+# Environment: DURATION (60s), CLIENTS (200), SPEED (1), EXPORTS (0), CCTVD_LOAD_DIR.
 # Further flags go to the program: bench/load.sh -keep; go run ./bench/load -h.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,4 +41,4 @@ for tool in go ffmpeg ffprobe; do
 	command -v "$tool" >/dev/null || { echo "bench/load.sh: $tool is missing (apt-get install $tool)" >&2; exit 1; }
 done
 
-exec go run ./bench/load -duration "${DURATION:-60s}" -clients "${CLIENTS:-200}" -speed "${SPEED:-1}" "$@"
+exec go run ./bench/load -duration "${DURATION:-60s}" -clients "${CLIENTS:-200}" -speed "${SPEED:-1}" -exports "${EXPORTS:-0}" "$@"

@@ -23,6 +23,11 @@ import (
 // day of it lasts the window.
 var profile = footage.Profile{Width: 640, Height: 360, FPS: 25}
 
+// sourceStart is when the cached footage was filmed, by its segments'
+// mtimes: a past morning. It dates the footage in PROGRAM-DATE-TIME, which
+// the bench does not check, and in exports (-exports).
+var sourceStart = time.Date(2026, 1, 1, 8, 0, 0, 0, time.Local)
+
 // cache is the footage made once and kept between runs: one camera run of
 // segments, and an archived day's video.mp4 with its checksum.
 type cache struct {
@@ -74,10 +79,7 @@ func filmSource(ctx context.Context, src string, n int) error {
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
 		return fmt.Errorf("footage cache: %w", err)
 	}
-	// The segments' mtimes are a past morning: they only date the footage
-	// in PROGRAM-DATE-TIME, which the bench does not check.
-	start := time.Date(2026, 1, 1, 8, 0, 0, 0, time.Local)
-	if _, err := footage.Record(ctx, footage.Run{Dir: tmp, Profile: profile, Segments: n, First: 1, Start: start}); err != nil {
+	if _, err := footage.Record(ctx, footage.Run{Dir: tmp, Profile: profile, Segments: n, First: 1, Start: sourceStart}); err != nil {
 		return fmt.Errorf("footage cache: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(tmp, ".complete"), []byte(strconv.Itoa(n)+"\n"), 0o644); err != nil {
@@ -174,22 +176,27 @@ func layRoot(c cache, root string, d days, liveStart int) error {
 }
 
 // camera delivers the cache's segments from next on into today's folder,
-// one every interval, the way rsync does: a hidden temp name, then a
-// rename to the final name. It returns how many it delivered once ctx ends
-// or the footage runs out (a window longer than the cache's footage).
+// the first at once and then one every interval, the way rsync does: a
+// hidden temp name, then a rename to the final name. Each is a copy, so
+// that its modification time is now, as a live camera's is: a hard link
+// would carry the cache's old time and cctvd would rightly call the camera
+// silent. It returns how many it delivered once ctx ends or the footage
+// runs out (a window longer than the cache's footage).
 func camera(ctx context.Context, c cache, dir string, next int, interval time.Duration) (int, error) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	n := 0
 	for ; next < len(c.segments); next++ {
-		select {
-		case <-ctx.Done():
-			return n, nil
-		case <-tick.C:
+		if n > 0 {
+			select {
+			case <-ctx.Done():
+				return n, nil
+			case <-tick.C:
+			}
 		}
 		name := c.segments[next]
 		tmp := filepath.Join(dir, "."+name+".part")
-		if err := os.Link(filepath.Join(c.src(), name), tmp); err != nil {
+		if err := copyFile(filepath.Join(c.src(), name), tmp); err != nil {
 			return n, fmt.Errorf("camera: %w", err)
 		}
 		if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
@@ -198,4 +205,21 @@ func camera(ctx context.Context, c cache, dir string, next int, interval time.Du
 		n++
 	}
 	return n, nil
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }

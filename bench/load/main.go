@@ -1,14 +1,15 @@
 // Command load puts cctvd under the load of many HLS players while it
 // archives a day, and prints what they saw.
 //
-//	go run ./bench/load [-clients 200] [-duration 60s] [-speed 1] [-dir DIR]
+//	go run ./bench/load [-clients 200] [-duration 60s] [-speed 1] [-dir DIR] [-exports N]
 //
 // It builds cctvd, lays a root of hard links to footage filmed once into
 // DIR (closed days, today with a camera delivering into it, an archived
 // day, and an old day that cctvd is made to archive with ffmpeg/x265),
 // waits until the encoder runs, then lets the players loose for the
-// window. It exits 1 on any error a player saw; a missed latency goal is
-// only reported, since the machine may be shared.
+// window. With -exports, evidence exports run back to back during the
+// window too. It exits 1 on any error a player (or an export) saw; a
+// missed latency goal is only reported, since the machine may be shared.
 package main
 
 import (
@@ -16,6 +17,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -23,6 +25,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -60,6 +63,11 @@ type config struct {
 	// scrubRate (cctvd's --scrub-rate).
 	scrubMiB  int
 	scrubRate string
+	// exports, if set, runs this many exports at a time, back to back,
+	// during the window: /export.mp4 of exportRange from the start of a
+	// day of the cached footage.
+	exports     int
+	exportRange time.Duration
 }
 
 func parseFlags(args []string) (config, error) {
@@ -79,6 +87,8 @@ func parseFlags(args []string) (config, error) {
 	fs.BoolVar(&c.keep, "keep", false, "keep the run's root, state and log")
 	fs.IntVar(&c.scrubMiB, "scrub-mib", 0, "lay this many MiB of archives and scrub them again and again during the window (0: no scrub)")
 	fs.StringVar(&c.scrubRate, "scrub-rate", "20MiB", "cctvd's --scrub-rate for -scrub-mib")
+	fs.IntVar(&c.exports, "exports", 0, "run this many evidence exports at a time, back to back, during the window (0: none)")
+	fs.DurationVar(&c.exportRange, "export-range", time.Hour, "each export's range, from the start of a day of all the footage (-segments × 10 s of it)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -93,6 +103,10 @@ func parseFlags(args []string) (config, error) {
 		return c, fmt.Errorf("-speed %v: want 0 or more", c.speed)
 	case c.segments < 2*liveStart:
 		return c, fmt.Errorf("-segments %d: want at least %d", c.segments, 2*liveStart)
+	case c.exports < 0:
+		return c, fmt.Errorf("-exports %d: want 0 or more", c.exports)
+	case c.exportRange <= 0 || c.exportRange > 24*time.Hour:
+		return c, fmt.Errorf("-export-range %v: want more than 0, at most cctvd's --export-max of 24h", c.exportRange)
 	}
 	return c, nil
 }
@@ -177,6 +191,15 @@ func run(ctx context.Context, args []string) error {
 		}
 		daemonArgs = append(daemonArgs, "--scrub-rate", cfg.scrubRate)
 	}
+	scanned := map[string]int{}
+	if cfg.exports > 0 {
+		if err := layExportDay(c, root, d); err != nil {
+			return err
+		}
+		scanned[exportDay().String()] = len(c.segments)
+		// cctvd refuses exports beyond --export-jobs (2) with 429.
+		daemonArgs = append(daemonArgs, "--export-jobs", strconv.Itoa(max(cfg.exports, 2)))
+	}
 	// The log is kept beside the footage, so it outlives the run's folder.
 	logPath := filepath.Join(cfg.dir, "cctvd-last.log")
 	// A settle time longer than any day keeps cctvd from archiving on its
@@ -193,7 +216,7 @@ func run(ctx context.Context, args []string) error {
 	}()
 	base := &url.URL{Scheme: "http", Host: dmn.addr, Path: "/"}
 	hc := newHTTPClient(cfg.clients)
-	if err := waitScanned(ctx, hc, base, d, cfg.segments); err != nil {
+	if err := waitScanned(ctx, hc, base, d, cfg.segments, scanned); err != nil {
 		return fmt.Errorf("%w (log: %s)", err, logPath)
 	}
 	step("cctvd up and scanned", t)
@@ -244,7 +267,7 @@ func run(ctx context.Context, args []string) error {
 	if scr != nil {
 		fmt.Println(scr.report(res.elapsed))
 	}
-	res.serverErrors, res.serverErr = server5xx(ctx, hc, base)
+	res.serverErrors, res.serverErrorLines, res.serverErr = server5xx(ctx, hc, base)
 	if err := arc.cancel(ctx); err != nil {
 		fmt.Fprintf(os.Stderr, "load: %v\n", err)
 	}
@@ -280,14 +303,16 @@ func newHTTPClient(clients int) *http.Client {
 	}
 }
 
-// waitScanned waits until cctvd lists every segment of the root: the
-// catalog scans in the background after start-up.
-func waitScanned(ctx context.Context, hc *http.Client, base *url.URL, d days, n int) error {
+// waitScanned waits until cctvd lists every segment of the root (and
+// the segments of more days, by date): the catalog scans in the
+// background after start-up.
+func waitScanned(ctx context.Context, hc *http.Client, base *url.URL, d days, n int, more map[string]int) error {
 	v := &viewer{hc: hc, base: base, buf: make([]byte, 64<<10)}
 	want := map[string]int{d.today.String(): liveStart, d.archiving.String(): n}
 	for _, c := range d.closed {
 		want[c.String()] = n
 	}
+	maps.Copy(want, more)
 	deadline := time.Now().Add(2 * time.Minute)
 	for date, count := range want {
 		for {
@@ -310,20 +335,22 @@ func waitScanned(ctx context.Context, hc *http.Client, base *url.URL, d days, n 
 // result is what the window measured.
 type result struct {
 	tally
-	elapsed       time.Duration
-	cpu           cpuSample
-	archiveStart  progress
-	archiveEnd    progress
-	archiveEnded  bool
-	archiveHow    string
-	archiveFailed error
-	statusErr     error
-	delivered     int
-	cameraErr     error
-	serverErrors  int
-	serverErr     error
-	logged        []string
-	stopErr       error
+	elapsed          time.Duration
+	cpu              cpuSample
+	archiveStart     progress
+	archiveEnd       progress
+	archiveEnded     bool
+	archiveHow       string
+	archiveFailed    error
+	statusErr        error
+	delivered        int
+	cameraErr        error
+	serverErrors     int
+	serverErrorLines []string
+	serverErr        error
+	logged           []string
+	stopErr          error
+	exports          *exports // nil without -exports
 }
 
 // bench is a run, set up.
@@ -353,6 +380,12 @@ func (b *bench) window(ctx context.Context) *result {
 	cpu0 := sampleCPU(dmn.cmd.Process.Pid)
 	start := time.Now()
 
+	closed := make(chan struct{})
+	close(closed)
+	var exportsDone <-chan struct{} = closed
+	if cfg.exports > 0 {
+		res.exports, exportsDone = startExports(wctx, cfg.exports, b.base, cfg.exportRange)
+	}
 	camDone := make(chan struct{})
 	go func() {
 		defer close(camDone)
@@ -373,6 +406,7 @@ func (b *bench) window(ctx context.Context) *result {
 	}
 	wg.Wait()
 	<-camDone
+	<-exportsDone
 	end := time.Now()
 	res.elapsed = end.Sub(start)
 	res.cpu = sampleCPU(dmn.cmd.Process.Pid).sub(cpu0)

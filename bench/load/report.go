@@ -17,22 +17,22 @@ import (
 )
 
 // server5xx counts the 5xx answers cctvd's own metrics saw, a check on
-// the players' count from the other side.
-func server5xx(ctx context.Context, hc *http.Client, base *url.URL) (int, error) {
+// the players' count from the other side, and names their routes and codes.
+func server5xx(ctx context.Context, hc *http.Client, base *url.URL) (int, []string, error) {
 	u, _ := base.Parse("/metrics")
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("metrics: %w", err)
+		return 0, nil, fmt.Errorf("metrics: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("metrics: status %d", resp.StatusCode)
+		return 0, nil, fmt.Errorf("metrics: status %d", resp.StatusCode)
 	}
-	n := 0
+	n, which := 0, []string(nil)
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
 		line := sc.Text()
@@ -42,11 +42,14 @@ func server5xx(ctx context.Context, hc *http.Client, base *url.URL) (int, error)
 		f := strings.Fields(line)
 		v, err := strconv.ParseFloat(f[len(f)-1], 64)
 		if err != nil {
-			return 0, fmt.Errorf("metrics: %q: %w", line, err)
+			return 0, nil, fmt.Errorf("metrics: %q: %w", line, err)
 		}
-		n += int(v)
+		if v > 0 {
+			n += int(v)
+			which = append(which, line)
+		}
 	}
-	return n, sc.Err()
+	return n, which, sc.Err()
 }
 
 // quantile of sorted durations, nearest rank.
@@ -109,7 +112,7 @@ func (r *result) report(w io.Writer, cfg config, logPath string) error {
 	case r.serverErr != nil:
 		fmt.Fprintf(w, "server side: %v\n", r.serverErr)
 	case r.serverErrors > 0:
-		fmt.Fprintf(w, "server side: cctvd counted %d 5xx answers\n", r.serverErrors)
+		fmt.Fprintf(w, "server side: cctvd counted %d 5xx answers: %s\n", r.serverErrors, strings.Join(r.serverErrorLines, ", "))
 		errs += r.serverErrors
 	}
 
@@ -147,6 +150,10 @@ func (r *result) report(w io.Writer, cfg config, logPath string) error {
 	}
 	if r.stopErr != nil {
 		fmt.Fprintf(w, "shutdown: %v\n", r.stopErr)
+	}
+	if r.exports != nil {
+		r.exports.report(w, r.elapsed)
+		errs += r.exports.errs
 	}
 
 	p99 := quantile(r.lat[playlistReq], 0.99)

@@ -17,6 +17,18 @@
 //	                   click archived DATE's timeline where it shows MS: the
 //	                   player seeks in its mp4. The page is told this chromium
 //	                   plays HEVC; the test serves an H.264 stand-in it can play.
+//	range DATE FROM TO ZIP [TYPED_FROM TYPED_TO FROM_MS TO_MS]
+//	                   drag the mouse along DATE's timeline from where it shows
+//	                   wall-clock FROM to TO (Unix ms); report the export
+//	                   form's fields; press preview and wait until the player
+//	                   plays; press the zip button and save the download as
+//	                   ZIP. Then type TYPED_FROM and TYPED_TO (datetime-local
+//	                   values; FROM_MS, TO_MS as Unix ms) into the fields,
+//	                   press preview and wait until the player plays from
+//	                   FROM_MS on, then until it pauses past TO_MS - 1 s.
+//	archive-preview DATE FROM TO FROM_MS TO_MS
+//	                   the same typed preview of archived DATE, which plays in
+//	                   its mp4 (HEVC as for archive-timeline)
 //
 // Environment: CHROMIUM (default /usr/bin/chromium), PLAY_DEADLINE_MS
 // (default 60000) for each wait.
@@ -49,6 +61,7 @@ function state(page) {
       player: v.getAttribute('data-player'),
       currentTime: v.currentTime,
       paused: v.paused,
+      seeking: v.seeking,
       readyState: v.readyState,
       error: v.error ? { code: v.error.code, message: v.error.message } : null,
       fatal: v.getAttribute('data-fatal'),
@@ -115,17 +128,32 @@ async function untilTiles(page, done) {
   }
 }
 
-// clickTimeline clicks date's timeline where it shows wall-clock ms, to
-// the pixel, and reports the time of day of the pixel clicked.
-async function clickTimeline(page, date, ms) {
+// timelinePixel finds the pixel of date's timeline that shows wall-clock
+// ms: {x, y} to point at, and the wall-clock ms of that pixel.
+async function timelinePixel(page, date, ms) {
   const tl = page.locator(`svg.tl[data-date="${date}"]`);
   await tl.scrollIntoViewIfNeeded();
   const box = await tl.boundingBox();
   const start = Number(await tl.getAttribute('data-start'));
   const len = Number(await tl.getAttribute('data-len'));
-  const x = box.x + box.width * (ms - start) / (1000 * len);
-  report.clickedMs = start + Math.round((Math.round(x) - box.x) / box.width * 1000 * len);
-  await page.mouse.click(Math.round(x), box.y + 9);
+  const x = Math.round(box.x + box.width * (ms - start) / (1000 * len));
+  return { x, y: box.y + 9, ms: start + Math.round((x - box.x) / box.width * 1000 * len) };
+}
+
+// clickTimeline clicks date's timeline where it shows wall-clock ms, to
+// the pixel, and reports the time of day of the pixel clicked.
+async function clickTimeline(page, date, ms) {
+  const p = await timelinePixel(page, date, ms);
+  report.clickedMs = p.ms;
+  await page.mouse.click(p.x, p.y);
+}
+
+// fields are date's export form's from and to, as the page has them.
+function fields(page, date) {
+  return page.evaluate((date) => {
+    const f = document.querySelector(`form.export[data-date="${date}"]`);
+    return { start: f.querySelector('input[name="start"]').value, end: f.querySelector('input[name="end"]').value };
+  }, date);
 }
 
 // followSeek waits for the player to play from where a click sent it,
@@ -141,6 +169,24 @@ async function followSeek(page) {
   Object.assign(report, await until(page, (s) => s.currentTime > from + 2));
 }
 
+// typedPreview types from and to into date's export form, presses
+// preview, waits until the player plays from fromMs on (report.second),
+// then until it pauses past toMs - 1 s (report.state).
+async function typedPreview(page, date, from, to, fromMs, toMs) {
+  const form = `form.export[data-date="${date}"]`;
+  await page.fill(`${form} input[name="start"]`, from);
+  await page.fill(`${form} input[name="end"]`, to);
+  report.typedFields = await fields(page, date);
+  await page.click(`${form} .preview`);
+  const second = await until(page, (s) => s.wallclock != null && !s.paused && s.wallclock >= fromMs - 500 && s.wallclock < toMs);
+  report.second = second.state;
+  if (!second.reached) {
+    Object.assign(report, second);
+    return;
+  }
+  Object.assign(report, await until(page, (s) => s.paused && !s.seeking && s.wallclock != null && s.wallclock >= toMs - 1000));
+}
+
 function thumbs(page, date) {
   return page.evaluate((date) => Array.from(document.querySelectorAll('.thumbs img'))
     .filter((img) => img.getAttribute('src').startsWith('thumb/' + date + '/'))
@@ -149,11 +195,11 @@ function thumbs(page, date) {
 
 try {
   context = await chromium.launchPersistentContext(profile, {
-    executablePath, headless: true, args: flags, viewport: { width: 1280, height: 900 },
+    executablePath, headless: true, args: flags, viewport: { width: 1280, height: 900 }, acceptDownloads: true,
   });
   step('launched');
   const page = context.pages()[0] || await context.newPage();
-  if (kase === 'archive-timeline') {
+  if (kase === 'archive-timeline' || kase === 'archive-preview') {
     await page.addInitScript(() => {
       const canPlayType = HTMLMediaElement.prototype.canPlayType;
       HTMLMediaElement.prototype.canPlayType = function (type) {
@@ -196,6 +242,50 @@ try {
       const [date, where] = args;
       await clickTimeline(page, date, Number(where));
       await followSeek(page);
+      break;
+    }
+    case 'range': {
+      const [date, from, to, zip, typedFrom, typedTo, typedFromMs, typedToMs] = args;
+      const form = `form.export[data-date="${date}"]`;
+      const a = await timelinePixel(page, date, Number(from));
+      const b = await timelinePixel(page, date, Number(to));
+      report.draggedMs = [a.ms, b.ms];
+      await page.mouse.move(a.x, a.y);
+      await page.mouse.down();
+      await page.mouse.move(b.x, b.y, { steps: 8 });
+      await page.mouse.up();
+      report.fields = await fields(page, date);
+      report.selection = await page.evaluate((date) => {
+        const sel = document.querySelector(`svg.tl[data-date="${date}"] .sel`);
+        return sel ? { x: sel.getAttribute('x'), width: sel.getAttribute('width'), visibility: sel.getAttribute('visibility') } : null;
+      }, date);
+      step('dragged');
+      await page.click(`${form} .preview`);
+      const first = await until(page, (s) => s.wallclock != null && !s.paused && s.currentTime > 0);
+      report.first = first.state;
+      if (!first.reached) {
+        Object.assign(report, first);
+        break;
+      }
+      step('previewed');
+      const [download] = await Promise.all([
+        page.waitForEvent('download', { timeout: deadline }),
+        page.click(`${form} button[formaction="export.zip"]`),
+      ]);
+      await download.saveAs(zip);
+      report.download = { name: download.suggestedFilename(), failure: await download.failure() };
+      step('downloaded');
+      if (!typedFrom) {
+        report.reached = true;
+        report.state = await state(page);
+        break;
+      }
+      await typedPreview(page, date, typedFrom, typedTo, Number(typedFromMs), Number(typedToMs));
+      break;
+    }
+    case 'archive-preview': {
+      const [date, from, to, fromMs, toMs] = args;
+      await typedPreview(page, date, from, to, Number(fromMs), Number(toMs));
       break;
     }
     case 'live': {

@@ -81,6 +81,8 @@ type Config struct {
 	// file's [cameras.NAME] tables. A camera needs none to be served.
 	Cameras map[string]CameraConfig
 
+	viewConfig // view mode: view.go
+
 	ConfigFile  string
 	PrintConfig bool
 	CheckConfig bool
@@ -124,6 +126,7 @@ func (c *Config) flags(fs *flag.FlagSet) {
 
 	c.scrubFlags(fs)
 	c.offsiteFlags(fs)
+	c.viewFlags(fs)
 
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
@@ -159,6 +162,9 @@ func ParseFlags(args []string, stderr io.Writer) (Config, error) {
 
 // fill checks values and derives the defaults that depend on others.
 func (c *Config) fill() error {
+	if c.View != "" {
+		return c.fillView()
+	}
 	if c.Root == "" {
 		return fmt.Errorf("no footage root: pass --root DIR")
 	}
@@ -232,7 +238,7 @@ func (c *Config) applyFile(fs *flag.FlagSet, path string) error {
 			continue // tables, not a flag: read below
 		}
 		if _, table := raw[k].(map[string]any); table && k == "offsite" {
-			continue // read below
+			continue // the [offsite] table: read below (view mode reads it too)
 		}
 		if onlyFlags[k] || fs.Lookup(k) == nil {
 			return fmt.Errorf("config %s: unknown key %q", path, k)

@@ -20,6 +20,9 @@ import (
 // checked to w, so that an install script or an operator editing the file
 // sees what a start would use, without stopping a running cctvd.
 func (c Config) Check(ctx context.Context, w io.Writer) error {
+	if c.View != "" {
+		return c.checkView(ctx, w)
+	}
 	if _, err := c.Logger(io.Discard); err != nil {
 		return err
 	}

@@ -34,6 +34,9 @@ import (
 func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	errlog := logring.New(log.Handler(), 20)
 	log = slog.New(errlog)
+	if cfg.View != "" {
+		return runView(ctx, cfg, log)
+	}
 	if cfg.Demo {
 		if err := fillDemo(ctx, cfg, log); err != nil {
 			return err
@@ -58,6 +61,10 @@ type components struct {
 	// exports bound the exports of every camera and know the days they
 	// read (Pool.InUse), which retention must leave alone.
 	exports *export.Pool
+	// offsite is the off-site bucket as pages and exports read it; nil
+	// without one. Each camera's days whose local archives are gone are
+	// listed, played and exported from there.
+	offsite *offsiteSource
 	cams    cameras
 	// def is the default camera's stack: the root's own day folders.
 	def    *stack

@@ -34,6 +34,9 @@ func (c *components) buildOffsite() error {
 	c.openBucket = func(ctx context.Context) (*offsite.Bucket, error) {
 		return offsite.Open(ctx, t, ocfg, state, c.log)
 	}
+	// Pages and exports read the days whose local archives are gone from
+	// the bucket; they open it when a file is first asked for.
+	c.offsite = newOffsiteSource(state, c.openBucket, c.log)
 	met := c.met.NewOffsite()
 	var up *uploader.Uploader
 	up, err = uploader.New(uploader.Config{

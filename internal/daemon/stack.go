@@ -37,6 +37,8 @@ type stack struct {
 	th    *thumbs.Thumbs
 	site  *web.Server
 	exp   *export.Exporter
+	// off is the camera's off-site copy; nil without one.
+	off *offsiteCamera
 	// closers close what was built, in the order built.
 	closers []func() error
 	// silent is set while the camera has sent nothing for too long.
@@ -109,6 +111,9 @@ func (c *components) fillStack(s *stack, cc CameraConfig) error {
 		return err
 	}
 	s.arc, s.closers = arc, append(s.closers, arc.Close)
+	if c.offsite != nil {
+		s.off = newOffsiteCamera(c.offsite, s.name, arc, log)
+	}
 	// The catalog asks the archiver's index which files are copies of
 	// archived footage, so the archiver comes first.
 	cat, err := catalog.New(catalog.Config{Root: root, StateDir: state, Archived: archivedIn(arc)}, log)
@@ -121,7 +126,7 @@ func (c *components) fillStack(s *stack, cc CameraConfig) error {
 		return err
 	}
 	s.th, s.closers = th, append(s.closers, th.Close)
-	exp, err := c.newExporter(s, root, state)
+	exp, err := c.newExporter(s, root, state, settings)
 	if err != nil {
 		return err
 	}
@@ -131,9 +136,9 @@ func (c *components) fillStack(s *stack, cc CameraConfig) error {
 		prefix, title = strings.TrimSuffix(web.CamerasPrefix, "/")+"/"+s.name, cmp.Or(s.title, s.name)
 	}
 	site, err := web.New(web.Config{Root: root, Prefix: prefix, Title: title, UploadTokenFile: cfg.UploadTokenFile, CameraTokenFile: cc.UploadTokenFile,
-		UploadMaxBytes: cfg.UploadMaxBytes, Thumbs: th, ArchiveRuns: arc.Runs, Archived: archivedIn(arc), Failures: failures(arc),
+		UploadMaxBytes: cfg.UploadMaxBytes, Thumbs: th, ArchiveRuns: s.archiveRuns(), Archived: archivedIn(arc), Failures: failures(arc),
 		Retention: heldDays{c.ret, s.name}, Logout: logoutURL(cfg), Scrubs: c.scrubsOf(s.name, cat), Exporter: exp,
-		Operator: access.OperatorOf, Actions: pageActions{c.ret, arc, s.name}}, log, cat)
+		Operator: access.OperatorOf, Actions: pageActions{c.ret, arc, s.name}, Offsite: s.webOffsite()}, log, cat)
 	if err != nil {
 		return err
 	}

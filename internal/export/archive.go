@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
 	"os/exec"
 	"path"
 	"slices"
@@ -22,7 +23,9 @@ import (
 type archivePlan struct {
 	date day.Date
 	file string
-	runs []ts.Run
+	// remote: the archive is off-site only (Config.Offsite).
+	remote bool
+	runs   []ts.Run
 	// from and to bound the range on the file's timeline.
 	from, to time.Duration
 }
@@ -35,17 +38,17 @@ func (e *Exporter) archivePieces(r Range) []archivePlan {
 	loc := e.cfg.Location
 	var out []archivePlan
 	for d := day.Of(r.Start.In(loc)).AddDays(-1); !day.Of(r.End.In(loc)).AddDays(1).Before(d); d = d.Next() {
-		v, ok := e.cfg.Days.Day(d)
-		if !ok || len(v.Archives) == 0 {
+		names, remote := e.archivesOf(d)
+		if len(names) == 0 {
 			continue
 		}
 		var runs map[string][]ts.Run
 		if e.cfg.ArchiveRuns != nil {
 			runs = e.cfg.ArchiveRuns(d)
 		}
-		for _, a := range v.Archives {
-			p := archivePlan{date: d, file: a.Name}
-			for _, run := range runs[a.Name] {
+		for _, name := range names {
+			p := archivePlan{date: d, file: name, remote: remote}
+			for _, run := range runs[name] {
 				if run.Start.Before(r.End) && run.Start.Add(run.Len).After(r.Start) {
 					p.runs = append(p.runs, run)
 				}
@@ -66,17 +69,14 @@ func (e *Exporter) archivePieces(r Range) []archivePlan {
 func (e *Exporter) unmapped(r Range) (string, bool) {
 	loc := e.cfg.Location
 	for d := day.Of(r.Start.In(loc)); !day.Of(r.End.Add(-1).In(loc)).Before(d); d = d.Next() {
-		v, ok := e.cfg.Days.Day(d)
-		if !ok {
-			continue
-		}
+		names, _ := e.archivesOf(d)
 		var runs map[string][]ts.Run
-		if e.cfg.ArchiveRuns != nil {
+		if e.cfg.ArchiveRuns != nil && len(names) > 0 {
 			runs = e.cfg.ArchiveRuns(d)
 		}
-		for _, a := range v.Archives {
-			if len(runs[a.Name]) == 0 {
-				return path.Join(d.String(), a.Name), true
+		for _, name := range names {
+			if len(runs[name]) == 0 {
+				return path.Join(d.String(), name), true
 			}
 		}
 	}
@@ -88,11 +88,18 @@ func (e *Exporter) unmapped(r Range) (string, bool) {
 // frame with an edit list that starts playback at that frame.
 func (e *Exporter) runArchive(ctx context.Context, r Range, a *archivePlan, c *Clip) error {
 	src := a.path()
-	sum, size, err := e.verifyArchive(src)
+	full := e.cfg.Root + "/" + src
+	source := Source{Path: src, Kind: "archive", ChecksumVerified: true}
+	var err error
+	if a.remote {
+		full, err = e.fetchArchive(ctx, a, c, &source)
+		defer os.Remove(full) // the clip is what is handed on
+	} else {
+		source.SHA512, source.Bytes, err = e.verifyArchive(src)
+	}
 	if err != nil {
 		return err
 	}
-	full := e.cfg.Root + "/" + src
 	ps, err := videoSamples(full)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
@@ -152,7 +159,7 @@ func (e *Exporter) runArchive(ctx context.Context, r Range, a *archivePlan, c *C
 		FirstFrame: wall(first).In(e.cfg.Location), LastFrame: wall(last).In(e.cfg.Location), Frames: frames,
 		Preroll: len(shown) - n, Codec: "hevc", Gaps: []Gap{}, Restarts: []time.Time{}, Version: e.cfg.Version,
 		ExportedAt: e.cfg.Now().In(e.cfg.Location),
-		Sources:    []Source{{Path: src, Kind: "archive", Bytes: size, SHA512: sum, ChecksumVerified: true}}}
+		Sources:    []Source{source}}
 	loc := e.cfg.Location
 	addGap := func(from, to time.Time) {
 		if to.Sub(from) > frameTime {
@@ -184,7 +191,12 @@ func (e *Exporter) verifyArchive(name string) (string, int64, error) {
 	if err != nil {
 		return "", 0, fmt.Errorf("export: %w", err)
 	}
-	defer f.Close()
+	return checkArchive(name, f, want)
+}
+
+// checkArchive hashes an archive and compares it with its .sha512sum,
+// want; it closes f.
+func checkArchive(name string, f *os.File, want []byte) (string, int64, error) {
 	s := (&sourceSums{byPath: map[string]*sourceSum{}}).get(name)
 	h := &hashingFile{f: f, sum: s, read: func(int) {}}
 	if err := h.Close(); err != nil {

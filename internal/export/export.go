@@ -6,7 +6,10 @@
 // the same length, and the mp4's edit list starts playback at the first
 // frame of the range although the file begins at the keyframe before it,
 // which a decoder needs. Beside the mp4 come its .sha512sum and a JSON
-// manifest naming every source file with its size and SHA-512.
+// manifest naming every source file with its size and SHA-512. A range
+// across archives, or archives and H.264 segments, is one H.265 clip: the
+// archives' frames copied, the segments' encoded with the archiver's
+// settings (join.go).
 //
 //	range ─► days' plans ─► segments (wall clock → timeline) ─► ts.ConcatRange ─► ffmpeg -c copy ─► mp4
 //	                                                          └► SHA-512 of each source as it is read
@@ -35,9 +38,11 @@ var (
 	ErrNoFootage = errors.New("no footage in the range")
 	// ErrBusy: as many exports as allowed run already (HTTP 429).
 	ErrBusy = errors.New("too many exports at once")
-	// ErrArchived: the range touches a day that has an archive, which
-	// exports do not read yet (HTTP 501). Refused rather than exported
-	// without it: the archived footage would pass for a gap.
+	// ErrArchived: the range touches an archive that exports cannot read
+	// yet (HTTP 501): one written before the archiver recorded where its
+	// footage is, or one whose footage lies inside another source's (a
+	// late archive filling a gap of an earlier one). Refused rather than
+	// exported without it: the archived footage would pass for a gap.
 	ErrArchived = errors.New("exports from archived days are not supported yet")
 )
 

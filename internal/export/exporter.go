@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/cctvd/cctvd/internal/catalog"
 	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/encode"
 	"github.com/cctvd/cctvd/internal/ts"
 )
 
@@ -37,6 +39,13 @@ type Config struct {
 	// the file each stretch of footage is and when it was filmed (the
 	// archiver's index); nil: archived days are not exported.
 	ArchiveRuns func(d day.Date) map[string][]ts.Run
+	// Encode are the archiver's settings: a range that spans H.264
+	// segments and H.265 archives has its segments encoded with them.
+	Encode encode.Settings
+	// Offsite is the off-site copy of the camera's archives: a range in a
+	// day whose archives are off-site only is cut from a copy fetched from
+	// the bucket. nil: such days have no footage to export.
+	Offsite Offsite
 	// Version is cctvd's version, for the manifest.
 	Version string
 	// Now is the clock; default time.Now.
@@ -141,18 +150,24 @@ func (e *Exporter) Export(ctx context.Context, r Range, progress func(Progress))
 	}
 	arcs := e.archivePieces(r)
 	p, err := e.plan(r)
-	switch {
-	case len(arcs) > 1 || len(arcs) == 1 && err == nil:
-		return nil, fmt.Errorf("%w: the range spans %s and more footage; only a range within one archive, or within segments, is exported so far",
-			ErrArchived, arcs[0].path())
-	case len(arcs) == 0 && err != nil:
+	if err != nil && (len(arcs) == 0 || !errors.Is(err, ErrNoFootage)) {
 		return nil, err
 	}
-	days := []day.Date{}
-	if len(arcs) == 1 {
-		days = append(days, arcs[0].date)
-	} else {
-		days = p.days()
+	if err != nil {
+		p = nil
+	}
+	var days []day.Date
+	for i := range arcs {
+		if !slices.Contains(days, arcs[i].date) {
+			days = append(days, arcs[i].date)
+		}
+	}
+	if p != nil {
+		for _, d := range p.days() {
+			if !slices.Contains(days, d) {
+				days = append(days, d)
+			}
+		}
 	}
 	release, err := e.cfg.Pool.acquire(e.cfg.Camera, days)
 	if err != nil {
@@ -166,10 +181,13 @@ func (e *Exporter) Export(ctx context.Context, r Range, progress func(Progress))
 	c := &Clip{dir: dir, Name: clipName(e.cfg.Camera, r, e.cfg.Location)}
 	c.MP4 = filepath.Join(dir, c.Name)
 	c.Sum, c.JSON = c.MP4+".sha512sum", filepath.Join(dir, trimExt(c.Name)+".json")
-	if len(arcs) == 1 {
-		err = e.runArchive(ctx, r, &arcs[0], c)
-	} else {
+	switch {
+	case len(arcs) == 0:
 		err = e.run(ctx, p, c, progress)
+	case len(arcs) == 1 && p == nil:
+		err = e.runArchive(ctx, r, &arcs[0], c)
+	default:
+		err = e.runJoined(ctx, r, arcs, p, c, progress)
 	}
 	if err != nil {
 		c.Remove()

@@ -35,7 +35,10 @@ type Manifest struct {
 	// files' modification times, and where that estimate overlaps the
 	// footage before, the clip's timeline follows on instead of going back.
 	Restarts []time.Time `json:"restarts"`
-	Sources  []Source    `json:"sources"`
+	// Reencoded lists the sources whose frames were encoded again, and
+	// why: only H.264 segments in a range that also holds H.265 archives.
+	Reencoded []Reencoded `json:"reencoded,omitempty"`
+	Sources   []Source    `json:"sources"`
 	// File is the clip itself.
 	File       FileSum   `json:"file"`
 	Version    string    `json:"cctvd_version"`
@@ -64,6 +67,20 @@ type Source struct {
 	SHA512 string `json:"sha512"`
 	// ChecksumVerified: the archive's .sha512sum matched it before it was cut.
 	ChecksumVerified bool `json:"checksum_verified,omitempty"`
+	// Offsite is where the file was read from when only its off-site
+	// copy was left (s3://BUCKET/KEY); Bytes and SHA512 are of what was
+	// read from there.
+	Offsite string `json:"offsite,omitempty"`
+}
+
+// Reencoded is a source whose frames are in the clip encoded again.
+type Reencoded struct {
+	Path string `json:"path"`
+	// From and To are the codecs; Encoder the encoder and its settings.
+	From    string `json:"from"`
+	To      string `json:"to"`
+	Encoder string `json:"encoder"`
+	Why     string `json:"why"`
 }
 
 // FileSum is a file's name, size and SHA-512.

@@ -75,44 +75,103 @@ func toTicks(d time.Duration) int64 {
 // a new day goes where its wall-clock time puts it, but never before the
 // end of the footage before it (a restart's clock estimate may overlap).
 func (e *Exporter) plan(r Range) (*exportPlan, error) {
-	loc := e.cfg.Location
+	all := e.window(r)
+	// The runs are laid out whole, before the range is picked out, so
+	// that a frame's place does not depend on where the range begins.
+	sortRuns(all)
+	layout(all, r, 0, time.Time{})
 	var pieces []piece
+	for i := range all {
+		s := &all[i].seg
+		if !s.Start.Before(r.End) || !s.Start.Add(s.Report.Duration()).After(r.Start) {
+			continue
+		}
+		// A segment that does not start with a keyframe needs the one
+		// before it, if it runs on from it, for its first frames to decode.
+		if len(pieces) == 0 && !s.Report.StartsWithKeyframe && i > 0 && sameRun(&all[i-1], &all[i]) && !s.Discontinuity {
+			pieces = append(pieces, all[i-1])
+		}
+		pieces = append(pieces, all[i])
+	}
+	if len(pieces) == 0 {
+		return nil, e.noFootage(r)
+	}
+	return &exportPlan{r: r, pieces: pieces, from: origin, to: origin + toTicks(r.Duration())}, nil
+}
+
+// window lists the segments of the range's days and the days either side
+// (a segment may be filed under the day it was uploaded on), in plan order.
+func (e *Exporter) window(r Range) []piece {
+	loc := e.cfg.Location
+	var all []piece
 	for d := day.Of(r.Start.In(loc)).AddDays(-1); !day.Of(r.End.In(loc)).AddDays(1).Before(d); d = d.Next() {
 		v, ok := e.cfg.Days.Day(d)
 		if !ok || v.Plan == nil {
 			continue
 		}
-		segs := v.Plan.Segments
-		for i := range segs {
-			s := &segs[i]
-			if s.Start.IsZero() || !s.Start.Before(r.End) || !s.Start.Add(s.Report.Duration()).After(r.Start) {
-				continue
+		for _, s := range v.Plan.Segments {
+			if !s.Start.IsZero() {
+				all = append(all, piece{date: d, seg: s, planShift: s.Shift})
 			}
-			// A segment that does not start with a keyframe needs the one
-			// before it, if it runs on from it, for its first frames to decode.
-			if len(pieces) == 0 && !s.Report.StartsWithKeyframe && i > 0 && !s.Discontinuity {
-				pieces = append(pieces, piece{date: d, seg: segs[i-1], planShift: segs[i-1].Shift})
-			}
-			pieces = append(pieces, piece{date: d, seg: *s, planShift: s.Shift})
 		}
 	}
-	if len(pieces) == 0 {
-		return nil, e.noFootage(r)
+	return all
+}
+
+// sameRun reports whether b runs on a's camera clock: same day folder, same run.
+func sameRun(a, b *piece) bool { return a.date == b.date && a.seg.Run == b.seg.Run }
+
+// sortRuns orders the pieces by their runs' wall-clock start, keeping
+// each run whole and in its own order: a restart whose clock estimate
+// overlaps the run before must not be interleaved with it.
+func sortRuns(pieces []piece) {
+	type span struct{ lo, hi int }
+	var runs []span
+	for i := range pieces {
+		if i == 0 || !sameRun(&pieces[i-1], &pieces[i]) {
+			runs = append(runs, span{i, i})
+		}
+		runs[len(runs)-1].hi = i + 1
 	}
-	slices.SortStableFunc(pieces, func(a, b piece) int { return a.seg.Start.Compare(b.seg.Start) })
-	var end int64
+	slices.SortStableFunc(runs, func(a, b span) int { return pieces[a.lo].seg.Start.Compare(pieces[b.lo].seg.Start) })
+	sorted := make([]piece, 0, len(pieces))
+	for _, s := range runs {
+		sorted = append(sorted, pieces[s.lo:s.hi]...)
+	}
+	copy(pieces, sorted)
+}
+
+// layout lays the pieces on the export's timeline, none before end.
+// Within a camera run of one day they keep the distances of their
+// timestamps (gaps stay gaps); a new run or a new day goes where its
+// wall-clock time puts it, but never before the end of the footage
+// before it. Where its clock estimate overlaps, the run follows on and
+// its wall-clock times move with it: the clip's timeline and the
+// manifest's times are one. endWall is the wall-clock time at end. It
+// returns the end of the last piece, on the timeline and on the wall clock.
+func layout(pieces []piece, r Range, end int64, endWall time.Time) (int64, time.Time) {
+	var push time.Duration // how far the current run was moved later
 	for i := range pieces {
 		p := &pieces[i]
-		if i > 0 && pieces[i-1].date == p.date && pieces[i-1].seg.Run == p.seg.Run {
+		if i > 0 && sameRun(&pieces[i-1], p) {
 			q := &pieces[i-1]
 			p.seg.Shift = q.seg.Shift + p.planShift - q.planShift
+			p.seg.Start = p.seg.Start.Add(push)
 		} else {
-			at := max(origin+toTicks(p.seg.Start.Sub(r.Start)), end)
+			push = 0
+			at := origin + toTicks(p.seg.Start.Sub(r.Start))
+			if at < end {
+				at = end
+				if !endWall.IsZero() {
+					push = max(endWall.Sub(p.seg.Start), 0) // not earlier: a tick's rounding
+					p.seg.Start = p.seg.Start.Add(push)
+				}
+			}
 			p.seg.Shift = at - p.seg.Report.FirstDTS
 		}
-		end = p.outEnd()
+		end, endWall = p.outEnd(), p.seg.Start.Add(p.seg.Report.Duration())
 	}
-	return &exportPlan{r: r, pieces: pieces, from: origin, to: origin + toTicks(r.Duration())}, nil
+	return end, endWall
 }
 
 // shift moves the whole timeline by d ticks.

@@ -37,7 +37,7 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 		s += ":00" // a browser's datetime-local leaves out seconds that are 0
 	}
 	w, err := time.ParseInLocation(localLayout, s, time.UTC)
-	if err != nil || len(s) < len(localLayout) || s[10] != 'T' {
+	if err != nil || !localShape(s) {
 		return time.Time{}, fmt.Errorf("%w: %q is not local YYYY-MM-DDTHH:MM:SS[.fff] nor RFC 3339", ErrBadRange, s)
 	}
 	var found []time.Time
@@ -55,6 +55,41 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 	}
 	return time.Time{}, fmt.Errorf("%w: %s happened twice in %s (the clocks went back): write %s or %s",
 		ErrBadRange, s, loc, found[0].Format(time.RFC3339Nano), found[1].Format(time.RFC3339Nano))
+}
+
+// localShape reports a time written exactly YYYY-MM-DDTHH:MM:SS[.fff]:
+// time.Parse would also take a one-digit hour or a comma before the
+// fraction, which the README does not promise.
+func localShape(s string) bool {
+	if len(s) < len(localLayout) || len(s) == len(localLayout)+1 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 4, 7:
+			if c != '-' {
+				return false
+			}
+		case 10:
+			if c != 'T' {
+				return false
+			}
+		case 13, 16:
+			if c != ':' {
+				return false
+			}
+		case len(localLayout):
+			if c != '.' {
+				return false
+			}
+		default:
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // hasOffset reports a time that ends in a numeric offset (+01:00, -05:00).

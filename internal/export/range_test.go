@@ -44,6 +44,9 @@ var rangeCases = []struct {
 	{name: "garbage", start: "10:32", end: "soon", err: ErrBadRange},
 	{name: "bad month", start: "2026-13-20T10:00:00", end: "1h", err: ErrBadRange},
 	{name: "space for T", start: "2026-11-20 10:00:00", end: "1h", err: ErrBadRange},
+	{name: "one-digit hour (a fuzz find)", start: "2026-11-20T0:00:00,0", end: "1", err: ErrBadRange},
+	{name: "comma before the fraction", start: "2026-11-20T10:00:00,5", end: "1", err: ErrBadRange},
+	{name: "a dot without a fraction", start: "2026-11-20T10:00:00.", end: "1", err: ErrBadRange},
 }
 
 func berlin(y int, mo time.Month, d, h, mi, s, ns int) time.Time {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"strconv"
@@ -18,6 +19,10 @@ import (
 
 	"github.com/cctvd/cctvd/internal/ts"
 )
+
+// reorder is more packets than a decoder of the cameras' and the
+// archiver's streams takes before it shows a frame (x265: up to 4 B-frames).
+const reorder = 16
 
 // mp4Timescale is the clip's clock rate, as the archiver's: the longest
 // step a 32-bit sample duration holds at it is 26.5 h, so a gap of up to
@@ -51,7 +56,8 @@ func (e *Exporter) run(ctx context.Context, p *exportPlan, c *Clip, progress fun
 		segs[i] = p.pieces[i].seg
 		segs[i].Name = p.pieces[i].path()
 	}
-	stats, err := e.ffmpeg(ctx, p, c.MP4, first, func(w io.Writer) (ts.CutStats, error) {
+	creation := p.at(first.FirstPTS).wallAt(first.FirstPTS)
+	stats, err := e.mux(ctx, c.MP4, creation, p.pieces[0].seg.Report.Codec, first, func(w io.Writer) (ts.CutStats, error) {
 		return ts.ConcatRange(ctx, w, open, segs, p.from, p.to)
 	})
 	if err != nil {
@@ -119,10 +125,10 @@ func (e *Exporter) locate(ctx context.Context, p *exportPlan) (ts.CutStats, erro
 	return ts.CutStats{}, e.noFootage(p.r)
 }
 
-// ffmpeg copies the MPEG-TS that write makes into an mp4 at dst whose
-// edit list starts playback at first's first frame.
-func (e *Exporter) ffmpeg(ctx context.Context, p *exportPlan, dst string, first ts.CutStats, write func(io.Writer) (ts.CutStats, error)) (ts.CutStats, error) {
-	creation := p.at(first.FirstPTS).wallAt(first.FirstPTS)
+// mux copies the MPEG-TS of codec that write makes into an mp4 at dst
+// whose edit list starts playback at first's first frame; creation is
+// that frame's wall-clock time.
+func (e *Exporter) mux(ctx context.Context, dst string, creation time.Time, codec string, first ts.CutStats, write func(io.Writer) (ts.CutStats, error)) (ts.CutStats, error) {
 	args := []string{"-hide_banner", "-nostdin", "-nostats", "-loglevel", "error",
 		"-f", "mpegts", "-copyts", "-i", "pipe:0",
 		"-map", "0:v:0", "-c", "copy",
@@ -131,7 +137,7 @@ func (e *Exporter) ffmpeg(ctx context.Context, p *exportPlan, dst string, first 
 		"-movflags", "+faststart", "-map_metadata", "-1",
 		"-metadata", "creation_time=" + creation.UTC().Truncate(time.Second).Format(time.RFC3339),
 	}
-	if p.pieces[0].seg.Report.Codec == "hevc" {
+	if codec == "hevc" {
 		args = append(args, "-tag:v", "hvc1")
 	}
 	args = append(args, "-f", "mp4", "-y", "file:"+dst)
@@ -177,20 +183,26 @@ func (e *Exporter) ffmpeg(ctx context.Context, p *exportPlan, dst string, first 
 // mp4's sample table says, so the clip is not read again), and the first
 // frame shown is the range's first, at 0.
 func (e *Exporter) check(ctx context.Context, path string, st ts.CutStats) error {
+	// H.265 reorders frames: the first frame shown may be decoded a few
+	// packets after the preroll, so read on and take the earliest.
 	out, err := exec.CommandContext(ctx, e.cfg.FFprobe, "-hide_banner", "-v", "error",
-		"-select_streams", "v:0", "-read_intervals", "%+#"+strconv.Itoa(st.Preroll+1),
+		"-select_streams", "v:0", "-read_intervals", "%+#"+strconv.Itoa(st.Preroll+reorder),
 		"-show_entries", "stream=nb_frames:frame=pts_time", "-of", "compact", "file:"+path).Output()
 	if err != nil {
 		return fmt.Errorf("export: check clip: ffprobe: %w", err)
 	}
-	frames, firstShown := "", ""
+	frames, firstShown, first := "", "", math.Inf(1)
 	for line := range strings.SplitSeq(string(out), "\n") {
 		for f := range strings.SplitSeq(line, "|") {
 			if v, ok := strings.CutPrefix(f, "nb_frames="); ok {
 				frames = v
 			}
-			if v, ok := strings.CutPrefix(f, "pts_time="); ok && firstShown == "" {
-				firstShown = v
+			if v, ok := strings.CutPrefix(f, "pts_time="); ok {
+				if t, err := strconv.ParseFloat(v, 64); err == nil && t < first {
+					firstShown, first = v, t
+				} else if err != nil && firstShown == "" {
+					firstShown = v
+				}
 			}
 		}
 	}

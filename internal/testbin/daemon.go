@@ -60,6 +60,18 @@ type Daemon struct {
 // serves HTTP and the control plane. cctvd is killed when the test ends.
 func Start(t testing.TB, bin string, env []string, args ...string) *Daemon {
 	t.Helper()
+	return start(t, bin, env, true, args...)
+}
+
+// StartHTTP is Start for a cctvd without a control plane (--view): it
+// waits until it serves HTTP.
+func StartHTTP(t testing.TB, bin string, env []string, args ...string) *Daemon {
+	t.Helper()
+	return start(t, bin, env, false, args...)
+}
+
+func start(t testing.TB, bin string, env []string, grpc bool, args ...string) *Daemon {
+	t.Helper()
 	d := &Daemon{bin: bin, done: make(chan error, 1)}
 	args = append([]string{"--http", "127.0.0.1:0", "--log-format", "json"}, args...)
 	d.cmd = exec.Command(filepath.Join(bin, "cctvd"), args...)
@@ -86,7 +98,7 @@ func Start(t testing.TB, bin string, env []string, args ...string) *Daemon {
 	httpReady, grpcReady := make(chan string, 1), make(chan string, 1)
 	go d.readLog(t, stderr, exited, httpReady, grpcReady)
 	timeout := time.After(60 * time.Second)
-	for d.HTTP == "" || d.GRPC == "" {
+	for d.HTTP == "" || grpc && d.GRPC == "" {
 		select {
 		case d.HTTP = <-httpReady:
 		case d.GRPC = <-grpcReady:

@@ -66,27 +66,60 @@ type concatenator struct {
 }
 
 func (c *concatenator) file(open Opener, seg *Segment) error {
+	for i := range c.shift {
+		c.shift[i] = -1
+	}
+	frames := 0
+	err := eachPacket(open, seg, &c.w, func(p []byte) (bool, error) {
+		id := pid(p)
+		if tei(p) || id == pidNull {
+			c.stats.Dropped++
+			return false, nil
+		}
+		c.continuity(p, id)
+		if retime(p, seg.Shift) && id == seg.Report.VideoPID {
+			frames++
+		}
+		if _, err := c.out.Write(p); err != nil {
+			return false, err
+		}
+		c.stats.Packets++
+		c.stats.Bytes += packetSize
+		return false, nil
+	})
+	if err != nil {
+		return err
+	}
+	c.stats.Files++
+	c.stats.Frames += frames
+	return nil
+}
+
+// eachPacket opens seg and hands its packets to fn in order, reading
+// with *w (made on first use, its buffer reused for the next file). Of a
+// truncated file only the leading packets that hold its whole frames go
+// to fn (Report.CompletePackets); the rest is still read. A file read to
+// its end must be the size the plan scanned, or eachPacket fails with
+// ErrChanged: what is copied must be exactly what was planned. When fn
+// reports stop, the file is left there, unchecked.
+func eachPacket(open Opener, seg *Segment, w **walker, fn func(p []byte) (stop bool, err error)) error {
 	rc, err := open(seg.Name)
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	if c.w == nil {
-		c.w = newWalker(rc)
+	if *w == nil {
+		*w = newWalker(rc)
 	} else {
-		*c.w = walker{r: rc, buf: c.w.buf}
-	}
-	for i := range c.shift {
-		c.shift[i] = -1
+		**w = walker{r: rc, buf: (*w).buf}
 	}
 	var packets int64
-	frames := 0
 	keep := int64(-1) // every packet
 	if seg.Report.Truncated() {
 		keep = seg.Report.CompletePackets
 	}
 	for {
-		p, err := c.w.next()
+		p, err := (*w).next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -97,26 +130,14 @@ func (c *concatenator) file(open Opener, seg *Segment) error {
 		if keep >= 0 && packets > keep {
 			continue // the frame the cut went through; still read, for the size check
 		}
-		id := pid(p)
-		if tei(p) || id == pidNull {
-			c.stats.Dropped++
-			continue
-		}
-		c.continuity(p, id)
-		if retime(p, seg.Shift) && id == seg.Report.VideoPID {
-			frames++
-		}
-		if _, err := c.out.Write(p); err != nil {
+		stop, err := fn(p)
+		if err != nil || stop {
 			return err
 		}
-		c.stats.Packets++
-		c.stats.Bytes += packetSize
 	}
-	if size := packets*packetSize + c.w.skippedBytes + int64(c.w.tail); size != seg.Report.Size {
+	if size := packets*packetSize + (*w).skippedBytes + int64((*w).tail); size != seg.Report.Size {
 		return fmt.Errorf("%w: %d bytes, planned %d", ErrChanged, size, seg.Report.Size)
 	}
-	c.stats.Files++
-	c.stats.Frames += frames
 	return nil
 }
 

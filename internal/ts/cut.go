@@ -35,7 +35,9 @@ var ErrNoFrames = errors.New("no frames in the range")
 // in; other elementary streams stay out. Continuity counters run on
 // without a break, as in a stream written in one go. When no keyframe
 // precedes from in the segments, the stream starts at the first keyframe
-// after it (CutStats.FirstPTS says where).
+// after it (CutStats.FirstPTS says where). A file read to its end must
+// still be the size the plan scanned, or ConcatRange fails with
+// ErrChanged, as Concat does; one the range ends in is left there.
 func ConcatRange(ctx context.Context, w io.Writer, open Opener, segs []Segment, from, to int64) (CutStats, error) {
 	c := cutter{out: bufio.NewWriterSize(w, 256<<10), from: from, to: to, tables: map[uint16][]byte{}}
 	for i := range c.outCC {
@@ -95,58 +97,28 @@ const (
 )
 
 func (c *cutter) file(open Opener, seg *Segment) error {
-	rc, err := open(seg.Name)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	if c.w == nil {
-		c.w = newWalker(rc)
-	} else {
-		*c.w = walker{r: rc, buf: c.w.buf}
-	}
 	tableType := map[uint16]bool{}
 	for _, s := range seg.Report.Streams {
 		tableType[s.PID] = s.StreamType == 0
 	}
 	c.frame = drop
-	var packets int64
-	keepN := int64(-1)
-	if seg.Report.Truncated() {
-		keepN = seg.Report.CompletePackets
-	}
-	for {
-		p, err := c.w.next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		packets++
-		if keepN >= 0 && packets > keepN {
-			return nil
-		}
+	return eachPacket(open, seg, &c.w, func(p []byte) (bool, error) {
 		id := pid(p)
 		switch {
 		case tei(p) || id == pidNull:
 		case id == seg.Report.VideoPID:
 			if err := c.video(p, seg); err != nil {
-				return err
+				return false, err
 			}
-			if c.done {
-				return nil
-			}
+			return c.done, nil
 		case tableType[id]:
 			if c.started {
-				if err := c.write(p); err != nil {
-					return err
-				}
-			} else {
-				c.tables[id] = append(c.tables[id][:0], p...)
+				return false, c.write(p)
 			}
+			c.tables[id] = append(c.tables[id][:0], p...)
 		}
-	}
+		return false, nil
+	})
 }
 
 // video decides a video packet's fate: a packet that starts a frame

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/export"
 	"github.com/cctvd/cctvd/internal/footage"
 	"github.com/cctvd/cctvd/internal/ts"
 )
@@ -25,7 +26,8 @@ import (
 // npm packages. The page must use hls.js, though this chromium would play
 // HLS natively too; a thumbnail and the timeline seek to their time of day;
 // a live playlist plays across midnight; an archived H.265 day is offered
-// as the browser can take it.
+// as the browser can take it; a range dragged on a day's timeline previews
+// and downloads as an export.
 func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: drives chromium")
@@ -46,6 +48,8 @@ func TestBrowser(t *testing.T) {
 		t.Run("timeline seeks", func(t *testing.T) { f.timelineSeeks(t, b) })
 		f.archiveTimelineSeeks(t, b)
 		t.Run("archived H.265 day", func(t *testing.T) { f.archivedHEVC(t, b) })
+		t.Run("drag a range, preview and download it", func(t *testing.T) { f.rangeExport(t, b) })
+		t.Run("preview a range of an archived day", func(t *testing.T) { f.archivePreview(t, b) })
 	})
 	t.Run("live across midnight", func(t *testing.T) {
 		t.Parallel()
@@ -81,13 +85,17 @@ type browserDays struct {
 	// and gone into video-2.mp4.
 	twoFiles day.Date
 	late14   time.Time
+	// long has one run of 4 minutes from longStart, exports on.
+	long      day.Date
+	longStart time.Time
 }
 
 func newBrowserDays(t *testing.T) *browserDays {
 	root := t.TempDir()
 	copyDir(t, root, messyDay)
 	f := &browserDays{twoRuns: day.Date{Year: 2026, Month: 11, Day: 22}, archived: day.Date{Year: 2026, Month: 11, Day: 19},
-		seekable: day.Date{Year: 2026, Month: 11, Day: 18}, twoFiles: day.Date{Year: 2026, Month: 11, Day: 17}}
+		seekable: day.Date{Year: 2026, Month: 11, Day: 18}, twoFiles: day.Date{Year: 2026, Month: 11, Day: 17},
+		long: day.Date{Year: 2026, Month: 11, Day: 16}}
 	morning := f.twoRuns.Start(cet).Add(8 * time.Hour)
 	f.afternoon = f.twoRuns.Start(cet).Add(14*time.Hour + 5*time.Second)
 	dir := filepath.Join(root, f.twoRuns.String())
@@ -107,7 +115,15 @@ func newBrowserDays(t *testing.T) *browserDays {
 	runs[f.twoFiles] = map[string][]ts.Run{"video.mp4": {{Start: late8, Len: 10 * time.Second}},
 		"video-2.mp4": {{Start: f.late14, Len: 10 * time.Second}}}
 
-	f.l = start(t, root, liveOptions{thumbs: true, runs: runs})
+	// A pixel of a timeline is about 90 s of its day: 4 minutes of
+	// footage are a few pixels, enough to start a dragged range inside.
+	f.longStart = f.long.Start(cet).Add(10*time.Hour + 153192286)
+	record(t, footage.Run{Dir: filepath.Join(root, f.long.String()), Segments: 24, First: 1, Start: f.longStart})
+
+	f.l = newLive(t, root, liveOptions{thumbs: true, runs: runs})
+	exportOn(t, f.l, 24*time.Hour)
+	f.l.url = serve(t, f.l.srv)
+	f.l.settle(t)
 	f.l.waitThumbs(t, map[day.Date]uint32{messyDay: 1 << 8, f.twoRuns: 1<<8 | 1<<14})
 	if v, _ := f.l.cat.Day(f.archived); !v.Archived() {
 		t.Fatalf("%s is not taken as archived: %+v", f.archived, v)
@@ -192,6 +208,124 @@ func (f *browserDays) archiveTimelineSeeks(t *testing.T, b browser) {
 			}
 			r.clockFollows(t)
 		})
+	}
+}
+
+// rangeExport drags the mouse along the long day's timeline from a
+// minute into its footage to long after it ends: the export form's
+// fields take the dragged times (to the second, of the server's clock),
+// preview plays from the range's start, and the zip the download button
+// fetches holds the clip, its .sha512sum and its manifest, which agree
+// with the clip's own SHA-512. Then a range typed into the fields, to the
+// millisecond, plays from its start and pauses at its end.
+func (f *browserDays) rangeExport(t *testing.T, b browser) {
+	from, to := f.longStart.Add(time.Minute), f.longStart.Add(40*time.Minute)
+	longEnd := f.longStart.Add(240 * time.Second)
+	typedFrom, typedTo := f.longStart.Add(150250*time.Millisecond).Truncate(time.Millisecond), f.longStart.Add(153500*time.Millisecond).Truncate(time.Millisecond)
+	zipPath := filepath.Join(t.TempDir(), "download.zip")
+	r := b.play(t, "range", f.l.url, f.long.String(), fmt.Sprint(from.UnixMilli()), fmt.Sprint(to.UnixMilli()), zipPath,
+		typedFrom.In(cet).Format(datetimeLocal), typedTo.In(cet).Format(datetimeLocal), fmt.Sprint(typedFrom.UnixMilli()), fmt.Sprint(typedTo.UnixMilli()))
+	r.clean(t)
+	if len(r.DraggedMs) != 2 {
+		t.Fatalf("no drag: %+v", r)
+	}
+	dragFrom, dragTo := time.UnixMilli(r.DraggedMs[0]), time.UnixMilli(r.DraggedMs[1])
+	if dragFrom.Before(f.longStart) || !dragFrom.Before(longEnd) {
+		t.Fatalf("the drag started at %s, outside the footage %s–%s: the timeline is not laid out as the test thinks",
+			msTime(&r.DraggedMs[0]), f.longStart.Format(time.TimeOnly), longEnd.Format(time.TimeOnly))
+	}
+
+	// The fields hold the dragged times, to the second, as the server
+	// reads them (its clock is CET, the browser's UTC).
+	start, err := export.ParseTime(r.Fields.Start, cet)
+	if err != nil || start.Sub(dragFrom).Abs() > time.Second || start.Nanosecond() != 0 {
+		t.Errorf("from field %q (%v), want the dragged %s to the second", r.Fields.Start, err, msTime(&r.DraggedMs[0]))
+	}
+	end, err := export.ParseTime(r.Fields.End, cet)
+	if err != nil || end.Sub(dragTo).Abs() > time.Second || end.Nanosecond() != 0 {
+		t.Errorf("to field %q (%v), want the dragged %s to the second", r.Fields.End, err, msTime(&r.DraggedMs[1]))
+	}
+	if sel := r.Selection; sel == nil || sel.Visibility != "visible" {
+		t.Errorf("the dragged range is not shown on the timeline: %+v", sel)
+	}
+
+	// Preview lands at the range's start: the playlist begins at longStart.
+	if r.First.Player != "hls.js" {
+		t.Errorf("previewed by %q, want hls.js", r.First.Player)
+	}
+	if w := r.First.Wallclock; w == nil || *w < start.UnixMilli()-100 || *w > start.UnixMilli()+1500 {
+		t.Errorf("preview landed at %s, want the range's start %s", msTime(w), start.In(cet).Format(time.TimeOnly))
+	}
+	if ct, want := r.First.CurrentTime, start.Sub(f.longStart).Seconds(); ct < want-0.1 || ct > want+1.5 {
+		t.Errorf("preview landed at %.3f s of the playlist, want %.3f s", ct, want)
+	}
+
+	// The download is the range's export, checked with the real SHA-512.
+	if d := r.Download; d == nil || d.Failure != nil || !strings.HasSuffix(d.Name, ".zip") {
+		t.Fatalf("download %+v, want a zip", d)
+	}
+	zipped, err := os.ReadFile(zipPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := zipManifest(t, zipped)
+	if !m.Requested.Start.Equal(start) || !m.Requested.End.Equal(end) {
+		t.Errorf("the zip's range is %s–%s, want the fields' %s–%s", m.Requested.Start, m.Requested.End, start, end)
+	}
+	// 25 frames a second from longStart: the first at or after the
+	// range's start, the last 40 ms before the footage ends.
+	if d := m.FirstFrame.Sub(start); d < 0 || d >= 40*time.Millisecond {
+		t.Errorf("the clip's first frame is at %s, want the first at or after %s", m.FirstFrame, start)
+	}
+	if d := longEnd.Sub(m.LastFrame); d <= 0 || d > 40*time.Millisecond {
+		t.Errorf("the clip's last frame is at %s, want the footage's last, before %s", m.LastFrame, longEnd)
+	}
+	t.Logf("downloaded %s: %d frames %s–%s", r.Download.Name, m.Frames, m.FirstFrame.In(cet).Format(time.TimeOnly), m.LastFrame.In(cet).Format(time.TimeOnly))
+
+	// A range typed into the fields plays from its start and pauses at its end.
+	r.typedPreview(t, typedFrom, typedTo, func(w time.Time) float64 { return w.Sub(f.longStart).Seconds() })
+}
+
+// archivePreview previews a range typed into an archived day's export
+// form: the player plays its mp4 from the range's start, through the runs
+// the archiver recorded (14:00 is 10 s into the file), and pauses at its end.
+func (f *browserDays) archivePreview(t *testing.T, b browser) {
+	from, to := f.at14.Add(3250*time.Millisecond), f.at14.Add(6500*time.Millisecond)
+	r := b.play(t, "archive-preview", f.l.url, f.seekable.String(), from.In(cet).Format(datetimeLocal), to.In(cet).Format(datetimeLocal),
+		fmt.Sprint(from.UnixMilli()), fmt.Sprint(to.UnixMilli()))
+	r.clean(t)
+	if r.Second.Player != "mp4" || !strings.HasSuffix(r.Second.Src, "/"+f.seekable.String()+"/video.mp4") {
+		t.Errorf("previewed by %q from %q, want the day's video.mp4", r.Second.Player, r.Second.Src)
+	}
+	r.typedPreview(t, from, to, func(w time.Time) float64 { return (10*time.Second + w.Sub(f.at14)).Seconds() })
+}
+
+// datetimeLocal is how chromium writes a datetime-local field's value
+// (step 0.001): no trailing zeros in the fraction.
+const datetimeLocal = "2006-01-02T15:04:05.999"
+
+// typedPreview checks the preview of a range typed into the fields to
+// the millisecond: the fields kept what was typed, the player landed at
+// from and paused at to, at the positions pos gives.
+func (r *playReport) typedPreview(t *testing.T, from, to time.Time, pos func(time.Time) float64) {
+	t.Helper()
+	if r.TypedFields.Start != from.In(cet).Format(datetimeLocal) || r.TypedFields.End != to.In(cet).Format(datetimeLocal) {
+		t.Errorf("typed fields hold %+v", r.TypedFields)
+	}
+	if w := r.Second.Wallclock; w == nil || *w < from.UnixMilli()-100 || *w > from.UnixMilli()+1000 {
+		t.Errorf("the typed range's preview landed at %s, want %s", msTime(w), from.In(cet).Format(time.TimeOnly+".000"))
+	}
+	if ct, want := r.Second.CurrentTime, pos(from); ct < want-0.1 || ct > want+1 {
+		t.Errorf("the typed range's preview landed at %.3f s, want %.3f s", ct, want)
+	}
+	if !r.Reached || !r.State.Paused {
+		t.Fatalf("the preview did not pause at the range's end: %+v", r.State)
+	}
+	if w := r.State.Wallclock; w == nil || time.UnixMilli(*w).Sub(to).Abs() > 250*time.Millisecond {
+		t.Errorf("the preview paused at %s, want the range's end %s", msTime(w), to.In(cet).Format(time.TimeOnly+".000"))
+	}
+	if ct, want := r.State.CurrentTime, pos(to); ct < want-0.25 || ct > want+0.25 {
+		t.Errorf("the preview paused at %.3f s, want %.3f s", ct, want)
 	}
 }
 
@@ -393,6 +527,18 @@ type playReport struct {
 	FirstTiles, Tiles []tileState
 	Frags             map[string][]string
 	Segments          []string
+	// range: the wall clock of the pixels dragged from and to; the
+	// export form's fields after the drag and after typing; the range
+	// shaded on the timeline; where the typed range's preview landed
+	// (First: the dragged one's); the download.
+	DraggedMs           []int64
+	Fields, TypedFields struct{ Start, End string }
+	Selection           *struct{ X, Width, Visibility string }
+	Second              playerState
+	Download            *struct {
+		Name    string
+		Failure *string
+	}
 
 	Console, PageErrors, HTTPErrors []string
 	Exception                       string
@@ -421,6 +567,7 @@ type playerState struct {
 	Player      string
 	CurrentTime float64
 	Paused      bool
+	Seeking     bool
 	ReadyState  int
 	Error       *struct {
 		Code    int

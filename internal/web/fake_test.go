@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"os"
 	"slices"
 	"sync"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/cctvd/cctvd/internal/catalog"
 	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/export"
 	"github.com/cctvd/cctvd/internal/ts"
 )
 
@@ -135,4 +137,15 @@ func (f *fakeThumbs) Open(d day.Date, hour int) (*os.File, error) {
 		return nil, os.ErrNotExist
 	}
 	return os.Open(f.picture)
+}
+
+// fakeExporter turns exports on for the page; it cuts nothing.
+type fakeExporter struct{}
+
+func (fakeExporter) ParseRange(start, end string) (export.Range, error) {
+	return export.Range{}, export.ErrBadRange
+}
+
+func (fakeExporter) Export(context.Context, export.Range, func(export.Progress)) (*export.Clip, error) {
+	return nil, export.ErrNoFootage
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/sha512"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -24,15 +25,7 @@ func TestExportRoute(t *testing.T) {
 	root := t.TempDir()
 	copyDir(t, root, cleanDay)
 	l := newLive(t, root, liveOptions{})
-	pool := export.NewPool(1)
-	workDir := filepath.Join(t.TempDir(), "export")
-	ex, err := export.New(export.Config{Root: root, Dir: workDir, Days: l.cat, Pool: pool, Max: time.Hour,
-		Location: cet, Version: "test", Now: l.clk.Now}, testLog(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ex.Close() })
-	l.srv.cfg.Exporter = ex
+	ex, workDir := exportOn(t, l, time.Hour)
 	l.url = serve(t, l.srv)
 	l.settle(t)
 
@@ -90,14 +83,25 @@ func TestExportRoute(t *testing.T) {
 	}
 	t.Run("the page's form", func(t *testing.T) {
 		code, body := getBody(t, l.url+"/")
-		form := `<form class="export" action="export.mp4" method="get"><input type="datetime-local" name="start" step="0.001" value="2026-11-21T09:00:00"`
-		if code != 200 || !strings.Contains(body, form) || !strings.Contains(body, `value="2026-11-21T09:00:30"`) || !strings.Contains(body, `formaction="export.zip"`) {
+		// The default range is the day's footage to the millisecond,
+		// rounded outwards: 09:00:00.153192286 to 09:00:30.153192286.
+		form := `<form class="export" action="export.mp4" method="get" data-date="2026-11-21"><input type="datetime-local" name="start" step="0.001" value="2026-11-21T09:00:00.153"`
+		if code != 200 || !strings.Contains(body, form) || !strings.Contains(body, `value="2026-11-21T09:00:30.154"`) || !strings.Contains(body, `formaction="export.zip"`) {
 			t.Fatalf("index: %d, no export form\n%s", code, body)
 		}
-		// What the form sends as it stands: the whole day.
-		code, _ = getBody(t, l.url+"/export.mp4?start=2026-11-21T09%3A00%3A00&end=2026-11-21T09%3A00%3A30")
-		if code != 200 {
-			t.Errorf("the form's default range: %d", code)
+		// What the form sends as it stands: the whole day, every frame.
+		resp, err := http.Get(l.url + "/export.zip?start=2026-11-21T09%3A00%3A00.153&end=2026-11-21T09%3A00%3A30.154")
+		if err != nil {
+			t.Fatal(err)
+		}
+		zipped, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("the form's default range: %d %s", resp.StatusCode, zipped)
+		}
+		m := zipManifest(t, zipped)
+		if m.Frames != 750 {
+			t.Errorf("the form's default range holds %d frames, want all 750 of the day", m.Frames)
 		}
 	})
 	t.Run("busy", func(t *testing.T) {
@@ -150,4 +154,70 @@ func getBody(t *testing.T, u string) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// exportOn turns exports on for l before it is served: ranges of up to
+// max, one at a time, made in the returned work folder.
+func exportOn(t *testing.T, l *live, max time.Duration) (*export.Exporter, string) {
+	t.Helper()
+	workDir := filepath.Join(t.TempDir(), "export")
+	ex, err := export.New(export.Config{Root: l.root, Dir: workDir, Days: l.cat, Pool: export.NewPool(1), Max: max,
+		Location: cet, Version: "test", Now: l.clk.Now}, testLog(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ex.Close() })
+	l.srv.cfg.Exporter = ex
+	return ex, workDir
+}
+
+// zipManifest checks an export's zip and returns its manifest: it holds
+// NAME.mp4, NAME.mp4.sha512sum and NAME.json, in that order, and the
+// mp4's SHA-512, hashed here, is the one the .sha512sum line and the
+// manifest give.
+func zipManifest(t *testing.T, b []byte) export.Manifest {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatalf("not a zip: %v", err)
+	}
+	var names []string
+	files := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", f.Name, err)
+		}
+		names = append(names, f.Name)
+		files[f.Name] = body
+	}
+	if len(names) != 3 || !strings.HasSuffix(names[0], ".mp4") {
+		t.Fatalf("zip holds %v, want NAME.mp4, NAME.mp4.sha512sum, NAME.json", names)
+	}
+	mp4 := names[0]
+	if want := []string{mp4, mp4 + ".sha512sum", strings.TrimSuffix(mp4, ".mp4") + ".json"}; !slices.Equal(names, want) {
+		t.Fatalf("zip holds %v, want %v", names, want)
+	}
+	clip := files[mp4]
+	h := sha512.Sum512(clip)
+	sum := hex.EncodeToString(h[:])
+	if got, want := string(files[mp4+".sha512sum"]), sum+"  "+mp4+"\n"; got != want {
+		t.Errorf("%s.sha512sum is %q, want %q", mp4, got, want)
+	}
+	if len(clip) < 8 || string(clip[4:8]) != "ftyp" {
+		t.Errorf("%s is not an mp4", mp4)
+	}
+	var m export.Manifest
+	if err := json.Unmarshal(files[names[2]], &m); err != nil {
+		t.Fatalf("%s: %v", names[2], err)
+	}
+	if m.File.Name != mp4 || m.File.SHA512 != sum || m.File.Bytes != int64(len(clip)) {
+		t.Errorf("the manifest's file is %+v, want %s of %d bytes with SHA-512 %s", m.File, mp4, len(clip), sum)
+	}
+	return m
 }

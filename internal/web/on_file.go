@@ -1,7 +1,9 @@
 package web
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"os"
 	"slices"
@@ -22,6 +24,10 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, fp filePath) 
 	}
 	f, info, err := s.openFile(fp)
 	if err != nil {
+		if rf, ok := s.offsiteDays()[fp.date].file(fp.name); ok && errors.Is(err, fs.ErrNotExist) {
+			s.serveRemote(w, r, fp, ct, rf)
+			return
+		}
 		text(w, http.StatusNotFound, "not found")
 		return
 	}

@@ -71,10 +71,19 @@ type indexDay struct {
 	// words; Damaged marks a day whose archive no longer matches.
 	Scrub   string
 	Damaged bool
-	// Export offers a range of the day's segments as a clip (Config.Exporter).
-	Export bool
+	// Export offers a range of the day's footage as a clip
+	// (Config.Exporter), from ExportFrom to ExportTo by default: all of
+	// the day's segments, or its first archive's footage, as a
+	// datetime-local field takes a time of the server's clock.
+	Export               bool
+	ExportFrom, ExportTo string
 	// Ops are an operator's forms; nil on everyone else's page.
 	Ops *dayOps
+	// Offsite is the day's off-site state, in words ("" without off-site
+	// copies); OffsiteOK marks a day verified there, Remote one whose
+	// archives are served from the bucket (the local copies deleted).
+	Offsite           string
+	OffsiteOK, Remote bool
 }
 
 // indexThumb is the picture of one hour of a day.
@@ -93,7 +102,7 @@ type indexArchive struct {
 // made again when a day, the date, the failures, the thumbnails or the
 // misplaced footage change.
 func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
-	days := s.cat.Days()
+	days, off, remote := s.days()
 	today := s.today()
 	live := s.liveFrom(days)
 	var failures map[day.Date]Failure
@@ -115,9 +124,11 @@ func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
 	sig = mix(sig, misplacedSig(misplaced))
 	held, blocked := s.retention()
 	sig = mix(sig, retentionSig(held, blocked))
+	sig = mix(sig, offsiteSig(off))
 	build := func(operator bool) *response {
 		var b bytes.Buffer
 		page := s.indexPage(days, live, failures)
+		s.offsiteBadges(&page, days, off, remote)
 		page.Misplaced, page.Blocked = misplaced, blocked
 		for i := range page.Days {
 			if d, err := day.Parse(page.Days[i].Date); err == nil {
@@ -244,7 +255,9 @@ func (s *Server) indexPage(days []*catalog.DayView, live day.Date, failures map[
 		}
 		if t.Segments > 0 {
 			d.First, d.Last = t.First.In(loc).Format(time.TimeOnly), t.Last.In(loc).Format(time.TimeOnly)
-			d.Export = s.cfg.Exporter != nil && len(v.Archives) == 0 && day.Of(t.Last.In(loc)) == v.Date
+			if s.cfg.Exporter != nil && len(v.Archives) == 0 {
+				d.Export, d.ExportFrom, d.ExportTo = true, exportFrom(t.First, loc), exportTo(t.Last, loc)
+			}
 		}
 		// A day with an archive plays from its archives (its playlist
 		// leads there), so its timeline is theirs: every archive's runs.
@@ -266,6 +279,12 @@ func (s *Server) indexPage(days []*catalog.DayView, live day.Date, failures map[
 		}
 		if len(v.Archives) > 0 {
 			d.Timeline = archiveTimeline(v.Date, files, fileRuns, loc)
+			// A range is cut from one archive at a time: the first's
+			// footage is the default range.
+			if rs := fileRuns[0]; s.cfg.Exporter != nil && d.Timeline != nil {
+				last := rs[len(rs)-1]
+				d.Export, d.ExportFrom, d.ExportTo = true, exportFrom(rs[0].Start, loc), exportTo(last.Start.Add(last.Len), loc)
+			}
 		} else {
 			d.Timeline = dayTimeline(v, loc)
 		}
@@ -304,6 +323,25 @@ func (s *Server) thumbs(d day.Date, loc *time.Location, seek bool) []indexThumb 
 		out = append(out, th)
 	}
 	return out
+}
+
+// exportLayout is a time of the server's clock as a datetime-local field
+// holds it (step 0.001) and an export reads it.
+const exportLayout = "2006-01-02T15:04:05.000"
+
+// exportFrom and exportTo write the bounds of a range that holds footage
+// from first to last, to the millisecond: from rounds down and to up, so
+// that neither the first frame nor the last is left out.
+func exportFrom(first time.Time, loc *time.Location) string {
+	return first.Truncate(time.Millisecond).In(loc).Format(exportLayout)
+}
+
+func exportTo(last time.Time, loc *time.Location) string {
+	t := last.Truncate(time.Millisecond)
+	if t.Before(last) {
+		t = t.Add(time.Millisecond)
+	}
+	return t.In(loc).Format(exportLayout)
 }
 
 // duration writes d as 2h03m04s, to the second.

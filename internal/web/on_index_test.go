@@ -60,8 +60,9 @@ func TestIndexGolden(t *testing.T) {
 	// The messy day's conversion failed; its error shows, escaped.
 	failures := map[day.Date]Failure{day22: {Err: "encode chunk 1: ffmpeg exited with status 1: <Conversion failed!>",
 		NextAttempt: time.Date(2026, 11, 24, 13, 30, 0, 0, cet)}}
+	// Exports are on: every day with footage it can place has a form.
 	s, _ := fakeServer(t, cat, Config{Thumbs: thumbs, ArchiveRuns: func(d day.Date) map[string][]ts.Run { return runs[d] },
-		Failures: func() map[day.Date]Failure { return failures }})
+		Failures: func() map[day.Date]Failure { return failures }, Exporter: fakeExporter{}})
 	for _, path := range []string{"/", "/index.php"} {
 		w := do(s, "GET", path)
 		if w.Code != 200 || w.Header().Get("Content-Type") != "text/html; charset=utf-8" {

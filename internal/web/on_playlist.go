@@ -21,7 +21,9 @@ import (
 // commit; served from them, the playlist would hide the day's footage.
 // When late segments were archived into video-2.mp4, … the answer lists
 // every archive in order in Link headers (rel="item"), as the index page
-// does with their timelines.
+// does with their timelines. A day whose archives are off-site only (the
+// local copies deleted by retention) is answered the same: its archives'
+// URLs are served from the bucket.
 //
 // Days after today (a camera's clock ahead) have their own playlist, but
 // live viewing never goes there: ?live=1 redirects to the latest day up
@@ -52,7 +54,7 @@ func (s *Server) servePlaylist(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, loc, http.StatusFound)
 		return
 	}
-	if _, ok := s.cat.Day(q.date); !ok {
+	if _, ok := s.day(q.date); !ok {
 		text(w, http.StatusNotFound, "no such day")
 		return
 	}
@@ -65,7 +67,7 @@ func (s *Server) servePlaylist(w http.ResponseWriter, r *http.Request) {
 		to = today
 	}
 	scanned := s.awaitScans(r.Context(), q.date, to)
-	v, ok := s.cat.Day(q.date)
+	v, ok := s.day(q.date)
 	if !ok {
 		text(w, http.StatusNotFound, "no such day")
 		return

@@ -5,6 +5,7 @@
 //	GET  /, /index.php                  the index page: every day, newest first
 //	GET  /playlist.m3u8, /playlist.php  a day's playlist (date=YYYY-MM-DD, live=1); also /playlist
 //	GET  /YYYY-MM-DD/NAME               a segment (*.ts), video.mp4, video-N.mp4 or their .sha512sum
+//	                                    (from the off-site bucket when only it holds them; Config.Offsite)
 //	PUT  /YYYY-MM-DD/NAME.ts            a camera's upload (Bearer token; off without a token file)
 //	GET  /healthz                       "ok"
 //	GET  /static/NAME                   the pages' scripts (embedded: hls.js, player.js, overview.js)
@@ -131,6 +132,11 @@ type Config struct {
 	Operator func(r *http.Request) (who string, ok bool)
 	// Actions hold, release, convert and cancel a day for an operator.
 	Actions Actions
+	// Offsite is the off-site copy of the camera's archives: each
+	// archived day shows whether it is verified there, and a day whose
+	// local archives retention deleted is listed, played and downloaded
+	// from the bucket. nil: no off-site copies.
+	Offsite Offsite
 }
 
 // Retention is what the pages show of retention: holds and a blocked disk.
@@ -180,6 +186,9 @@ type Server struct {
 	events    published
 	index     responseCache[struct{}]
 	uploads   sync.Map // "date/name" of uploads under way → struct{}
+	// remoteWait is how long the off-site bucket may take to start
+	// answering (remoteWait; tests shorten it).
+	remoteWait time.Duration
 }
 
 // New makes a Server of the footage the catalog knows.
@@ -202,7 +211,7 @@ func New(cfg Config, log *slog.Logger, cat dayIndex) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, log: log.With("component", "web"), cat: cat}
+	s := &Server{cfg: cfg, log: log.With("component", "web"), cat: cat, remoteWait: remoteWait}
 	for _, f := range []string{cfg.UploadTokenFile, cfg.CameraTokenFile} {
 		if f == "" {
 			continue

@@ -1,7 +1,7 @@
 // Command archivebench makes CCTV-like benchmark footage and runs cctvd's
 // archive pipeline on it; bench/archive.sh drives it.
 //
-//	archivebench footage -dir DIR -minutes N [-clean] [-tiny]
+//	archivebench footage -dir DIR -minutes N [-clean] [-tiny] [-size WxH] [-bitrate B]
 //	archivebench archive -root ROOT -date YYYY-MM-DD [-preset P] [-crf N] [-x265-params S] [-chunk-segments N]
 //
 // archive prints one line of key=value figures: wall-clock seconds, CPU
@@ -61,6 +61,8 @@ func footageCmd(ctx context.Context, args []string) error {
 	minutes := fs.Int("minutes", 3, "minutes of footage")
 	clean := fs.Bool("clean", false, "render the scene without sensor noise")
 	tiny := fs.Bool("tiny", false, "64x48 at 1 fps: many segments cheaply, for memory over a full day's file count")
+	size := fs.String("size", "", "frame size WxH of the CCTV scene (default 1280x720); a Pi camera films 1920x1080")
+	bitrate := fs.String("bitrate", "", "the camera's H.264 bit rate (default 2M); 370k is a Pi camera's ~4 GB a day")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -69,6 +71,14 @@ func footageCmd(ctx context.Context, args []string) error {
 	}
 	p := footage.CCTV
 	p.Noise = !*clean
+	if *size != "" {
+		if _, err := fmt.Sscanf(*size, "%dx%d", &p.Width, &p.Height); err != nil {
+			return fmt.Errorf("footage: -size %q: want WxH: %w", *size, err)
+		}
+	}
+	if *bitrate != "" {
+		p.Bitrate = *bitrate
+	}
 	if *tiny {
 		p = footage.Profile{Width: 64, Height: 48, FPS: 1}
 	}

@@ -6,6 +6,10 @@
 // mp4 that holds it (the timeline's data-file, or one of its data-files
 // when late segments were archived apart), through the runs the server
 // lists. An archive played to its end goes on with the day's next one.
+// A drag along a day's timeline (mouse, touch or pen) picks a range for
+// its export form's from/to fields, which stay the way to pick it by
+// keyboard; "preview" plays the range in the player and pauses at its
+// end. Times in the fields are the server's clock, as the timelines show.
 // No framework, no build step; the page works without it.
 //
 // State for people and tests is kept on the <video>: data-player (hls.js,
@@ -29,6 +33,7 @@
   document.documentElement.setAttribute('data-hevc', hevc ? 'yes' : 'no');
 
   var hls = null; // the hls.js instance playing, if any
+  var previewEnd = null; // wall-clock ms where a preview pauses; null: none
   var cur = null; // what is loaded: {date, live} or {mp4, date} (date: the day whose timeline maps the mp4, if any)
   var recovered = 0;
 
@@ -153,21 +158,53 @@
     return (n < 10 ? '0' : '') + n;
   }
 
-  // when writes wall-clock ms as the day and time of the server's clock,
-  // whose offsets from UTC through the day the timeline holds.
+  // offsetAt is the server's offset from UTC (s) at wall-clock ms, from
+  // the offsets through tl's day that it lists (data-zone).
+  function offsetAt(tl, ms) {
+    var off = null;
+    tl.getAttribute('data-zone').split(',').forEach(function (z) {
+      var f = z.split(' ');
+      if (off === null || +f[0] <= ms) off = +f[1];
+    });
+    return off;
+  }
+
+  // when writes wall-clock ms as the day and time of the server's clock.
   function when(ms) {
     var tl = timelineAt(ms);
     if (!tl) return new Date(ms).toLocaleString();
-    var off = 0;
-    tl.getAttribute('data-zone').split(',').forEach(function (z) {
-      var f = z.split(' ');
-      if (+f[0] <= ms) off = +f[1];
-    });
-    var t = new Date(ms + 1000 * off);
+    var t = new Date(ms + 1000 * offsetAt(tl, ms));
     return tl.getAttribute('data-date') + ' ' + pad(t.getUTCHours()) + ':' + pad(t.getUTCMinutes()) + ':' + pad(t.getUTCSeconds());
   }
 
+  // localTime writes wall-clock ms as the server's clock has it, the way
+  // a datetime-local field and an export take it: 2026-11-20T10:32:00.25.
+  function localTime(tl, ms) {
+    var t = new Date(ms + 1000 * offsetAt(tl, ms));
+    var s = t.getUTCFullYear() + '-' + pad(t.getUTCMonth() + 1) + '-' + pad(t.getUTCDate()) + 'T' +
+      pad(t.getUTCHours()) + ':' + pad(t.getUTCMinutes()) + ':' + pad(t.getUTCSeconds());
+    var frac = t.getUTCMilliseconds();
+    return frac ? s + '.' + String(1000 + frac).slice(1).replace(/0+$/, '') : s;
+  }
+
+  // wallTime reads a time of the server's clock (YYYY-MM-DDTHH:MM[:SS[.fff]])
+  // near tl's day as wall-clock ms; NaN when it is none, or one the clocks
+  // skipped. Of a time the clocks passed twice it takes the first; the
+  // server refuses such a time, naming both.
+  function wallTime(tl, s) {
+    var m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::(\d\d)(?:\.(\d+))?)?$/.exec(s);
+    if (!m) return NaN;
+    var w = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0)) + +((m[7] || '') + '000').slice(0, 3);
+    var zs = tl.getAttribute('data-zone').split(',');
+    for (var i = 0; i < zs.length; i++) {
+      var off = +zs[i].split(' ')[1];
+      if (offsetAt(tl, w - 1000 * off) === off) return w - 1000 * off;
+    }
+    return NaN;
+  }
+
   function stop() {
+    previewEnd = null;
     if (hls) {
       hls.destroy();
       hls = null;
@@ -293,7 +330,17 @@
       head.setAttribute('x2', x);
       head.setAttribute('visibility', 'visible');
     }
-    say((video.paused ? 'Paused at ' : 'Playing ') + when(ms) + (cur.live ? ' (live)' : ''));
+    if (previewEnd != null && ms >= previewEnd && !video.seeking) {
+      // The preview is over: pause, and back to its last frame when
+      // timeupdate (4 a second) came after it.
+      var end = previewEnd;
+      previewEnd = null;
+      video.pause();
+      var p = posAt(end, hls ? fragments() : null);
+      if (p < video.currentTime && Math.abs(wallAt(p) - end) < 1) video.currentTime = p;
+    }
+    say((video.paused ? 'Paused at ' : 'Playing ') + when(ms) + (cur.live ? ' (live)' : '') +
+      (previewEnd != null ? ' (preview to ' + when(previewEnd).slice(11) + ')' : ''));
   });
 
   // An archive played to its end goes on with the day's next archive.
@@ -313,9 +360,16 @@
   });
 
   document.addEventListener('click', function (e) {
-    var el = e.target.closest && e.target.closest('[data-play], [data-mp4], svg.tl, a[data-at]');
+    var el = e.target.closest && e.target.closest('[data-play], [data-mp4], svg.tl, a[data-at], form.export .preview');
     if (!el) return;
-    if (el.hasAttribute('data-mp4')) {
+    if (el.matches('svg.tl') && dragged) {
+      dragged = false; // the end of a drag, not a click
+      return;
+    }
+    previewEnd = null;
+    if (el.matches('.preview')) {
+      preview(el.form);
+    } else if (el.hasAttribute('data-mp4')) {
       playMp4(el.getAttribute('data-mp4'));
     } else if (el.hasAttribute('data-play')) {
       load(el.getAttribute('data-play'), el.hasAttribute('data-live'));
@@ -325,12 +379,111 @@
       seek(el.getAttribute('data-date'), +el.getAttribute('data-at'));
     } else {
       if (!canSeek(el.getAttribute('data-date'))) return;
-      var r = el.getBoundingClientRect();
-      var frac = Math.min(Math.max((e.clientX - r.left) / r.width, 0), 1);
-      var start = +el.getAttribute('data-start');
-      seek(el.getAttribute('data-date'), start + frac * 1000 * +el.getAttribute('data-len'));
+      seek(el.getAttribute('data-date'), timeAtX(el, e.clientX));
     }
   });
+
+  // timeAtX is the wall-clock ms a timeline shows at clientX.
+  function timeAtX(tl, x) {
+    var r = tl.getBoundingClientRect();
+    var frac = Math.min(Math.max((x - r.left) / r.width, 0), 1);
+    return +tl.getAttribute('data-start') + frac * 1000 * +tl.getAttribute('data-len');
+  }
+
+  function exportForm(date) {
+    return document.querySelector('form.export[data-date="' + date + '"]');
+  }
+
+  function field(form, name) {
+    return form.querySelector('input[name="' + name + '"]');
+  }
+
+  // showRange shades wall-clock [from, to) on tl; hides it for no range.
+  function showRange(tl, from, to) {
+    var sel = tl.querySelector('.sel');
+    if (!sel) {
+      sel = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
+      sel.setAttribute('class', 'sel');
+      sel.setAttribute('y', '0');
+      sel.setAttribute('height', '18');
+      tl.insertBefore(sel, tl.querySelector('.head'));
+    }
+    var start = +tl.getAttribute('data-start');
+    var len = 1000 * +tl.getAttribute('data-len');
+    var a = Math.min(Math.max((from - start) / len, 0), 1);
+    var b = Math.min(Math.max((to - start) / len, 0), 1);
+    if (!(b > a)) {
+      sel.setAttribute('visibility', 'hidden');
+      return;
+    }
+    sel.setAttribute('x', (100 * a).toFixed(3) + '%');
+    sel.setAttribute('width', Math.max(100 * (b - a), 0.1).toFixed(3) + '%');
+    sel.setAttribute('visibility', 'visible');
+  }
+
+  // A drag along a timeline that has an export form picks a range, to
+  // the second (a pixel is a minute or two of the day). A press that
+  // moves less than a few pixels stays a click, which seeks.
+  var drag = null; // {tl, form, id, x, at, moved}
+  var dragged = false; // a drag just ended: the click it makes is not a seek
+
+  document.addEventListener('pointerdown', function (e) {
+    dragged = false;
+    var tl = e.target.closest && e.target.closest('svg.tl');
+    if (!tl || !e.isPrimary || e.button !== 0) return;
+    var form = exportForm(tl.getAttribute('data-date'));
+    if (!form) return;
+    drag = { tl: tl, form: form, id: e.pointerId, x: e.clientX, at: timeAtX(tl, e.clientX), moved: false };
+    if (tl.setPointerCapture) tl.setPointerCapture(e.pointerId);
+  });
+
+  document.addEventListener('pointermove', function (e) {
+    if (!drag || e.pointerId !== drag.id) return;
+    if (!drag.moved && Math.abs(e.clientX - drag.x) < 4) return;
+    drag.moved = true;
+    var to = timeAtX(drag.tl, e.clientX);
+    var a = 1000 * Math.round(Math.min(drag.at, to) / 1000);
+    var b = 1000 * Math.round(Math.max(drag.at, to) / 1000);
+    field(drag.form, 'start').value = localTime(drag.tl, a);
+    field(drag.form, 'end').value = localTime(drag.tl, b);
+    showRange(drag.tl, a, b);
+  });
+
+  function endDrag(e) {
+    if (!drag || e.pointerId !== drag.id) return;
+    dragged = drag.moved && e.type === 'pointerup';
+    drag = null;
+  }
+  document.addEventListener('pointerup', endDrag);
+  document.addEventListener('pointercancel', endDrag);
+
+  // Typed times shade the range too.
+  document.addEventListener('input', function (e) {
+    var form = e.target.form;
+    if (!form || !form.matches('form.export')) return;
+    var tl = timelineOf(form.getAttribute('data-date'));
+    if (tl) showRange(tl, wallTime(tl, field(form, 'start').value), wallTime(tl, field(form, 'end').value));
+  });
+
+  // preview plays a form's range from its start and pauses at its end.
+  function preview(form) {
+    var date = form.getAttribute('data-date');
+    var tl = timelineOf(date);
+    var from = tl ? wallTime(tl, field(form, 'start').value) : NaN;
+    var to = tl ? wallTime(tl, field(form, 'end').value) : NaN;
+    watch.hidden = false;
+    if (!(to > from)) {
+      say('The range to preview needs a from time before its to time, of the server\'s clock.');
+      return;
+    }
+    showRange(tl, from, to);
+    if (!runs(date).some(function (r) { return r.wall < to && r.wall + 1000 * r.len > from; })) {
+      say('No footage between ' + when(from) + ' and ' + when(to) + '.');
+      return;
+    }
+    seek(date, from);
+    previewEnd = to;
+  }
 
   // Offer what this browser can play; say what it cannot.
   document.querySelectorAll('[data-play]').forEach(function (b) {
@@ -341,5 +494,8 @@
   });
   document.querySelectorAll('.hevc').forEach(function (n) {
     n.hidden = hevc;
+  });
+  document.querySelectorAll('form.export .preview').forEach(function (b) {
+    b.hidden = !canSeek(b.form.getAttribute('data-date'));
   });
 })();
