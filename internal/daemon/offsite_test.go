@@ -294,6 +294,15 @@ func TestOffsite(t *testing.T) {
 		if b := gw.Object(t, "site1/default/"+old.String()+"/video.mp4"); sha512.Sum512(b) != sum {
 			t.Errorf("the bucket's copy of %s differs from the deleted archive", old)
 		}
+		// The page still lists the day, and its archive comes from the bucket.
+		_, page, _ := get(t, d.Base()+"/")
+		if !strings.Contains(page, "local copy deleted") || !strings.Contains(page, "off-site ✓") {
+			t.Errorf("the index page shows no day served from the bucket")
+		}
+		code, body, _ := get(t, d.Base()+"/"+old.String()+"/video.mp4")
+		if code != http.StatusOK || sha512.Sum512([]byte(body)) != sum {
+			t.Errorf("GET %s/video.mp4 after keep-local: %d, %d bytes; want the archive from the bucket", old, code, len(body))
+		}
 	})
 	d.Stop(t, 15*time.Second)
 }
