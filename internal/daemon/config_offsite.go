@@ -59,6 +59,11 @@ func readOffsite(path string) (OffsiteConfig, bool, error) {
 	return oc, true, nil
 }
 
+// reach is how to reach the bucket, as the uploader and view mode open it.
+func (oc OffsiteConfig) reach() offsite.Config {
+	return offsite.Config{Endpoint: oc.Endpoint, Region: oc.Region, PathStyle: oc.PathStyle, CredentialsFile: oc.CredentialsFile}
+}
+
 // checkOffsite checks the off-site settings' values; Check opens the bucket.
 func (c *Config) checkOffsite() error {
 	if c.KeepLocal < 0 {
@@ -81,8 +86,8 @@ func (c *Config) offsiteSettings() (offsite.Target, offsite.Config, error) {
 		return t, offsite.Config{}, fmt.Errorf("--offsite: %w", err)
 	}
 	oc := c.OffsiteTable
-	cfg := offsite.Config{Endpoint: oc.Endpoint, Region: oc.Region, PathStyle: oc.PathStyle,
-		CredentialsFile: oc.CredentialsFile, Rate: int64(c.OffsiteRate)}
+	cfg := oc.reach()
+	cfg.Rate = int64(c.OffsiteRate)
 	if oc.Endpoint == "" {
 		return t, cfg, errors.New("--offsite: the config file's [offsite] table needs endpoint = \"https://HOST\"")
 	}

@@ -46,6 +46,11 @@ target = "s3://cctv/home"
 endpoint = "https://s3.example.net"
 credentials-file = "/etc/cctvd/s3.cred"
 `},
+		{name: "view mode's [offsite] table", args: []string{"--view", "s3://cctv"}, file: `[offsite]
+endpoint = "https://s3.example.net"
+credentials-file = "/etc/cctvd/s3.cred"
+path-style = true
+`},
 		{name: "defaults", args: []string{"--root", "/srv/cctv"}},
 		{name: "every kind of value", args: []string{"--root", "/srv/cctv", "--demo", "--settle", "90m30s",
 			"--jobs", "3", "--upload-max-bytes", "1048576", "--nice", "-5", "--http", ""}},
