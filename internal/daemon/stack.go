@@ -43,10 +43,11 @@ type stack struct {
 	closers []func() error
 	// silent is set while the camera has sent nothing for too long.
 	silent atomic.Bool
-	// offsite is where each day's off-site copy is; nil when off-site
-	// copies are off.
-	offsite     OffsiteDay
-	kickOffsite func()
+	// offsiteState is where the uploader has each day (pending,
+	// uploading, verified, error), and kickOffsite has it look at the
+	// days now; nil and a no-op when off-site copies are off.
+	offsiteState OffsiteDay
+	kickOffsite  func()
 }
 
 // folders are the camera's footage folder and state folder: the root and
@@ -96,7 +97,7 @@ func (c *components) fillStack(s *stack, cc CameraConfig) error {
 		cal.Settle = cc.Settle.Duration
 	}
 	s.cal = cal
-	s.offsite, s.kickOffsite = c.offsiteOf(s.name), c.kickOffsite
+	s.offsiteState, s.kickOffsite = c.offsiteOf(s.name), c.kickOffsite
 	met, name := c.met, s.name
 	arc, err := archive.New(archive.Config{
 		OnRunEnd: func(e archive.RunEnd) {
