@@ -68,7 +68,7 @@ type indexHit struct {
 }
 
 func (a *Archiver) indexPath(date day.Date) string {
-	return filepath.Join(a.cfg.State, "archived", date.String()+".json")
+	return filepath.Join(a.cfg.State, filepath.FromSlash(IndexName(date)))
 }
 
 // readIndex reads an index; a missing one is empty.
@@ -198,7 +198,7 @@ type indexSummary struct {
 }
 
 func (a *Archiver) summaryPath(date day.Date) string {
-	return filepath.Join(a.cfg.State, "archived", date.String()+".summary.json")
+	return filepath.Join(a.cfg.State, filepath.FromSlash(SummaryName(date)))
 }
 
 // summary returns date's summary, read once and remembered: a day's index

@@ -52,6 +52,9 @@ func (s *service) GetStatus(ctx context.Context, req *cctvv1.GetStatusRequest) (
 	if s.ret != nil {
 		resp.Retention = retentionStatusProto(s.ret.Status())
 	}
+	if s.offsite != nil {
+		resp.Offsite = offsiteStatusProto(s.offsite.Status())
+	}
 	if s.errs != nil {
 		for _, e := range s.errs.Recent() {
 			resp.RecentErrors = append(resp.RecentErrors, &cctvv1.RecentError{

@@ -37,6 +37,7 @@ func (s *service) ListDays(ctx context.Context, req *cctvv1.ListDaysRequest) (*c
 			s.checked.fill(c.Name, &days[i], job)
 			d := s.dayProto(now, c.Name, &days[i], job)
 			fillScrubs(d, present(scrubs[days[i].Date], &days[i]))
+			s.fillOffsite(d, c.Name, days[i].Date)
 			if want == nil || want[d.State] {
 				resp.Days = append(resp.Days, d)
 			}

@@ -66,6 +66,9 @@ type Deps struct {
 	// Scrub, if set, re-hashes archives for ScrubDay and tells ListDays
 	// what the last scrubs found; nil: ScrubDay is refused.
 	Scrub Scrubber
+	// Offsite, if set, tells where the days' off-site copies are; nil:
+	// off-site copies are off.
+	Offsite Offsite
 }
 
 // Server serves the control plane: CctvService, health and reflection.
@@ -103,7 +106,7 @@ func New(cfg Config, deps Deps, log *slog.Logger) (*Server, error) {
 	svc := &service{
 		listCameras: deps.Cameras, errs: deps.Errors, disk: deps.Disk, ret: deps.Retention,
 		cal: cfg.Calendar, now: cfg.Now, root: cfg.Root, vers: cfg.Version, start: cfg.Now(), every: progressEvery,
-		closed: s.closed, log: log, scrub: deps.Scrub,
+		closed: s.closed, log: log, scrub: deps.Scrub, offsite: deps.Offsite,
 	}
 	if svc.disk == nil {
 		svc.disk = disk.Measure

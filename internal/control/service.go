@@ -30,6 +30,7 @@ type service struct {
 
 	checked checkedArchives
 	scrub   Scrubber // nil: no scrubs
+	offsite Offsite  // nil: off-site copies are off
 }
 
 var _ cctvv1.CctvServiceServer = (*service)(nil)

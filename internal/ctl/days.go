@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -18,7 +19,8 @@ func daysCmd() *command {
 		summary: "List the days, oldest first",
 		doc: "One line per day folder: its state, segments, their size and the time they cover,\n" +
 			"gaps and other findings, the archive's size and checksum state, and RATIO, the\n" +
-			"archive's size as a share of the segments that went in (8% = 92% smaller).\n" +
+			"archive's size as a share of the segments that went in (8% = 92% smaller), and\n" +
+			"with --offsite, OFFSITE: ✓ verified in the bucket, pending, uploading or error.\n" +
 			"Every camera's days, by camera (a CAMERA column when more than one camera has\n" +
 			"days); --camera CAMERA lists one camera's, --camera '' the default camera's.",
 		flags: func(fs *flag.FlagSet) {
@@ -63,9 +65,16 @@ func (p *printer) printDays(days []*cctvv1.Day) error {
 	for _, d := range days {
 		cameras[d.GetCamera()] = true
 	}
-	header := daysHeader
+	header := slices.Clone(daysHeader)
+	// The OFFSITE column is there when cctvd copies days off-site.
+	offsite := slices.ContainsFunc(days, func(d *cctvv1.Day) bool {
+		return d.GetOffsiteState() != cctvv1.OffsiteState_OFFSITE_STATE_UNSPECIFIED
+	})
+	if offsite {
+		header = slices.Insert(header, len(header)-1, "OFFSITE")
+	}
 	if len(cameras) > 1 {
-		header = append([]string{"CAMERA"}, daysHeader...)
+		header = append([]string{"CAMERA"}, header...)
 	}
 	rows := make([][]string, 0, len(days))
 	for _, d := range days {
@@ -73,7 +82,7 @@ func (p *printer) printDays(days []*cctvv1.Day) error {
 		if d.GetReductionRatio() > 0 {
 			ratio = fmt.Sprintf("%.1f%%", 100*d.GetReductionRatio())
 		}
-		rows = append(rows, []string{
+		row := []string{
 			d.GetDate(),
 			stateText(d.GetState()),
 			strconv.Itoa(int(d.GetSegmentCount())),
@@ -85,10 +94,14 @@ func (p *printer) printDays(days []*cctvv1.Day) error {
 			checksumText(d.GetChecksumState()),
 			ratio,
 			p.dayNote(d),
-		})
-		if len(cameras) > 1 {
-			rows[len(rows)-1] = append([]string{cameraText(d.GetCamera())}, rows[len(rows)-1]...)
 		}
+		if offsite {
+			row = slices.Insert(row, len(row)-1, offsiteText(d.GetOffsiteState()))
+		}
+		if len(cameras) > 1 {
+			row = append([]string{cameraText(d.GetCamera())}, row...)
+		}
+		rows = append(rows, row)
 	}
 	return p.table(header, rows)
 }
@@ -118,7 +131,21 @@ func (p *printer) dayNote(d *cctvv1.Day) string {
 	if e := d.GetLastError(); e != "" {
 		notes = append(notes, "error: "+oneLine(e))
 	}
+	if e := d.GetOffsiteError(); e != "" {
+		notes = append(notes, "off-site: "+oneLine(e))
+	}
 	return strings.Join(notes, "; ")
+}
+
+// offsiteText is a day's off-site state in the OFFSITE column.
+func offsiteText(s cctvv1.OffsiteState) string {
+	switch s {
+	case cctvv1.OffsiteState_OFFSITE_STATE_VERIFIED:
+		return "✓"
+	case cctvv1.OffsiteState_OFFSITE_STATE_NONE, cctvv1.OffsiteState_OFFSITE_STATE_UNSPECIFIED:
+		return "-"
+	}
+	return enumText(s.String(), "OFFSITE_STATE_")
 }
 
 func checksumText(s cctvv1.ChecksumState) string {

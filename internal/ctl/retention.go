@@ -17,9 +17,11 @@ func retentionCmd() *command {
 		args:    "--dry-run",
 		summary: "Show what retention would delete now and why every other day stays",
 		doc: "Lists the days retention would delete now, oldest first, with why (keep-free:\n" +
-			"free space is under --keep-free; max-age: older than --max-age), then every other\n" +
-			"day with why it stays (held, today, settling, not archived, archive without\n" +
-			"checksum, damaged, newest archive, limit already met). It deletes nothing.",
+			"free space is under --keep-free; max-age: older than --max-age; keep-local:\n" +
+			"verified off-site and older than --keep-local, its local archives only), then\n" +
+			"every other day with why it stays (held, today, settling, not archived, archive\n" +
+			"without checksum, damaged, newest archive, not verified off-site, limit already\n" +
+			"met). It deletes nothing.",
 		flags: func(fs *flag.FlagSet) {
 			fs.BoolVar(&dryRun, "dry-run", false, "show the plan, delete nothing (required: retention runs in cctvd)")
 		},

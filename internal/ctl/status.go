@@ -62,6 +62,9 @@ func (p *printer) printStatus(s *cctvv1.GetStatusResponse) {
 	if rt := s.GetRetention(); rt != nil {
 		p.linef("retention: %s", retentionText(rt))
 	}
+	if o := s.GetOffsite(); o != nil {
+		p.printOffsite(o)
+	}
 	if s.GetSettle() != nil {
 		p.linef("settle:  %s", durText(s.GetSettle()))
 	}
@@ -112,3 +115,26 @@ func pendingText(w *cctvv1.PendingConversion) string {
 }
 
 func stateText(s cctvv1.DayState) string { return enumText(s.String(), "DAY_STATE_") }
+
+// printOffsite says where the off-site copies go and how they are doing.
+func (p *printer) printOffsite(o *cctvv1.OffsiteStatus) {
+	line := fmt.Sprintf("%s: %d days verified, %d to upload", orDash(o.GetTarget()), o.GetVerifiedDays(), o.GetQueueLength())
+	if u := o.GetUploading(); u != "" {
+		line += ", uploading " + u
+	}
+	line += ", " + bytesize.Format(o.GetUploadedBytes()) + " sent"
+	if o.GetLastVerifiedTime() != nil {
+		line += ", last verified " + p.timeText(o.GetLastVerifiedTime())
+	}
+	if n := o.GetKeepLocalDays(); n > 0 {
+		line += fmt.Sprintf("; local archives kept %d days once verified", n)
+	}
+	p.linef("offsite: %s", line)
+	if e := o.GetLastError(); e != "" {
+		what := "error"
+		if o.GetPermanent() {
+			what = "stopped, fix the configuration"
+		}
+		p.linef("offsite %s (%s): %s", what, p.timeText(o.GetLastErrorTime()), oneLine(e))
+	}
+}

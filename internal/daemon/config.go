@@ -64,6 +64,16 @@ type Config struct {
 	ScrubEvery time.Duration
 	ScrubRate  rateFlag
 
+	// Offsite is the off-site bucket, s3://BUCKET/PREFIX ("": off);
+	// OffsiteTable how to reach it (a config file's [offsite] table,
+	// its target moved into Offsite).
+	Offsite      string
+	OffsiteTable OffsiteConfig
+	OffsiteRate  rateFlag
+	// KeepLocal is retention's: local archives of days verified off-site
+	// and older than this many days are deleted; 0: never.
+	KeepLocal int
+
 	LogFormat string
 	LogLevel  string
 
@@ -115,6 +125,7 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.MaxAge, "max-age", "off", "archived days older than this (365d) are deleted; off: never")
 
 	c.scrubFlags(fs)
+	c.offsiteFlags(fs)
 	c.viewFlags(fs)
 
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
@@ -197,6 +208,9 @@ func (c *Config) fill() error {
 	if err := c.checkAccess(); err != nil {
 		return err
 	}
+	if err := c.checkOffsite(); err != nil {
+		return err
+	}
 	for name, cc := range c.Cameras {
 		if err := cc.check(name); err != nil {
 			return err
@@ -220,8 +234,11 @@ func (c *Config) applyFile(fs *flag.FlagSet, path string) error {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if k == "cameras" || k == "offsite" {
-			continue // tables, not a flag: read below (offsite: by the mode that needs it)
+		if k == "cameras" {
+			continue // tables, not a flag: read below
+		}
+		if _, table := raw[k].(map[string]any); table && k == "offsite" {
+			continue // the [offsite] table: read below (view mode reads it too)
 		}
 		if onlyFlags[k] || fs.Lookup(k) == nil {
 			return fmt.Errorf("config %s: unknown key %q", path, k)
@@ -238,6 +255,17 @@ func (c *Config) applyFile(fs *flag.FlagSet, path string) error {
 		return err
 	}
 	c.Cameras = cams
+	oc, ok, err := readOffsite(path)
+	if err != nil {
+		return err
+	}
+	if ok {
+		if !given["offsite"] {
+			c.Offsite = oc.Target
+		}
+		oc.Target = ""
+		c.OffsiteTable = oc
+	}
 	return nil
 }
 
@@ -269,6 +297,11 @@ func (c Config) WriteTOML(w io.Writer) error {
 	}
 	if len(c.Cameras) > 0 {
 		keys["cameras"] = c.Cameras
+	}
+	if c.OffsiteTable != (OffsiteConfig{}) {
+		oc := c.OffsiteTable
+		oc.Target = c.Offsite
+		keys["offsite"] = oc
 	}
 	return toml.NewEncoder(w).Encode(keys)
 }

@@ -66,6 +66,9 @@ log     %s, %s
 	if err := c.checkAccessFiles(w); err != nil {
 		return err
 	}
+	if err := c.checkOffsiteBucket(ctx, w); err != nil {
+		return err
+	}
 	for _, name := range slices.Sorted(maps.Keys(c.Cameras)) {
 		cc := c.Cameras[name]
 		var notes []string

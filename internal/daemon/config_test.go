@@ -33,6 +33,24 @@ crf = 30
 preset = "fast"
 x265-params = "keyint=50"
 `},
+		{name: "off-site table", args: []string{"--root", "/srv/cctv", "--offsite-rate", "2MiB", "--keep-local", "14"}, file: `[offsite]
+target = "s3://cctv/home"
+endpoint = "https://s3.example.net"
+region = "eu-central-1"
+path-style = true
+credentials-file = "/etc/cctvd/s3.cred"
+part-size = "8MiB"
+`},
+		{name: "off-site target on the command line", args: []string{"--root", "/srv/cctv", "--offsite", "s3://other"}, file: `[offsite]
+target = "s3://cctv/home"
+endpoint = "https://s3.example.net"
+credentials-file = "/etc/cctvd/s3.cred"
+`},
+		{name: "view mode's [offsite] table", args: []string{"--view", "s3://cctv"}, file: `[offsite]
+endpoint = "https://s3.example.net"
+credentials-file = "/etc/cctvd/s3.cred"
+path-style = true
+`},
 		{name: "defaults", args: []string{"--root", "/srv/cctv"}},
 		{name: "every kind of value", args: []string{"--root", "/srv/cctv", "--demo", "--settle", "90m30s",
 			"--jobs", "3", "--upload-max-bytes", "1048576", "--nice", "-5", "--http", ""}},

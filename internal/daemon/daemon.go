@@ -21,9 +21,11 @@ import (
 	"github.com/cctvd/cctvd/internal/export"
 	"github.com/cctvd/cctvd/internal/logring"
 	"github.com/cctvd/cctvd/internal/metrics"
+	"github.com/cctvd/cctvd/internal/offsite"
 	"github.com/cctvd/cctvd/internal/retention"
 	"github.com/cctvd/cctvd/internal/scrub"
 	"github.com/cctvd/cctvd/internal/ts"
+	"github.com/cctvd/cctvd/internal/uploader"
 	"github.com/cctvd/cctvd/internal/web"
 )
 
@@ -70,6 +72,13 @@ type components struct {
 	site   *web.Site
 	ctl    *control.Server
 	scrub  *scrub.Scrubber
+	// up copies archived days off-site; nil without --offsite.
+	// offsiteState is STATE/offsite (receipts, unfinished uploads), and
+	// openBucket opens the bucket with the daemon's settings and it, for
+	// whatever else reads the bucket; both nil without --offsite.
+	up           *uploader.Uploader
+	offsiteState *os.Root
+	openBucket   func(ctx context.Context) (*offsite.Bucket, error)
 	// httpLn and metricsLn are nil where no address is asked for.
 	httpLn, metricsLn net.Listener
 	// access guards httpLn; siteHandler is what it guards.
@@ -117,6 +126,12 @@ func (c *components) build(errlog *logring.Handler) error {
 	// The scrubber comes before retention, which asks it which days are
 	// damaged (those it never deletes).
 	c.scrub = newScrubber(cfg, c.met, log)
+	// The uploader comes before retention, which asks it which days are
+	// verified off-site (--keep-local), and before the stacks, whose
+	// archivers kick it.
+	if err := c.buildOffsite(); err != nil {
+		return err
+	}
 	// Retention comes before the stacks: it finishes a deletion a crash
 	// interrupted before any catalog reads the folders, and the sites
 	// show its holds.
@@ -136,7 +151,7 @@ func (c *components) build(errlog *logring.Handler) error {
 	ctl, err := control.New(control.Config{
 		Addr: cfg.GRPC, TLSCert: cfg.GRPCTLSCert, TLSKey: cfg.GRPCTLSKey, TokenFile: cfg.GRPCTokenFile,
 		Version: Version(), Root: cfg.Root, Calendar: c.cal,
-	}, control.Deps{Cameras: c.controlCameras, Errors: errlog, Retention: c.ret, Scrub: c.scrubber()}, log)
+	}, control.Deps{Cameras: c.controlCameras, Errors: errlog, Retention: c.ret, Scrub: c.scrubber(), Offsite: c.offsiteStatus()}, log)
 	if err != nil {
 		return err
 	}
@@ -267,6 +282,9 @@ func (c *components) run(ctx context.Context) error {
 	if c.scrubbing() {
 		g.run(c.scrub.Run)
 	}
+	if c.up != nil {
+		g.run(c.up.Run)
+	}
 	if c.httpLn != nil {
 		h := c.met.Instrument(c.guard(withMetrics(c.site, c.met, cfg.Metrics == "")))
 		g.run(func(ctx context.Context) error { return web.Serve(ctx, c.httpLn, h, log.With("component", "http")) })
@@ -341,14 +359,17 @@ func archivedIn(arc *archive.Archiver) func(day.Date, *ts.Report) (string, strin
 }
 
 // kickOnChange tells the archiver to look again whenever the catalog
-// changes, so a day that becomes due or gets late files is seen at once.
-func kickOnChange(ctx context.Context, cat *catalog.Catalog, arc *archive.Archiver) error {
+// changes, so a day that becomes due or gets late files is seen at once;
+// and the off-site uploader, which sees a new archive only once the
+// catalog does.
+func kickOnChange(ctx context.Context, cat *catalog.Catalog, arc *archive.Archiver, kickOffsite func()) error {
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-cat.Changed():
 			arc.Kick()
+			kickOffsite()
 		}
 	}
 }

@@ -44,6 +44,8 @@ func (c *components) buildRetention() error {
 		// copy may still restore: never deleted.
 		Damaged:   c.scrub.Damaged,
 		InUse:     c.exports.InUse,
+		KeepLocal: c.cfg.KeepLocal,
+		Offsite:   c.offsiteCovers(),
 		OnDelete:  func(camera string, _ int, bytes int64) { met.Deleted(camera, bytes) },
 		OnBlocked: met.Blocked,
 	}, c.log)

@@ -43,6 +43,11 @@ type stack struct {
 	closers []func() error
 	// silent is set while the camera has sent nothing for too long.
 	silent atomic.Bool
+	// offsiteState is where the uploader has each day (pending,
+	// uploading, verified, error), and kickOffsite has it look at the
+	// days now; nil and a no-op when off-site copies are off.
+	offsiteState OffsiteDay
+	kickOffsite  func()
 }
 
 // folders are the camera's footage folder and state folder: the root and
@@ -92,11 +97,13 @@ func (c *components) fillStack(s *stack, cc CameraConfig) error {
 		cal.Settle = cc.Settle.Duration
 	}
 	s.cal = cal
+	s.offsiteState, s.kickOffsite = c.offsiteOf(s.name), c.kickOffsite
 	met, name := c.met, s.name
 	arc, err := archive.New(archive.Config{
 		OnRunEnd: func(e archive.RunEnd) {
 			met.ArchiveRun(name, e.Result, e.Elapsed, e.Footage, e.BytesIn, e.BytesOut, time.Now())
-			c.ret.Kick() // a new archive may let an older day go
+			c.ret.Kick()    // a new archive may let an older day go
+			c.kickOffsite() // and is to be copied off-site
 		},
 		Root: root, State: state, Calendar: cal, Jobs: cfg.Jobs, Slots: c.slots, ChunkSegments: cfg.ChunkSegments,
 		Encode: settings,
@@ -145,7 +152,7 @@ func (s *stack) run(g *group) {
 	g.run(s.cat.Run)
 	g.run(s.arc.Run)
 	g.run(s.th.Run)
-	g.run(func(ctx context.Context) error { return kickOnChange(ctx, s.cat, s.arc) })
+	g.run(func(ctx context.Context) error { return kickOnChange(ctx, s.cat, s.arc, s.kickOffsite) })
 }
 
 // close closes what was built, in reverse order.

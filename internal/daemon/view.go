@@ -9,8 +9,6 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/cctvd/cctvd/internal/metrics"
 	"github.com/cctvd/cctvd/internal/offsite"
 	"github.com/cctvd/cctvd/internal/viewer"
@@ -20,20 +18,9 @@ import (
 // viewConfig is view mode's part of Config: `cctvd --view s3://BUCKET/PREFIX`
 // serves every site under the prefix, read-only, with no local cameras.
 type viewConfig struct {
+	// View is the bucket; how to reach it is Config.OffsiteTable, the
+	// config file's [offsite] table, the same one the uploader reads.
 	View string
-	// ViewOffsite is how to reach the bucket: the config file's [offsite]
-	// table (endpoint, region, path-style, credentials-file), the same one
-	// the uploader reads.
-	ViewOffsite offsiteConfig
-}
-
-// offsiteConfig is the part of the [offsite] table view mode needs; other
-// keys of the table are the uploader's.
-type offsiteConfig struct {
-	Endpoint        string `toml:"endpoint"`
-	Region          string `toml:"region"`
-	PathStyle       bool   `toml:"path-style"`
-	CredentialsFile string `toml:"credentials-file"`
 }
 
 func (c *Config) viewFlags(fs *flag.FlagSet) {
@@ -52,35 +39,13 @@ func (c *Config) fillView() error {
 	if c.HTTP == "" {
 		return errors.New("--view needs --http: the viewer is a web site")
 	}
-	if c.ConfigFile != "" {
-		o, err := readOffsiteTable(c.ConfigFile)
-		if err != nil {
-			return err
-		}
-		c.ViewOffsite = o
-	}
-	if c.ViewOffsite.Endpoint == "" || c.ViewOffsite.CredentialsFile == "" {
+	if c.OffsiteTable.Endpoint == "" || c.OffsiteTable.CredentialsFile == "" {
 		return errors.New("--view needs the bucket's server: a --config file with an [offsite] table of endpoint and credentials-file (and region, path-style if needed)")
 	}
 	if c.UsersFile != "" && c.StateDir == "" {
 		return errors.New("--view with --users-file needs --state: the login sessions' key is kept there")
 	}
 	return c.checkAccess()
-}
-
-// readOffsiteTable reads the [offsite] table of a config file.
-func readOffsiteTable(path string) (offsiteConfig, error) {
-	var file struct {
-		Offsite offsiteConfig `toml:"offsite"`
-	}
-	if _, err := toml.DecodeFile(path, &file); err != nil {
-		return offsiteConfig{}, fmt.Errorf("config %s: %w", path, err)
-	}
-	return file.Offsite, nil
-}
-
-func (o offsiteConfig) config() offsite.Config {
-	return offsite.Config{Endpoint: o.Endpoint, Region: o.Region, PathStyle: o.PathStyle, CredentialsFile: o.CredentialsFile}
 }
 
 // openView opens the bucket for reading only: no state folder, so nothing
@@ -90,7 +55,7 @@ func openView(ctx context.Context, cfg Config, log *slog.Logger) (*offsite.Bucke
 	if err != nil {
 		return nil, fmt.Errorf("--view: %w", err)
 	}
-	b, err := offsite.Open(ctx, t, cfg.ViewOffsite.config(), nil, log)
+	b, err := offsite.Open(ctx, t, cfg.OffsiteTable.reach(), nil, log)
 	if err != nil {
 		return nil, fmt.Errorf("--view: %w", err)
 	}
@@ -153,7 +118,7 @@ func (c Config) checkView(ctx context.Context, w io.Writer) error {
 		return fmt.Errorf("--view: %w", err)
 	}
 	if _, err := fmt.Fprintf(w, "configuration from %s: every key known, every value valid\nview    %s: read-only, %d sites (endpoint %s)\nhttp    %s\n",
-		c.ConfigFile, b.Target(), len(l.Sites), c.ViewOffsite.Endpoint, c.HTTP); err != nil {
+		c.ConfigFile, b.Target(), len(l.Sites), c.OffsiteTable.Endpoint, c.HTTP); err != nil {
 		return err
 	}
 	return c.checkAccessFiles(w)

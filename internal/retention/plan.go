@@ -22,6 +22,9 @@ type Day struct {
 	Due bool
 	// Held, Damaged, Exporting: see Holds, Config.Damaged, Config.InUse.
 	Held, Damaged, Exporting bool
+	// Offsite reports every archive of the day (and its checksum file)
+	// verified in the off-site bucket: see Config.Offsite.
+	Offsite bool
 }
 
 // Archive is one archive file of a day.
@@ -47,6 +50,8 @@ type Reason string
 const (
 	KeepFree Reason = "keep-free"
 	MaxAge   Reason = "max-age"
+	// KeepLocal: verified off-site and older than --keep-local.
+	KeepLocal Reason = "keep-local"
 )
 
 // Why a day stays.
@@ -60,6 +65,9 @@ const (
 	KeptDamaged     Reason = "damaged"
 	KeptExporting   Reason = "being exported"
 	KeptLimitMet    Reason = "limit already met"
+	// KeptNotOffsite is a day past --keep-local that is not verified
+	// off-site (yet): only its off-site copy lets it go.
+	KeptNotOffsite Reason = "not verified off-site"
 )
 
 // Facts are what holds for every day at the moment of planning.
@@ -71,6 +79,9 @@ type Facts struct {
 	Free, Need int64
 	// MaxAge is each camera's maximum age in days; 0 or absent: none.
 	MaxAge map[string]int
+	// KeepLocal is --keep-local: a day verified off-site and older than
+	// this many days goes; 0: none goes for it.
+	KeepLocal int
 }
 
 // Item is one day of a plan with the reason it goes or stays.
@@ -108,8 +119,10 @@ func Reference(today day.Date, days []Day) day.Date {
 
 // NewPlan decides which days go and why the others stay. Days go oldest
 // first, across cameras (by camera name on the same date); a day past its
-// camera's maximum age goes whatever the free space, the others only while
-// free space is short, counting each deleted day's archives as freed.
+// camera's maximum age goes whatever the free space, and so does a day
+// verified off-site and older than KeepLocal days (its local archives only:
+// the copy stays in the bucket); the others go only while free space is
+// short, counting each deleted day's archives as freed.
 func NewPlan(days []Day, f Facts) Plan {
 	days = slices.Clone(days)
 	slices.SortFunc(days, func(a, b Day) int {
@@ -131,13 +144,17 @@ func NewPlan(days []Day, f Facts) Plan {
 			switch {
 			case expired(d.Date, p.Reference, f.MaxAge[d.Camera]):
 				why = MaxAge
+			case d.Offsite && expired(d.Date, p.Reference, f.KeepLocal):
+				why = KeepLocal
 			case free < f.Need:
 				why = KeepFree
+			case expired(d.Date, p.Reference, f.KeepLocal):
+				why = KeptNotOffsite
 			default:
 				why = KeptLimitMet
 			}
 		}
-		if why == MaxAge || why == KeepFree {
+		if why == MaxAge || why == KeepFree || why == KeepLocal {
 			p.Delete = append(p.Delete, Item{d, why})
 			free += d.Bytes()
 			continue

@@ -112,6 +112,38 @@ var planCases = []struct {
 		short: true,
 	},
 	{
+		name: "keep-local: verified off-site and older than N go, whatever the room; the others stay",
+		days: []Day{
+			with(archived("", 40, 10), func(d *Day) { d.Offsite = true }),
+			archived("", 35, 10), // past keep-local, not off-site
+			with(archived("g", 31, 10), func(d *Day) { d.Offsite = true }),
+			with(archived("", 30, 10), func(d *Day) { d.Offsite = true }),                // exactly 30 days: stays
+			with(archived("", 20, 10), func(d *Day) { d.Offsite = true; d.Held = true }), // held
+			with(archived("", 10, 10), func(d *Day) { d.Offsite = true; d.Damaged = true }),
+			with(archived("g", 2, 10), func(d *Day) { d.Offsite = true }),
+			archived("", 2, 10),
+			{Camera: "", Date: today, Segments: 10}, // ages count from the newest footage
+		},
+		facts:  Facts{Today: today, Free: 1000, Need: 10, KeepLocal: 30},
+		delete: "/2026-10-20:keep-local g/2026-10-29:keep-local",
+		kept: "/2026-10-25:not verified off-site /2026-10-30:limit already met /2026-11-09:held /2026-11-19:damaged " +
+			"/2026-11-27:newest archive g/2026-11-27:newest archive /2026-11-29:today",
+	},
+	{
+		name: "keep-local beside max-age and keep-free: max-age first, keep-free for the rest",
+		days: []Day{
+			with(archived("", 50, 10), func(d *Day) { d.Offsite = true }),
+			with(archived("", 12, 10), func(d *Day) { d.Offsite = true }),
+			archived("", 11, 100),
+			archived("", 5, 10),
+			archived("", 2, 10),
+			{Camera: "", Date: today, Segments: 10},
+		},
+		facts:  Facts{Today: today, Free: 30, Need: 100, MaxAge: map[string]int{"": 45}, KeepLocal: 10},
+		delete: "/2026-10-10:max-age /2026-11-17:keep-local /2026-11-18:keep-free",
+		kept:   "/2026-11-24:limit already met /2026-11-27:newest archive /2026-11-29:today",
+	},
+	{
 		name:  "no days",
 		facts: Facts{Today: today, Free: 0, Need: 10},
 		short: true,
@@ -172,6 +204,10 @@ func checkNeverDeletes(t *testing.T, days []Day, f Facts, p Plan) {
 			t.Errorf("%s/%s: deleted for room with %d free of %d", d.Camera, d.Date, free, f.Need)
 		case it.Reason == MaxAge && !d.Date.AddDays(f.MaxAge[d.Camera]).Before(Reference(f.Today, days)):
 			t.Errorf("%s/%s: deleted for its age, not expired", d.Camera, d.Date)
+		case it.Reason == KeepLocal && !d.Offsite:
+			t.Errorf("%s/%s: deleted by keep-local, not verified off-site", d.Camera, d.Date)
+		case it.Reason == KeepLocal && (f.KeepLocal == 0 || !d.Date.AddDays(f.KeepLocal).Before(Reference(f.Today, days))):
+			t.Errorf("%s/%s: deleted by keep-local, not older than %d days", d.Camera, d.Date, f.KeepLocal)
 		case i > 0 && d.Date.Before(p.Delete[i-1].Day.Date):
 			t.Errorf("%s/%s: planned after the later %s", d.Camera, d.Date, p.Delete[i-1].Day.Date)
 		}
@@ -190,7 +226,8 @@ func FuzzPlan(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte, free, need int64, maxAge uint8, shift int16) {
 		days := decodeDays(b)
-		facts := Facts{Today: today.AddDays(int(shift)), Free: free, Need: need, MaxAge: map[string]int{"": int(maxAge), "a": int(maxAge) / 2}}
+		facts := Facts{Today: today.AddDays(int(shift)), Free: free, Need: need, MaxAge: map[string]int{"": int(maxAge), "a": int(maxAge) / 2},
+			KeepLocal: int(maxAge) / 3} // a day's lowest size bit says it is off-site
 		if free < 0 || need < 0 {
 			return
 		}
@@ -217,7 +254,12 @@ func encodeDays(days []Day) []byte {
 				bits |= 1 << i
 			}
 		}
-		b = append(b, cam<<7|n, bits, byte(d.Bytes()), byte(d.Bytes()>>8))
+		// The size's lowest bit says the day is off-site.
+		size := d.Bytes() &^ 1
+		if d.Offsite {
+			size |= 1
+		}
+		b = append(b, cam<<7|n, bits, byte(size), byte(size>>8))
 	}
 	return b
 }
@@ -229,7 +271,8 @@ func decodeDays(b []byte) []Day {
 		if b[0]&0x80 != 0 {
 			cam = "a"
 		}
-		d := Day{Camera: cam, Date: today.AddDays(63 - int(b[0]&0x3f)), Held: b[1]&1 != 0, Damaged: b[1]&2 != 0, Due: b[1]&4 != 0, Exporting: b[1]&128 != 0}
+		d := Day{Camera: cam, Date: today.AddDays(63 - int(b[0]&0x3f)), Held: b[1]&1 != 0, Damaged: b[1]&2 != 0, Due: b[1]&4 != 0, Exporting: b[1]&128 != 0,
+			Offsite: b[2]&1 != 0}
 		if b[1]&8 != 0 {
 			d.Segments = 1
 		}

@@ -39,6 +39,11 @@ type Config struct {
 	// InUse reports a day an export is reading now; nil: none is. It is
 	// asked when planning and again just before a day's files go.
 	InUse func(camera string, d day.Date) bool
+	// KeepLocal is --keep-local (days; 0: off), and Offsite reports that
+	// the off-site receipt of a day holds each of archives at its size,
+	// with its checksum file; nil: no day is off-site.
+	KeepLocal int
+	Offsite   func(camera string, d day.Date, archives []Archive) bool
 	// Calendar says what today is (its Location).
 	Calendar day.Calendar
 	// Now is the clock; nil: time.Now.
@@ -199,7 +204,8 @@ func (r *Retention) plan() (Plan, Facts, error) {
 	if err != nil {
 		return Plan{}, Facts{}, fmt.Errorf("measure free space: %w", err)
 	}
-	f := Facts{Today: r.cfg.Calendar.Today(now), Free: int64(u.Free), Need: r.cfg.KeepFree.Need(u.Total), MaxAge: map[string]int{}}
+	f := Facts{Today: r.cfg.Calendar.Today(now), Free: int64(u.Free), Need: r.cfg.KeepFree.Need(u.Total), MaxAge: map[string]int{},
+		KeepLocal: r.cfg.KeepLocal}
 	r.status.Free, r.status.Need, r.status.Checked = f.Free, f.Need, now
 	days := r.cfg.Days(now)
 	for i := range days {
@@ -220,6 +226,7 @@ func (r *Retention) plan() (Plan, Facts, error) {
 		if g := r.gone[k]; g != nil {
 			d.Archives = slices.DeleteFunc(slices.Clone(d.Archives), func(a Archive) bool { return g[a.Name] })
 		}
+		d.Offsite = r.cfg.Offsite != nil && len(d.Archives) > 0 && r.cfg.Offsite(d.Camera, d.Date, d.Archives)
 	}
 	r.forgetGone(days)
 	return NewPlan(days, f), f, nil

@@ -536,6 +536,72 @@ func (ScrubResult) EnumDescriptor() ([]byte, []int) {
 	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{5}
 }
 
+// OffsiteState is where a day's off-site copy is.
+type OffsiteState int32
+
+const (
+	OffsiteState_OFFSITE_STATE_UNSPECIFIED OffsiteState = 0
+	// The day has no committed, checksummed archive to copy yet.
+	OffsiteState_OFFSITE_STATE_NONE OffsiteState = 1
+	// Waiting for its upload (or its files changed since it was verified,
+	// e.g. a video-2.mp4 arrived).
+	OffsiteState_OFFSITE_STATE_PENDING OffsiteState = 2
+	// Being uploaded now.
+	OffsiteState_OFFSITE_STATE_UPLOADING OffsiteState = 3
+	// Every file of the day is in the bucket, sent with its checksum and
+	// read back.
+	OffsiteState_OFFSITE_STATE_VERIFIED OffsiteState = 4
+	// The last upload failed; it is tried again later.
+	OffsiteState_OFFSITE_STATE_ERROR OffsiteState = 5
+)
+
+// Enum value maps for OffsiteState.
+var (
+	OffsiteState_name = map[int32]string{
+		0: "OFFSITE_STATE_UNSPECIFIED",
+		1: "OFFSITE_STATE_NONE",
+		2: "OFFSITE_STATE_PENDING",
+		3: "OFFSITE_STATE_UPLOADING",
+		4: "OFFSITE_STATE_VERIFIED",
+		5: "OFFSITE_STATE_ERROR",
+	}
+	OffsiteState_value = map[string]int32{
+		"OFFSITE_STATE_UNSPECIFIED": 0,
+		"OFFSITE_STATE_NONE":        1,
+		"OFFSITE_STATE_PENDING":     2,
+		"OFFSITE_STATE_UPLOADING":   3,
+		"OFFSITE_STATE_VERIFIED":    4,
+		"OFFSITE_STATE_ERROR":       5,
+	}
+)
+
+func (x OffsiteState) Enum() *OffsiteState {
+	p := new(OffsiteState)
+	*p = x
+	return p
+}
+
+func (x OffsiteState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (OffsiteState) Descriptor() protoreflect.EnumDescriptor {
+	return file_cctv_v1_cctv_proto_enumTypes[6].Descriptor()
+}
+
+func (OffsiteState) Type() protoreflect.EnumType {
+	return &file_cctv_v1_cctv_proto_enumTypes[6]
+}
+
+func (x OffsiteState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use OffsiteState.Descriptor instead.
+func (OffsiteState) EnumDescriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{6}
+}
+
 // MisplacedEntry is an entry of the root that looks like footage in the
 // wrong place. Footage under it is not played or archived until the owner
 // moves it; cctvd never moves or deletes it.
@@ -773,6 +839,14 @@ type Day struct {
 	// The oldest last scrub of the day's archives; unset if one was never
 	// scrubbed.
 	LastScrubTime *timestamppb.Timestamp `protobuf:"bytes,52,opt,name=last_scrub_time,json=lastScrubTime,proto3" json:"last_scrub_time,omitempty"`
+	// The day's off-site copy (--offsite); UNSPECIFIED when off-site copies
+	// are off.
+	OffsiteState OffsiteState `protobuf:"varint,70,opt,name=offsite_state,json=offsiteState,proto3,enum=cctv.v1.OffsiteState" json:"offsite_state,omitempty"`
+	// When the off-site copy was verified (read back from the bucket); set
+	// with OFFSITE_STATE_VERIFIED.
+	OffsiteVerifiedTime *timestamppb.Timestamp `protobuf:"bytes,71,opt,name=offsite_verified_time,json=offsiteVerifiedTime,proto3" json:"offsite_verified_time,omitempty"`
+	// Why the last upload of the day failed; set with OFFSITE_STATE_ERROR.
+	OffsiteError  string `protobuf:"bytes,72,opt,name=offsite_error,json=offsiteError,proto3" json:"offsite_error,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -994,6 +1068,27 @@ func (x *Day) GetLastScrubTime() *timestamppb.Timestamp {
 		return x.LastScrubTime
 	}
 	return nil
+}
+
+func (x *Day) GetOffsiteState() OffsiteState {
+	if x != nil {
+		return x.OffsiteState
+	}
+	return OffsiteState_OFFSITE_STATE_UNSPECIFIED
+}
+
+func (x *Day) GetOffsiteVerifiedTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OffsiteVerifiedTime
+	}
+	return nil
+}
+
+func (x *Day) GetOffsiteError() string {
+	if x != nil {
+		return x.OffsiteError
+	}
+	return ""
 }
 
 // DayStateCount is how many days are in one state.
@@ -1909,8 +2004,10 @@ type GetStatusResponse struct {
 	// The oldest last scrub of any archive (an archive never scrubbed counts
 	// from when cctvd first saw it); unset without archives.
 	OldestScrubTime *timestamppb.Timestamp `protobuf:"bytes,51,opt,name=oldest_scrub_time,json=oldestScrubTime,proto3" json:"oldest_scrub_time,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Off-site copies of archived days; unset when they are off.
+	Offsite       *OffsiteStatus `protobuf:"bytes,70,opt,name=offsite,proto3" json:"offsite,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetStatusResponse) Reset() {
@@ -2044,6 +2141,13 @@ func (x *GetStatusResponse) GetDamagedArchives() []*ScrubArchive {
 func (x *GetStatusResponse) GetOldestScrubTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.OldestScrubTime
+	}
+	return nil
+}
+
+func (x *GetStatusResponse) GetOffsite() *OffsiteStatus {
+	if x != nil {
+		return x.Offsite
 	}
 	return nil
 }
@@ -4179,6 +4283,135 @@ func (*ExportRangeResponse_Data) isExportRangeResponse_Event() {}
 
 func (*ExportRangeResponse_ManifestJson) isExportRangeResponse_Event() {}
 
+// OffsiteStatus is the off-site uploader at a glance.
+type OffsiteStatus struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Where the copies go: s3://BUCKET/PREFIX (never any credential).
+	Target string `protobuf:"bytes,1,opt,name=target,proto3" json:"target,omitempty"`
+	// The last error, "" when the last attempt worked; permanent when it
+	// will not go away by itself (wrong credentials, no such bucket): the
+	// configuration needs fixing.
+	LastError     string                 `protobuf:"bytes,2,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
+	LastErrorTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=last_error_time,json=lastErrorTime,proto3" json:"last_error_time,omitempty"`
+	Permanent     bool                   `protobuf:"varint,4,opt,name=permanent,proto3" json:"permanent,omitempty"`
+	// Bytes sent to the bucket since cctvd started.
+	UploadedBytes int64 `protobuf:"varint,5,opt,name=uploaded_bytes,json=uploadedBytes,proto3" json:"uploaded_bytes,omitempty"`
+	// Days waiting for their upload (or being uploaded), all cameras.
+	QueueLength int32 `protobuf:"varint,6,opt,name=queue_length,json=queueLength,proto3" json:"queue_length,omitempty"`
+	// Days verified off-site, all cameras: days whose local archives are all
+	// in the bucket, and days whose local archives --keep-local deleted.
+	VerifiedDays int32 `protobuf:"varint,7,opt,name=verified_days,json=verifiedDays,proto3" json:"verified_days,omitempty"`
+	// The day being uploaded now, CAMERA/DATE or DATE; "" when idle.
+	Uploading string `protobuf:"bytes,8,opt,name=uploading,proto3" json:"uploading,omitempty"`
+	// When the last day was verified; unset when none was yet.
+	LastVerifiedTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=last_verified_time,json=lastVerifiedTime,proto3" json:"last_verified_time,omitempty"`
+	// --keep-local: local archives of days verified off-site and older than
+	// this many days are deleted; 0: local archives are kept as always.
+	KeepLocalDays int32 `protobuf:"varint,10,opt,name=keep_local_days,json=keepLocalDays,proto3" json:"keep_local_days,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OffsiteStatus) Reset() {
+	*x = OffsiteStatus{}
+	mi := &file_cctv_v1_cctv_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OffsiteStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OffsiteStatus) ProtoMessage() {}
+
+func (x *OffsiteStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_cctv_v1_cctv_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OffsiteStatus.ProtoReflect.Descriptor instead.
+func (*OffsiteStatus) Descriptor() ([]byte, []int) {
+	return file_cctv_v1_cctv_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *OffsiteStatus) GetTarget() string {
+	if x != nil {
+		return x.Target
+	}
+	return ""
+}
+
+func (x *OffsiteStatus) GetLastError() string {
+	if x != nil {
+		return x.LastError
+	}
+	return ""
+}
+
+func (x *OffsiteStatus) GetLastErrorTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastErrorTime
+	}
+	return nil
+}
+
+func (x *OffsiteStatus) GetPermanent() bool {
+	if x != nil {
+		return x.Permanent
+	}
+	return false
+}
+
+func (x *OffsiteStatus) GetUploadedBytes() int64 {
+	if x != nil {
+		return x.UploadedBytes
+	}
+	return 0
+}
+
+func (x *OffsiteStatus) GetQueueLength() int32 {
+	if x != nil {
+		return x.QueueLength
+	}
+	return 0
+}
+
+func (x *OffsiteStatus) GetVerifiedDays() int32 {
+	if x != nil {
+		return x.VerifiedDays
+	}
+	return 0
+}
+
+func (x *OffsiteStatus) GetUploading() string {
+	if x != nil {
+		return x.Uploading
+	}
+	return ""
+}
+
+func (x *OffsiteStatus) GetLastVerifiedTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastVerifiedTime
+	}
+	return nil
+}
+
+func (x *OffsiteStatus) GetKeepLocalDays() int32 {
+	if x != nil {
+		return x.KeepLocalDays
+	}
+	return 0
+}
+
 var File_cctv_v1_cctv_proto protoreflect.FileDescriptor
 
 const file_cctv_v1_cctv_proto_rawDesc = "" +
@@ -4195,7 +4428,8 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\x05files\x18\x02 \x03(\tR\x05files\x12\x16\n" +
 	"\x06detail\x18\x03 \x01(\tR\x06detail\x12.\n" +
 	"\x04time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x125\n" +
-	"\bduration\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\bduration\"\xb4\t\n" +
+	"\bduration\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\bduration\"\xe5\n" +
+	"\n" +
 	"\x03Day\x12\x12\n" +
 	"\x04date\x18\x01 \x01(\tR\x04date\x12'\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x11.cctv.v1.DayStateR\x05state\x12#\n" +
@@ -4227,7 +4461,10 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\thold_time\x18+ \x01(\v2\x1a.google.protobuf.TimestampR\bholdTime\x12-\n" +
 	"\x06scrubs\x182 \x03(\v2\x15.cctv.v1.ScrubArchiveR\x06scrubs\x127\n" +
 	"\fscrub_result\x183 \x01(\x0e2\x14.cctv.v1.ScrubResultR\vscrubResult\x12B\n" +
-	"\x0flast_scrub_time\x184 \x01(\v2\x1a.google.protobuf.TimestampR\rlastScrubTime\"N\n" +
+	"\x0flast_scrub_time\x184 \x01(\v2\x1a.google.protobuf.TimestampR\rlastScrubTime\x12:\n" +
+	"\roffsite_state\x18F \x01(\x0e2\x15.cctv.v1.OffsiteStateR\foffsiteState\x12N\n" +
+	"\x15offsite_verified_time\x18G \x01(\v2\x1a.google.protobuf.TimestampR\x13offsiteVerifiedTime\x12#\n" +
+	"\roffsite_error\x18H \x01(\tR\foffsiteError\"N\n" +
 	"\rDayStateCount\x12'\n" +
 	"\x05state\x18\x01 \x01(\x0e2\x11.cctv.v1.DayStateR\x05state\x12\x14\n" +
 	"\x05count\x18\x02 \x01(\x05R\x05count\"\x89\x01\n" +
@@ -4307,7 +4544,7 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\trecording\x18\f \x01(\bR\trecording\x125\n" +
 	"\bdue_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\adueTime\x12\x16\n" +
 	"\x06camera\x18\x0e \x01(\tR\x06camera\"\x12\n" +
-	"\x10GetStatusRequest\"\x95\x06\n" +
+	"\x10GetStatusRequest\"\xc7\x06\n" +
 	"\x11GetStatusResponse\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x129\n" +
 	"\n" +
@@ -4326,7 +4563,8 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\acameras\x18\f \x03(\v2\x0f.cctv.v1.CameraR\acameras\x126\n" +
 	"\tretention\x18( \x01(\v2\x18.cctv.v1.RetentionStatusR\tretention\x12@\n" +
 	"\x10damaged_archives\x182 \x03(\v2\x15.cctv.v1.ScrubArchiveR\x0fdamagedArchives\x12F\n" +
-	"\x11oldest_scrub_time\x183 \x01(\v2\x1a.google.protobuf.TimestampR\x0foldestScrubTime\"\xb9\x01\n" +
+	"\x11oldest_scrub_time\x183 \x01(\v2\x1a.google.protobuf.TimestampR\x0foldestScrubTime\x120\n" +
+	"\aoffsite\x18F \x01(\v2\x16.cctv.v1.OffsiteStatusR\aoffsite\"\xb9\x01\n" +
 	"\x11PendingConversion\x12\x12\n" +
 	"\x04date\x18\x01 \x01(\tR\x04date\x12\x16\n" +
 	"\x06forced\x18\x02 \x01(\bR\x06forced\x12\x1f\n" +
@@ -4483,7 +4721,20 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\x04clip\x18\x02 \x01(\v2\x13.cctv.v1.ExportClipH\x00R\x04clip\x12\x14\n" +
 	"\x04data\x18\x03 \x01(\fH\x00R\x04data\x12%\n" +
 	"\rmanifest_json\x18\x04 \x01(\tH\x00R\fmanifestJsonB\a\n" +
-	"\x05event*\xcb\x01\n" +
+	"\x05event\"\xa7\x03\n" +
+	"\rOffsiteStatus\x12\x16\n" +
+	"\x06target\x18\x01 \x01(\tR\x06target\x12\x1d\n" +
+	"\n" +
+	"last_error\x18\x02 \x01(\tR\tlastError\x12B\n" +
+	"\x0flast_error_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\rlastErrorTime\x12\x1c\n" +
+	"\tpermanent\x18\x04 \x01(\bR\tpermanent\x12%\n" +
+	"\x0euploaded_bytes\x18\x05 \x01(\x03R\ruploadedBytes\x12!\n" +
+	"\fqueue_length\x18\x06 \x01(\x05R\vqueueLength\x12#\n" +
+	"\rverified_days\x18\a \x01(\x05R\fverifiedDays\x12\x1c\n" +
+	"\tuploading\x18\b \x01(\tR\tuploading\x12H\n" +
+	"\x12last_verified_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x10lastVerifiedTime\x12&\n" +
+	"\x0fkeep_local_days\x18\n" +
+	" \x01(\x05R\rkeepLocalDays*\xcb\x01\n" +
 	"\bDayState\x12\x19\n" +
 	"\x15DAY_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13DAY_STATE_RECORDING\x10\x01\x12\x16\n" +
@@ -4546,7 +4797,14 @@ const file_cctv_v1_cctv_proto_rawDesc = "" +
 	"\x15SCRUB_RESULT_MISMATCH\x10\x02\x12!\n" +
 	"\x1dSCRUB_RESULT_MISSING_CHECKSUM\x10\x03\x12\x1d\n" +
 	"\x19SCRUB_RESULT_BAD_CHECKSUM\x10\x04\x12\x1b\n" +
-	"\x17SCRUB_RESULT_UNREADABLE\x10\x052\xa6\x06\n" +
+	"\x17SCRUB_RESULT_UNREADABLE\x10\x05*\xb2\x01\n" +
+	"\fOffsiteState\x12\x1d\n" +
+	"\x19OFFSITE_STATE_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12OFFSITE_STATE_NONE\x10\x01\x12\x19\n" +
+	"\x15OFFSITE_STATE_PENDING\x10\x02\x12\x1b\n" +
+	"\x17OFFSITE_STATE_UPLOADING\x10\x03\x12\x1a\n" +
+	"\x16OFFSITE_STATE_VERIFIED\x10\x04\x12\x17\n" +
+	"\x13OFFSITE_STATE_ERROR\x10\x052\xa6\x06\n" +
 	"\vCctvService\x12B\n" +
 	"\tGetStatus\x12\x19.cctv.v1.GetStatusRequest\x1a\x1a.cctv.v1.GetStatusResponse\x12H\n" +
 	"\vListCameras\x12\x1b.cctv.v1.ListCamerasRequest\x1a\x1c.cctv.v1.ListCamerasResponse\x12?\n" +
@@ -4574,8 +4832,8 @@ func file_cctv_v1_cctv_proto_rawDescGZIP() []byte {
 	return file_cctv_v1_cctv_proto_rawDescData
 }
 
-var file_cctv_v1_cctv_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_cctv_v1_cctv_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
+var file_cctv_v1_cctv_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
+var file_cctv_v1_cctv_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_cctv_v1_cctv_proto_goTypes = []any{
 	(DayState)(0),                    // 0: cctv.v1.DayState
 	(ChecksumState)(0),               // 1: cctv.v1.ChecksumState
@@ -4583,152 +4841,159 @@ var file_cctv_v1_cctv_proto_goTypes = []any{
 	(FindingKind)(0),                 // 3: cctv.v1.FindingKind
 	(MisplacedKind)(0),               // 4: cctv.v1.MisplacedKind
 	(ScrubResult)(0),                 // 5: cctv.v1.ScrubResult
-	(*MisplacedEntry)(nil),           // 6: cctv.v1.MisplacedEntry
-	(*Finding)(nil),                  // 7: cctv.v1.Finding
-	(*Day)(nil),                      // 8: cctv.v1.Day
-	(*DayStateCount)(nil),            // 9: cctv.v1.DayStateCount
-	(*DiskUsage)(nil),                // 10: cctv.v1.DiskUsage
-	(*RecentError)(nil),              // 11: cctv.v1.RecentError
-	(*ConversionProgress)(nil),       // 12: cctv.v1.ConversionProgress
-	(*PlanSegment)(nil),              // 13: cctv.v1.PlanSegment
-	(*KeptFile)(nil),                 // 14: cctv.v1.KeptFile
-	(*Chunk)(nil),                    // 15: cctv.v1.Chunk
-	(*Plan)(nil),                     // 16: cctv.v1.Plan
-	(*GetStatusRequest)(nil),         // 17: cctv.v1.GetStatusRequest
-	(*GetStatusResponse)(nil),        // 18: cctv.v1.GetStatusResponse
-	(*PendingConversion)(nil),        // 19: cctv.v1.PendingConversion
-	(*Camera)(nil),                   // 20: cctv.v1.Camera
-	(*ListCamerasRequest)(nil),       // 21: cctv.v1.ListCamerasRequest
-	(*ListCamerasResponse)(nil),      // 22: cctv.v1.ListCamerasResponse
-	(*ListDaysRequest)(nil),          // 23: cctv.v1.ListDaysRequest
-	(*ListDaysResponse)(nil),         // 24: cctv.v1.ListDaysResponse
-	(*VerifyDayRequest)(nil),         // 25: cctv.v1.VerifyDayRequest
-	(*ArchiveCheck)(nil),             // 26: cctv.v1.ArchiveCheck
-	(*VerifyDayResponse)(nil),        // 27: cctv.v1.VerifyDayResponse
-	(*ConvertDayRequest)(nil),        // 28: cctv.v1.ConvertDayRequest
-	(*ConvertDayResponse)(nil),       // 29: cctv.v1.ConvertDayResponse
-	(*CancelConversionRequest)(nil),  // 30: cctv.v1.CancelConversionRequest
-	(*CancelConversionResponse)(nil), // 31: cctv.v1.CancelConversionResponse
-	(*RetentionStatus)(nil),          // 32: cctv.v1.RetentionStatus
-	(*HoldDayRequest)(nil),           // 33: cctv.v1.HoldDayRequest
-	(*HoldDayResponse)(nil),          // 34: cctv.v1.HoldDayResponse
-	(*RetentionHold)(nil),            // 35: cctv.v1.RetentionHold
-	(*ReleaseDayRequest)(nil),        // 36: cctv.v1.ReleaseDayRequest
-	(*ReleaseDayResponse)(nil),       // 37: cctv.v1.ReleaseDayResponse
-	(*PlanRetentionRequest)(nil),     // 38: cctv.v1.PlanRetentionRequest
-	(*PlanRetentionResponse)(nil),    // 39: cctv.v1.PlanRetentionResponse
-	(*RetentionDay)(nil),             // 40: cctv.v1.RetentionDay
-	(*ScrubArchive)(nil),             // 41: cctv.v1.ScrubArchive
-	(*ScrubDayRequest)(nil),          // 42: cctv.v1.ScrubDayRequest
-	(*ScrubDayResponse)(nil),         // 43: cctv.v1.ScrubDayResponse
-	(*ExportRangeRequest)(nil),       // 44: cctv.v1.ExportRangeRequest
-	(*ExportProgress)(nil),           // 45: cctv.v1.ExportProgress
-	(*ExportClip)(nil),               // 46: cctv.v1.ExportClip
-	(*ExportRangeResponse)(nil),      // 47: cctv.v1.ExportRangeResponse
-	(*timestamppb.Timestamp)(nil),    // 48: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),      // 49: google.protobuf.Duration
+	(OffsiteState)(0),                // 6: cctv.v1.OffsiteState
+	(*MisplacedEntry)(nil),           // 7: cctv.v1.MisplacedEntry
+	(*Finding)(nil),                  // 8: cctv.v1.Finding
+	(*Day)(nil),                      // 9: cctv.v1.Day
+	(*DayStateCount)(nil),            // 10: cctv.v1.DayStateCount
+	(*DiskUsage)(nil),                // 11: cctv.v1.DiskUsage
+	(*RecentError)(nil),              // 12: cctv.v1.RecentError
+	(*ConversionProgress)(nil),       // 13: cctv.v1.ConversionProgress
+	(*PlanSegment)(nil),              // 14: cctv.v1.PlanSegment
+	(*KeptFile)(nil),                 // 15: cctv.v1.KeptFile
+	(*Chunk)(nil),                    // 16: cctv.v1.Chunk
+	(*Plan)(nil),                     // 17: cctv.v1.Plan
+	(*GetStatusRequest)(nil),         // 18: cctv.v1.GetStatusRequest
+	(*GetStatusResponse)(nil),        // 19: cctv.v1.GetStatusResponse
+	(*PendingConversion)(nil),        // 20: cctv.v1.PendingConversion
+	(*Camera)(nil),                   // 21: cctv.v1.Camera
+	(*ListCamerasRequest)(nil),       // 22: cctv.v1.ListCamerasRequest
+	(*ListCamerasResponse)(nil),      // 23: cctv.v1.ListCamerasResponse
+	(*ListDaysRequest)(nil),          // 24: cctv.v1.ListDaysRequest
+	(*ListDaysResponse)(nil),         // 25: cctv.v1.ListDaysResponse
+	(*VerifyDayRequest)(nil),         // 26: cctv.v1.VerifyDayRequest
+	(*ArchiveCheck)(nil),             // 27: cctv.v1.ArchiveCheck
+	(*VerifyDayResponse)(nil),        // 28: cctv.v1.VerifyDayResponse
+	(*ConvertDayRequest)(nil),        // 29: cctv.v1.ConvertDayRequest
+	(*ConvertDayResponse)(nil),       // 30: cctv.v1.ConvertDayResponse
+	(*CancelConversionRequest)(nil),  // 31: cctv.v1.CancelConversionRequest
+	(*CancelConversionResponse)(nil), // 32: cctv.v1.CancelConversionResponse
+	(*RetentionStatus)(nil),          // 33: cctv.v1.RetentionStatus
+	(*HoldDayRequest)(nil),           // 34: cctv.v1.HoldDayRequest
+	(*HoldDayResponse)(nil),          // 35: cctv.v1.HoldDayResponse
+	(*RetentionHold)(nil),            // 36: cctv.v1.RetentionHold
+	(*ReleaseDayRequest)(nil),        // 37: cctv.v1.ReleaseDayRequest
+	(*ReleaseDayResponse)(nil),       // 38: cctv.v1.ReleaseDayResponse
+	(*PlanRetentionRequest)(nil),     // 39: cctv.v1.PlanRetentionRequest
+	(*PlanRetentionResponse)(nil),    // 40: cctv.v1.PlanRetentionResponse
+	(*RetentionDay)(nil),             // 41: cctv.v1.RetentionDay
+	(*ScrubArchive)(nil),             // 42: cctv.v1.ScrubArchive
+	(*ScrubDayRequest)(nil),          // 43: cctv.v1.ScrubDayRequest
+	(*ScrubDayResponse)(nil),         // 44: cctv.v1.ScrubDayResponse
+	(*ExportRangeRequest)(nil),       // 45: cctv.v1.ExportRangeRequest
+	(*ExportProgress)(nil),           // 46: cctv.v1.ExportProgress
+	(*ExportClip)(nil),               // 47: cctv.v1.ExportClip
+	(*ExportRangeResponse)(nil),      // 48: cctv.v1.ExportRangeResponse
+	(*OffsiteStatus)(nil),            // 49: cctv.v1.OffsiteStatus
+	(*timestamppb.Timestamp)(nil),    // 50: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),      // 51: google.protobuf.Duration
 }
 var file_cctv_v1_cctv_proto_depIdxs = []int32{
 	4,  // 0: cctv.v1.MisplacedEntry.kind:type_name -> cctv.v1.MisplacedKind
 	3,  // 1: cctv.v1.Finding.kind:type_name -> cctv.v1.FindingKind
-	48, // 2: cctv.v1.Finding.time:type_name -> google.protobuf.Timestamp
-	49, // 3: cctv.v1.Finding.duration:type_name -> google.protobuf.Duration
+	50, // 2: cctv.v1.Finding.time:type_name -> google.protobuf.Timestamp
+	51, // 3: cctv.v1.Finding.duration:type_name -> google.protobuf.Duration
 	0,  // 4: cctv.v1.Day.state:type_name -> cctv.v1.DayState
-	49, // 5: cctv.v1.Day.covered:type_name -> google.protobuf.Duration
-	48, // 6: cctv.v1.Day.first_segment_time:type_name -> google.protobuf.Timestamp
-	48, // 7: cctv.v1.Day.last_segment_time:type_name -> google.protobuf.Timestamp
-	49, // 8: cctv.v1.Day.gap_duration:type_name -> google.protobuf.Duration
+	51, // 5: cctv.v1.Day.covered:type_name -> google.protobuf.Duration
+	50, // 6: cctv.v1.Day.first_segment_time:type_name -> google.protobuf.Timestamp
+	50, // 7: cctv.v1.Day.last_segment_time:type_name -> google.protobuf.Timestamp
+	51, // 8: cctv.v1.Day.gap_duration:type_name -> google.protobuf.Duration
 	1,  // 9: cctv.v1.Day.checksum_state:type_name -> cctv.v1.ChecksumState
-	48, // 10: cctv.v1.Day.due_time:type_name -> google.protobuf.Timestamp
-	48, // 11: cctv.v1.Day.next_attempt_time:type_name -> google.protobuf.Timestamp
-	48, // 12: cctv.v1.Day.hold_time:type_name -> google.protobuf.Timestamp
-	41, // 13: cctv.v1.Day.scrubs:type_name -> cctv.v1.ScrubArchive
+	50, // 10: cctv.v1.Day.due_time:type_name -> google.protobuf.Timestamp
+	50, // 11: cctv.v1.Day.next_attempt_time:type_name -> google.protobuf.Timestamp
+	50, // 12: cctv.v1.Day.hold_time:type_name -> google.protobuf.Timestamp
+	42, // 13: cctv.v1.Day.scrubs:type_name -> cctv.v1.ScrubArchive
 	5,  // 14: cctv.v1.Day.scrub_result:type_name -> cctv.v1.ScrubResult
-	48, // 15: cctv.v1.Day.last_scrub_time:type_name -> google.protobuf.Timestamp
-	0,  // 16: cctv.v1.DayStateCount.state:type_name -> cctv.v1.DayState
-	48, // 17: cctv.v1.RecentError.time:type_name -> google.protobuf.Timestamp
-	2,  // 18: cctv.v1.ConversionProgress.phase:type_name -> cctv.v1.ConversionPhase
-	49, // 19: cctv.v1.ConversionProgress.out_time:type_name -> google.protobuf.Duration
-	49, // 20: cctv.v1.ConversionProgress.total_time:type_name -> google.protobuf.Duration
-	49, // 21: cctv.v1.ConversionProgress.eta:type_name -> google.protobuf.Duration
-	48, // 22: cctv.v1.ConversionProgress.start_time:type_name -> google.protobuf.Timestamp
-	48, // 23: cctv.v1.ConversionProgress.update_time:type_name -> google.protobuf.Timestamp
-	49, // 24: cctv.v1.PlanSegment.duration:type_name -> google.protobuf.Duration
-	48, // 25: cctv.v1.PlanSegment.start_time:type_name -> google.protobuf.Timestamp
-	3,  // 26: cctv.v1.KeptFile.reason:type_name -> cctv.v1.FindingKind
-	49, // 27: cctv.v1.Chunk.duration:type_name -> google.protobuf.Duration
-	13, // 28: cctv.v1.Plan.segments:type_name -> cctv.v1.PlanSegment
-	14, // 29: cctv.v1.Plan.kept:type_name -> cctv.v1.KeptFile
-	15, // 30: cctv.v1.Plan.chunks:type_name -> cctv.v1.Chunk
-	7,  // 31: cctv.v1.Plan.findings:type_name -> cctv.v1.Finding
-	49, // 32: cctv.v1.Plan.duration:type_name -> google.protobuf.Duration
-	48, // 33: cctv.v1.Plan.due_time:type_name -> google.protobuf.Timestamp
-	48, // 34: cctv.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
-	49, // 35: cctv.v1.GetStatusResponse.uptime:type_name -> google.protobuf.Duration
-	10, // 36: cctv.v1.GetStatusResponse.disk:type_name -> cctv.v1.DiskUsage
-	9,  // 37: cctv.v1.GetStatusResponse.day_counts:type_name -> cctv.v1.DayStateCount
-	12, // 38: cctv.v1.GetStatusResponse.conversions:type_name -> cctv.v1.ConversionProgress
-	11, // 39: cctv.v1.GetStatusResponse.recent_errors:type_name -> cctv.v1.RecentError
-	49, // 40: cctv.v1.GetStatusResponse.settle:type_name -> google.protobuf.Duration
-	19, // 41: cctv.v1.GetStatusResponse.pending:type_name -> cctv.v1.PendingConversion
-	6,  // 42: cctv.v1.GetStatusResponse.misplaced:type_name -> cctv.v1.MisplacedEntry
-	20, // 43: cctv.v1.GetStatusResponse.cameras:type_name -> cctv.v1.Camera
-	32, // 44: cctv.v1.GetStatusResponse.retention:type_name -> cctv.v1.RetentionStatus
-	41, // 45: cctv.v1.GetStatusResponse.damaged_archives:type_name -> cctv.v1.ScrubArchive
-	48, // 46: cctv.v1.GetStatusResponse.oldest_scrub_time:type_name -> google.protobuf.Timestamp
-	48, // 47: cctv.v1.Camera.last_segment_time:type_name -> google.protobuf.Timestamp
-	49, // 48: cctv.v1.Camera.since_last_segment:type_name -> google.protobuf.Duration
-	9,  // 49: cctv.v1.Camera.day_counts:type_name -> cctv.v1.DayStateCount
-	20, // 50: cctv.v1.ListCamerasResponse.cameras:type_name -> cctv.v1.Camera
-	0,  // 51: cctv.v1.ListDaysRequest.states:type_name -> cctv.v1.DayState
-	8,  // 52: cctv.v1.ListDaysResponse.days:type_name -> cctv.v1.Day
-	1,  // 53: cctv.v1.ArchiveCheck.checksum_state:type_name -> cctv.v1.ChecksumState
-	49, // 54: cctv.v1.ArchiveCheck.duration:type_name -> google.protobuf.Duration
-	0,  // 55: cctv.v1.VerifyDayResponse.state:type_name -> cctv.v1.DayState
-	26, // 56: cctv.v1.VerifyDayResponse.archives:type_name -> cctv.v1.ArchiveCheck
-	7,  // 57: cctv.v1.VerifyDayResponse.findings:type_name -> cctv.v1.Finding
-	16, // 58: cctv.v1.ConvertDayResponse.plan:type_name -> cctv.v1.Plan
-	12, // 59: cctv.v1.ConvertDayResponse.progress:type_name -> cctv.v1.ConversionProgress
-	2,  // 60: cctv.v1.CancelConversionResponse.phase:type_name -> cctv.v1.ConversionPhase
-	48, // 61: cctv.v1.RetentionStatus.blocked_since:type_name -> google.protobuf.Timestamp
-	48, // 62: cctv.v1.RetentionStatus.check_time:type_name -> google.protobuf.Timestamp
-	35, // 63: cctv.v1.HoldDayResponse.hold:type_name -> cctv.v1.RetentionHold
-	48, // 64: cctv.v1.RetentionHold.time:type_name -> google.protobuf.Timestamp
-	35, // 65: cctv.v1.ReleaseDayResponse.hold:type_name -> cctv.v1.RetentionHold
-	40, // 66: cctv.v1.PlanRetentionResponse.days:type_name -> cctv.v1.RetentionDay
-	5,  // 67: cctv.v1.ScrubArchive.result:type_name -> cctv.v1.ScrubResult
-	48, // 68: cctv.v1.ScrubArchive.time:type_name -> google.protobuf.Timestamp
-	48, // 69: cctv.v1.ScrubArchive.next_time:type_name -> google.protobuf.Timestamp
-	41, // 70: cctv.v1.ScrubDayResponse.archives:type_name -> cctv.v1.ScrubArchive
-	45, // 71: cctv.v1.ExportRangeResponse.progress:type_name -> cctv.v1.ExportProgress
-	46, // 72: cctv.v1.ExportRangeResponse.clip:type_name -> cctv.v1.ExportClip
-	17, // 73: cctv.v1.CctvService.GetStatus:input_type -> cctv.v1.GetStatusRequest
-	21, // 74: cctv.v1.CctvService.ListCameras:input_type -> cctv.v1.ListCamerasRequest
-	23, // 75: cctv.v1.CctvService.ListDays:input_type -> cctv.v1.ListDaysRequest
-	25, // 76: cctv.v1.CctvService.VerifyDay:input_type -> cctv.v1.VerifyDayRequest
-	28, // 77: cctv.v1.CctvService.ConvertDay:input_type -> cctv.v1.ConvertDayRequest
-	30, // 78: cctv.v1.CctvService.CancelConversion:input_type -> cctv.v1.CancelConversionRequest
-	33, // 79: cctv.v1.CctvService.HoldDay:input_type -> cctv.v1.HoldDayRequest
-	36, // 80: cctv.v1.CctvService.ReleaseDay:input_type -> cctv.v1.ReleaseDayRequest
-	38, // 81: cctv.v1.CctvService.PlanRetention:input_type -> cctv.v1.PlanRetentionRequest
-	42, // 82: cctv.v1.CctvService.ScrubDay:input_type -> cctv.v1.ScrubDayRequest
-	44, // 83: cctv.v1.CctvService.ExportRange:input_type -> cctv.v1.ExportRangeRequest
-	18, // 84: cctv.v1.CctvService.GetStatus:output_type -> cctv.v1.GetStatusResponse
-	22, // 85: cctv.v1.CctvService.ListCameras:output_type -> cctv.v1.ListCamerasResponse
-	24, // 86: cctv.v1.CctvService.ListDays:output_type -> cctv.v1.ListDaysResponse
-	27, // 87: cctv.v1.CctvService.VerifyDay:output_type -> cctv.v1.VerifyDayResponse
-	29, // 88: cctv.v1.CctvService.ConvertDay:output_type -> cctv.v1.ConvertDayResponse
-	31, // 89: cctv.v1.CctvService.CancelConversion:output_type -> cctv.v1.CancelConversionResponse
-	34, // 90: cctv.v1.CctvService.HoldDay:output_type -> cctv.v1.HoldDayResponse
-	37, // 91: cctv.v1.CctvService.ReleaseDay:output_type -> cctv.v1.ReleaseDayResponse
-	39, // 92: cctv.v1.CctvService.PlanRetention:output_type -> cctv.v1.PlanRetentionResponse
-	43, // 93: cctv.v1.CctvService.ScrubDay:output_type -> cctv.v1.ScrubDayResponse
-	47, // 94: cctv.v1.CctvService.ExportRange:output_type -> cctv.v1.ExportRangeResponse
-	84, // [84:95] is the sub-list for method output_type
-	73, // [73:84] is the sub-list for method input_type
-	73, // [73:73] is the sub-list for extension type_name
-	73, // [73:73] is the sub-list for extension extendee
-	0,  // [0:73] is the sub-list for field type_name
+	50, // 15: cctv.v1.Day.last_scrub_time:type_name -> google.protobuf.Timestamp
+	6,  // 16: cctv.v1.Day.offsite_state:type_name -> cctv.v1.OffsiteState
+	50, // 17: cctv.v1.Day.offsite_verified_time:type_name -> google.protobuf.Timestamp
+	0,  // 18: cctv.v1.DayStateCount.state:type_name -> cctv.v1.DayState
+	50, // 19: cctv.v1.RecentError.time:type_name -> google.protobuf.Timestamp
+	2,  // 20: cctv.v1.ConversionProgress.phase:type_name -> cctv.v1.ConversionPhase
+	51, // 21: cctv.v1.ConversionProgress.out_time:type_name -> google.protobuf.Duration
+	51, // 22: cctv.v1.ConversionProgress.total_time:type_name -> google.protobuf.Duration
+	51, // 23: cctv.v1.ConversionProgress.eta:type_name -> google.protobuf.Duration
+	50, // 24: cctv.v1.ConversionProgress.start_time:type_name -> google.protobuf.Timestamp
+	50, // 25: cctv.v1.ConversionProgress.update_time:type_name -> google.protobuf.Timestamp
+	51, // 26: cctv.v1.PlanSegment.duration:type_name -> google.protobuf.Duration
+	50, // 27: cctv.v1.PlanSegment.start_time:type_name -> google.protobuf.Timestamp
+	3,  // 28: cctv.v1.KeptFile.reason:type_name -> cctv.v1.FindingKind
+	51, // 29: cctv.v1.Chunk.duration:type_name -> google.protobuf.Duration
+	14, // 30: cctv.v1.Plan.segments:type_name -> cctv.v1.PlanSegment
+	15, // 31: cctv.v1.Plan.kept:type_name -> cctv.v1.KeptFile
+	16, // 32: cctv.v1.Plan.chunks:type_name -> cctv.v1.Chunk
+	8,  // 33: cctv.v1.Plan.findings:type_name -> cctv.v1.Finding
+	51, // 34: cctv.v1.Plan.duration:type_name -> google.protobuf.Duration
+	50, // 35: cctv.v1.Plan.due_time:type_name -> google.protobuf.Timestamp
+	50, // 36: cctv.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
+	51, // 37: cctv.v1.GetStatusResponse.uptime:type_name -> google.protobuf.Duration
+	11, // 38: cctv.v1.GetStatusResponse.disk:type_name -> cctv.v1.DiskUsage
+	10, // 39: cctv.v1.GetStatusResponse.day_counts:type_name -> cctv.v1.DayStateCount
+	13, // 40: cctv.v1.GetStatusResponse.conversions:type_name -> cctv.v1.ConversionProgress
+	12, // 41: cctv.v1.GetStatusResponse.recent_errors:type_name -> cctv.v1.RecentError
+	51, // 42: cctv.v1.GetStatusResponse.settle:type_name -> google.protobuf.Duration
+	20, // 43: cctv.v1.GetStatusResponse.pending:type_name -> cctv.v1.PendingConversion
+	7,  // 44: cctv.v1.GetStatusResponse.misplaced:type_name -> cctv.v1.MisplacedEntry
+	21, // 45: cctv.v1.GetStatusResponse.cameras:type_name -> cctv.v1.Camera
+	33, // 46: cctv.v1.GetStatusResponse.retention:type_name -> cctv.v1.RetentionStatus
+	42, // 47: cctv.v1.GetStatusResponse.damaged_archives:type_name -> cctv.v1.ScrubArchive
+	50, // 48: cctv.v1.GetStatusResponse.oldest_scrub_time:type_name -> google.protobuf.Timestamp
+	49, // 49: cctv.v1.GetStatusResponse.offsite:type_name -> cctv.v1.OffsiteStatus
+	50, // 50: cctv.v1.Camera.last_segment_time:type_name -> google.protobuf.Timestamp
+	51, // 51: cctv.v1.Camera.since_last_segment:type_name -> google.protobuf.Duration
+	10, // 52: cctv.v1.Camera.day_counts:type_name -> cctv.v1.DayStateCount
+	21, // 53: cctv.v1.ListCamerasResponse.cameras:type_name -> cctv.v1.Camera
+	0,  // 54: cctv.v1.ListDaysRequest.states:type_name -> cctv.v1.DayState
+	9,  // 55: cctv.v1.ListDaysResponse.days:type_name -> cctv.v1.Day
+	1,  // 56: cctv.v1.ArchiveCheck.checksum_state:type_name -> cctv.v1.ChecksumState
+	51, // 57: cctv.v1.ArchiveCheck.duration:type_name -> google.protobuf.Duration
+	0,  // 58: cctv.v1.VerifyDayResponse.state:type_name -> cctv.v1.DayState
+	27, // 59: cctv.v1.VerifyDayResponse.archives:type_name -> cctv.v1.ArchiveCheck
+	8,  // 60: cctv.v1.VerifyDayResponse.findings:type_name -> cctv.v1.Finding
+	17, // 61: cctv.v1.ConvertDayResponse.plan:type_name -> cctv.v1.Plan
+	13, // 62: cctv.v1.ConvertDayResponse.progress:type_name -> cctv.v1.ConversionProgress
+	2,  // 63: cctv.v1.CancelConversionResponse.phase:type_name -> cctv.v1.ConversionPhase
+	50, // 64: cctv.v1.RetentionStatus.blocked_since:type_name -> google.protobuf.Timestamp
+	50, // 65: cctv.v1.RetentionStatus.check_time:type_name -> google.protobuf.Timestamp
+	36, // 66: cctv.v1.HoldDayResponse.hold:type_name -> cctv.v1.RetentionHold
+	50, // 67: cctv.v1.RetentionHold.time:type_name -> google.protobuf.Timestamp
+	36, // 68: cctv.v1.ReleaseDayResponse.hold:type_name -> cctv.v1.RetentionHold
+	41, // 69: cctv.v1.PlanRetentionResponse.days:type_name -> cctv.v1.RetentionDay
+	5,  // 70: cctv.v1.ScrubArchive.result:type_name -> cctv.v1.ScrubResult
+	50, // 71: cctv.v1.ScrubArchive.time:type_name -> google.protobuf.Timestamp
+	50, // 72: cctv.v1.ScrubArchive.next_time:type_name -> google.protobuf.Timestamp
+	42, // 73: cctv.v1.ScrubDayResponse.archives:type_name -> cctv.v1.ScrubArchive
+	46, // 74: cctv.v1.ExportRangeResponse.progress:type_name -> cctv.v1.ExportProgress
+	47, // 75: cctv.v1.ExportRangeResponse.clip:type_name -> cctv.v1.ExportClip
+	50, // 76: cctv.v1.OffsiteStatus.last_error_time:type_name -> google.protobuf.Timestamp
+	50, // 77: cctv.v1.OffsiteStatus.last_verified_time:type_name -> google.protobuf.Timestamp
+	18, // 78: cctv.v1.CctvService.GetStatus:input_type -> cctv.v1.GetStatusRequest
+	22, // 79: cctv.v1.CctvService.ListCameras:input_type -> cctv.v1.ListCamerasRequest
+	24, // 80: cctv.v1.CctvService.ListDays:input_type -> cctv.v1.ListDaysRequest
+	26, // 81: cctv.v1.CctvService.VerifyDay:input_type -> cctv.v1.VerifyDayRequest
+	29, // 82: cctv.v1.CctvService.ConvertDay:input_type -> cctv.v1.ConvertDayRequest
+	31, // 83: cctv.v1.CctvService.CancelConversion:input_type -> cctv.v1.CancelConversionRequest
+	34, // 84: cctv.v1.CctvService.HoldDay:input_type -> cctv.v1.HoldDayRequest
+	37, // 85: cctv.v1.CctvService.ReleaseDay:input_type -> cctv.v1.ReleaseDayRequest
+	39, // 86: cctv.v1.CctvService.PlanRetention:input_type -> cctv.v1.PlanRetentionRequest
+	43, // 87: cctv.v1.CctvService.ScrubDay:input_type -> cctv.v1.ScrubDayRequest
+	45, // 88: cctv.v1.CctvService.ExportRange:input_type -> cctv.v1.ExportRangeRequest
+	19, // 89: cctv.v1.CctvService.GetStatus:output_type -> cctv.v1.GetStatusResponse
+	23, // 90: cctv.v1.CctvService.ListCameras:output_type -> cctv.v1.ListCamerasResponse
+	25, // 91: cctv.v1.CctvService.ListDays:output_type -> cctv.v1.ListDaysResponse
+	28, // 92: cctv.v1.CctvService.VerifyDay:output_type -> cctv.v1.VerifyDayResponse
+	30, // 93: cctv.v1.CctvService.ConvertDay:output_type -> cctv.v1.ConvertDayResponse
+	32, // 94: cctv.v1.CctvService.CancelConversion:output_type -> cctv.v1.CancelConversionResponse
+	35, // 95: cctv.v1.CctvService.HoldDay:output_type -> cctv.v1.HoldDayResponse
+	38, // 96: cctv.v1.CctvService.ReleaseDay:output_type -> cctv.v1.ReleaseDayResponse
+	40, // 97: cctv.v1.CctvService.PlanRetention:output_type -> cctv.v1.PlanRetentionResponse
+	44, // 98: cctv.v1.CctvService.ScrubDay:output_type -> cctv.v1.ScrubDayResponse
+	48, // 99: cctv.v1.CctvService.ExportRange:output_type -> cctv.v1.ExportRangeResponse
+	89, // [89:100] is the sub-list for method output_type
+	78, // [78:89] is the sub-list for method input_type
+	78, // [78:78] is the sub-list for extension type_name
+	78, // [78:78] is the sub-list for extension extendee
+	0,  // [0:78] is the sub-list for field type_name
 }
 
 func init() { file_cctv_v1_cctv_proto_init() }
@@ -4753,8 +5018,8 @@ func file_cctv_v1_cctv_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_cctv_v1_cctv_proto_rawDesc), len(file_cctv_v1_cctv_proto_rawDesc)),
-			NumEnums:      6,
-			NumMessages:   42,
+			NumEnums:      7,
+			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
