@@ -77,7 +77,7 @@ func BenchmarkOffsite(b *testing.B) {
 			run++
 			for i, side := range sides {
 				f := uncached()
-				c0, g0 := selfCPU(b), procCPU(b, g.cmd.Process.Pid)
+				c0, g0 := selfCPU(b), procCPU(b, g.Pid())
 				start := time.Now()
 				if err := side.do(f); err != nil {
 					b.Fatal(err)
@@ -86,7 +86,7 @@ func BenchmarkOffsite(b *testing.B) {
 				f.Close()
 				if best[i] == 0 || took < best[i] {
 					best[i] = took
-					cpu[i] = [2]time.Duration{selfCPU(b) - c0, procCPU(b, g.cmd.Process.Pid) - g0}
+					cpu[i] = [2]time.Duration{selfCPU(b) - c0, procCPU(b, g.Pid()) - g0}
 				}
 			}
 		}

@@ -2,157 +2,48 @@ package offsite
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/cctvd/cctvd/internal/offsite/offsitetest"
 )
 
 const (
-	testKeyID  = "cctvdtestkey"
-	testSecret = "cctvdTestSecretDoNotLeak42"
-	testBucket = "offsite"
+	testKeyID  = offsitetest.KeyID
+	testSecret = offsitetest.Secret
+	testBucket = offsitetest.Bucket
 )
 
-// gatewayBin finds versitygw, a real S3 server; a test without it fails
-// with the command that installs it.
-func gatewayBin(t testing.TB) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("versitygw: not under -short")
-	}
-	if p, err := exec.LookPath("versitygw"); err == nil {
-		return p
-	}
-	gopath, err := exec.Command("go", "env", "GOPATH").Output()
-	if err == nil {
-		p := filepath.Join(string(bytes.TrimSpace(gopath)), "bin", "versitygw")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	t.Fatal("versitygw not found: go install github.com/versity/versitygw/cmd/versitygw@v1.8.0 (or CCTVD_DEPS=test scripts/deps.sh)")
-	return ""
-}
-
-// gateway is a versitygw serving a posix folder on 127.0.0.1.
-type gateway struct {
-	t    testing.TB
-	bin  string
-	dir  string
-	addr string
-	cmd  *exec.Cmd
-	done chan struct{}
-}
+// gateway is a versitygw (offsitetest's) with the names this package's
+// tests use.
+type gateway struct{ *offsitetest.Server }
 
 // startGateway starts a versitygw on dir with a bucket testBucket in it.
 func startGateway(t testing.TB, dir string) *gateway {
 	t.Helper()
-	g := &gateway{t: t, bin: gatewayBin(t), dir: dir}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for try := 0; ; try++ {
-		g.addr = freeAddr(t)
-		if err := g.start(); err == nil {
-			break
-		} else if try == 4 {
-			t.Fatal(err)
-		}
-	}
-	t.Cleanup(g.stop)
-	c := g.client(testSecret)
-	if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(testBucket)}); err != nil {
-		t.Fatalf("create bucket: %v", err)
-	}
-	return g
+	return &gateway{offsitetest.StartIn(t, dir)}
 }
 
-func freeAddr(t testing.TB) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// start runs the gateway and waits until it answers HTTP.
-func (g *gateway) start() error {
-	g.cmd = exec.Command(g.bin, "--access", testKeyID, "--secret", testSecret, "--port", g.addr, "posix", g.dir)
-	var out bytes.Buffer
-	g.cmd.Stdout, g.cmd.Stderr = &out, &out
-	if err := g.cmd.Start(); err != nil {
-		return err
-	}
-	g.done = make(chan struct{})
-	go func() { g.cmd.Wait(); close(g.done) }()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		select {
-		case <-g.done:
-			return fmt.Errorf("versitygw exited: %s", out.Bytes())
-		default:
-		}
-		resp, err := http.Get("http://" + g.addr + "/")
-		if err == nil {
-			resp.Body.Close()
-			return nil
-		}
-		if time.Now().After(deadline) {
-			g.stop()
-			return fmt.Errorf("versitygw did not answer on %s: %v: %s", g.addr, err, out.Bytes())
-		}
-		time.Sleep(10 * time.Millisecond) // polling, not waiting for a guess
-	}
-}
+func freeAddr(t testing.TB) string { return offsitetest.FreeAddr(t) }
 
 // stop kills the gateway, as a crash or a power cut would.
-func (g *gateway) stop() {
-	if g.cmd == nil || g.cmd.Process == nil {
-		return
-	}
-	g.cmd.Process.Kill()
-	<-g.done
-	g.cmd = nil
-}
+func (g *gateway) stop() { g.Kill() }
 
-func (g *gateway) endpoint() string { return "http://" + g.addr }
+func (g *gateway) endpoint() string { return g.Endpoint }
 
 // client is an S3 client of the gateway, for checks behind the package's back.
-func (g *gateway) client(secret string) *s3.Client {
-	return s3.New(s3.Options{
-		Region:       DefaultRegion,
-		BaseEndpoint: aws.String(g.endpoint()),
-		UsePathStyle: true,
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: testKeyID, SecretAccessKey: secret}, nil
-		}),
-	})
-}
+func (g *gateway) client(secret string) *s3.Client { return g.Client(secret) }
 
-// credFile writes a credentials file for the secret.
-func credFile(t testing.TB, secret string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "s3.cred")
-	if err := os.WriteFile(p, []byte("access_key_id = "+testKeyID+"\nsecret_access_key = "+secret+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
+func credFile(t testing.TB, secret string) string { return offsitetest.CredFile(t, secret) }
 
 // testConfig is a Config for endpoint with 5 MiB parts.
 func testConfig(t testing.TB, endpoint string) Config {

@@ -125,9 +125,7 @@ func TestServerKilled(t *testing.T) {
 	if !errors.Is(err, ErrUnreachable) || !Retryable(err) {
 		t.Fatalf("Upload with the server down: %v; want %v, retryable", err, ErrUnreachable)
 	}
-	if err := g.start(); err != nil {
-		t.Fatal(err)
-	}
+	g.Restart()
 	p := newProxy(t, g.endpoint())
 	b2 := openTest(t, p.endpoint(), Config{}, state)
 	r, err := b2.Upload(t.Context(), "garage", "2026-11-27", []LocalFile{video})

@@ -49,9 +49,19 @@ type Server struct {
 // with the command that installs it (it is skipped under -short).
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s := &Server{t: t, bin: Bin(t), Dir: t.TempDir(), Bucket: Bucket, CredentialsFile: CredFile(t, Secret)}
+	return StartIn(t, t.TempDir())
+}
+
+// StartIn is Start serving the folder dir (made if missing), e.g. on a
+// small file system that fills up.
+func StartIn(t testing.TB, dir string) *Server {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{t: t, bin: Bin(t), Dir: dir, Bucket: Bucket, CredentialsFile: CredFile(t, Secret)}
 	for try := 0; ; try++ {
-		s.addr = freeAddr(t)
+		s.addr = FreeAddr(t)
 		if err := s.start(); err == nil {
 			break
 		} else if try == 4 {
@@ -87,7 +97,8 @@ func Bin(t testing.TB) string {
 	return ""
 }
 
-func freeAddr(t testing.TB) string {
+// FreeAddr is a 127.0.0.1 address nothing listens on, for now.
+func FreeAddr(t testing.TB) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -135,6 +146,9 @@ func (s *Server) Kill() {
 	<-s.done
 	s.cmd = nil
 }
+
+// Pid is the running server's process id (for its CPU time in benchmarks).
+func (s *Server) Pid() int { return s.cmd.Process.Pid }
 
 // Restart starts a killed server again on the same address and folder.
 func (s *Server) Restart() {
