@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -35,6 +36,8 @@ type Bucket struct {
 	now            func() time.Time
 
 	warnedIdle atomic.Bool
+	// parts are part buffers uploads are done with, for the next ones.
+	parts sync.Pool
 	// beforePart, for tests, runs before a part is sent.
 	beforePart func(key string, part int32)
 }

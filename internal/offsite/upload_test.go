@@ -21,6 +21,8 @@ func TestUpload(t *testing.T) {
 	}{
 		{name: "small files, default camera", camera: "", files: map[string]int{"index.json": 1234, "video.mp4.sha512sum": 140}, wantCam: "default"},
 		{name: "multipart", camera: "garage", files: map[string]int{"video.mp4": 12 << 20, "summary.json": 10}, wantParts: map[string]int{"video.mp4": 3}, wantCam: "garage"},
+		// The second file's parts go through the first one's buffers.
+		{name: "two multipart files", camera: "garage", files: map[string]int{"video.mp4": 12 << 20, "thumbs.tar": 7<<20 + 13}, wantParts: map[string]int{"video.mp4": 3, "thumbs.tar": 2}, wantCam: "garage"},
 		{name: "exactly one part", camera: "door", files: map[string]int{"video.mp4": 5 << 20}, wantParts: map[string]int{"video.mp4": 1}, wantCam: "door"},
 		{name: "empty file", camera: "door", files: map[string]int{"empty.json": 0}, wantCam: "door"},
 	} {
