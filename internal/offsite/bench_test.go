@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -27,7 +28,8 @@ import (
 // turns OFFSITE_BENCH_REPEAT times (default 3), so that a change in the
 // machine's load hits all of them; each reports its fastest run in MB/s
 // and the CPU time it took in this process and in the gateway.
-// bench/offsite.sh runs it.
+// bench/offsite.sh runs it; with -cpuprofile, the profile's samples carry
+// a label side=read|plain|cctvd.
 func BenchmarkOffsite(b *testing.B) {
 	mb, repeat := 200, 3
 	if s := os.Getenv("OFFSITE_BENCH_MB"); s != "" {
@@ -51,7 +53,11 @@ func BenchmarkOffsite(b *testing.B) {
 	c := g.client(testSecret)
 	cfg := testConfig(b, g.endpoint())
 	cfg.PartSize = DefaultPartSize
-	bk := openTest(b, "", cfg, nil)
+	// Labelled, as each side's run below, so that a CPU profile tells the
+	// sides apart (pprof -tagfocus side=cctvd): goroutines inherit labels,
+	// the HTTP connections' ones too, and Open makes cctvd's first.
+	var bk *Bucket
+	pprof.Do(b.Context(), pprof.Labels("side", "cctvd"), func(context.Context) { bk = openTest(b, "", cfg, nil) })
 	buf := make([]byte, DefaultPartSize)
 	run := 0
 
@@ -79,7 +85,9 @@ func BenchmarkOffsite(b *testing.B) {
 				f := uncached()
 				c0, g0 := selfCPU(b), procCPU(b, g.Pid())
 				start := time.Now()
-				if err := side.do(f); err != nil {
+				var err error
+				pprof.Do(b.Context(), pprof.Labels("side", side.name), func(context.Context) { err = side.do(f) })
+				if err != nil {
 					b.Fatal(err)
 				}
 				took := time.Since(start)
