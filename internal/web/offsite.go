@@ -396,19 +396,30 @@ func (u uploadState) words() (text string, failed bool) {
 	return "", false
 }
 
-// maxErrorText is how much of an upload's error the page shows: the
-// start says what failed; the log and cctvctl have all of it.
+// maxErrorText is how much of an upload's error the page shows; the log
+// and cctvctl days have all of it.
 const maxErrorText = 160
 
-// shortError is an error's first line, its spaces squeezed, cut to
-// maxErrorText characters.
+// shortError is an error's first line, its spaces squeezed; a longer one
+// than maxErrorText keeps its start (what failed) and its end (the
+// server's reason, which the S3 client puts last).
 func shortError(e string) string {
 	e, _, _ = strings.Cut(e, "\n")
 	e = strings.Join(strings.Fields(e), " ")
-	if r := []rune(e); len(r) > maxErrorText {
-		e = strings.TrimRight(string(r[:maxErrorText-1]), " ") + "…"
+	r := []rune(e)
+	if len(r) <= maxErrorText {
+		return e
 	}
-	return e
+	// Cut between words, where there are spaces to cut at.
+	const head = 64
+	h, t := string(r[:head]), string(r[len(r)-(maxErrorText-head-3):])
+	if i := strings.LastIndexByte(h, ' '); i > 0 {
+		h = h[:i]
+	}
+	if i := strings.IndexByte(t, ' '); i >= 0 && i < len(t)-1 {
+		t = t[i+1:]
+	}
+	return h + " … " + t
 }
 
 // offsiteBadges puts each archived day's off-site state on the page (one

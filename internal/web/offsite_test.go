@@ -128,7 +128,7 @@ func TestOffsiteIndexGolden(t *testing.T) {
 	d := func(n int) day.Date { return day.Date{Year: 2026, Month: 11, Day: n} }
 	// An upload's error as the uploader has it: long, on two lines, with
 	// markup the page must not take as its own.
-	longErr := "off-site upload 2026-11-22: put video.mp4: <b>server</b> said: " + strings.Repeat("SlowDown ", 30) + "\nretry"
+	longErr := "off-site upload 2026-11-22: put video.mp4: <b>server</b> said: " + strings.Repeat("SlowDown ", 30) + "please reduce your request rate\nretry"
 	tests := []struct {
 		name   string
 		golden string
@@ -162,7 +162,8 @@ func TestOffsiteIndexGolden(t *testing.T) {
 				"off-site ✓ 2026-11-24 02:00:01", // 2026-11-21, served from the bucket
 				"off-site ✓ 2026-11-23 02:00:01", // 2026-11-20
 				"off-site: pending (an earlier copy verified 2026-11-26 03:04:05)",
-				`<span class="failed">off-site: error — off-site upload 2026-11-22: put video.mp4: &lt;b&gt;server&lt;/b&gt; said: SlowDown SlowDown`,
+				`<span class="failed">off-site: error — off-site upload 2026-11-22: put video.mp4: &lt;b&gt;server&lt;/b&gt; said: … SlowDown`,
+				"SlowDown please reduce your request rate</span>", // the end, with the server's reason
 				"off-site: uploading… (video-2.mp4 not yet; the rest verified 2026-11-22 02:00:01)",
 				`<span class="muted">off-site: pending</span>`,
 				`<span class="muted">off-site: uploading…</span>`,
@@ -368,5 +369,29 @@ func TestSingleRange(t *testing.T) {
 		if got := singleRange(h); got != want {
 			t.Errorf("singleRange(%q) = %v, want %v", h, got, want)
 		}
+	}
+}
+
+func TestShortError(t *testing.T) {
+	long := "off-site upload site1/default/2026-11-10/video.mp4: put: operation error S3: PutObject, https response error StatusCode: 400, RequestID: , HostID: , api error InvalidRequest: refused by the test"
+	tests := []struct {
+		name, err, want string
+	}{
+		{name: "short", err: "off-site upload: unreachable", want: "off-site upload: unreachable"},
+		{name: "first line, spaces squeezed", err: "wrong  credentials\n\tdetails", want: "wrong credentials"},
+		{name: "long: its start and its end", err: long,
+			want: "off-site upload site1/default/2026-11-10/video.mp4: put: … error StatusCode: 400, RequestID: , HostID: , api error InvalidRequest: refused by the test"},
+		{name: "long without spaces", err: strings.Repeat("é", 300), want: strings.Repeat("é", 64) + " … " + strings.Repeat("é", 93)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := shortError(tc.err)
+			if got != tc.want {
+				t.Errorf("shortError:\n got %q\nwant %q", got, tc.want)
+			}
+			if n := len([]rune(got)); n > maxErrorText {
+				t.Errorf("%d characters, more than %d", n, maxErrorText)
+			}
+		})
 	}
 }
