@@ -139,12 +139,12 @@ func (c *components) kickOffsite() {
 	}
 }
 
-// OffsiteDay is where a camera's day's off-site copy is, for the page:
-// state is "" when off-site copies are off, else one of "none",
-// "pending", "uploading", "verified" (verifiedAt set) or "error". A day
-// whose local archives --keep-local deleted is "verified" as long as its
-// receipt is in STATE/offsite.
-type OffsiteDay func(d day.Date) (verifiedAt time.Time, state string)
+// OffsiteDay is where a camera's day's off-site copy is, for the page
+// (web.Config.OffsiteState): "none", "pending", "uploading", "verified"
+// or "error", errText saying why. When it was verified the page reads
+// from the receipts, which also list the days --keep-local left in the
+// bucket only.
+type OffsiteDay func(d day.Date) (state, errText string)
 
 // offsiteOf is camera's OffsiteDay; nil when off-site copies are off.
 func (c *components) offsiteOf(camera string) OffsiteDay {
@@ -152,8 +152,8 @@ func (c *components) offsiteOf(camera string) OffsiteDay {
 		return nil
 	}
 	up := c.up
-	return func(d day.Date) (time.Time, string) {
+	return func(d day.Date) (string, string) {
 		st := up.Day(camera, d)
-		return st.VerifiedAt, string(st.State)
+		return string(st.State), st.Err
 	}
 }

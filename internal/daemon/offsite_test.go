@@ -157,6 +157,12 @@ func TestOffsite(t *testing.T) {
 				t.Errorf("%s: off-site %v %q, want an error naming the credentials", date, got, days[date.String()].GetOffsiteError())
 			}
 		}
+		_, page, _ := get(t, d.Base()+"/")
+		for _, date := range []day.Date{old, refused, archived} {
+			if !pageOffsite(date, `<span class="failed">off-site: error — [^<]*wrong credentials`).MatchString(page) {
+				t.Errorf("the index page shows no credentials error for %s", date)
+			}
+		}
 		out, _, _ := d.Ctl(t, "status")
 		if !strings.Contains(out, "offsite stopped, fix the configuration") || !strings.Contains(out, "s3://offsite/site1") {
 			t.Errorf("cctvctl status:\n%s", out)
@@ -236,6 +242,15 @@ func TestOffsite(t *testing.T) {
 		}
 		if got := days[refused.String()]; got.GetOffsiteState() != cctvv1.OffsiteState_OFFSITE_STATE_ERROR || !strings.Contains(got.GetOffsiteError(), "refused by the test") {
 			t.Errorf("%s: %v %q, want the server's error", refused, got.GetOffsiteState(), got.GetOffsiteError())
+		}
+		_, page, _ := get(t, d.Base()+"/")
+		for date, want := range map[day.Date]string{
+			refused: `<span class="failed">off-site: error — off-site upload [^<]*refused by the test</span>`,
+			young:   `<span class="offsite">off-site ✓ `,
+		} {
+			if !pageOffsite(date, want).MatchString(page) {
+				t.Errorf("the index page's off-site state of %s is not %s", date, want)
+			}
 		}
 		out, _, _ := d.Ctl(t, "days")
 		if !regexp.MustCompile(young.String() + `.*✓`).MatchString(out) {
@@ -361,4 +376,10 @@ func TestOffsiteKill9(t *testing.T) {
 		t.Errorf("the bucket's copy (%d bytes) differs from the archive", len(got))
 	}
 	d.Stop(t, 15*time.Second)
+}
+
+// pageOffsite matches day d's row of the index page with its off-site
+// state matching state.
+func pageOffsite(d day.Date, state string) *regexp.Regexp {
+	return regexp.MustCompile(`<td>` + d.String() + `</td>\n<td>archived[^\n]*` + state)
 }

@@ -139,7 +139,7 @@ func (c *components) fillStack(s *stack, cc CameraConfig) error {
 	site, err := web.New(web.Config{Root: root, Prefix: prefix, Title: title, UploadTokenFile: cfg.UploadTokenFile, CameraTokenFile: cc.UploadTokenFile,
 		UploadMaxBytes: cfg.UploadMaxBytes, Thumbs: th, ArchiveRuns: s.archiveRuns(), Archived: archivedIn(arc), Failures: failures(arc),
 		Retention: heldDays{c.ret, s.name}, Logout: logoutURL(cfg), Scrubs: c.scrubsOf(s.name, cat), Exporter: exp,
-		Operator: access.OperatorOf, Actions: pageActions{c.ret, arc, s.name}, Offsite: s.webOffsite()}, log, cat)
+		Operator: access.OperatorOf, Actions: pageActions{c.ret, arc, s.name}, Offsite: s.webOffsite(), OffsiteState: s.offsiteState}, log, cat)
 	if err != nil {
 		return err
 	}

@@ -347,11 +347,87 @@ func etagListed(inm, etag string) bool {
 	return false
 }
 
+// uploadState is where the uploader has a day's off-site copy
+// (Config.OffsiteState).
+type uploadState struct{ state, err string }
+
+// offsiteStates are the uploader's states of the days with archives; nil
+// without Config.OffsiteState. They are asked once a request, so that the
+// page's signature and the page are made from the same states.
+func (s *Server) offsiteStates(days []*catalog.DayView) map[day.Date]uploadState {
+	if s.cfg.Offsite == nil || s.cfg.OffsiteState == nil {
+		return nil
+	}
+	out := make(map[day.Date]uploadState, len(days))
+	for _, v := range days {
+		if len(v.Archives) > 0 {
+			st, e := s.cfg.OffsiteState(v.Date)
+			out[v.Date] = uploadState{st, e}
+		}
+	}
+	return out
+}
+
+// offsiteStatesSig sums up the uploader's states, so that a day queued,
+// being uploaded or failing makes the page again: the receipts change
+// only once it is verified.
+func offsiteStatesSig(states map[day.Date]uploadState) uint64 {
+	h := fnv.New64a()
+	for _, d := range slices.SortedFunc(maps.Keys(states), day.Date.Compare) {
+		fmt.Fprintf(h, "%s\x00%s\x00%s\n", d, states[d].state, states[d].err)
+	}
+	return h.Sum64()
+}
+
+// words are the state as the page says it; "" for "none" and "verified",
+// which the receipts tell. failed marks an upload that failed.
+func (u uploadState) words() (text string, failed bool) {
+	switch u.state {
+	case "pending":
+		return "pending", false
+	case "uploading":
+		return "uploading…", false
+	case "error":
+		if u.err == "" {
+			return "error", true
+		}
+		return "error — " + shortError(u.err), true
+	}
+	return "", false
+}
+
+// maxErrorText is how much of an upload's error the page shows; the log
+// and cctvctl days have all of it.
+const maxErrorText = 160
+
+// shortError is an error's first line, its spaces squeezed; a longer one
+// than maxErrorText keeps its start (what failed) and its end (the
+// server's reason, which the S3 client puts last).
+func shortError(e string) string {
+	e, _, _ = strings.Cut(e, "\n")
+	e = strings.Join(strings.Fields(e), " ")
+	r := []rune(e)
+	if len(r) <= maxErrorText {
+		return e
+	}
+	// Cut between words, where there are spaces to cut at.
+	const head = 64
+	h, t := string(r[:head]), string(r[len(r)-(maxErrorText-head-3):])
+	if i := strings.LastIndexByte(h, ' '); i > 0 {
+		h = h[:i]
+	}
+	if i := strings.IndexByte(t, ' '); i >= 0 && i < len(t)-1 {
+		t = t[i+1:]
+	}
+	return h + " … " + t
+}
+
 // offsiteBadges puts each archived day's off-site state on the page (one
-// page day a view, in the same order). A day whose archives are served
-// from the bucket gets its archives' durations from their runs: the
-// catalog reads them from the local files.
-func (s *Server) offsiteBadges(page *indexPage, days []*catalog.DayView, off map[day.Date]OffsiteDay, remote map[day.Date]bool) {
+// page day a view, in the same order): verified, from its receipt, or
+// else where the uploader has it (states; nil: "not off-site yet"). A
+// day whose archives are served from the bucket gets its archives'
+// durations from their runs: the catalog reads them from the local files.
+func (s *Server) offsiteBadges(page *indexPage, days []*catalog.DayView, off map[day.Date]OffsiteDay, remote map[day.Date]bool, states map[day.Date]uploadState) {
 	if s.cfg.Offsite == nil {
 		return
 	}
@@ -361,9 +437,13 @@ func (s *Server) offsiteBadges(page *indexPage, days []*catalog.DayView, off map
 		if len(d.Archives) == 0 {
 			continue
 		}
+		up, failed := states[v.Date].words()
 		o, ok := off[v.Date]
 		if !ok {
-			d.Offsite = "not off-site yet"
+			d.Offsite, d.OffsiteFailed = "not off-site yet", failed
+			if up != "" {
+				d.Offsite = "off-site: " + up
+			}
 			continue
 		}
 		at := o.VerifiedAt.In(loc).Format(time.DateTime)
@@ -373,8 +453,17 @@ func (s *Server) offsiteBadges(page *indexPage, days []*catalog.DayView, off map
 				missing = append(missing, a.Name)
 			}
 		}
-		if len(missing) > 0 {
+		switch {
+		case len(missing) > 0 && up != "":
+			d.Offsite, d.OffsiteFailed = "off-site: "+up+" ("+strings.Join(missing, ", ")+" not yet; the rest verified "+at+")", failed
+			continue
+		case len(missing) > 0:
 			d.Offsite = "off-site: " + strings.Join(missing, ", ") + " not yet (the rest verified " + at + ")"
+			continue
+		case up != "" && !remote[v.Date]:
+			// The local archives changed since their copy was verified
+			// (a size the receipt does not have): the bucket's is older.
+			d.Offsite, d.OffsiteFailed = "off-site: "+up+" (an earlier copy verified "+at+")", failed
 			continue
 		}
 		d.Offsite, d.OffsiteOK, d.Remote = "off-site ✓ "+at, true, remote[v.Date]

@@ -125,38 +125,113 @@ func offsiteCase(t *testing.T) (*fakeCatalog, *fakeOffsite, map[day.Date]map[str
 }
 
 func TestOffsiteIndexGolden(t *testing.T) {
-	cat, off, runs := offsiteCase(t)
-	s, _ := fakeServer(t, cat, Config{Offsite: off, ArchiveRuns: func(d day.Date) map[string][]ts.Run { return runs[d] }})
-	w := do(s, "GET", "/")
-	if w.Code != 200 {
-		t.Fatalf("GET /: %d", w.Code)
+	d := func(n int) day.Date { return day.Date{Year: 2026, Month: 11, Day: n} }
+	// An upload's error as the uploader has it: long, on two lines, with
+	// markup the page must not take as its own.
+	longErr := "off-site upload 2026-11-22: put video.mp4: <b>server</b> said: " + strings.Repeat("SlowDown ", 30) + "please reduce your request rate\nretry"
+	tests := []struct {
+		name   string
+		golden string
+		// states are the uploader's (Config.OffsiteState); nil: none.
+		states map[day.Date]uploadState
+		// local are archived days added to offsiteCase's, not off-site.
+		local []int
+		want  []string
+		not   []string
+	}{
+		{name: "receipts only", golden: "index_offsite",
+			want: []string{
+				"<td>2026-11-20</td>", // its folder gone: listed from the bucket
+				`<a href="2026-11-20/video.mp4">video.mp4</a>, 6h00m00s`,
+				`data-file="2026-11-20/video.mp4"`, // its timeline, from its runs
+				"off-site ✓ 2026-11-26 03:04:05",
+				"not off-site yet",
+				"off-site: video-2.mp4 not yet",
+			}},
+		{name: "uploader states", golden: "index_offsite_states", local: []int{18, 17},
+			states: map[day.Date]uploadState{
+				d(23): {state: "pending"}, // its local archive changed since
+				d(22): {state: "error", err: longErr},
+				d(21): {state: "verified"},
+				d(20): {state: "verified"},
+				d(19): {state: "uploading"},
+				d(18): {state: "pending"},
+				d(17): {state: "uploading"},
+			},
+			want: []string{
+				"off-site ✓ 2026-11-24 02:00:01", // 2026-11-21, served from the bucket
+				"off-site ✓ 2026-11-23 02:00:01", // 2026-11-20
+				"off-site: pending (an earlier copy verified 2026-11-26 03:04:05)",
+				`<span class="failed">off-site: error — off-site upload 2026-11-22: put video.mp4: &lt;b&gt;server&lt;/b&gt; said: … SlowDown`,
+				"SlowDown please reduce your request rate</span>", // the end, with the server's reason
+				"off-site: uploading… (video-2.mp4 not yet; the rest verified 2026-11-22 02:00:01)",
+				`<span class="muted">off-site: pending</span>`,
+				`<span class="muted">off-site: uploading…</span>`,
+			},
+			not: []string{"not off-site yet", "<b>server", "retry", "SlowDown SlowDown SlowDown SlowDown SlowDown SlowDown SlowDown SlowDown SlowDown SlowDown SlowDown SlowDown SlowDown SlowDown SlowDown SlowDown SlowDown SlowDown"}},
 	}
-	golden(t, "index_offsite", w.Body.Bytes())
-	body := w.Body.String()
-	for _, want := range []string{
-		"<td>2026-11-20</td>", // its folder gone: listed from the bucket
-		`<a href="2026-11-20/video.mp4">video.mp4</a>, 6h00m00s`,
-		`data-file="2026-11-20/video.mp4"`, // its timeline, from its runs
-		"off-site ✓ 2026-11-26 03:04:05",
-		"not off-site yet",
-		"off-site: video-2.mp4 not yet",
-	} {
-		if !strings.Contains(body, want) {
-			t.Errorf("the page has no %q", want)
-		}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cat, off, runs := offsiteCase(t)
+			for _, n := range tc.local {
+				v := view(d(n), nil)
+				v.Archives = []catalog.Archive{{Name: "video.mp4", Size: 2_400_000_000, Duration: 23 * time.Hour, Checksum: true}}
+				cat.set(v)
+			}
+			cfg := Config{Offsite: off, ArchiveRuns: func(d day.Date) map[string][]ts.Run { return runs[d] }}
+			if tc.states != nil {
+				cfg.OffsiteState = func(d day.Date) (string, string) {
+					st, ok := tc.states[d]
+					if !ok {
+						t.Errorf("the state of %s, a day without archives, was asked for", d)
+					}
+					return st.state, st.err
+				}
+			}
+			s, _ := fakeServer(t, cat, cfg)
+			w := do(s, "GET", "/")
+			if w.Code != 200 {
+				t.Fatalf("GET /: %d", w.Code)
+			}
+			golden(t, tc.golden, w.Body.Bytes())
+			body := w.Body.String()
+			for _, want := range tc.want {
+				if !strings.Contains(body, want) {
+					t.Errorf("the page has no %q", want)
+				}
+			}
+			for _, not := range tc.not {
+				if strings.Contains(body, not) {
+					t.Errorf("the page has %q", not)
+				}
+			}
+			etag := w.Header().Get("ETag")
+			if w := do(s, "GET", "/", "If-None-Match", etag); w.Code != 304 {
+				t.Errorf("nothing changed: %d", w.Code)
+			}
+			if tc.states != nil {
+				// The uploader moves on: the page is made again.
+				tc.states[d(22)] = uploadState{state: "uploading"}
+				w := do(s, "GET", "/", "If-None-Match", etag)
+				if b := w.Body.String(); w.Code != 200 || strings.Contains(b, "off-site: error") || !strings.Contains(b, `<span class="muted">off-site: uploading…</span>`) {
+					t.Errorf("after 2026-11-22's upload started: %d, still the error", w.Code)
+				}
+				etag = w.Header().Get("ETag")
+			}
+			// A day verified (or verified again) makes the page again.
+			off.days[d(22)] = OffsiteDay{VerifiedAt: time.Date(2026, 11, 27, 1, 0, 0, 153192286, cet), Files: off.days[d(23)].Files}
+			if tc.states != nil {
+				tc.states[d(22)] = uploadState{state: "verified"}
+			}
+			if w := do(s, "GET", "/", "If-None-Match", etag); w.Code != 200 || !strings.Contains(w.Body.String(), "off-site ✓ 2026-11-27 01:00:00") {
+				t.Errorf("after 2026-11-22 was verified: %d, not shown verified", w.Code)
+			}
+		})
 	}
-	// A day verified again makes the page again.
-	etag := w.Header().Get("ETag")
-	if w := do(s, "GET", "/", "If-None-Match", etag); w.Code != 304 {
-		t.Errorf("nothing changed: %d", w.Code)
-	}
-	d22 := day.Date{Year: 2026, Month: 11, Day: 22}
-	off.days[d22] = OffsiteDay{VerifiedAt: time.Date(2026, 11, 27, 1, 0, 0, 153192286, cet), Files: off.days[day.Date{Year: 2026, Month: 11, Day: 23}].Files}
-	if w := do(s, "GET", "/", "If-None-Match", etag); w.Code != 200 || strings.Contains(w.Body.String(), "not off-site yet") {
-		t.Errorf("after 2026-11-22 was verified: %d, still not off-site", w.Code)
-	}
-	// Without Offsite, the page is as it was: no off-site words.
-	plain, _ := fakeServer(t, cat, Config{})
+	// Without Offsite, the page is as it was: no off-site words, even
+	// with the uploader's states.
+	cat, _, _ := offsiteCase(t)
+	plain, _ := fakeServer(t, cat, Config{OffsiteState: func(day.Date) (string, string) { return "error", "x" }})
 	if b := do(plain, "GET", "/").Body.String(); strings.Contains(b, "off-site") || strings.Contains(b, "2026-11-20") {
 		t.Error("a server without Offsite shows off-site state")
 	}
@@ -294,5 +369,29 @@ func TestSingleRange(t *testing.T) {
 		if got := singleRange(h); got != want {
 			t.Errorf("singleRange(%q) = %v, want %v", h, got, want)
 		}
+	}
+}
+
+func TestShortError(t *testing.T) {
+	long := "off-site upload site1/default/2026-11-10/video.mp4: put: operation error S3: PutObject, https response error StatusCode: 400, RequestID: , HostID: , api error InvalidRequest: refused by the test"
+	tests := []struct {
+		name, err, want string
+	}{
+		{name: "short", err: "off-site upload: unreachable", want: "off-site upload: unreachable"},
+		{name: "first line, spaces squeezed", err: "wrong  credentials\n\tdetails", want: "wrong credentials"},
+		{name: "long: its start and its end", err: long,
+			want: "off-site upload site1/default/2026-11-10/video.mp4: put: … error StatusCode: 400, RequestID: , HostID: , api error InvalidRequest: refused by the test"},
+		{name: "long without spaces", err: strings.Repeat("é", 300), want: strings.Repeat("é", 64) + " … " + strings.Repeat("é", 93)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := shortError(tc.err)
+			if got != tc.want {
+				t.Errorf("shortError:\n got %q\nwant %q", got, tc.want)
+			}
+			if n := len([]rune(got)); n > maxErrorText {
+				t.Errorf("%d characters, more than %d", n, maxErrorText)
+			}
+		})
 	}
 }

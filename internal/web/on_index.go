@@ -84,6 +84,8 @@ type indexDay struct {
 	// archives are served from the bucket (the local copies deleted).
 	Offsite           string
 	OffsiteOK, Remote bool
+	// OffsiteFailed marks a day whose last upload failed.
+	OffsiteFailed bool
 }
 
 // indexThumb is the picture of one hour of a day.
@@ -125,10 +127,12 @@ func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
 	held, blocked := s.retention()
 	sig = mix(sig, retentionSig(held, blocked))
 	sig = mix(sig, offsiteSig(off))
+	states := s.offsiteStates(days)
+	sig = mix(sig, offsiteStatesSig(states))
 	build := func(operator bool) *response {
 		var b bytes.Buffer
 		page := s.indexPage(days, live, failures)
-		s.offsiteBadges(&page, days, off, remote)
+		s.offsiteBadges(&page, days, off, remote, states)
 		page.Misplaced, page.Blocked = misplaced, blocked
 		for i := range page.Days {
 			if d, err := day.Parse(page.Days[i].Date); err == nil {

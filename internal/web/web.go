@@ -137,6 +137,12 @@ type Config struct {
 	// local archives retention deleted is listed, played and downloaded
 	// from the bucket. nil: no off-site copies.
 	Offsite Offsite
+	// OffsiteState is where the uploader has day d's off-site copy:
+	// "none", "pending", "uploading", "verified" or "error", errText
+	// saying why for "error". With it, a day not verified off-site shows
+	// whether it waits, is being uploaded or failed; nil (or without
+	// Offsite): only the receipts are shown.
+	OffsiteState func(d day.Date) (state, errText string)
 }
 
 // Retention is what the pages show of retention: holds and a blocked disk.

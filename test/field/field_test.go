@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/cctvd/cctvd/internal/day"
+	"github.com/cctvd/cctvd/internal/offsite/offsitetest"
 	"github.com/cctvd/cctvd/internal/testbin"
 )
 
@@ -105,6 +106,10 @@ type site struct {
 	token         string
 	args          []string
 	d             *testbin.Daemon
+	// gw is the owner's off-site bucket (versitygw), which cctvd copies
+	// the archived days to under prefix.
+	gw     *offsitetest.Server
+	prefix string
 }
 
 // run is a camera run's staged files.
@@ -119,6 +124,7 @@ func TestField(t *testing.T) {
 	}
 	s := newSite(t)
 	t.Run("past day archives with a camera's fractional times", s.pastDay)
+	t.Run("the archived day is verified off-site and checks out from the bucket", s.offsiteCopy)
 	t.Run("today arrives by rsync and curl while cctvd runs", s.rsyncAndCurl)
 	t.Run("a stalled scp-like copy is never published half", s.stalledCopy)
 	t.Run("an upload retried after its day was archived stores nothing", s.retryAfterArchive)
@@ -177,11 +183,20 @@ func newSite(t *testing.T) *site {
 	if err := os.WriteFile(token, []byte("field-test-camera-token\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"--upload-token-file", token, "--chunk-segments", "2", "--jobs", "1"}
+	// The owner's off-site bucket, reached as the packaged config's
+	// [offsite] table says: the endpoint, path-style, the credentials file.
+	gw, prefix := offsitetest.Start(t), "field"
+	conf := filepath.Join(t.TempDir(), "cctvd.toml")
+	table := fmt.Sprintf("[offsite]\nendpoint = %q\npath-style = true\ncredentials-file = %q\n", gw.Endpoint, gw.CredentialsFile)
+	if err := os.WriteFile(conf, []byte(table), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--upload-token-file", token, "--chunk-segments", "2", "--jobs", "1",
+		"--config", conf, "--offsite", "s3://" + gw.Bucket + "/" + prefix}
 	return &site{tf: t, loc: loc, root: root, cam: cam, today: today, past: past, settling: settling,
 		pastDir: pastDir, settlingDir: settlingDir, todayDir: todayDir, pastRuns: pastRuns, pastFrames: pastFrames,
 		firstFilmed: firstFilmed, settlingRun: settlingRun, settlingNames: settlingNames, todayRun: todayRun,
-		todayNames: todayNames, token: token, args: args, d: startDaemon(t, root, args...)}
+		todayNames: todayNames, token: token, args: args, d: startDaemon(t, root, args...), gw: gw, prefix: prefix}
 
 }
 
@@ -221,6 +236,89 @@ func (s *site) pastDay(t *testing.T) {
 	if _, out, code := s.d.Ctl(t, "verify", past.String()); code != 0 {
 		t.Errorf("cctvctl verify %s: exit %d\n%s", past, code, out)
 	}
+}
+
+// offsiteCopy follows the archived day to the owner's bucket: cctvd's
+// uploader copies it on its own once it is archived; cctvctl days shows it
+// verified off-site, and the archive and its checksum file, downloaded from
+// the bucket, pass the real sha512sum -c and are the local files.
+func (s *site) offsiteCopy(t *testing.T) {
+	past := s.past.String()
+	limit := 3 * time.Minute
+	if dl, ok := t.Deadline(); ok {
+		limit = min(limit, time.Until(dl))
+	}
+	waitFor(t, past+" verified off-site", limit, func() (string, bool) {
+		o := offsiteStates(t, s.d)[past]
+		return fmt.Sprintf("%+v", o), o.State == "OFFSITE_STATE_VERIFIED"
+	})
+	out, _, _ := s.d.Ctl(t, "days")
+	if got := column(out, past, "OFFSITE"); got != "✓" {
+		t.Errorf("cctvctl days: %s's OFFSITE is %q, want ✓:\n%s", past, got, out)
+	}
+	dir := t.TempDir()
+	for _, name := range []string{"video.mp4", "video.mp4.sha512sum"} {
+		b := s.gw.Object(t, s.prefix+"/default/"+past+"/"+name)
+		local, err := os.ReadFile(filepath.Join(s.pastDir, name))
+		if err != nil || !slices.Equal(b, local) {
+			t.Errorf("the bucket's %s (%d bytes) is not the local one (%d bytes, %v)", name, len(b), len(local), err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sha512sumCheck(t, dir, "video.mp4.sha512sum")
+	_, page, _ := get(t, s.d.Base()+"/")
+	if !regexp.MustCompile(`<td>` + past + `</td>\n<td>archived[^\n]*off-site ✓ `).MatchString(page) {
+		t.Errorf("the index page does not show %s verified off-site", past)
+	}
+}
+
+// offsiteDay is a day's off-site state as cctvctl days --json has it.
+type offsiteDay struct {
+	State string `json:"offsite_state"`
+	Err   string `json:"offsite_error"`
+}
+
+// offsiteStates asks cctvctl for every day's off-site state.
+func offsiteStates(t *testing.T, d *testbin.Daemon) map[string]offsiteDay {
+	t.Helper()
+	out, errOut, code := d.Ctl(t, "days", "--json")
+	if code != 0 {
+		t.Fatalf("cctvctl days --json: exit %d: %s", code, errOut)
+	}
+	var resp struct {
+		Days []struct {
+			Date string
+			offsiteDay
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &resp); err != nil {
+		t.Fatalf("cctvctl days --json: %v\n%s", err, out)
+	}
+	states := map[string]offsiteDay{}
+	for _, day := range resp.Days {
+		states[day.Date] = day.offsiteDay
+	}
+	return states
+}
+
+// column is the cell of a cctvctl table in the row starting with first,
+// under the header name: the columns line up in characters.
+func column(table, first, name string) string {
+	lines := strings.Split(table, "\n")
+	at := strings.Index(lines[0], name)
+	if at < 0 {
+		return ""
+	}
+	at = len([]rune(lines[0][:at]))
+	for _, l := range lines[1:] {
+		if r := []rune(l); strings.HasPrefix(l, first+" ") && len(r) > at {
+			cell, _, _ := strings.Cut(string(r[at:]), " ")
+			return cell
+		}
+	}
+	return ""
 }
 
 func (s *site) rsyncAndCurl(t *testing.T) {
