@@ -120,11 +120,9 @@ func (e *Exporter) runArchive(ctx context.Context, r Range, a *archivePlan, c *C
 		source.SHA512, source.Bytes, verr = checkArchive(vctx, src, f, want)
 	}()
 	m, err := e.cutArchive(ctx, r, a, e.cfg.Root+"/"+src, c)
-	if err != nil && ctx.Err() != nil {
-		stop()
-	}
 	// Waited for even when the cut failed: a corrupt archive may fail
-	// ffmpeg, and its error is then the mismatch, as when it was hashed first.
+	// ffmpeg, and its error is then the mismatch, as when it was hashed
+	// first. A cancel stops the hash too (vctx is ctx's).
 	<-verified
 	if verr != nil {
 		return verr
