@@ -134,8 +134,10 @@ func (e *Exporter) runArchive(ctx context.Context, r Range, a *archivePlan, c *C
 	return e.finish(c, m)
 }
 
-// cutArchive cuts the range out of the archive at full into the clip,
-// checks the clip and returns its manifest, without sources.
+// cutArchive cuts the range out of the archive at full into the clip:
+// ffmpeg copies from the keyframe before the range's first frame with an
+// edit list that starts playback at that frame. It checks the clip and
+// returns its manifest, without sources.
 func (e *Exporter) cutArchive(ctx context.Context, r Range, a *archivePlan, full string, c *Clip) (Manifest, error) {
 	ps, err := videoSamples(full)
 	if err != nil {
