@@ -3,7 +3,10 @@ package export
 import (
 	"bytes"
 	"context"
+	"crypto/sha512"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -83,30 +86,66 @@ func (e *Exporter) unmapped(r Range) (string, bool) {
 	return "", false
 }
 
-// runArchive cuts the range out of one archive: its checksum is verified
-// first, then ffmpeg copies from the keyframe before the range's first
-// frame with an edit list that starts playback at that frame.
+// runArchive cuts the range out of one archive. A local archive is
+// hashed while ffmpeg copies from it (two cores): the clip is cut from
+// the file as it is, but its manifest and sum are written, and the clip
+// handed on, only once the archive matched its .sha512sum. An off-site
+// copy is checked as it is fetched, before the cut.
 func (e *Exporter) runArchive(ctx context.Context, r Range, a *archivePlan, c *Clip) error {
 	src := a.path()
-	full := e.cfg.Root + "/" + src
 	source := Source{Path: src, Kind: "archive", ChecksumVerified: true}
-	var err error
 	if a.remote {
-		full, err = e.fetchArchive(ctx, a, c, &source)
+		full, err := e.fetchArchive(ctx, a, c, &source)
 		defer os.Remove(full) // the clip is what is handed on
-	} else {
-		source.SHA512, source.Bytes, err = e.verifyArchive(src)
+		if err != nil {
+			return err
+		}
+		m, err := e.cutArchive(ctx, r, a, full, c)
+		if err != nil {
+			return err
+		}
+		m.Sources = []Source{source}
+		return e.finish(c, m)
+	}
+	want, f, err := e.openArchive(src)
+	if err != nil {
+		return err
+	}
+	vctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var verr error
+	verified := make(chan struct{})
+	go func() {
+		defer close(verified)
+		source.SHA512, source.Bytes, verr = checkArchive(vctx, src, f, want)
+	}()
+	m, err := e.cutArchive(ctx, r, a, e.cfg.Root+"/"+src, c)
+	// Waited for even when the cut failed: a corrupt archive may fail
+	// ffmpeg, and its error is then the mismatch, as when it was hashed
+	// first. A cancel stops the hash too (vctx is ctx's).
+	<-verified
+	if verr != nil {
+		return verr
 	}
 	if err != nil {
 		return err
 	}
+	m.Sources = []Source{source}
+	return e.finish(c, m)
+}
+
+// cutArchive cuts the range out of the archive at full into the clip:
+// ffmpeg copies from the keyframe before the range's first frame with an
+// edit list that starts playback at that frame. It checks the clip and
+// returns its manifest, without sources.
+func (e *Exporter) cutArchive(ctx context.Context, r Range, a *archivePlan, full string, c *Clip) (Manifest, error) {
 	ps, err := videoSamples(full)
 	if err != nil {
-		return fmt.Errorf("export: %w", err)
+		return Manifest{}, fmt.Errorf("export: %w", err)
 	}
 	first, last, count, ok := cut(ps, a.from, a.to)
 	if !ok {
-		return e.noFootage(r)
+		return Manifest{}, e.noFootage(r)
 	}
 	wall := func(p time.Duration) time.Time {
 		run := a.runs[0]
@@ -137,13 +176,13 @@ func (e *Exporter) runArchive(ctx context.Context, r Range, a *archivePlan, c *C
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil {
-			return fmt.Errorf("export: %w", ctx.Err())
+			return Manifest{}, fmt.Errorf("export: %w", ctx.Err())
 		}
-		return fmt.Errorf("export: ffmpeg: %w: %s", err, strings.TrimSpace(stderr.String()))
+		return Manifest{}, fmt.Errorf("export: ffmpeg: %w: %s", err, strings.TrimSpace(stderr.String()))
 	}
 	shown, err := videoSamples(c.MP4)
 	if err != nil {
-		return fmt.Errorf("export: check clip: %w", err)
+		return Manifest{}, fmt.Errorf("export: check clip: %w", err)
 	}
 	n, lastShown := 0, time.Duration(-1)
 	for _, p := range shown {
@@ -153,13 +192,12 @@ func (e *Exporter) runArchive(ctx context.Context, r Range, a *archivePlan, c *C
 		}
 	}
 	if n != frames || (lastShown-(last-first)).Abs() > time.Millisecond {
-		return fmt.Errorf("export: check clip: %d frames shown to %v, want %d to %v", n, lastShown, frames, last-first)
+		return Manifest{}, fmt.Errorf("export: check clip: %d frames shown to %v, want %d to %v", n, lastShown, frames, last-first)
 	}
 	m := Manifest{Camera: e.cfg.Camera, Requested: Span{r.Start.In(e.cfg.Location), r.End.In(e.cfg.Location)},
 		FirstFrame: wall(first).In(e.cfg.Location), LastFrame: wall(last).In(e.cfg.Location), Frames: frames,
 		Preroll: len(shown) - n, Codec: "hevc", Gaps: []Gap{}, Restarts: []time.Time{}, Version: e.cfg.Version,
-		ExportedAt: e.cfg.Now().In(e.cfg.Location),
-		Sources:    []Source{source}}
+		ExportedAt: e.cfg.Now().In(e.cfg.Location)}
 	loc := e.cfg.Location
 	addGap := func(from, to time.Time) {
 		if to.Sub(from) > frameTime {
@@ -177,36 +215,63 @@ func (e *Exporter) runArchive(ctx context.Context, r Range, a *archivePlan, c *C
 		addGap(p.Start.Add(p.Len), q.Start)
 	}
 	addGap(m.LastFrame.Add(frameTime/5), r.End)
-	return e.finish(c, m)
+	return m, nil
 }
 
 // verifyArchive hashes an archive and compares it with its .sha512sum, so
 // that a clip is never cut from an archive that is not what was written.
 func (e *Exporter) verifyArchive(name string) (string, int64, error) {
+	want, f, err := e.openArchive(name)
+	if err != nil {
+		return "", 0, err
+	}
+	return checkArchive(context.Background(), name, f, want)
+}
+
+// openArchive reads an archive's .sha512sum and opens the archive.
+func (e *Exporter) openArchive(name string) ([]byte, *os.File, error) {
 	want, err := e.root.ReadFile(name + ".sha512sum")
 	if err != nil {
-		return "", 0, fmt.Errorf("export: %s: no checksum to verify it by: %w", name, err)
+		return nil, nil, fmt.Errorf("export: %s: no checksum to verify it by: %w", name, err)
 	}
 	f, err := e.root.Open(name)
 	if err != nil {
-		return "", 0, fmt.Errorf("export: %w", err)
+		return nil, nil, fmt.Errorf("export: %w", err)
 	}
-	return checkArchive(name, f, want)
+	return want, f, nil
 }
 
 // checkArchive hashes an archive and compares it with its .sha512sum,
-// want; it closes f.
-func checkArchive(name string, f *os.File, want []byte) (string, int64, error) {
-	s := (&sourceSums{byPath: map[string]*sourceSum{}}).get(name)
-	h := &hashingFile{f: f, sum: s, read: func(int) {}}
-	if err := h.Close(); err != nil {
+// want; it closes f. Cancelling ctx stops it.
+func checkArchive(ctx context.Context, name string, f *os.File, want []byte) (string, int64, error) {
+	defer f.Close()
+	h := sha512.New()
+	n, err := io.CopyBuffer(h, ctxReader{ctx: ctx, r: f}, make([]byte, 1<<20))
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", 0, fmt.Errorf("export: %w", ctx.Err())
+		}
 		return "", 0, fmt.Errorf("export: hash %s: %w", name, err)
 	}
+	sum := hex.EncodeToString(h.Sum(nil))
 	got, _, _ := strings.Cut(string(want), " ")
-	if !strings.EqualFold(got, s.sum) {
+	if !strings.EqualFold(got, sum) {
 		return "", 0, fmt.Errorf("export: %s does not match its .sha512sum: it is not the archive that was written", name)
 	}
-	return s.sum, s.bytes, nil
+	return sum, n, nil
+}
+
+// ctxReader reads r until ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(b []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(b)
 }
 
 // packet is a video packet: its presentation time, and whether it is a keyframe.

@@ -467,9 +467,55 @@ func TestExportArchive(t *testing.T) {
 			if len(m.Gaps) != tc.gaps || m.Codec != "hevc" || len(m.Sources) != 1 || !m.Sources[0].ChecksumVerified {
 				t.Errorf("manifest %+v", m)
 			}
+			sum, err := os.ReadFile(filepath.Join(root, "2026-11-20", "video.mp4.sha512sum"))
+			fi, serr := os.Stat(filepath.Join(root, "2026-11-20", "video.mp4"))
+			if err != nil || serr != nil || !strings.HasPrefix(string(sum), m.Sources[0].SHA512+" ") || m.Sources[0].Bytes != fi.Size() {
+				t.Errorf("source %s of %d bytes, the archive's sum %q %v, size %v %v", m.Sources[0].SHA512, m.Sources[0].Bytes, sum, err, fi, serr)
+			}
 			checkClip(t, clip, len(want), m)
 		})
 	}
+	// The archive is hashed while ffmpeg cuts it: a cut that succeeds
+	// must still not be handed on when the hash does not match.
+	t.Run("an archive that differs from its checksum", func(t *testing.T) {
+		for _, tc := range []struct {
+			name string
+			file string
+			bad  func([]byte) []byte
+		}{
+			{name: "a byte of the archive", file: "video.mp4", bad: func(b []byte) []byte { b[len(b)/2] ^= 0xff; return b }},
+			{name: "the sum", file: "video.mp4.sha512sum", bad: func(b []byte) []byte {
+				if b[0] == '0' {
+					b[0] = '1'
+				} else {
+					b[0] = '0'
+				}
+				return b
+			}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				p := filepath.Join(root, "2026-11-20", tc.file)
+				orig, err := os.ReadFile(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, tc.bad(slices.Clone(orig)), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				defer os.WriteFile(p, orig, 0o644)
+				clip, err := ex.Export(context.Background(), Range{t0.Add(3370 * time.Millisecond), t0.Add(17 * time.Second)}, nil)
+				if err == nil {
+					clip.Remove()
+				}
+				if err == nil || !strings.Contains(err.Error(), "does not match its .sha512sum") {
+					t.Errorf("err %v, want a mismatch", err)
+				}
+				if entries, _ := os.ReadDir(filepath.Join(state, "export")); len(entries) != 0 {
+					t.Errorf("left in the work folder: %v", entries)
+				}
+			})
+		}
+	})
 	// The catalog leaves out segments an archive holds; were they shown
 	// with it, the clip could not hold both in order.
 	t.Run("an archive and segments of the same footage refused", func(t *testing.T) {

@@ -68,7 +68,7 @@ func (e *Exporter) fetchArchive(ctx context.Context, a *archivePlan, c *Clip, sr
 		}
 		return p, fmt.Errorf("export: %s from the off-site copy: %w", a.path(), err)
 	}
-	src.SHA512, src.Bytes, err = checkArchive(a.path(), f, want.Bytes())
+	src.SHA512, src.Bytes, err = checkArchive(ctx, a.path(), f, want.Bytes())
 	src.Offsite = loc
 	return p, err
 }
