@@ -399,36 +399,7 @@ func TestExportArchive(t *testing.T) {
 	dir := t.TempDir()
 	root, state := filepath.Join(dir, "root"), filepath.Join(dir, "state")
 	t0 := time.Date(2026, 11, 20, 10, 0, 0, 0, loc).Add(frac)
-	record(t, root, []run{
-		{date: "2026-11-20", start: t0, segments: 4, first: 1, drop: []int{3}},
-		{date: "2026-11-20", start: t0.Add(90 * time.Second), segments: 2, first: 5}})
-	before := planRoot(t, root)
-	d := day.Date{Year: 2026, Month: 11, Day: 20}
-	arc, err := archive.New(archive.Config{Root: root, State: state, Calendar: day.Calendar{Location: loc},
-		ChunkSegments: 3, Encode: encode.Settings{Preset: "ultrafast", CRF: 30},
-		Now: func() time.Time { return t0.Add(72 * time.Hour) }}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- arc.Run(ctx) }()
-	defer func() { cancel(); <-done; arc.Close() }()
-	if _, err := arc.Convert(ctx, d, true, false); err != nil {
-		t.Fatal(err)
-	}
-	ch, stop, err := arc.Watch(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var last archive.Progress
-	for p := range ch {
-		last = p
-	}
-	stop()
-	if _, err := os.Stat(filepath.Join(root, "2026-11-20", "video.mp4")); err != nil {
-		t.Fatalf("no archive: %v (last progress %+v)", err, last)
-	}
+	d, before, arc := archivedDay(t, root, state, loc, t0)
 	after := planRoot(t, root)
 	after.views[d].Archives = []catalog.Archive{{Name: "video.mp4"}}
 	ex, err := New(Config{Camera: "front", Root: root, Dir: filepath.Join(state, "export"), Days: after, ArchiveRuns: arc.Runs,
@@ -720,4 +691,44 @@ func TestExportJoined(t *testing.T) {
 			checkClip(t, clip, len(want), m)
 		})
 	}
+}
+
+// archivedDay films two runs into root's 2026-11-20 (a segment missing
+// from the first, then a restart) and archives the day with the real
+// archiver, which runs until the test ends. It returns the day, the plan
+// of the root before archiving (the frames the sources held) and the
+// archiver.
+func archivedDay(t *testing.T, root, state string, loc *time.Location, t0 time.Time) (day.Date, *fakeDays, *archive.Archiver) {
+	t.Helper()
+	record(t, root, []run{
+		{date: "2026-11-20", start: t0, segments: 4, first: 1, drop: []int{3}},
+		{date: "2026-11-20", start: t0.Add(90 * time.Second), segments: 2, first: 5}})
+	before := planRoot(t, root)
+	d := day.Date{Year: 2026, Month: 11, Day: 20}
+	arc, err := archive.New(archive.Config{Root: root, State: state, Calendar: day.Calendar{Location: loc},
+		ChunkSegments: 3, Encode: encode.Settings{Preset: "ultrafast", CRF: 30},
+		Now: func() time.Time { return t0.Add(72 * time.Hour) }}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- arc.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done; arc.Close() })
+	if _, err := arc.Convert(ctx, d, true, false); err != nil {
+		t.Fatal(err)
+	}
+	ch, stop, err := arc.Watch(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last archive.Progress
+	for p := range ch {
+		last = p
+	}
+	stop()
+	if _, err := os.Stat(filepath.Join(root, d.String(), "video.mp4")); err != nil {
+		t.Fatalf("no archive: %v (last progress %+v)", err, last)
+	}
+	return d, before, arc
 }

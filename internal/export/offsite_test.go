@@ -11,10 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cctvd/cctvd/internal/archive"
 	"github.com/cctvd/cctvd/internal/catalog"
 	"github.com/cctvd/cctvd/internal/day"
-	"github.com/cctvd/cctvd/internal/encode"
 )
 
 // folderOffsite is a bucket that is a folder: DIR/DATE/NAME. cut, when
@@ -61,31 +59,7 @@ func TestExportOffsite(t *testing.T) {
 	dir := t.TempDir()
 	root, state, bucket := filepath.Join(dir, "root"), filepath.Join(dir, "state"), filepath.Join(dir, "bucket")
 	t0 := time.Date(2026, 11, 20, 10, 0, 0, 0, loc).Add(frac)
-	record(t, root, []run{
-		{date: "2026-11-20", start: t0, segments: 4, first: 1, drop: []int{3}},
-		{date: "2026-11-20", start: t0.Add(90 * time.Second), segments: 2, first: 5}})
-	before := planRoot(t, root)
-	d := day.Date{Year: 2026, Month: 11, Day: 20}
-	arc, err := archive.New(archive.Config{Root: root, State: state, Calendar: day.Calendar{Location: loc},
-		ChunkSegments: 3, Encode: encode.Settings{Preset: "ultrafast", CRF: 30},
-		Now: func() time.Time { return t0.Add(72 * time.Hour) }}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- arc.Run(ctx) }()
-	defer func() { cancel(); <-done; arc.Close() }()
-	if _, err := arc.Convert(ctx, d, true, false); err != nil {
-		t.Fatal(err)
-	}
-	ch, stop, err := arc.Watch(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range ch {
-	}
-	stop()
+	d, before, arc := archivedDay(t, root, state, loc, t0)
 	if err := os.MkdirAll(bucket, 0o755); err != nil {
 		t.Fatal(err)
 	}
